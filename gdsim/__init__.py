@@ -1,0 +1,3 @@
+"""gdsim: a desktop gradient-descent simulator."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,292 @@
+"""The ``gdsim`` command.
+
+``gdsim`` / ``gdsim app`` open the window; ``gdsim list`` shows the scenarios;
+``gdsim run`` trains headless. ``run`` and ``list`` import only NumPy and the
+engine, never Qt, so they start fast and work where no display exists.
+
+Exit status: 0 done, 2 bad input (one line on stderr, no traceback),
+3 training diverged (outputs written from the last finite state).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_DIVERGED = 3
+
+
+class UsageError(Exception):
+    """Bad input on the command line; its message is the whole error line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    # argparse prints the usage block and a traceback-free message; we want one line.
+    def error(self, message):
+        raise UsageError(f"{self.prog}: {message}")
+
+
+# ----- argument types with messages a person can act on ---------------------------------------
+
+def _number(name):
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number, not {text!r}") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{name} must be a finite number, not {text!r}")
+        return value
+    return parse
+
+
+def _positive_number(name, upper=None):
+    base = _number(name)
+
+    def parse(text):
+        value = base(text)
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"{name} must be > 0, not {text}")
+        if upper is not None and value > upper:
+            raise argparse.ArgumentTypeError(f"{name} must be at most {upper:g}, not {text}")
+        return value
+    return parse
+
+
+def _non_negative_number(name):
+    base = _number(name)
+
+    def parse(text):
+        value = base(text)
+        if value < 0:
+            raise argparse.ArgumentTypeError(f"{name} must be >= 0, not {text}")
+        return value
+    return parse
+
+
+def _whole(name, low):
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a whole number, not {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"{name} must be >= {low}, not {text}")
+        if value > 2**63 - 1:
+            raise argparse.ArgumentTypeError(f"{name} is too large: {text}")
+        return value
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .core.settings import MAX_LR
+
+    parser = _Parser(prog="gdsim", description="A gradient-descent simulator: watch tiny models learn.")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+
+    app = sub.add_parser("app", help="open the simulator window (the default)")
+    app.add_argument("--scenario", default="fruit", help="scenario to open (default: fruit)")
+
+    sub.add_parser("list", help="list the scenarios")
+
+    run = sub.add_parser("run", help="train a scenario headless and write its results",
+                         description="Train a scenario without a window. Row k of --history-out holds the "
+                                     "loss computed before the update of step k.")
+    run.add_argument("scenario", help="scenario name (see 'gdsim list')")
+    run.add_argument("--steps", type=_whole("steps", 1), help="number of steps (default: the scenario's)")
+    run.add_argument("--lr", type=_positive_number("learning rate", MAX_LR), help="learning rate")
+    run.add_argument("--optimizer", help="sgd, momentum, nesterov, adagrad, rmsprop, adam (NAME or NAME:ARGS)")
+    run.add_argument("--loss", help="mse, sse, mae, huber, bce, cross_entropy, mnist (NAME or NAME:ARGS)")
+    run.add_argument("--init", help="normal, uniform, zeros, ones, constant, xavier_normal, xavier_uniform, "
+                                    "he_normal, he_uniform (NAME or NAME:ARGS, e.g. uniform:-1,1)")
+    run.add_argument("--model", help="model variant the scenario offers (see 'gdsim list')")
+    run.add_argument("--batch-size", type=_whole("batch size", 1), help="mini-batch size (default: the scenario's)")
+    run.add_argument("--seed", type=_whole("seed", 0), help="seed for initial weights and batch order")
+    run.add_argument("--no-zero-grad", action="store_true",
+                     help="never reset the gradients: each step uses the sum of all gradients so far")
+    run.add_argument("--until-loss", type=_number("target loss"), metavar="X",
+                     help="stop once a step's loss falls below X")
+    run.add_argument("--patience", type=_whole("patience", 1), metavar="K",
+                     help="stop when validation loss has not improved for K epochs")
+    run.add_argument("--l1", type=_non_negative_number("L1 penalty"), default=0.0,
+                     help="add L1 * sum(|p|) over all parameters to the loss")
+    run.add_argument("--l2", type=_non_negative_number("L2 penalty"), default=0.0,
+                     help="add L2 * sum(p**2) over all parameters to the loss")
+    run.add_argument("--weights-in", metavar="F.npz", help="initial weights (npz keyed by parameter name)")
+    run.add_argument("--weights-out", metavar="F.npz", help="write the final weights here")
+    run.add_argument("--history-out", metavar="F.csv", help="write one CSV row per step here")
+    run.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    return parser
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_USAGE
+    except SystemExit as exc:  # --help
+        return int(exc.code or 0)
+
+    command = args.command or "app"
+    try:
+        if command == "list":
+            return cmd_list()
+        if command == "run":
+            return cmd_run(args)
+        return cmd_app(getattr(args, "scenario", "fruit"))
+    except _CliError as exc:
+        print(f"gdsim: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+class _CliError(Exception):
+    pass
+
+
+def cmd_list() -> int:
+    from .core.scenarios import SCENARIOS
+
+    width = max(len(n) for n in SCENARIOS)
+    for name, s in SCENARIOS.items():
+        print(f"{name:<{width}}  {s.summary}")
+        if len(s.models) > 1:
+            for m in s.models:
+                print(f"{'':<{width}}    --model {m.name}: {m.summary}")
+    return EXIT_OK
+
+
+def cmd_app(scenario: str) -> int:
+    from .core.errors import GdsimError
+    from .core.scenarios import get_scenario
+
+    try:
+        get_scenario(scenario)
+    except GdsimError as exc:
+        raise _CliError(str(exc)) from None
+    from .app.main import run_app  # Qt is imported only here
+
+    return run_app(scenario)
+
+
+def cmd_run(args) -> int:
+    from .core.errors import GdsimError
+    from .core.files import check_writable
+    from .core.scenarios import get_scenario
+    from .core.settings import Settings
+    from .core.weights import read_weights, save_weights
+
+    out = sys.stdout
+    try:
+        scenario = get_scenario(args.scenario)
+        settings = Settings(
+            scenario=scenario.name, model=args.model, loss=args.loss, init=args.init,
+            optimizer=args.optimizer, lr=args.lr, steps=args.steps, batch_size=args.batch_size,
+            seed=args.seed, zero_grad=not args.no_zero_grad, until_loss=args.until_loss,
+            patience=args.patience, l1=args.l1, l2=args.l2,
+        )
+        if args.patience is not None and not scenario.data.has_validation:
+            raise GdsimError(f"--patience needs a validation split, and scenario {scenario.name!r} has none")
+        for path in (args.weights_out, args.history_out):
+            if path:
+                check_writable(path)
+        trainer = scenario.build(settings)
+        if args.weights_in:
+            trainer.set_initial_weights(read_weights(args.weights_in, trainer.params.specs))
+    except GdsimError as exc:
+        raise _CliError(str(exc)) from None
+
+    s = trainer.settings
+    if not args.quiet:
+        zero = "on" if s.zero_grad else "OFF (gradients accumulate)"
+        print(f"{scenario.name}: {trainer.model.describe()}, {trainer.loss.describe()}, "
+              f"{trainer.optimizer.describe()} lr {s.lr:g}, gradient zeroing {zero}", file=out)
+
+    progress = _Progress(s.steps, enabled=not args.quiet and sys.stderr.isatty())
+    started = time.perf_counter()
+    while True:
+        stop = trainer.run(limit=progress.chunk)
+        progress.update(trainer.step_count)
+        if stop is not None:
+            break
+    elapsed = time.perf_counter() - started
+    progress.done()
+
+    try:
+        if args.weights_out:
+            save_weights(args.weights_out, trainer.params.state_dict())
+        if args.history_out:
+            trainer.history.write_csv(args.history_out)
+    except GdsimError as exc:
+        raise _CliError(str(exc)) from None
+
+    if not args.quiet:
+        _print_summary(trainer, stop, elapsed, out)
+    if stop.divergence is not None:
+        print(f"gdsim: {stop.message}", file=sys.stderr)
+        return EXIT_DIVERGED
+    return EXIT_OK
+
+
+def _print_summary(trainer, stop, elapsed, out) -> None:
+    from .core.metrics import METRIC_TITLES
+
+    h = trainer.history
+    n = trainer.step_count
+    rate = n / elapsed if elapsed > 0 else float("inf")
+    print(f"stopped: {stop.message}", file=out)
+    if n:
+        print(f"  loss      {h.loss[0]:.6g} at step 1 -> {h.loss[-1]:.6g} at step {n}", file=out)
+        final_loss, final_metric = trainer.evaluate("train")
+        line = f"  final     loss {final_loss:.6g} on the final weights (training data)"
+        if final_metric is not None:
+            line += f", {METRIC_TITLES[trainer.metric]} {_fmt_metric(trainer.metric, final_metric)}"
+        print(line, file=out)
+        print(f"  gradient  norm {h.grad_norm[-1]:.6g} at step {n}", file=out)
+    if len(h.val_steps):
+        vm = h.val_metric[-1]
+        line = f"  validation loss {h.val_loss[-1]:.6g}"
+        if trainer.metric:
+            line += f", {METRIC_TITLES[trainer.metric]} {_fmt_metric(trainer.metric, vm)}"
+        print(line + f" (after step {int(h.val_steps[-1])})", file=out)
+    print(f"  speed     {rate:,.0f} steps/s ({n} steps in {elapsed:.3f} s)", file=out)
+
+
+def _fmt_metric(name, value) -> str:
+    return f"{value:.1%}" if name == "accuracy" else f"{value:.6g}"
+
+
+class _Progress:
+    """A one-line progress display on a terminal, for runs long enough to need one."""
+
+    def __init__(self, total, enabled):
+        self.total = total
+        self.enabled = enabled
+        self.chunk = 2000 if enabled else None
+        self._last = time.perf_counter()
+        self._shown = False
+
+    def update(self, step):
+        if not self.enabled:
+            return
+        now = time.perf_counter()
+        if now - self._last >= 0.25:
+            self._last = now
+            total = f"/{self.total}" if self.total else ""
+            sys.stderr.write(f"\rstep {step}{total}")
+            sys.stderr.flush()
+            self._shown = True
+
+    def done(self):
+        if self._shown:
+            sys.stderr.write("\r" + " " * 40 + "\r")
+            sys.stderr.flush()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

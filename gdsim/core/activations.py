@@ -1,0 +1,72 @@
+"""Element-wise activations with their derivatives.
+
+``backward`` takes the activation's *output* ``a`` as well as its input ``z``,
+because tanh and sigmoid have cheap derivatives in terms of the output.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """Logistic function, without overflow for large negative inputs."""
+    # 0.5 * (1 + tanh(z/2)) equals 1/(1+exp(-z)) and never evaluates exp of a large number.
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+class Activation:
+    name = "identity"
+
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        return z
+
+    def backward(self, z: np.ndarray, a: np.ndarray, grad_a: np.ndarray) -> np.ndarray:
+        return grad_a
+
+
+class Identity(Activation):
+    name = "identity"
+
+
+class Tanh(Activation):
+    name = "tanh"
+
+    def forward(self, z):
+        return np.tanh(z)
+
+    def backward(self, z, a, grad_a):
+        return grad_a * (1.0 - a * a)
+
+
+class ReLU(Activation):
+    name = "relu"
+
+    def forward(self, z):
+        return np.maximum(z, 0.0)
+
+    def backward(self, z, a, grad_a):
+        # PyTorch takes the derivative at 0 to be 0; so do we.
+        return grad_a * (z > 0.0)
+
+
+class Sigmoid(Activation):
+    name = "sigmoid"
+
+    def forward(self, z):
+        return sigmoid(z)
+
+    def backward(self, z, a, grad_a):
+        return grad_a * a * (1.0 - a)
+
+
+ACTIVATIONS: dict[str, type[Activation]] = {
+    cls.name: cls for cls in (Identity, Tanh, ReLU, Sigmoid)
+}
+
+
+def make_activation(name: str) -> Activation:
+    try:
+        return ACTIVATIONS[name]()
+    except KeyError:
+        raise ValueError(f"unknown activation {name!r}; choose from {', '.join(ACTIVATIONS)}") from None

@@ -1,0 +1,240 @@
+"""Models: a forward pass that remembers what its backward pass needs.
+
+A model declares its parameters as ``ParameterSpec`` s, is bound to a
+``ParameterSet`` that holds them, and then
+
+- ``forward(x)`` computes predictions and keeps the activations;
+- ``backward(grad_out)`` ADDS the gradient of the loss into every ``.grad``,
+  exactly as PyTorch's ``loss.backward()`` accumulates;
+- ``predict(x)`` computes predictions without touching the saved activations,
+  so a view can be refreshed between a forward and a backward pass.
+
+Names and shapes follow PyTorch ``state_dict`` conventions: ``nn.Linear``'s
+weight is ``(out, in)``, MLP layers are ``layers.0.weight``, ``layers.0.bias``...
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .activations import Activation, make_activation
+from .parameter import ParameterSet, ParameterSpec
+
+
+class Model:
+    """Base class; subclasses set ``name`` and implement the four methods."""
+
+    name = "model"
+    params: ParameterSet
+
+    def parameter_specs(self) -> list[ParameterSpec]:
+        raise NotImplementedError
+
+    def bind(self, params: ParameterSet) -> None:
+        self.params = params
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, grad_out: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        return self.name
+
+
+class Linear(Model):
+    """``y = x @ weight.T + bias`` with ``weight`` (out, in) and ``bias`` (out,)."""
+
+    name = "linear"
+
+    def __init__(self, in_features: int, out_features: int, prefix: str = ""):
+        self.in_features = in_features
+        self.out_features = out_features
+        self.prefix = prefix
+        self._x = None
+
+    def parameter_specs(self):
+        n_in, n_out = self.in_features, self.out_features
+        return [
+            ParameterSpec(self.prefix + "weight", (n_out, n_in), "weight", n_in, n_out),
+            ParameterSpec(self.prefix + "bias", (n_out,), "bias", n_in, n_out),
+        ]
+
+    def bind(self, params):
+        super().bind(params)
+        self.weight = params[self.prefix + "weight"]
+        self.bias = params[self.prefix + "bias"]
+
+    def forward(self, x):
+        self._x = x
+        return x @ self.weight.value.T + self.bias.value
+
+    def backward(self, grad_out):
+        self.weight.grad += grad_out.T @ self._x
+        self.bias.grad += grad_out.sum(axis=0)
+
+    def backward_input(self, grad_out):
+        """Gradient with respect to the input, for the layer below."""
+        return grad_out @ self.weight.value
+
+    def predict(self, x):
+        return x @ self.weight.value.T + self.bias.value
+
+    def describe(self):
+        return f"linear {self.in_features} -> {self.out_features}"
+
+
+class Polynomial(Model):
+    """``a*t**2 + b*t + c`` (degree 2): one parameter ``params`` = [a, b, c].
+
+    Coefficients run from the highest power down, as the tutorial writes them.
+    """
+
+    name = "polynomial"
+
+    def __init__(self, degree: int = 2, name: str = "params"):
+        if degree < 0:
+            raise ValueError("degree must be >= 0")
+        self.degree = degree
+        self.param_name = name
+        self._powers = np.arange(degree, -1, -1, dtype=np.float64)
+        self._v = None
+
+    def parameter_specs(self):
+        n = self.degree + 1
+        return [ParameterSpec(self.param_name, (n,), "weight", n, 1)]
+
+    def bind(self, params):
+        super().bind(params)
+        self.coef = params[self.param_name]
+
+    def _vandermonde(self, t):
+        return np.asarray(t, dtype=np.float64)[..., None] ** self._powers
+
+    def forward(self, t):
+        self._v = self._vandermonde(t)
+        return self._v @ self.coef.value
+
+    def backward(self, grad_out):
+        self.coef.grad += grad_out @ self._v
+
+    def predict(self, t):
+        return self._vandermonde(t) @ self.coef.value
+
+    def describe(self):
+        terms = []
+        for i, p in enumerate(range(self.degree, -1, -1)):
+            c = "abcdefghijklmnopqrstuvwxyz"[i] if self.degree < 26 else f"c{i}"
+            terms.append(c if p == 0 else f"{c}*t" if p == 1 else f"{c}*t**{p}")
+        return "polynomial " + " + ".join(terms)
+
+
+class MLP(Model):
+    """A stack of linear layers, each followed by its own activation.
+
+    ``sizes`` = (in, hidden..., out); ``activations`` has one name per layer,
+    the output layer included (use ``"identity"`` for a linear output).
+    """
+
+    name = "mlp"
+
+    def __init__(self, sizes, activations):
+        sizes = tuple(int(s) for s in sizes)
+        if len(sizes) < 2:
+            raise ValueError("an MLP needs at least an input and an output size")
+        if isinstance(activations, str):
+            activations = [activations] * (len(sizes) - 1)
+        if len(activations) != len(sizes) - 1:
+            raise ValueError(f"{len(sizes) - 1} layers need {len(sizes) - 1} activations, got {len(activations)}")
+        self.sizes = sizes
+        self.layers = [Linear(a, b, prefix=f"layers.{i}.") for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:]))]
+        self.activations: list[Activation] = [make_activation(a) for a in activations]
+        self._cache = []
+
+    def parameter_specs(self):
+        return [spec for layer in self.layers for spec in layer.parameter_specs()]
+
+    def bind(self, params):
+        super().bind(params)
+        for layer in self.layers:
+            layer.bind(params)
+
+    def forward(self, x):
+        cache = []
+        h = x
+        for layer, act in zip(self.layers, self.activations):
+            z = layer.forward(h)
+            h = act.forward(z)
+            cache.append((z, h))
+        self._cache = cache
+        return h
+
+    def backward(self, grad_out):
+        g = grad_out
+        last = len(self.layers) - 1
+        for i in range(last, -1, -1):
+            z, a = self._cache[i]
+            g = self.activations[i].backward(z, a, g)
+            self.layers[i].backward(g)
+            if i > 0:
+                g = self.layers[i].backward_input(g)
+
+    def predict(self, x):
+        h = x
+        for layer, act in zip(self.layers, self.activations):
+            h = act.forward(layer.predict(h))
+        return h
+
+    def hidden(self, x, layer: int) -> np.ndarray:
+        """Activations after ``layer`` (0-based), for views of what units respond to."""
+        h = x
+        for i, (lin, act) in enumerate(zip(self.layers, self.activations)):
+            h = act.forward(lin.predict(h))
+            if i == layer:
+                return h
+        raise IndexError(layer)
+
+    def describe(self):
+        acts = [a.name for a in self.activations]
+        if len(set(acts)) == 1:
+            act = f"{acts[0]} after every layer"
+        else:
+            act = ", ".join(acts)
+        return "MLP " + "-".join(str(s) for s in self.sizes) + f" ({act})"
+
+
+class Scalar(Model):
+    """A single number ``x`` (shape ``()``) and nothing else: the prediction is ``x``.
+
+    With the sum-of-squares loss against a target of 0 the objective is
+    ``f(x) = x**2``, the parabola of the learning-rate lesson.
+    """
+
+    name = "scalar"
+
+    def __init__(self, name: str = "x"):
+        self.param_name = name
+
+    def parameter_specs(self):
+        return [ParameterSpec(self.param_name, (), "weight", 1, 1)]
+
+    def bind(self, params):
+        super().bind(params)
+        self.x = params[self.param_name]
+
+    def forward(self, _inputs):
+        # A copy: the loss must keep the value from before the update.
+        return self.x.value.copy()
+
+    def backward(self, grad_out):
+        self.x.grad += grad_out
+
+    def predict(self, _inputs):
+        return self.x.value.copy()
+
+    def describe(self):
+        return f"one number {self.param_name}"

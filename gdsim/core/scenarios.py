@@ -1,0 +1,290 @@
+"""The teaching scenarios: each a complete preset of data, model and training choices.
+
+A scenario turns ``Settings`` into a ready ``Trainer``. Everything a person
+leaves unset takes the scenario's default, which is what the tutorial behind
+it uses.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from .data import Dataset
+from .errors import GdsimError
+from .initializers import INITIALIZERS
+from .losses import BINARY, LOSSES, MULTICLASS, REGRESSION
+from .models import MLP, Linear, Model, Polynomial, Scalar
+from .optimizers import OPTIMIZERS
+from .resources import resource_path
+from .settings import Settings
+from .spec import make_from_spec, parse_spec
+from .trainer import Trainer
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """One model a scenario offers, with the defaults that suit it."""
+
+    name: str
+    summary: str
+    build: Callable[[Dataset, int], Model]  # (data, number of outputs) -> model
+    defaults: dict = field(default_factory=dict)  # loss, init, optimizer, lr overrides
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    title: str
+    summary: str  # one line, for `gdsim list`
+    lesson: str  # what to try, for the app
+    load_data: Callable[[], Dataset]
+    models: tuple[ModelChoice, ...]
+    loss: str
+    init: str
+    optimizer: str
+    lr: float
+    steps: int
+    batch_size: int | None = None
+    metric: str | None = None
+    seed: int = 0  # the draw of initial weights the lesson is told with
+    view: str = "scatter"  # how predictions are drawn: scatter, curve, digits, parabola
+    x_label: str = "input"
+    y_label: str = "target"
+
+    @property
+    def model_names(self) -> list[str]:
+        return [m.name for m in self.models]
+
+    def model_choice(self, name: str | None) -> ModelChoice:
+        if name is None:
+            return self.models[0]
+        for m in self.models:
+            if m.name == name:
+                return m
+        raise GdsimError(f"scenario {self.name!r} has no model {name!r}; choose from {', '.join(self.model_names)}")
+
+    @functools.cached_property
+    def data(self) -> Dataset:
+        return self.load_data()
+
+    def resolve(self, settings: Settings) -> Settings:
+        """``settings`` with every unset choice replaced by this scenario's default."""
+        settings.validate()
+        choice = self.model_choice(settings.model)
+        d = choice.defaults
+        steps = settings.steps if settings.steps is not None else self.steps
+        batch = settings.batch_size if settings.batch_size is not None else d.get("batch_size", self.batch_size)
+        if batch is not None and batch >= self.data.n_train:
+            batch = None  # one batch of everything, as a DataLoader would give
+        return settings.replace(
+            scenario=self.name,
+            model=choice.name,
+            loss=settings.loss or d.get("loss", self.loss),
+            init=settings.init or d.get("init", self.init),
+            optimizer=settings.optimizer or d.get("optimizer", self.optimizer),
+            lr=settings.lr if settings.lr is not None else d.get("lr", self.lr),
+            steps=steps,
+            batch_size=batch,
+            seed=settings.seed if settings.seed is not None else self.seed,
+        )
+
+    def build(self, settings: Settings | None = None, **trainer_options) -> Trainer:
+        """A trainer on fresh weights drawn from ``settings.seed``."""
+        s = self.resolve(settings or Settings(scenario=self.name))
+        loss = make_from_spec("loss", LOSSES, s.loss)
+        init = make_from_spec("initializer", INITIALIZERS, s.init)
+        optimizer = make_from_spec("optimizer", OPTIMIZERS, s.optimizer)
+        data = self.data_for_loss(loss.target_kind)
+        n_out = 2 if loss.target_kind == MULTICLASS else self.n_outputs
+        model = self.model_choice(s.model).build(data, n_out)
+        trainer = Trainer(
+            model, loss, optimizer, data,
+            lr=s.lr, initializer=init, seed=s.seed, batch_size=s.batch_size,
+            zero_grad=s.zero_grad, metric=self.metric, l1=s.l1, l2=s.l2,
+            max_steps=s.steps, until_loss=s.until_loss, patience=s.patience,
+            **trainer_options,
+        )
+        trainer.settings = s
+        return trainer
+
+    @property
+    def n_outputs(self) -> int:
+        y = self.data.y
+        return int(y.shape[1]) if y.ndim == 2 else 1
+
+    def data_for_loss(self, target_kind: str) -> Dataset:
+        """The data with targets in the form the loss needs (class indices for cross-entropy)."""
+        data = self.data
+        if target_kind == REGRESSION:
+            return data
+        if data.task != BINARY:
+            loss_kind = "binary (0/1)" if target_kind == BINARY else "class"
+            raise GdsimError(
+                f"scenario {self.name!r} is a regression; a {loss_kind} loss needs a classification "
+                f"scenario (use mse, sse, mae or huber)")
+        if target_kind == BINARY:
+            return data
+        return _with_class_targets(data)
+
+
+def _with_class_targets(data: Dataset) -> Dataset:
+    def classes(y):
+        return None if y is None else np.asarray(y).reshape(len(y), -1)[:, 0].astype(np.intp)
+
+    return Dataset(data.x, classes(data.y), data.x_val, classes(data.y_val),
+                   data.input_names, data.target_names, data.task, data.notes)
+
+
+# ----- the data of each scenario -------------------------------------------------------------
+
+def _fruit() -> Dataset:
+    x = np.array([[73, 67, 43], [91, 88, 64], [87, 134, 58], [102, 43, 37], [69, 96, 70]], dtype=np.float64)
+    y = np.array([[56, 70], [81, 101], [119, 133], [22, 37], [103, 119]], dtype=np.float64)
+    return Dataset(x, y, input_names=("temperature (F)", "rainfall (mm)", "humidity (%)"),
+                   target_names=("apples", "oranges"))
+
+
+def _quadratic() -> Dataset:
+    t = np.arange(20, dtype=np.float64)
+    rng = np.random.default_rng(2021)  # fixed: the data is part of the lesson, not of the seed
+    speed = rng.random(20) * 5 + 0.8 * (t - 7.5) ** 2 + 1
+    return Dataset(t, speed, input_names=("time",), target_names=("speed",))
+
+
+def _micrograd() -> Dataset:
+    x = np.array([[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]])
+    y = np.array([[1.0], [-1.0], [-1.0], [1.0]])
+    return Dataset(x, y, input_names=("x1", "x2", "x3"), target_names=("y",))
+
+
+# The first 320 of each digit train, the last 80 of each validate: a fixed, balanced split.
+DIGITS_TRAIN_PER_CLASS = 320
+
+
+def _digits() -> Dataset:
+    path = resource_path("mnist_3_7.npz")
+    with np.load(path, allow_pickle=False) as f:
+        images, labels = f["images"], f["labels"]
+    x = images.reshape(len(images), 28 * 28).astype(np.float64) / 255.0
+    y = (labels == 3).astype(np.float64).reshape(-1, 1)
+    threes = np.flatnonzero(labels == 3)
+    sevens = np.flatnonzero(labels == 7)
+    k = DIGITS_TRAIN_PER_CLASS
+    train = np.concatenate([threes[:k], sevens[:k]])
+    val = np.concatenate([threes[k:], sevens[k:]])
+    return Dataset(x[train], y[train], x[val], y[val],
+                   input_names=("pixel",), target_names=("is a 3",), task=BINARY,
+                   notes={"image_shape": (28, 28), "positive": "3", "negative": "7"})
+
+
+def _parabola() -> Dataset:
+    return Dataset(np.zeros(1), np.array(0.0), input_names=(), target_names=("0",))
+
+
+def _n_inputs(data: Dataset) -> int:
+    return int(data.x.shape[1])
+
+
+SCENARIOS: dict[str, Scenario] = {}
+
+
+def _register(s: Scenario) -> None:
+    SCENARIOS[s.name] = s
+
+
+_register(Scenario(
+    name="fruit",
+    title="Apples and oranges",
+    summary="linear regression: crop yields of apples and oranges from temperature, rainfall and humidity",
+    lesson="Fit y = x @ W.T + b to five regions' yields. With lr 1e-5 the loss falls steadily; "
+           "try 1e-4 and watch it explode, or turn gradient zeroing off and watch it overshoot.",
+    load_data=_fruit,
+    models=(ModelChoice("linear", "linear 3 -> 2 (weight 2x3, bias 2)",
+                        lambda d, n: Linear(_n_inputs(d), n)),),
+    loss="mse", init="normal", optimizer="sgd", lr=1e-5, steps=100,
+    x_label="target (tons per hectare)", y_label="prediction (tons per hectare)",
+))
+
+_register(Scenario(
+    name="quadratic",
+    title="Speed of a roller coaster",
+    summary="fit a*t**2 + b*t + c to 20 noisy speeds with SGD at lr 1e-5",
+    lesson="Three numbers a, b, c become a curve through the measured speeds. At lr 1e-5 "
+           "progress is slow but steady; the curve bends towards the data step by step.",
+    load_data=_quadratic,
+    models=(ModelChoice("polynomial", "a*t**2 + b*t + c (params: a, b, c)",
+                        lambda d, n: Polynomial(2)),),
+    loss="mse", init="normal", optimizer="sgd", lr=1e-5, steps=100, metric="rmse",
+    view="curve", x_label="time", y_label="speed",
+))
+
+_register(Scenario(
+    name="micrograd",
+    title="A tiny tanh network",
+    summary="MLP 3-4-4-1 with tanh, sum of squared errors, SGD at lr 0.4 (forget to zero the gradients!)",
+    lesson="Four examples, 41 weights. With gradient zeroing on the loss drops to nearly 0 within "
+           "about 10 steps. Turn zeroing off: the gradients pile up, the tanh units saturate and "
+           "training stalls at a loss of 8. At lr 0.4 some other draws of weights (New weights) "
+           "saturate even with zeroing on; lr 0.1 is gentler.",
+    load_data=_micrograd,
+    models=(ModelChoice("mlp", "MLP 3-4-4-1, tanh after every layer",
+                        lambda d, n: MLP((_n_inputs(d), 4, 4, n), "tanh")),),
+    loss="sse", init="uniform:-1,1", optimizer="sgd", lr=0.4, steps=50, seed=31,
+    x_label="target", y_label="prediction",
+))
+
+_register(Scenario(
+    name="digits",
+    title="3s versus 7s",
+    summary="fastai's MNIST 3-vs-7 classifier on 800 real images, mini-batches of 256",
+    lesson="A linear model scores each image by weighting its 784 pixels; a sigmoid turns the "
+           "score into the probability of a 3. Watch the weights, shown as a 28x28 image, learn "
+           "the shapes of 3s and 7s.",
+    load_data=_digits,
+    models=(
+        ModelChoice("linear", "linear 784 -> 1, sigmoid output (weight 1x784, bias 1)",
+                    lambda d, n: Linear(784, n)),
+        ModelChoice("mlp", "MLP 784-30-1, ReLU hidden layer",
+                    lambda d, n: MLP((784, 30, n), ("relu", "identity")),
+                    defaults={"loss": "bce", "init": "he_uniform", "lr": 0.1}),
+    ),
+    loss="mnist", init="normal", optimizer="sgd", lr=1.0, steps=120, batch_size=256, metric="accuracy",
+    view="digits", x_label="label", y_label="predicted probability of a 3",
+))
+
+_register(Scenario(
+    name="parabola",
+    title="Rolling down x**2",
+    summary="minimise f(x) = x**2 from x = 3: learning rates too small, just right, too large",
+    lesson="The gradient of x**2 is 2x, so each step multiplies x by (1 - 2*lr). lr 0.1 crawls "
+           "in; lr 0.9 overshoots and oscillates; lr 1 bounces between 3 and -3 for ever; above "
+           "1 every step throws x further out until it diverges.",
+    load_data=_parabola,
+    models=(ModelChoice("scalar", "one number x, f(x) = x**2", lambda d, n: Scalar("x")),),
+    loss="sse", init="constant:3", optimizer="sgd", lr=0.1, steps=20,
+    view="parabola", x_label="x", y_label="f(x) = x**2",
+))
+
+
+def get_scenario(name: str) -> Scenario:
+    try:
+        return SCENARIOS[name]
+    except KeyError:
+        raise GdsimError(f"unknown scenario {name!r}; choose from {', '.join(SCENARIOS)}") from None
+
+
+def build_trainer(settings: Settings, **trainer_options) -> Trainer:
+    return get_scenario(settings.scenario).build(settings, **trainer_options)
+
+
+def choice_names(kind: str) -> list[str]:
+    """Names offered for a kind of choice (loss, init, optimizer)."""
+    return list({"loss": LOSSES, "init": INITIALIZERS, "optimizer": OPTIMIZERS}[kind])
+
+
+def spec_name(text: str) -> str:
+    return parse_spec(text)[0]

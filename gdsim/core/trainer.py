@@ -1,0 +1,358 @@
+"""The training loop of the tutorials, one step at a time.
+
+A step is exactly what a PyTorch tutorial writes:
+
+    pred = model(x); loss = loss_fn(pred, y)   # the loss recorded for this step
+    loss.backward()                            # ADDS into every .grad
+    p -= lr * p.grad                           # (or the chosen optimizer)
+    p.grad.zero_()                             # only when gradient zeroing is on
+
+With zeroing off, step k updates with the sum of the gradients of steps 1..k,
+the bug the tutorials warn about; it is reproduced, not approximated.
+
+A step whose loss, gradient or new parameters are not finite is not taken:
+everything (weights, gradient buffers, optimizer state, batch order, history)
+stays as it was after the previous step, and the divergence is reported.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .data import BatchSampler, Dataset
+from .history import History
+from .initializers import Initializer
+from .losses import Loss
+from .metrics import METRICS
+from .models import Model
+from .optimizers import Optimizer
+from .parameter import ParameterSet
+
+STOP_STEPS = "steps"
+STOP_TARGET_LOSS = "target_loss"
+STOP_EARLY = "early_stopping"
+STOP_DIVERGED = "diverged"
+
+
+@dataclass(frozen=True)
+class Divergence:
+    step: int
+    quantity: str  # "loss", "gradient" or "parameters"
+    value: float
+
+    @property
+    def message(self) -> str:
+        what = {
+            "loss": f"the loss is {_fmt_nonfinite(self.value)}",
+            "gradient": f"the gradient norm is {_fmt_nonfinite(self.value)}",
+            "parameters": "the update made the parameters overflow",
+        }[self.quantity]
+        kept = "the initial weights" if self.step == 1 else f"the weights after step {self.step - 1}"
+        return f"diverged at step {self.step}: {what}; {kept} are kept"
+
+
+@dataclass(frozen=True)
+class Stop:
+    reason: str  # one of the STOP_* names
+    step: int
+    message: str
+    divergence: Divergence | None = None
+
+
+def _robust_norm(v: np.ndarray) -> float:
+    """The 2-norm when squaring overflows: inf or NaN only if an element is."""
+    if not np.all(np.isfinite(v)):
+        return float(np.sum(v))  # inf or nan, whichever the gradient holds
+    biggest = float(np.max(np.abs(v)))
+    scaled = v / biggest
+    return biggest * math.sqrt(float(np.dot(scaled, scaled)))
+
+
+def _fmt_nonfinite(x: float) -> str:
+    if math.isnan(x):
+        return "NaN"
+    if math.isinf(x):
+        return "infinite" if x > 0 else "-infinite"
+    return f"{x:.6g} (overflow)"
+
+
+class Trainer:
+    """Model, loss, optimizer and data, trained step by step.
+
+    Settings that may change between any two steps are plain attributes:
+    ``lr``, ``zero_grad``, ``l1``, ``l2``, ``max_steps``, ``until_loss``,
+    ``patience``. The optimizer can be swapped with ``set_optimizer``.
+    """
+
+    def __init__(
+        self,
+        model: Model,
+        loss: Loss,
+        optimizer: Optimizer,
+        data: Dataset,
+        *,
+        lr: float,
+        initializer: Initializer,
+        seed: int = 0,
+        batch_size: int | None = None,
+        zero_grad: bool = True,
+        metric: str | None = None,
+        l1: float = 0.0,
+        l2: float = 0.0,
+        max_steps: int | None = None,
+        until_loss: float | None = None,
+        patience: int | None = None,
+        track_tensor_norms: bool = False,
+        dtype=np.float64,
+    ):
+        self.model = model
+        self.params = ParameterSet(model.parameter_specs(), dtype=dtype)
+        model.bind(self.params)
+        self.loss = loss
+        self.data = data
+        self.initializer = initializer
+        self.seed = int(seed)
+        self.lr = float(lr)
+        self.zero_grad = bool(zero_grad)
+        self.l1 = float(l1)
+        self.l2 = float(l2)
+        self.max_steps = max_steps
+        self.until_loss = until_loss
+        self.patience = patience
+        self.metric = metric
+        self._metric_fn = METRICS[metric] if metric else None
+        self.history = History(self.params.names, metric, track_tensor_norms)
+        self._batch_size = batch_size
+        self.optimizer = optimizer
+        self.optimizer.reset(self.params.size, self.params.dtype)
+
+        n = self.params.size
+        self.values_before = np.zeros(n, dtype=self.params.dtype)  # values before the last update
+        self.last_grads = np.zeros(n, dtype=self.params.dtype)  # the gradient the last update used
+        self._grads_saved = np.zeros(n, dtype=self.params.dtype)
+        self._x = np.asarray(data.x)
+        self._y = np.asarray(data.y)
+        self.divergence: Divergence | None = None
+
+        self.draw_weights(self.seed)
+
+    # ----- state -------------------------------------------------------------------------
+
+    def draw_weights(self, seed: int) -> None:
+        """Draw fresh initial weights from ``seed`` and start a new run on them."""
+        self.seed = int(seed)
+        self.initializer.fill(self.params, np.random.default_rng(self.seed))
+        self._make_sampler()
+        self.initial_values = self.params.values.copy()
+        self.reset()
+
+    def set_initial_weights(self, state: dict[str, np.ndarray]) -> None:
+        """Start a new run from given weights (names and shapes already checked)."""
+        self.params.load_state_dict(state)
+        self.initial_values = self.params.values.copy()
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to the initial weights: same weights, same batch order, empty history."""
+        np.copyto(self.params.values, self.initial_values)
+        self.params.zero_grad()
+        self.optimizer.reset(self.params.size, self.params.dtype)
+        self.sampler.reset()
+        self.history.clear()
+        np.copyto(self.values_before, self.params.values)
+        self.last_grads.fill(0.0)
+        self.step_count = 0
+        self.epoch_count = 0
+        self.best_val_loss = math.inf
+        self.best_val_step = 0
+        self.epochs_since_best = 0
+        self.divergence = None
+
+    def set_optimizer(self, optimizer: Optimizer) -> None:
+        """Switch the update rule between steps; the new one starts with empty state."""
+        optimizer.reset(self.params.size, self.params.dtype)
+        self.optimizer = optimizer
+
+    def set_batch_size(self, batch_size: int | None) -> None:
+        """Change the batch size; the batch order restarts from the seed."""
+        self._batch_size = batch_size
+        self._make_sampler()
+
+    def _make_sampler(self) -> None:
+        # Its own stream from the seed: drawing weights never shifts the batch order.
+        self.sampler = BatchSampler(self.data.n_train, self._batch_size, np.random.SeedSequence([self.seed, 1]))
+
+    @property
+    def batch_size(self) -> int:
+        return self.sampler.batch_size
+
+    @property
+    def penalized(self) -> bool:
+        return self.l1 != 0.0 or self.l2 != 0.0
+
+    # ----- one step ----------------------------------------------------------------------
+
+    def step(self) -> Divergence | None:
+        """Take one training step. Returns the divergence if the step could not be taken."""
+        with np.errstate(all="ignore"):
+            return self._step()
+
+    def _step(self) -> Divergence | None:
+        params = self.params
+        values, grads = params.values, params.grads
+        idx, ends_epoch = self.sampler.next()
+        if idx is None:
+            xb, yb = self._x, self._y
+        else:
+            xb, yb = self._x[idx], self._y[idx]
+        step = self.step_count + 1
+
+        out = self.model.forward(xb)
+        loss = self.loss.forward(out, yb)
+        penalized = self.l1 != 0.0 or self.l2 != 0.0
+        if penalized:
+            loss += self._penalty()
+        if not math.isfinite(loss):
+            return self._diverged(step, "loss", loss, grads_touched=False)
+
+        if not self.zero_grad:
+            np.copyto(self._grads_saved, grads)
+        self.model.backward(self.loss.backward())
+        if penalized:
+            self._add_penalty_grad(grads)
+        grad_norm = math.sqrt(float(np.dot(grads, grads)))
+        if not math.isfinite(grad_norm):
+            grad_norm = _robust_norm(grads)
+            if not math.isfinite(grad_norm):
+                return self._diverged(step, "gradient", grad_norm, grads_touched=True)
+
+        np.copyto(self.values_before, values)
+        self.optimizer.backup()
+        self.optimizer.update(values, grads, self.lr)
+        if not math.isfinite(float(np.sum(values))):
+            np.copyto(values, self.values_before)
+            self.optimizer.restore()
+            return self._diverged(step, "parameters", float(np.sum(values)), grads_touched=True)
+
+        np.copyto(self.last_grads, grads)
+        if self.zero_grad:
+            grads.fill(0.0)
+        self.step_count = step
+        self.divergence = None
+
+        metric = self._metric_fn(out, yb, self.loss.link) if self._metric_fn is not None else None
+        norms = None
+        if self.history.track_tensor_norms:
+            norms = np.sqrt(params.tensor_sq_norms(self.last_grads))
+        self.history.append(loss, grad_norm, metric, norms)
+
+        if ends_epoch:
+            self.epoch_count += 1
+            if self.data.has_validation:
+                self._validate_epoch()
+        return None
+
+    def _diverged(self, step: int, quantity: str, value: float, grads_touched: bool) -> Divergence:
+        if grads_touched:
+            if self.zero_grad:
+                self.params.grads.fill(0.0)
+            else:
+                np.copyto(self.params.grads, self._grads_saved)
+        self.sampler.undo()
+        self.divergence = Divergence(step, quantity, float(value))
+        return self.divergence
+
+    def _penalty(self) -> float:
+        v = self.params.values
+        total = 0.0
+        if self.l1:
+            total += self.l1 * float(np.sum(np.abs(v)))
+        if self.l2:
+            total += self.l2 * float(np.dot(v, v))
+        return total
+
+    def _add_penalty_grad(self, grads: np.ndarray) -> None:
+        v = self.params.values
+        if self.l1:
+            grads += self.l1 * np.sign(v)
+        if self.l2:
+            grads += (2.0 * self.l2) * v
+
+    def _validate_epoch(self) -> None:
+        loss, metric = self.evaluate()
+        self.history.append_validation(self.step_count, loss, metric)
+        if loss < self.best_val_loss:
+            self.best_val_loss = loss
+            self.best_val_step = self.step_count
+            self.epochs_since_best = 0
+        else:
+            self.epochs_since_best += 1
+
+    # ----- many steps ----------------------------------------------------------------------
+
+    def run(self, limit: int | None = None) -> Stop | None:
+        """Step until a stop condition holds, or ``limit`` steps were taken.
+
+        Returns the ``Stop`` that ended training, or None when ``limit`` ran
+        out first. A stop condition that already holds returns at once.
+        """
+        stop = self.check_stop()
+        if stop is not None:
+            return stop
+        taken = 0
+        with np.errstate(all="ignore"):
+            while limit is None or taken < limit:
+                divergence = self._step()
+                if divergence is not None:
+                    return Stop(STOP_DIVERGED, self.step_count, divergence.message, divergence)
+                taken += 1
+                stop = self.check_stop()
+                if stop is not None:
+                    return stop
+        return None
+
+    def check_stop(self) -> Stop | None:
+        """The first stop condition that holds now, if any."""
+        n = self.step_count
+        if self.until_loss is not None and n > 0:
+            last = float(self.history.loss[-1])
+            if last < self.until_loss:
+                return Stop(STOP_TARGET_LOSS, n,
+                            f"loss {last:.6g} fell below the target {self.until_loss:g} at step {n}")
+        if self.patience is not None and self.data.has_validation and self.epochs_since_best >= self.patience:
+            return Stop(STOP_EARLY, n,
+                        f"validation loss has not improved for {self.epochs_since_best} epochs "
+                        f"(best {self.best_val_loss:.6g} after step {self.best_val_step}); stopped at step {n}")
+        if self.max_steps is not None and n >= self.max_steps:
+            return Stop(STOP_STEPS, n, f"reached the step limit of {self.max_steps}")
+        return None
+
+    # ----- reading the model ------------------------------------------------------------------
+
+    def evaluate(self, split: str = "val") -> tuple[float, float | None]:
+        """Loss (without penalties) and metric on the current weights, nothing recorded."""
+        if split == "val" and self.data.has_validation:
+            x, y = self.data.x_val, self.data.y_val
+        else:
+            x, y = self._x, self._y
+        with np.errstate(all="ignore"):
+            out = self.model.predict(x)
+            loss = self.loss.forward(out, y)
+            metric = self._metric_fn(out, y, self.loss.link) if self._metric_fn is not None else None
+        return loss, metric
+
+    def predict(self, x: np.ndarray | None = None) -> np.ndarray:
+        """Raw model outputs (logits for classifiers) on ``x`` or the training inputs."""
+        with np.errstate(all="ignore"):
+            return self.model.predict(self._x if x is None else x)
+
+    @property
+    def last_loss(self) -> float | None:
+        return float(self.history.loss[-1]) if len(self.history) else None
+
+    @property
+    def last_grad_norm(self) -> float | None:
+        return float(self.history.grad_norm[-1]) if len(self.history) else None
