@@ -90,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     app = sub.add_parser("app", help="open the simulator window (the default)")
     app.add_argument("--scenario", default="fruit", help="scenario to open (default: fruit)")
+    app.add_argument("--theme", choices=("system", "light", "dark"), default="system",
+                     help="colours of the window (default: the desktop's)")
 
     sub.add_parser("list", help="list the scenarios")
 
@@ -139,7 +141,7 @@ def main(argv=None) -> int:
             return cmd_list()
         if command == "run":
             return cmd_run(args)
-        return cmd_app(getattr(args, "scenario", "fruit"))
+        return cmd_app(getattr(args, "scenario", "fruit"), getattr(args, "theme", "system"))
     except _CliError as exc:
         print(f"gdsim: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -161,7 +163,7 @@ def cmd_list() -> int:
     return EXIT_OK
 
 
-def cmd_app(scenario: str) -> int:
+def cmd_app(scenario: str, theme: str = "system") -> int:
     from .core.errors import GdsimError
     from .core.scenarios import get_scenario
 
@@ -171,7 +173,7 @@ def cmd_app(scenario: str) -> int:
         raise _CliError(str(exc)) from None
     from .app.main import run_app  # Qt is imported only here
 
-    return run_app(scenario)
+    return run_app(scenario, theme)
 
 
 def cmd_run(args) -> int:

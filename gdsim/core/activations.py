@@ -10,9 +10,10 @@ import numpy as np
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
-    """Logistic function, without overflow for large negative inputs."""
-    # 0.5 * (1 + tanh(z/2)) equals 1/(1+exp(-z)) and never evaluates exp of a large number.
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
+    """Logistic function: no overflow, and full relative precision on both tails."""
+    # exp(-log(1 + exp(-z))): logaddexp never overflows, and for z << 0 the result
+    # keeps all its digits (1 + tanh(z/2) would cancel to 0 there).
+    return np.exp(-np.logaddexp(0.0, -z))
 
 
 class Activation:

@@ -47,6 +47,36 @@ def atomic_writer(path, mode: str = "wb", **kwargs):
         raise
 
 
+@contextlib.contextmanager
+def atomic_path(path):
+    """A temporary file name beside ``path`` (same suffix) for a writer that wants a name.
+
+    After the block, the temporary file must exist and be non-empty; it then
+    replaces ``path``. On any failure ``path`` is left as it was.
+    """
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise GdsimError(f"cannot write {str(path)!r}: it is a folder")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=directory)
+        os.close(fd)
+    except OSError as exc:
+        raise GdsimError(describe_os_error(exc, path)) from None
+    try:
+        yield tmp
+        if os.path.getsize(tmp) == 0:
+            raise GdsimError(f"cannot write {str(path)!r}: nothing was written")
+        os.chmod(tmp, _existing_mode(path))
+        os.replace(tmp, path)
+    except OSError as exc:
+        _remove_quietly(tmp)
+        raise GdsimError(describe_os_error(exc, path)) from None
+    except BaseException:
+        _remove_quietly(tmp)
+        raise
+
+
 def _existing_mode(path: Path) -> int:
     try:
         return path.stat().st_mode & 0o7777

@@ -166,41 +166,7 @@ class History:
             col.n = m
 
     def write_csv(self, path) -> None:
-        """One row per step: ``step,loss,grad_norm`` (+ metric, validation columns).
+        """One row per step: ``step,loss,grad_norm`` (+ metric, validation columns)."""
+        from .history_csv import write_history_csv
 
-        Validation columns are filled on the rows where validation ran and
-        empty elsewhere. Numbers are written with 17 significant digits, so
-        they read back bit for bit.
-        """
-        from .files import atomic_writer
-
-        n = len(self)
-        header = ["step", "loss", "grad_norm"]
-        cols = [self.steps.astype(np.float64), self.loss, self.grad_norm]
-        if self.metric is not None:
-            header.append(self.metric)
-            cols.append(self.metric_values)
-        has_val = self._val_step.n > 0
-        if has_val:
-            header += ["val_loss", f"val_{self.metric}"] if self.metric else ["val_loss"]
-        val_at = {}
-        if has_val:
-            for s, vl, vm in zip(self.val_steps, self.val_loss, self.val_metric):
-                val_at[int(s)] = (vl, vm)
-        with atomic_writer(path, "w", newline="") as fh:
-            fh.write(",".join(header) + "\n")
-            for i in range(n):
-                row = [str(i + 1)] + [_fmt(c[i]) for c in cols[1:]]
-                if has_val:
-                    v = val_at.get(i + 1)
-                    if v is None:
-                        row += [""] * (2 if self.metric else 1)
-                    else:
-                        row.append(_fmt(v[0]))
-                        if self.metric:
-                            row.append(_fmt(v[1]))
-                fh.write(",".join(row) + "\n")
-
-
-def _fmt(x: float) -> str:
-    return repr(float(x))
+        write_history_csv(path, self)

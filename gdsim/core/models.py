@@ -106,7 +106,11 @@ class Polynomial(Model):
 
     def parameter_specs(self):
         n = self.degree + 1
-        return [ParameterSpec(self.param_name, (n,), "weight", n, 1)]
+        return [ParameterSpec(self.param_name, (n,), "weight", n, 1, self._letters())]
+
+    def _letters(self) -> tuple[str, ...]:
+        n = self.degree + 1
+        return tuple("abcdefghijklmnopqrstuvwxyz"[:n]) if n <= 26 else tuple(f"c{i}" for i in range(n))
 
     def bind(self, params):
         super().bind(params)
@@ -127,8 +131,7 @@ class Polynomial(Model):
 
     def describe(self):
         terms = []
-        for i, p in enumerate(range(self.degree, -1, -1)):
-            c = "abcdefghijklmnopqrstuvwxyz"[i] if self.degree < 26 else f"c{i}"
+        for c, p in zip(self._letters(), range(self.degree, -1, -1)):
             terms.append(c if p == 0 else f"{c}*t" if p == 1 else f"{c}*t**{p}")
         return "polynomial " + " + ".join(terms)
 

@@ -26,6 +26,7 @@ class ParameterSpec:
     role: str = "weight"
     fan_in: int = 1
     fan_out: int = 1
+    element_names: tuple[str, ...] = ()  # what each element means, e.g. ("a", "b", "c")
 
     @property
     def size(self) -> int:
@@ -152,6 +153,8 @@ class ParameterSet:
             if p.shape == ():
                 out.append(p.name)
                 continue
-            for idx in np.ndindex(*p.shape):
-                out.append(f"{p.name}[{','.join(str(i) for i in idx)}]")
+            extra = p.spec.element_names
+            for k, idx in enumerate(np.ndindex(*p.shape)):
+                label = f"{p.name}[{','.join(str(i) for i in idx)}]"
+                out.append(f"{label} ({extra[k]})" if k < len(extra) else label)
         return out

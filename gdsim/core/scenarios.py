@@ -80,12 +80,16 @@ class Scenario:
         batch = settings.batch_size if settings.batch_size is not None else d.get("batch_size", self.batch_size)
         if batch is not None and batch >= self.data.n_train:
             batch = None  # one batch of everything, as a DataLoader would give
+        def pick(field: str, default):
+            value = getattr(settings, field)
+            return d.get(field, default) if value is None else value
+
         return settings.replace(
             scenario=self.name,
             model=choice.name,
-            loss=settings.loss or d.get("loss", self.loss),
-            init=settings.init or d.get("init", self.init),
-            optimizer=settings.optimizer or d.get("optimizer", self.optimizer),
+            loss=pick("loss", self.loss),
+            init=pick("init", self.init),
+            optimizer=pick("optimizer", self.optimizer),
             lr=settings.lr if settings.lr is not None else d.get("lr", self.lr),
             steps=steps,
             batch_size=batch,
@@ -105,7 +109,7 @@ class Scenario:
             model, loss, optimizer, data,
             lr=s.lr, initializer=init, seed=s.seed, batch_size=s.batch_size,
             zero_grad=s.zero_grad, metric=self.metric, l1=s.l1, l2=s.l2,
-            max_steps=s.steps, until_loss=s.until_loss, patience=s.patience,
+            max_steps=s.steps or None, until_loss=s.until_loss, patience=s.patience,
             **trainer_options,
         )
         trainer.settings = s

@@ -25,7 +25,7 @@ class Settings:
     init: str | None = None
     optimizer: str | None = None
     lr: float | None = None
-    steps: int | None = None  # stop after this many steps (resolved: None = no limit)
+    steps: int | None = None  # stop after this many steps; 0 = no limit
     batch_size: int | None = None  # resolved: None = the full batch
     seed: int | None = None  # None = the scenario's seed
     zero_grad: bool = True
@@ -53,7 +53,7 @@ class Settings:
         if self.lr is not None:
             check_lr(self.lr)
         if self.steps is not None:
-            check_int("steps", self.steps, 1)
+            check_int("steps", self.steps, 0)
         if self.batch_size is not None:
             check_int("batch size", self.batch_size, 1)
         if self.seed is not None:

@@ -30,6 +30,7 @@ from .metrics import METRICS
 from .models import Model
 from .optimizers import Optimizer
 from .parameter import ParameterSet
+from .trace import DEFAULT_BUDGET, Trace
 
 STOP_STEPS = "steps"
 STOP_TARGET_LOSS = "target_loss"
@@ -136,6 +137,8 @@ class Trainer:
         self._x = np.asarray(data.x)
         self._y = np.asarray(data.y)
         self.divergence: Divergence | None = None
+        self.trace = None  # an optional Trace of chosen weights, recorded every step
+        self.last_lr = self.lr  # the learning rate the last update used
 
         self.draw_weights(self.seed)
 
@@ -170,6 +173,15 @@ class Trainer:
         self.best_val_step = 0
         self.epochs_since_best = 0
         self.divergence = None
+        if self.trace is not None:
+            self.trace.clear(0)
+            self.trace.record(0, self.params.values, self.last_grads)
+
+    def start_trace(self, indices, budget: int = DEFAULT_BUDGET) -> Trace:
+        """Record the value and gradient of the weights at ``indices`` (flat) from now on."""
+        self.trace = Trace(indices, self.step_count, budget)
+        self.trace.record(self.step_count, self.params.values, self.last_grads)
+        return self.trace
 
     def set_optimizer(self, optimizer: Optimizer) -> None:
         """Switch the update rule between steps; the new one starts with empty state."""
@@ -232,16 +244,20 @@ class Trainer:
         np.copyto(self.values_before, values)
         self.optimizer.backup()
         self.optimizer.update(values, grads, self.lr)
-        if not math.isfinite(float(np.sum(values))):
+        if not np.isfinite(values).all():
+            bad = float(values[~np.isfinite(values)][0])
             np.copyto(values, self.values_before)
             self.optimizer.restore()
-            return self._diverged(step, "parameters", float(np.sum(values)), grads_touched=True)
+            return self._diverged(step, "parameters", bad, grads_touched=True)
 
         np.copyto(self.last_grads, grads)
         if self.zero_grad:
             grads.fill(0.0)
         self.step_count = step
+        self.last_lr = self.lr
         self.divergence = None
+        if self.trace is not None:
+            self.trace.record(step, values, self.last_grads)
 
         metric = self._metric_fn(out, yb, self.loss.link) if self._metric_fn is not None else None
         norms = None

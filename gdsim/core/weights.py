@@ -46,8 +46,8 @@ def read_weights(path, specs: list[ParameterSpec] | tuple[ParameterSpec, ...]) -
         loaded = np.load(path, allow_pickle=False)
     except PermissionError:
         raise GdsimError(f"cannot read weights file {shown!r}: permission denied") from None
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-        raise GdsimError(f"{shown!r} is not an .npz weights file ({_reason(exc)})") from None
+    except Exception as exc:  # zipfile and numpy fail in many ways on a damaged file
+        raise GdsimError(f"{shown!r} is not an .npz weights file ({_damage(exc)})") from None
     if not isinstance(loaded, np.lib.npyio.NpzFile):
         raise GdsimError(f"{shown!r} holds a single array; a weights file is an .npz of named arrays "
                          f"({', '.join(s.name for s in specs)})")
@@ -67,13 +67,20 @@ def read_weights(path, specs: list[ParameterSpec] | tuple[ParameterSpec, ...]) -
             try:
                 arr = loaded[spec.name]
             except Exception as exc:  # a damaged member can fail in many ways inside zipfile/numpy
-                raise GdsimError(f"cannot read parameter {spec.name!r} from {shown!r}: {_reason(exc)}") from None
+                if "allow_pickle" in str(exc) or "Object arrays" in str(exc):
+                    reason = "it holds Python objects, not numbers (gdsim never unpickles)"
+                else:
+                    reason = _damage(exc)
+                raise GdsimError(f"cannot read parameter {spec.name!r} from {shown!r}: {reason}") from None
+            if not isinstance(arr, np.ndarray):  # a member that is not a .npy array comes back as bytes
+                raise GdsimError(f"parameter {spec.name!r} in {shown!r} is not a NumPy array")
             if arr.dtype.kind not in "fiu" or arr.dtype == np.bool_:
                 raise GdsimError(f"parameter {spec.name!r} in {shown!r} is not real numbers (dtype {arr.dtype})")
             if tuple(arr.shape) != tuple(spec.shape):
                 raise GdsimError(f"parameter {spec.name!r} has shape {_shape(arr.shape)} in {shown!r}, "
                                  f"but the model needs {_shape(spec.shape)}")
-            arr = arr.astype(np.float64)
+            with np.errstate(over="ignore", invalid="ignore"):  # reported just below, in words
+                arr = arr.astype(np.float64)
             if not np.all(np.isfinite(arr)):
                 raise GdsimError(f"parameter {spec.name!r} in {shown!r} contains NaN or infinite values")
             state[spec.name] = arr
@@ -83,6 +90,14 @@ def read_weights(path, specs: list[ParameterSpec] | tuple[ParameterSpec, ...]) -
 def _shape(shape) -> str:
     shape = tuple(int(s) for s in shape)
     return "()" if not shape else "(" + ", ".join(map(str, shape)) + (",)" if len(shape) == 1 else ")")
+
+
+def _damage(exc: BaseException) -> str:
+    """What went wrong reading a damaged file, without NumPy's advice about pickles."""
+    text = _reason(exc)
+    if "pickle" in text:
+        return "damaged, or not written by numpy.savez"
+    return text
 
 
 def _reason(exc: BaseException) -> str:

@@ -1,0 +1,204 @@
+"""What the views are sent: copies of a trainer's state, never views into it.
+
+A ``RunInfo`` describes a run once (its parameters, its data, its settings);
+a ``Snapshot`` carries what changed since the previous snapshot of the same
+run: every history row since then (so no point of a curve is lost however
+fast training goes), the current weights and gradients, and predictions.
+Both are plain NumPy and safe to hand to another thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .losses import apply_link
+from .scenarios import Scenario
+from .settings import Settings
+from .trainer import Trainer
+
+# Models with at most this many weights get a per-weight view (bars, full trace, CSV columns).
+SMALL_MODEL_WEIGHTS = 300
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    run_id: int
+    scenario: str
+    title: str
+    lesson: str
+    view: str
+    x_label: str
+    y_label: str
+    settings: Settings
+    model_text: str
+    loss_text: str
+    link: str
+    metric: str | None
+    param_names: tuple[str, ...]
+    param_shapes: tuple[tuple[int, ...], ...]
+    param_offsets: tuple[int, ...]
+    labels: tuple[str, ...]  # one per scalar weight, "weight[0,2]"
+    target_names: tuple[str, ...]
+    x: np.ndarray  # training inputs as the views draw them
+    y: np.ndarray  # training targets
+    x_val: np.ndarray | None
+    y_val: np.ndarray | None
+    image_shape: tuple[int, int] | None
+    has_validation: bool
+    batches_per_epoch: int
+    curve_x: np.ndarray | None = None  # dense inputs for drawing a fitted curve
+
+    @property
+    def n_weights(self) -> int:
+        return len(self.labels)
+
+    @property
+    def small(self) -> bool:
+        return self.n_weights <= SMALL_MODEL_WEIGHTS
+
+
+@dataclass
+class Snapshot:
+    run_id: int
+    step: int
+    epoch: int
+    first_row: int  # history row of loss[0] (row r is step r + 1)
+    loss: np.ndarray
+    grad_norm: np.ndarray
+    metric: np.ndarray | None
+    tensor_grad_norms: np.ndarray | None
+    val_steps: np.ndarray
+    val_loss: np.ndarray
+    val_metric: np.ndarray
+    values: np.ndarray  # every weight now, flat
+    values_before: np.ndarray  # before the last update
+    grads: np.ndarray  # the gradient the last update used
+    grad_buffer: np.ndarray  # what .grad holds now (zero unless gradients accumulate)
+    last_lr: float
+    optimizer: str
+    predictions: np.ndarray  # linked outputs on the training inputs
+    val_predictions: np.ndarray | None
+    trace_restart: bool  # the trace was thinned or restarted: replace, don't append
+    trace_steps: np.ndarray
+    trace_values: np.ndarray
+    trace_grads: np.ndarray
+    trace_indices: np.ndarray
+    current_loss: float = float("nan")  # loss of the current weights on all training data
+    current_metric: float | None = None
+    curve_predictions: np.ndarray | None = None  # at RunInfo.curve_x
+    landscape: tuple[np.ndarray, np.ndarray] | None = None  # (x, loss(x)) for one-number models
+    steps_per_second: float = 0.0
+
+
+def run_info(run_id: int, scenario: Scenario, trainer: Trainer, settings: Settings) -> RunInfo:
+    params = trainer.params
+    data = trainer.data
+    curve_x = None
+    if scenario.view == "curve":
+        x = np.asarray(data.x, dtype=np.float64)
+        curve_x = np.linspace(x.min(), x.max(), 200)
+    return RunInfo(
+        run_id=run_id, scenario=scenario.name, title=scenario.title, lesson=scenario.lesson,
+        view=scenario.view, x_label=scenario.x_label, y_label=scenario.y_label, settings=settings,
+        model_text=trainer.model.describe(), loss_text=trainer.loss.describe(), link=trainer.loss.link,
+        metric=trainer.metric,
+        param_names=tuple(params.names), param_shapes=tuple(p.shape for p in params),
+        param_offsets=tuple(int(p.offset) for p in params), labels=tuple(params.labels()),
+        target_names=tuple(data.target_names),
+        x=np.array(data.x, copy=True), y=np.array(data.y, copy=True),
+        x_val=None if data.x_val is None else np.array(data.x_val, copy=True),
+        y_val=None if data.y_val is None else np.array(data.y_val, copy=True),
+        image_shape=data.notes.get("image_shape"), has_validation=data.has_validation,
+        batches_per_epoch=trainer.sampler.batches_per_epoch, curve_x=curve_x,
+    )
+
+
+class SnapshotTaker:
+    """Remembers what the last snapshot of a run carried, so the next carries only news."""
+
+    def __init__(self, run_id: int, info: RunInfo | None = None):
+        self.run_id = run_id
+        self.info = info
+        self._landscape_key = None
+        self._landscape = None
+        self.row = 0
+        self.val_row = 0
+        self.trace_row = 0
+        self.trace_stride = 1
+        self.trace_id = None
+
+    def take(self, trainer: Trainer, steps_per_second: float = 0.0) -> Snapshot:
+        h = trainer.history
+        n = len(h)
+        if self.row > n:  # history was cut back (reset): start over
+            self.row = 0
+            self.val_row = 0
+        first = self.row
+        metric = h.metric_values[first:n].copy() if h.metric is not None else None
+        tensor_norms = h.tensor_grad_norms[first:n].copy() if h.track_tensor_norms else None
+        nv = len(h.val_steps)
+        vfirst = min(self.val_row, nv)
+
+        trace = trainer.trace
+        if trace is None:
+            restart = self.trace_id is not None
+            t_steps = np.empty(0, dtype=np.int64)
+            t_vals = t_grads = np.empty((0, 0))
+            t_idx = np.empty(0, dtype=np.intp)
+            self.trace_id = None
+        else:
+            restart = (self.trace_id != id(trace) or trace.stride != self.trace_stride
+                       or self.trace_row > trace.n)
+            if restart:
+                self.trace_row = 0
+            t_steps, t_vals, t_grads = trace.rows_since(self.trace_row)
+            t_idx = trace.indices.copy()
+            self.trace_id, self.trace_stride, self.trace_row = id(trace), trace.stride, trace.n
+
+        link = trainer.loss.link
+        current_loss, current_metric = trainer.evaluate("train")
+        curve = landscape = None
+        if self.info is not None and self.info.curve_x is not None:
+            curve = apply_link(link, trainer.predict(self.info.curve_x)).copy()
+        if self.info is not None and self.info.view == "parabola":
+            landscape = self._landscape_for(trainer, t_vals)
+        predictions = apply_link(link, trainer.predict())
+        val_predictions = None
+        if trainer.data.has_validation:
+            val_predictions = apply_link(link, trainer.predict(trainer.data.x_val))
+
+        snap = Snapshot(
+            run_id=self.run_id, step=trainer.step_count, epoch=trainer.epoch_count, first_row=first,
+            loss=h.loss[first:n].copy(), grad_norm=h.grad_norm[first:n].copy(), metric=metric,
+            tensor_grad_norms=tensor_norms,
+            val_steps=h.val_steps[vfirst:nv].copy(), val_loss=h.val_loss[vfirst:nv].copy(),
+            val_metric=h.val_metric[vfirst:nv].copy(),
+            values=trainer.params.values.copy(), values_before=trainer.values_before.copy(),
+            grads=trainer.last_grads.copy(), grad_buffer=trainer.params.grads.copy(),
+            last_lr=trainer.last_lr, optimizer=trainer.optimizer.name,
+            predictions=np.asarray(predictions, dtype=np.float64).copy(),
+            val_predictions=None if val_predictions is None else np.asarray(val_predictions).copy(),
+            trace_restart=restart, trace_steps=t_steps, trace_values=t_vals, trace_grads=t_grads,
+            trace_indices=t_idx, current_loss=current_loss, current_metric=current_metric,
+            curve_predictions=curve, landscape=landscape, steps_per_second=steps_per_second,
+        )
+        self.row = n
+        self.val_row = nv
+        return snap
+
+    def _landscape_for(self, trainer: Trainer, new_values: np.ndarray):
+        """Loss against the one weight, over a range that covers every value it has taken."""
+        seen = [float(v) for v in trainer.params.values] + ([float(new_values.min()), float(new_values.max())]
+                                                            if new_values.size else [])
+        reach = max([4.0] + [abs(v) for v in seen if np.isfinite(v)])
+        # Round the reach up to a power of 2 so the curve is recomputed rarely.
+        reach = float(2.0 ** np.ceil(np.log2(reach * 1.1)))
+        if self._landscape_key != reach:
+            xs = np.linspace(-reach, reach, 401)
+            target = trainer.data.y
+            with np.errstate(all="ignore"):
+                fs = np.array([trainer.loss.forward(np.asarray(x), target) for x in xs])
+            self._landscape_key, self._landscape = reach, (xs, fs)
+        return self._landscape

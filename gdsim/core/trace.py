@@ -1,0 +1,84 @@
+"""The value and gradient of chosen weights at every step, in bounded memory.
+
+Every step is kept until the trace reaches its row budget; from then on every
+other row is dropped and only every second step recorded, then every fourth,
+and so on: the trace always spans the whole run, evenly thinned, and says
+how (``stride``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Two float64 matrices (values, gradients) of at most this many numbers each.
+DEFAULT_BUDGET = 2_000_000
+
+
+class Trace:
+    def __init__(self, indices, start_step: int = 0, budget: int = DEFAULT_BUDGET):
+        self.indices = np.asarray(indices, dtype=np.intp)
+        width = max(1, self.indices.size)
+        self.capacity = max(16, budget // width) & ~1  # even, so halving keeps whole rows
+        self.clear(start_step)
+
+    def clear(self, start_step: int = 0) -> None:
+        self.start_step = int(start_step)
+        self.stride = 1
+        self._cap = min(self.capacity, 1024)
+        self._steps = np.empty(self._cap, dtype=np.int64)
+        self._values = np.empty((self._cap, self.indices.size))
+        self._grads = np.empty((self._cap, self.indices.size))
+        self.n = 0
+
+    def record(self, step: int, values: np.ndarray, grads: np.ndarray) -> None:
+        """Keep ``values`` (after step ``step``) and ``grads`` (what that step used)."""
+        if (step - self.start_step) % self.stride:
+            return
+        if self.n == self._cap:
+            if self._cap < self.capacity:
+                self._grow()
+            else:
+                self._thin()
+                if (step - self.start_step) % self.stride:
+                    return
+        i = self.n
+        self._steps[i] = step
+        self._values[i] = values[self.indices]
+        self._grads[i] = grads[self.indices]
+        self.n = i + 1
+
+    def _grow(self) -> None:
+        cap = min(self.capacity, self._cap * 2)
+        for name in ("_steps", "_values", "_grads"):
+            old = getattr(self, name)
+            new = np.empty((cap,) + old.shape[1:], dtype=old.dtype)
+            new[: self.n] = old[: self.n]
+            setattr(self, name, new)
+        self._cap = cap
+
+    def _thin(self) -> None:
+        self.stride *= 2
+        keep = (self._steps[: self.n] - self.start_step) % self.stride == 0
+        k = int(np.count_nonzero(keep))
+        for arr in (self._steps, self._values, self._grads):
+            arr[:k] = arr[: self.n][keep]
+        self.n = k
+
+    def truncate_after(self, step: int) -> None:
+        self.n = int(np.searchsorted(self._steps[: self.n], step, side="right"))
+
+    @property
+    def steps(self) -> np.ndarray:
+        return self._steps[: self.n]
+
+    @property
+    def values(self) -> np.ndarray:
+        return self._values[: self.n]
+
+    @property
+    def grads(self) -> np.ndarray:
+        return self._grads[: self.n]
+
+    def rows_since(self, row: int):
+        """Copies of rows ``row`` onwards; after thinning a reader should start over."""
+        return self.steps[row:].copy(), self.values[row:].copy(), self.grads[row:].copy()
