@@ -1,0 +1,1 @@
+"""The desktop simulator (Qt). Nothing under gdsim.core imports from here."""

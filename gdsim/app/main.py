@@ -1,0 +1,26 @@
+"""Start the Qt application and open the window."""
+
+from __future__ import annotations
+
+import sys
+
+from ..core.settings import Settings
+
+
+def run_app(scenario: str = "fruit", theme: str = "system") -> int:
+    from PySide6.QtWidgets import QApplication
+
+    from . import theme as themes
+    from .window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("gdsim")
+    app.setOrganizationName("gdsim")
+    if theme == "dark":
+        themes.apply_dark_palette(app)
+    elif theme == "light":
+        app.setStyle("Fusion")
+    themes.configure_plots()
+    window = MainWindow(Settings(scenario=scenario))
+    window.show()
+    return app.exec()

@@ -1,0 +1,71 @@
+"""Colours that read well on a light and on a dark desktop theme.
+
+Plot background and text follow the application palette, so the plots sit in
+the window like the rest of it; series colours are mid-tone (Tableau 10),
+visible on white and on near-black alike.
+"""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+
+SERIES = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+          "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+TRAIN = SERIES[0]
+VALIDATION = SERIES[1]
+METRIC = SERIES[2]
+PREDICTION = SERIES[3]
+GOOD = "#2ca02c"
+BAD = "#d62728"
+ANTIALIAS = True
+DIVERGING_MAP = "CET-D1A"  # blue - white - red: sign at a glance, zero neutral
+
+
+def series(i: int) -> str:
+    return SERIES[i % len(SERIES)]
+
+
+def is_dark(palette: QPalette | None = None) -> bool:
+    palette = palette or QApplication.palette()
+    return palette.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def configure_plots() -> None:
+    """Call once, after the QApplication exists and before any plot is made."""
+    pal = QApplication.palette()
+    pg.setConfigOptions(
+        antialias=ANTIALIAS,
+        imageAxisOrder="row-major",
+        background=pal.color(QPalette.ColorRole.Base),
+        foreground=pal.color(QPalette.ColorRole.Text),
+    )
+
+
+def reference_pen():
+    """Guides (y = x, thresholds): quiet, dashed, and visible on either theme."""
+    colour = QColor("#9a9a9a")
+    return pg.mkPen(colour, width=1, style=pg.QtCore.Qt.PenStyle.DashLine)
+
+
+def apply_dark_palette(app: QApplication) -> None:
+    """A dark Fusion palette (``gdsim app --dark``, and the dark-theme screenshot)."""
+    app.setStyle("Fusion")
+    p = QPalette()
+    window, base, text = QColor(45, 45, 48), QColor(30, 30, 32), QColor(230, 230, 230)
+    p.setColor(QPalette.ColorRole.Window, window)
+    p.setColor(QPalette.ColorRole.WindowText, text)
+    p.setColor(QPalette.ColorRole.Base, base)
+    p.setColor(QPalette.ColorRole.AlternateBase, window)
+    p.setColor(QPalette.ColorRole.ToolTipBase, QColor(60, 60, 64))
+    p.setColor(QPalette.ColorRole.ToolTipText, text)
+    p.setColor(QPalette.ColorRole.Text, text)
+    p.setColor(QPalette.ColorRole.Button, window)
+    p.setColor(QPalette.ColorRole.ButtonText, text)
+    p.setColor(QPalette.ColorRole.Highlight, QColor(42, 130, 218))
+    p.setColor(QPalette.ColorRole.HighlightedText, QColor(255, 255, 255))
+    p.setColor(QPalette.ColorRole.PlaceholderText, QColor(150, 150, 150))
+    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText, QPalette.ColorRole.WindowText):
+        p.setColor(QPalette.ColorGroup.Disabled, role, QColor(120, 120, 120))
+    app.setPalette(p)

@@ -1,0 +1,429 @@
+"""Per-weight gradients, the gradient norm of every tensor over time, and one tracked weight.
+
+Small models get a bar per weight; an image-shaped first layer (digits) is
+drawn as 28x28 images; bigger layers as histograms of their exact current
+values. Clicking a weight follows its value and gradient over time and
+spells out its last update with the real numbers.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox
+
+from .. import theme
+from ..series import Series, TraceMirror, dots_while_few, positive_or_nan
+from .base import PlotView, empty_text, style_plot
+
+MAX_HIST_BINS = 80
+
+
+def fmt(x: float) -> str:
+    """Numbers for the update line: 4 decimals where that is readable, else 4 significant digits."""
+    if x == 0 or not math.isfinite(x):
+        return f"{x:g}"
+    if 1e-3 <= abs(x) < 1e5:
+        return f"{x:.4f}"
+    return f"{x:.4g}"
+
+
+def update_text(label: str, before: float, after: float, grad: float, lr: float, optimizer: str, step: int) -> str:
+    """``weight[0,2]: 1.1006 - 1e-05 x (-11681.3174) = 1.2174`` for SGD; the change otherwise."""
+    if step == 0:
+        return f"{label} = {fmt(after)}  (no step yet: its gradient appears after the first step)"
+    if optimizer == "sgd":
+        return f"step {step}:  {label}: {fmt(before)} - {lr:g} x ({fmt(grad)}) = {fmt(after)}"
+    return (f"step {step}:  {label}: {fmt(before)} -> {fmt(after)}  ({optimizer} moved it by "
+            f"{fmt(after - before)}; gradient {fmt(grad)}, lr {lr:g})")
+
+
+class GradientView(PlotView):
+    name = "gradients"
+    title = "Gradients"
+    weight_selected = Signal(int)  # flat index of the weight a person clicked
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.track_box = QComboBox()
+        self.track_box.setToolTip("The weight whose value and gradient are followed over time. "
+                                  "You can also click its bar or pixel.")
+        self.track_box.setMinimumContentsLength(14)
+        self.track_box.currentIndexChanged.connect(self._track_box_changed)
+        self.header.addWidget(self.track_box)
+        self.trace = TraceMirror()
+        self.norms = Series(width=1)  # positive norms; zeros and non-finite ones as gaps (log axis)
+        self.tracked: int = 0
+        self._last = None
+        self.canvas.scene().sigMouseClicked.connect(self._clicked)
+
+    # ----- building the plots for a run -------------------------------------------------------
+
+    def begin_run(self, info):
+        super().begin_run(info)
+        self.canvas.clear()
+        self.trace.clear()
+        self.norms = Series(width=len(info.param_names))
+        self._last = None
+        self.bars = self.images = self.mosaic = None
+        self.image_tensor = None
+        self.hists = []
+
+        left = self.canvas.addLayout(row=0, col=0)
+        right = self.canvas.addLayout(row=0, col=1)
+        self.canvas.ci.layout.setColumnStretchFactor(0, 3)
+        self.canvas.ci.layout.setColumnStretchFactor(1, 2)
+        if info.small:
+            self._build_bars(left, info)
+        elif info.image_shape is not None and self._image_tensor(info) is not None:
+            self._build_images(left, info)
+        else:
+            self._build_histograms(left, info, first=0)
+
+        self.norm_plot = right.addPlot(row=0, col=0)
+        self.norm_plot.setLabel("left", "gradient norm")
+        self.norm_plot.setLabel("bottom", "step")
+        self.norm_plot.setLogMode(y=True)
+        style_plot(self.norm_plot)
+        self.norm_plot.setDownsampling(auto=True, mode="peak")
+        self.norm_plot.setClipToView(True)
+        self.norm_plot.addLegend(offset=(-5, 5), labelTextSize="8pt", colCount=2 if len(info.param_names) > 2 else 1)
+        self.norm_curves = [
+            self.norm_plot.plot(name=name, pen=pg.mkPen(theme.series(i), width=1))
+            for i, name in enumerate(info.param_names)
+        ]
+        self.norm_empty = empty_text(self.norm_plot, "per-tensor gradient norm\nappears after a step")
+
+        self.value_plot = right.addPlot(row=1, col=0)
+        self.value_plot.setLabel("left", "value")
+        style_plot(self.value_plot)
+        self.value_curve = self.value_plot.plot(pen=pg.mkPen(theme.TRAIN, width=1))
+        self.grad_plot = right.addPlot(row=2, col=0)
+        self.grad_plot.setLabel("left", "gradient")
+        self.grad_plot.setLabel("bottom", "step")
+        style_plot(self.grad_plot)
+        self.grad_curve = self.grad_plot.plot(pen=pg.mkPen(theme.PREDICTION, width=1))
+        self.grad_plot.setXLink(self.value_plot)
+        for p in (self.value_plot, self.grad_plot):
+            p.setDownsampling(auto=True, mode="peak")
+            p.setClipToView(True)
+        right.layout.setRowStretchFactor(0, 3)
+        right.layout.setRowStretchFactor(1, 2)
+        right.layout.setRowStretchFactor(2, 2)
+
+        self.update_label = pg.LabelItem("", justify="left", size="10pt")
+        self.canvas.addItem(self.update_label, row=1, col=0, colspan=2)
+
+        self._fill_track_box(info)
+        self.tracked = self._default_tracked(info)
+        self._sync_track_box()
+        self._show_tracked_title()
+        if not info.small:  # only small models have every weight traced already
+            self.weight_selected.emit(self.tracked)
+
+    def _default_tracked(self, info) -> int:
+        # The micrograd lesson follows the first neuron of the second layer.
+        if "layers.1.weight" in info.param_names and info.small:
+            return info.param_offsets[info.param_names.index("layers.1.weight")]
+        if info.image_shape is not None and not info.small:
+            h, w = info.image_shape  # a pixel in the middle, where the digits are drawn
+            return (h // 2) * w + w // 2
+        return 0
+
+    def _fill_track_box(self, info) -> None:
+        self.track_box.blockSignals(True)
+        self.track_box.clear()
+        if info.small:
+            self.track_box.addItems(list(info.labels))
+            self.track_box.setEnabled(True)
+        else:
+            self.track_box.addItem("")
+            self.track_box.setEnabled(False)
+        self.track_box.blockSignals(False)
+
+    def _sync_track_box(self) -> None:
+        if self.info is None:
+            return
+        self.track_box.blockSignals(True)
+        if self.info.small:
+            self.track_box.setCurrentIndex(self.tracked)
+        else:  # too many weights for a list: the box names the one a click chose
+            self.track_box.setItemText(0, f"{self.info.labels[self.tracked]} (click a pixel)")
+        self.track_box.blockSignals(False)
+
+    def _track_box_changed(self, row: int) -> None:
+        if self.info is not None and self.info.small and row >= 0:
+            self.select_weight(row)
+
+    def _build_bars(self, layout, info) -> None:
+        n = info.n_weights
+        plot = layout.addPlot(row=0, col=0)
+        plot.setLabel("bottom", "gradient used by the last update")
+        style_plot(plot)
+        plot.showGrid(x=True, y=False, alpha=0.15)
+        plot.invertY(True)
+        plot.setMouseEnabled(x=True, y=False)
+        zero = pg.InfiniteLine(pos=0, angle=90, pen=theme.reference_pen())
+        plot.addItem(zero)
+        colours = []
+        for i, shape in enumerate(info.param_shapes):
+            colours += [theme.series(i)] * max(1, int(np.prod(shape)))
+        self.bar_brushes = [pg.mkBrush(c) for c in colours]
+        self.bars = pg.BarGraphItem(x0=np.zeros(n), y=np.arange(n), height=0.7, width=np.zeros(n),
+                                    brushes=self.bar_brushes, pens=[pg.mkPen(None)] * n)
+        plot.addItem(self.bars)
+        band = pg.mkColor(pg.getConfigOption("foreground"))
+        band.setAlpha(40)
+        self.highlight = pg.LinearRegionItem(values=(-0.5, 0.5), orientation="horizontal", movable=False,
+                                             brush=pg.mkBrush(band), pen=pg.mkPen(None))
+        self.highlight.setZValue(-10)
+        plot.addItem(self.highlight)
+        plot.setYRange(-0.6, n - 0.4, padding=0)
+        self.bar_plot = plot
+        self._label_bars()
+        plot.vb.sigResized.connect(lambda *_: self._label_bars())
+
+    def _label_bars(self) -> None:
+        """One tick per weight while they fit; otherwise the first weight of each tensor."""
+        info = self.info
+        height = self.bar_plot.vb.height() or 300
+        n = info.n_weights
+        if n * 13 <= height:
+            ticks = [(i, label) for i, label in enumerate(info.labels)]
+        else:
+            every = max(1, math.ceil(n * 13 / height))
+            ticks = [(i, label) for i, label in enumerate(info.labels) if i % every == 0]
+        self.bar_plot.getAxis("left").setTicks([ticks, []])
+
+    def _image_tensor(self, info):
+        """The first weight tensor whose rows are images (in_features == pixels), if any."""
+        pixels = int(np.prod(info.image_shape))
+        name = info.param_names[0]
+        shape = info.param_shapes[0]
+        if len(shape) == 2 and shape[1] == pixels:
+            return name
+        return None
+
+    def _build_images(self, layout, info) -> None:
+        name = self._image_tensor(info)
+        k = info.param_names.index(name)
+        units = info.param_shapes[k][0]
+        cmap = pg.colormap.get(theme.DIVERGING_MAP)
+        if len(info.param_names) == 2:  # one linear layer: weights and their gradient side by side
+            self.images = []
+            h, w = info.image_shape
+            for col, what in enumerate((f"{name}, one per pixel ({h}x{w})", "its gradient")):
+                plot = layout.addPlot(row=0, col=col, title=what)
+                img = pg.ImageItem()
+                plot.addItem(img)
+                plot.setAspectLocked(True)
+                plot.invertY(True)
+                plot.hideAxis("left")
+                plot.hideAxis("bottom")
+                bar = pg.ColorBarItem(values=(-1, 1), colorMap=cmap, interactive=False, width=12)
+                bar.setImageItem(img, insert_in=plot)
+                self.images.append((plot, img, bar))
+            self.image_tensor = (name, units)
+            self.image_hint = pg.LabelItem("red: positive, blue: negative. Click a pixel to track its weight.",
+                                           size="8pt")
+            layout.addItem(self.image_hint, row=1, col=0, colspan=2)
+            return
+        # An MLP: the first layer's units as images, every layer's values as histograms.
+        plot = layout.addPlot(row=0, col=0, colspan=max(1, len(info.param_names) // 2),
+                              title=f"first-layer units ({units} images of {name}; each scaled to its own range)")
+        img = pg.ImageItem()
+        img.setColorMap(cmap)
+        plot.addItem(img)
+        plot.setAspectLocked(True)
+        plot.invertY(True)
+        plot.hideAxis("left")
+        plot.hideAxis("bottom")
+        self.mosaic = (plot, img)
+        self.image_tensor = (name, units)
+        self._build_histograms(layout, info, first=1)
+
+    def _build_histograms(self, layout, info, first: int) -> None:
+        weights = [i for i, name in enumerate(info.param_names) if name.endswith("weight")] or \
+            list(range(len(info.param_names)))
+        for col, i in enumerate(weights):
+            name = info.param_names[i]
+            for row, what in enumerate(("value", "gradient")):
+                plot = layout.addPlot(row=first + row, col=col)
+                plot.setLabel("bottom", f"{name} {what}")
+                plot.setLabel("left", "count")
+                style_plot(plot)
+                colour = theme.TRAIN if what == "value" else theme.PREDICTION
+                curve = plot.plot(stepMode="center", fillLevel=0, pen=pg.mkPen(colour),
+                                  brush=pg.mkBrush(pg.mkColor(colour).lighter(130)))
+                self.hists.append((i, what, curve))
+
+    # ----- selecting a weight -------------------------------------------------------------------
+
+    def select_weight(self, index: int) -> None:
+        if self.info is None or not (0 <= index < self.info.n_weights):
+            return
+        self.tracked = int(index)
+        self._sync_track_box()
+        self._show_tracked_title()
+        self.weight_selected.emit(self.tracked)
+        self._draw_tracked()
+
+    def _show_tracked_title(self) -> None:
+        label = self.info.labels[self.tracked]
+        pixel = self._pixel_of(self.tracked)
+        if pixel is not None:
+            label += f", pixel (row {pixel[0]}, column {pixel[1]})"
+        self.value_plot.setTitle(f"tracking {label}", size="9pt")
+
+    def _pixel_of(self, index: int):
+        """(row, column) of the pixel an image-layer weight multiplies, else None."""
+        info = self.info
+        if info.image_shape is None or getattr(self, "image_tensor", None) is None:
+            return None
+        name, units = self.image_tensor
+        k = info.param_names.index(name)
+        start = info.param_offsets[k]
+        h, w = info.image_shape
+        if not start <= index < start + units * h * w:
+            return None
+        return divmod((index - start) % (h * w), w)
+
+    def _clicked(self, event) -> None:
+        if self.info is None:
+            return
+        pos = event.scenePos()
+        if self.bars is not None and self.bar_plot.sceneBoundingRect().contains(pos):
+            y = self.bar_plot.vb.mapSceneToView(pos).y()
+            index = int(round(y))
+            if 0 <= index < self.info.n_weights:
+                self.select_weight(index)
+            return
+        targets = []
+        if self.images:
+            targets = [(img, 1) for _, img, _ in self.images]
+        elif self.mosaic is not None:
+            targets = [(self.mosaic[1], 0)]
+        for img, single in targets:
+            if not img.sceneBoundingRect().contains(pos):
+                continue
+            p = img.mapFromScene(pos)
+            r, c = int(p.y()), int(p.x())
+            h, w = self.info.image_shape
+            name, units = self.image_tensor
+            offset = self.info.param_offsets[self.info.param_names.index(name)]
+            if single:
+                unit, rr, cc = 0, r, c
+            else:
+                cols = self._mosaic_cols(units)
+                unit = (r // (h + 1)) * cols + (c // (w + 1))
+                rr, cc = r % (h + 1), c % (w + 1)
+                if rr >= h or cc >= w or unit >= units:
+                    return
+            if 0 <= rr < h and 0 <= cc < w:
+                self.select_weight(offset + unit * h * w + rr * w + cc)
+            return
+
+    # ----- drawing a snapshot -------------------------------------------------------------------
+
+    def show_snapshot(self, snap):
+        if not self.accepts(snap):
+            return
+        self._last = snap
+        if len(snap.loss) and snap.tensor_grad_norms is not None:
+            steps = np.arange(snap.first_row + 1, snap.first_row + 1 + len(snap.loss), dtype=np.float64)
+            self.norms.extend(steps, positive_or_nan(snap.tensor_grad_norms))
+            for j, curve in enumerate(self.norm_curves):
+                curve.setData(self.norms.x, self.norms.y[:, j], connect="finite")
+        self.norm_empty.setVisible(self.norms.n == 0)
+        self.trace.apply(snap)
+        if self.bars is not None:
+            g = snap.grads
+            self.bars.setOpts(x0=np.minimum(g, 0), width=np.abs(g))
+        if self.images:
+            self._draw_images(snap)
+        if self.mosaic is not None:
+            self._draw_mosaic(snap)
+        if self.hists:
+            self._draw_histograms(snap)
+        self._draw_tracked()
+
+    def _tensor(self, flat: np.ndarray, name: str) -> np.ndarray:
+        i = self.info.param_names.index(name)
+        shape = self.info.param_shapes[i]
+        start = self.info.param_offsets[i]
+        return flat[start:start + int(np.prod(shape))].reshape(shape)
+
+    def _draw_images(self, snap) -> None:
+        name, _ = self.image_tensor
+        h, w = self.info.image_shape
+        for (plot, img, bar), flat in zip(self.images, (snap.values, snap.grads)):
+            tensor = self._tensor(flat, name)
+            picture = tensor[0].reshape(h, w)
+            m = float(np.nanmax(np.abs(picture))) if np.isfinite(picture).any() else 1.0
+            m = m if m > 0 else 1.0
+            img.setImage(picture, autoLevels=False, levels=(-m, m))
+            bar.setLevels((-m, m))
+
+    @staticmethod
+    def _mosaic_cols(units: int) -> int:
+        return max(1, math.ceil(math.sqrt(units * 1.2)))
+
+    def _draw_mosaic(self, snap) -> None:
+        name, units = self.image_tensor
+        h, w = self.info.image_shape
+        cols = self._mosaic_cols(units)
+        rows = math.ceil(units / cols)
+        tensor = self._tensor(snap.values, name)
+        mosaic = np.full((rows * (h + 1) - 1, cols * (w + 1) - 1), np.nan)
+        for u in range(units):
+            tile = tensor[u].reshape(h, w)
+            m = float(np.max(np.abs(tile))) if np.isfinite(tile).all() else 0.0
+            r, c = divmod(u, cols)
+            mosaic[r * (h + 1):r * (h + 1) + h, c * (w + 1):c * (w + 1) + w] = tile / m if m > 0 else tile
+        self.mosaic[1].setImage(mosaic, autoLevels=False, levels=(-1, 1))
+
+    def _draw_histograms(self, snap) -> None:
+        for i, what, curve in self.hists:
+            name = self.info.param_names[i]
+            flat = snap.values if what == "value" else snap.grads
+            data = self._tensor(flat, name).ravel()
+            data = data[np.isfinite(data)]
+            if data.size == 0:
+                curve.setData([], [])
+                continue
+            lo, hi = float(data.min()), float(data.max())
+            if lo == hi:
+                lo, hi = lo - 0.5, hi + 0.5
+            bins = int(min(MAX_HIST_BINS, max(10, math.sqrt(data.size))))
+            counts, edges = np.histogram(data, bins=bins, range=(lo, hi))
+            curve.setData(edges, counts)
+
+    def _draw_tracked(self) -> None:
+        snap = self._last
+        if snap is None or self.info is None:
+            return
+        j = self.tracked
+        column = self.trace.column(j)
+        if column is not None:
+            steps, values, grads = column
+            dots_while_few(self.value_curve, len(steps), theme.TRAIN, 4)
+            dots_while_few(self.grad_curve, len(steps), theme.PREDICTION, 4)
+            self.value_curve.setData(steps, values)
+            # The gradient of step 0 does not exist yet: draw from step 1.
+            first = 1 if len(steps) and steps[0] == 0 else 0
+            self.grad_curve.setData(steps[first:], grads[first:])
+        else:
+            self.value_curve.setData([], [])
+            self.grad_curve.setData([], [])
+        if self.bars is not None:
+            self.highlight.setRegion((j - 0.5, j + 0.5))
+        text = update_text(self.info.labels[j], float(snap.values_before[j]), float(snap.values[j]),
+                           float(snap.grads[j]), snap.last_lr, snap.optimizer, snap.step)
+        self.update_label.setText(text)
+
+    @property
+    def update_line(self) -> str:
+        return self.update_label.text

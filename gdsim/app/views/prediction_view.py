@@ -1,0 +1,182 @@
+"""Predictions against targets, drawn the way each lesson's tutorial draws them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+
+from .. import theme
+from ..series import Series, TraceMirror
+from .base import PlotView, empty_text
+
+
+def _probability_of_positive(pred: np.ndarray) -> np.ndarray:
+    pred = np.asarray(pred)
+    if pred.ndim == 2 and pred.shape[1] == 2:  # softmax over (7, 3): the second class is "3"
+        return pred[:, 1]
+    return pred.reshape(len(pred), -1)[:, 0]
+
+
+def _is_positive(y: np.ndarray) -> np.ndarray:
+    y = np.asarray(y)
+    return y.reshape(len(y), -1)[:, 0] > 0.5
+
+
+class PredictionView(PlotView):
+    name = "predictions"
+    title = "Predictions"
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.plot = None
+        self.last = None
+
+    def begin_run(self, info):
+        super().begin_run(info)
+        self.canvas.clear()
+        self.plot = self.add_plot(0, 0, x=info.x_label, y=info.y_label)
+        self.plot.addLegend(offset=(10, 10) if info.view != "digits" else (-10, 10))
+        self.last = None
+        build = {"scatter": self._build_scatter, "curve": self._build_curve,
+                 "digits": self._build_digits, "parabola": self._build_parabola}[info.view]
+        build(info)
+
+    # ----- fruit and micrograd: prediction against target, one colour per output -----------------
+
+    def _build_scatter(self, info):
+        self.title_label.setText("<b>Predictions</b> against targets (on the line y = x they are perfect)")
+        y = np.asarray(info.y).reshape(len(info.y), -1)
+        lo, hi = float(y.min()), float(y.max())
+        pad = 0.1 * (hi - lo or 1.0)
+        diag = pg.PlotDataItem([lo - pad, hi + pad], [lo - pad, hi + pad], pen=theme.reference_pen(),
+                               name="y = x (perfect prediction)")
+        self.plot.addItem(diag)
+        self.points = []
+        names = info.target_names or tuple(f"output {i}" for i in range(y.shape[1]))
+        for j in range(y.shape[1]):
+            name = names[j] if j < len(names) and y.shape[1] > 1 else "one example"
+            item = pg.ScatterPlotItem(size=10, brush=pg.mkBrush(theme.series(j)), pen=pg.mkPen(None), name=name)
+            self.plot.addItem(item)
+            self.points.append(item)
+        self.plot.setAspectLocked(False)
+
+    def _show_scatter(self, snap):
+        y = np.asarray(self.info.y).reshape(len(self.info.y), -1)
+        pred = np.asarray(snap.predictions).reshape(y.shape)
+        for j, item in enumerate(self.points):
+            item.setData(y[:, j], pred[:, j])
+
+    # ----- quadratic: the measured data and the fitted curve -----------------------------------
+
+    def _build_curve(self, info):
+        self.title_label.setText("<b>Predictions</b>: the fitted curve (red) over the data (blue)")
+        self.data_points = pg.ScatterPlotItem(info.x, info.y, size=8, brush=pg.mkBrush(theme.TRAIN),
+                                              pen=pg.mkPen(None), name="data")
+        self.plot.addItem(self.data_points)
+        self.pred_points = pg.ScatterPlotItem(size=7, brush=pg.mkBrush(theme.PREDICTION), pen=pg.mkPen(None),
+                                              name="prediction")
+        self.plot.addItem(self.pred_points)
+        self.curve = self.plot.plot(pen=pg.mkPen(theme.PREDICTION, width=1.5), name="model")
+
+    def _show_curve(self, snap):
+        self.pred_points.setData(self.info.x, snap.predictions)
+        if snap.curve_predictions is not None:
+            self.curve.setData(self.info.curve_x, snap.curve_predictions)
+
+    # ----- digits: probability of a 3 against the true label --------------------------------------
+
+    def _build_digits(self, info):
+        self.title_label.setText("<b>Predictions</b>: probability of a 3, for every image")
+        self.plot.setLabel("bottom", "true label")
+        self.plot.setLabel("left", "predicted probability of a 3")
+        self.plot.getAxis("bottom").setTicks([[(0, "3"), (1, "7")], []])
+        self.plot.setXRange(-0.5, 2.2, padding=0)  # room on the right for the legend
+        self.plot.setYRange(-0.05, 1.05)
+        self.plot.enableAutoRange(x=False, y=False)
+        self.plot.addItem(pg.InfiniteLine(pos=0.5, angle=0, pen=theme.reference_pen(),
+                                          label="0.5", labelOpts={"position": 0.5,
+                                                                  "color": pg.getConfigOption("foreground")}))
+        rng = np.random.default_rng(0)  # fixed jitter: points keep their place between frames
+        self.train_x = np.where(_is_positive(info.y), 0.0, 1.0) + rng.uniform(-0.28, -0.02, len(info.y))
+        self.train_points = pg.ScatterPlotItem(size=4, brush=pg.mkBrush(pg.mkColor(theme.TRAIN)),
+                                               pen=pg.mkPen(None), name="training images")
+        self.plot.addItem(self.train_points)
+        if info.y_val is not None:
+            self.val_x = np.where(_is_positive(info.y_val), 0.0, 1.0) + rng.uniform(0.02, 0.28, len(info.y_val))
+            self.val_points = pg.ScatterPlotItem(size=5, brush=pg.mkBrush(theme.VALIDATION), pen=pg.mkPen(None),
+                                                 name="validation images")
+            self.plot.addItem(self.val_points)
+
+    def _show_digits(self, snap):
+        p = _probability_of_positive(snap.predictions)
+        self.train_points.setData(self.train_x, p)
+        parts = [f"training accuracy {np.mean((p > 0.5) == _is_positive(self.info.y)):.1%}"]
+        if snap.val_predictions is not None:
+            pv = _probability_of_positive(snap.val_predictions)
+            self.val_points.setData(self.val_x, pv)
+            parts.insert(0, f"validation accuracy {np.mean((pv > 0.5) == _is_positive(self.info.y_val)):.1%}")
+        self.title_label.setText("<b>Predictions</b>: probability of a 3 (above 0.5 counts as a 3); "
+                                 + ", ".join(parts))
+
+    # ----- parabola: the loss curve and the path of x ------------------------------------------------
+
+    def _build_parabola(self, info):
+        self.title_label.setText("<b>Predictions</b>: where x has been on the loss curve")
+        self.landscape = self.plot.plot(pen=pg.mkPen(theme.TRAIN, width=2), name="loss f(x)")
+        self.path = self.plot.plot(pen=pg.mkPen(theme.PREDICTION, width=1), symbol="o", symbolSize=6,
+                                   symbolBrush=theme.PREDICTION, symbolPen=None, name="x after each step")
+        self.path.setDownsampling(auto=True, method="peak")
+        self.current = pg.ScatterPlotItem(size=14, brush=pg.mkBrush(None),
+                                          pen=pg.mkPen(theme.PREDICTION, width=2.5), name="x now")
+        self.plot.addItem(self.current)
+        self.path_trace = TraceMirror()
+        self.losses = Series()
+        self.where = pg.TextItem("", anchor=(0, 0), color=pg.getConfigOption("foreground"))
+        self.plot.addItem(self.where, ignoreBounds=True)
+        self._parabola_range = None
+
+    def _show_parabola(self, snap):
+        if snap.landscape is not None:
+            xs, fs = snap.landscape
+            self.landscape.setData(xs, fs)
+        steps = np.arange(snap.first_row + 1, snap.first_row + 1 + len(snap.loss), dtype=np.float64)
+        self.losses.extend(steps, snap.loss)
+        self.path_trace.apply(snap)
+        k = self.path_trace.steps.astype(np.intp)
+        xs = self.path_trace.values[:, 0] if self.path_trace.values.size else np.empty(0)
+        # Row k of the loss history (step k + 1) is f at the x reached after step k.
+        fs = np.full(len(k), np.nan)
+        inside = k < self.losses.n
+        fs[inside] = self.losses.y[k[inside]]
+        fs[k == snap.step] = snap.current_loss
+        self.path.setData(xs, fs, connect="finite")
+        x_now = float(snap.values[0])
+        finite = np.isfinite(snap.current_loss)
+        self.current.setData([x_now] if finite else [], [snap.current_loss] if finite else [])
+        (x0, x1), (y0, y1) = self.plot.vb.viewRange()
+        self.where.setPos(x0, y1)
+        self.where.setText(f"x = {x_now:.6g}, f(x) = {snap.current_loss:.6g} after step {snap.step}")
+        reach = np.nanmax(np.abs(np.append(xs, x_now))) if xs.size else abs(x_now)
+        self._fit_parabola(reach)
+
+    def _fit_parabola(self, reach: float) -> None:
+        # Keep the view on where x has been; widen only when x leaves it, so the curve doesn't jitter.
+        reach = max(reach, 1.0) * 1.15
+        if self._parabola_range is None or reach > self._parabola_range or reach < self._parabola_range / 8:
+            self._parabola_range = reach
+            self.plot.setXRange(-reach, reach, padding=0)
+            ys = self.landscape.getData()[1]
+            xs = self.landscape.getData()[0]
+            if xs is not None and len(xs):
+                visible = ys[(xs >= -reach) & (xs <= reach)]
+                top = float(np.nanmax(visible)) if visible.size else 1.0
+                self.plot.setYRange(-0.05 * top, top * 1.1, padding=0)
+
+    # ----- dispatch -------------------------------------------------------------------------------
+
+    def show_snapshot(self, snap):
+        if not self.accepts(snap):
+            return
+        self.last = snap
+        {"scatter": self._show_scatter, "curve": self._show_curve,
+         "digits": self._show_digits, "parabola": self._show_parabola}[self.info.view](snap)

@@ -1,0 +1,510 @@
+"""The model thread: a ``TrainingWorker`` that owns the trainer and never touches a widget.
+
+Commands arrive as queued slot calls (from ``TrainingController`` on the GUI
+thread) and take effect between steps. Training runs in short slices from
+the worker's own event loop, so a Pause or a new learning rate is seen
+within one slice. Results leave only as signals carrying copies
+(``RunInfo`` once per run, ``Snapshot`` at most ``MAX_FPS`` times a second,
+and one for every pause, step or stop so the last state is always shown).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+
+import numpy as np
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+
+from ..core.errors import GdsimError
+from ..core.optimizers import OPTIMIZERS
+from ..core.scenarios import get_scenario
+from ..core.settings import Settings, check_lr
+from ..core.snapshot import SMALL_MODEL_WEIGHTS, SnapshotTaker, run_info
+from ..core.spec import make_from_spec
+
+MAX_FPS = 30
+SLICE_SECONDS = 0.006  # training between two turns of the GUI, at full speed
+GUI_WAIT_SECONDS = 0.25  # the longest a slice waits for the GUI to catch up (it may be gone)
+
+RUNNING = "running"
+PAUSED = "paused"
+STOPPED = "stopped"  # a stop condition holds
+DIVERGED = "diverged"
+
+# Settings that apply to the running trainer at its next step; anything else starts a new run.
+LIVE_SETTINGS = ("lr", "zero_grad", "optimizer", "l1", "l2", "steps", "until_loss", "patience")
+
+
+class TrainingWorker(QObject):
+    run_started = Signal(object)  # RunInfo: a new run (new trainer, reset, new weights)
+    snapshot = Signal(object)  # Snapshot
+    state_changed = Signal(str, str)  # state, message for the person
+    settings_changed = Signal(object)  # Settings actually in force (after defaults, corrections)
+    failed = Signal(str)  # something went wrong inside; the message says what to do
+    finished_task = Signal(str, str)  # (what was done, its file) after an export or a save
+    idle_check = Signal()  # after every slice: the GUI answers through gui_idle once it has caught up
+
+    def __init__(self, settings: Settings):
+        super().__init__()
+        self._initial_settings = settings
+        self.settings: Settings | None = None
+        self.trainer = None
+        self.state = PAUSED
+        self.speed: float | None = None  # steps per second; None is as fast as possible
+        self._run_id = 0
+        self._taker: SnapshotTaker | None = None
+        self._last_emit = 0.0
+        self._draw_seconds = 0.0  # how long the GUI took to catch up with the last frame
+        # Snapshots sent but not yet drawn. While one is in flight the periodic ones wait: each
+        # snapshot carries everything since the previous one, so waiting loses nothing and a
+        # slow GUI is never buried under a queue of frames.
+        self._in_flight = 0
+        self._flight_lock = threading.Lock()
+        self.gui_idle = threading.Event()
+        self.gui_idle.set()
+        # Set from the GUI thread the moment Pause is pressed; the loop checks it between chunks.
+        self.pause_requested = threading.Event()
+        self._budget: int | None = None  # steps left for Step N; None when running freely
+        self._tick_pending = False
+        self._pace_start = 0.0
+        self._pace_steps = 0
+        self._rate_window: list[tuple[float, int]] = []
+        self._tracked: int | None = None
+        self._closing = False
+
+    # ----- set-up ------------------------------------------------------------------------
+
+    @Slot()
+    def start(self) -> None:
+        """Build the first run (called once the thread runs)."""
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._tick)
+        self._guard(lambda: self._build(self._initial_settings, reason=None))
+
+    @Slot(object)
+    def configure(self, settings: Settings) -> None:
+        """Apply new settings: live ones at the next step, others by starting a new run."""
+        self._guard(lambda: self._configure(settings))
+
+    def _configure(self, settings: Settings) -> None:
+        old = self.settings
+        if old is None:
+            self._build(settings, reason=None)
+            return
+        changed = {f for f in settings.to_dict() if getattr(settings, f) != getattr(old, f)}
+        if not changed:
+            return
+        if changed <= set(LIVE_SETTINGS):
+            self._apply_live(settings, changed)
+            return
+        self._build(settings, reason="new run: " + ", ".join(sorted(changed - set(LIVE_SETTINGS))) + " changed")
+
+    def _apply_live(self, settings: Settings, changed: set[str]) -> None:
+        t = self.trainer
+        settings.validate()  # every check before any change, so a bad value changes nothing
+        lr = check_lr(settings.lr)
+        optimizer = make_from_spec("optimizer", OPTIMIZERS, settings.optimizer) if "optimizer" in changed else None
+        t.lr = lr
+        if optimizer is not None:
+            t.set_optimizer(optimizer)
+        t.zero_grad = settings.zero_grad
+        t.l1, t.l2 = settings.l1, settings.l2
+        t.max_steps, t.until_loss = settings.steps or None, settings.until_loss
+        t.patience = settings.patience if t.data.has_validation else None
+        self.settings = settings
+        self.settings_changed.emit(settings)
+        if self.state == STOPPED and t.check_stop() is None:
+            self._set_state(PAUSED, "")
+
+    def _build(self, settings: Settings, reason: str | None) -> None:
+        scenario = get_scenario(settings.scenario)
+        if settings.model is not None and settings.model not in scenario.model_names:
+            settings = settings.replace(model=None)
+        if settings.patience is not None and not scenario.data.has_validation:
+            settings = settings.replace(patience=None)
+        trainer = scenario.build(settings, track_tensor_norms=True)
+        resolved = trainer.settings
+        if self.trainer is not None and self.trainer.data is not trainer.data:
+            self._tracked = None
+        self.trainer = trainer
+        self.settings = resolved
+        self._start_trace()
+        self._pause_quietly()
+        self._new_run()
+        self.settings_changed.emit(resolved)
+        self._set_state(PAUSED, reason or "")
+
+    def _start_trace(self) -> None:
+        t = self.trainer
+        if t.params.size <= SMALL_MODEL_WEIGHTS:
+            t.start_trace(np.arange(t.params.size))
+        else:
+            index = self._tracked if self._tracked is not None and self._tracked < t.params.size else 0
+            t.start_trace([index])
+
+    def _new_run(self) -> None:
+        self._run_id += 1
+        scenario = get_scenario(self.settings.scenario)
+        info = run_info(self._run_id, scenario, self.trainer, self.settings)
+        self._taker = SnapshotTaker(self._run_id, info)
+        self._rate_window.clear()
+        self.run_started.emit(info)
+        self._emit_snapshot()
+
+    # ----- commands ------------------------------------------------------------------------
+
+    @Slot()
+    def run(self) -> None:
+        def go():
+            stop = self.trainer.check_stop()
+            if stop is not None:
+                self._set_state(STOPPED, stop.message + ". Change the stop conditions, or use Step.")
+                return
+            self._budget = None
+            self._begin()
+        self._guard(go)
+
+    @Slot()
+    def pause(self) -> None:
+        self.pause_requested.clear()
+        if self.state == RUNNING:
+            self._pause_quietly()
+            self._emit_snapshot()
+            self._set_state(PAUSED, "")
+
+    @Slot(int)
+    def step(self, n: int) -> None:
+        """Take ``n`` steps at the current speed, then pause (stop conditions aside)."""
+        def go():
+            if n <= 0:
+                return
+            self._budget = int(n)
+            self._begin()
+        self._guard(go)
+
+    @Slot()
+    def reset(self) -> None:
+        def go():
+            self._pause_quietly()
+            self.trainer.reset()
+            self._new_run()
+            self._set_state(PAUSED, "reset to the same initial weights")
+        self._guard(go)
+
+    @Slot()
+    def new_weights(self) -> None:
+        """Draw fresh weights from the next seed; the seed shown stays true."""
+        def go():
+            seed = (self.settings.seed + 1) % (2**63)
+            self._build(self.settings.replace(seed=seed), reason=f"new weights from seed {seed}")
+        self._guard(go)
+
+    @Slot(object)
+    def load_weights(self, state) -> None:
+        """Start a new run from given weights (already checked against the model)."""
+        def go():
+            self._pause_quietly()
+            self.trainer.set_initial_weights(state)
+            self._new_run()
+            self._set_state(PAUSED, "loaded weights")
+        self._guard(go)
+
+    @Slot(object)
+    def set_speed(self, steps_per_second) -> None:
+        self.speed = None if steps_per_second is None else max(0.1, float(steps_per_second))
+        self._pace_start = time.perf_counter()
+        self._pace_steps = 0
+
+    @Slot(int)
+    def track(self, index: int) -> None:
+        """Follow one weight (flat index); small models already follow every weight."""
+        def go():
+            self._tracked = int(index)
+            t = self.trainer
+            if t.params.size > SMALL_MODEL_WEIGHTS and 0 <= index < t.params.size:
+                t.start_trace([index])
+                self._emit_snapshot()
+        self._guard(go)
+
+    @Slot(str)
+    def export_history(self, path: str) -> None:
+        """Write the history CSV (with every weight's trace for small models), from this thread."""
+        def go():
+            from ..core.history_csv import write_history_csv
+
+            t = self.trainer
+            small = t.params.size <= SMALL_MODEL_WEIGHTS
+            write_history_csv(path, t.history, t.trace if small else None, t.params.labels() if small else None)
+            self.finished_task.emit("history", path)
+        self._guard(go)
+
+    @Slot()
+    def shutdown(self) -> None:
+        self._closing = True
+        self._pause_quietly()
+        self.thread().quit()
+
+    # ----- the loop ------------------------------------------------------------------------
+
+    def _begin(self) -> None:
+        self.state = RUNNING
+        self._pace_start = time.perf_counter()
+        self._pace_steps = 0
+        self.state_changed.emit(RUNNING, "")
+        self._schedule(0)
+
+    def _pause_quietly(self) -> None:
+        self.state = PAUSED
+        self._budget = None
+        if hasattr(self, "_timer"):
+            self._timer.stop()
+
+    def _schedule(self, ms: int) -> None:
+        self._timer.start(max(0, int(ms)))
+
+    @Slot()
+    def _tick(self) -> None:
+        if self.state != RUNNING or self._closing:
+            return
+        try:
+            self._run_slice()
+        except Exception:  # never let the thread die with the app still open
+            self._crash()
+
+    def _run_slice(self) -> None:
+        t = self.trainer
+        now = time.perf_counter()
+        if self.speed is None:
+            allowed = None
+        else:
+            due = int((now - self._pace_start) * self.speed) + 1 - self._pace_steps
+            allowed = max(0, due)
+        if self._budget is not None:
+            allowed = self._budget if allowed is None else min(allowed, self._budget)
+        # Slow enough to watch: one step per slice, and every step drawn.
+        watching = self.speed is not None and self.speed <= MAX_FPS
+        if watching:
+            allowed = min(allowed, 1)
+
+        stop = None
+        taken = 0
+        deadline = now + SLICE_SECONDS
+        while allowed is None or taken < allowed:
+            chunk = 32 if allowed is None else min(32, allowed - taken)
+            before = t.step_count
+            if self._budget is not None:
+                stop = _run_ignoring_limits(t, chunk)
+            else:
+                stop = t.run(chunk)
+            taken += t.step_count - before
+            if stop is not None or time.perf_counter() >= deadline or self.pause_requested.is_set():
+                break
+        self._pace_steps += taken
+        self._note_rate(taken)
+
+        if self._budget is not None:
+            self._budget -= taken
+        if stop is not None:
+            self._pause_quietly()
+            self._emit_snapshot()
+            state = DIVERGED if stop.divergence is not None else STOPPED
+            hint = (" Press Reset (R) to start again from the initial weights, perhaps with a smaller "
+                    "learning rate." if state == DIVERGED else " Change the stop conditions, or use Step.")
+            self._set_state(state, _capital(stop.message) + "." + hint)
+            return
+        if self._budget is not None and self._budget <= 0:
+            self._pause_quietly()
+            self._emit_snapshot()
+            self._set_state(PAUSED, "")
+            return
+        if self.pause_requested.is_set():
+            return  # the queued pause() is next in this thread's event loop
+        # At least 1/MAX_FPS between frames, and at least as long training as drawing took:
+        # however slow the drawing, training keeps at least half the time.
+        gap = max(1.0 / MAX_FPS, 2.0 * self._draw_seconds)
+        due = watching or time.perf_counter() - self._last_emit >= gap
+        frame = taken > 0 and due and self.snapshots_in_flight() == 0
+        if frame:
+            self._emit_snapshot()
+        waited = self._yield_to_gui()
+        if frame:
+            self._draw_seconds = waited
+        if self.speed is None:
+            self._schedule(0)
+        else:
+            next_due = self._pace_start + (self._pace_steps + 0) / self.speed
+            self._schedule(min(1000 / MAX_FPS, max(0.0, (next_due - time.perf_counter()) * 1000)))
+
+    def _note_rate(self, taken: int) -> None:
+        now = time.perf_counter()
+        self._rate_window.append((now, taken))
+        while self._rate_window and now - self._rate_window[0][0] > 1.0:
+            self._rate_window.pop(0)
+
+    def _rate(self) -> float:
+        if self.state != RUNNING or len(self._rate_window) < 2:
+            return 0.0
+        span = self._rate_window[-1][0] - self._rate_window[0][0]
+        steps = sum(n for _, n in self._rate_window[1:])
+        return steps / span if span > 0 else 0.0
+
+    def snapshots_in_flight(self) -> int:
+        with self._flight_lock:
+            return self._in_flight
+
+    def snapshot_drawn(self) -> None:
+        """Called from the GUI thread once a snapshot is on screen."""
+        with self._flight_lock:
+            self._in_flight = max(0, self._in_flight - 1)
+
+    def _yield_to_gui(self) -> float:
+        """Wait (without the GIL) until the GUI thread has handled everything queued so far.
+
+        The GIL is shared: while this thread computes, every Qt call the GUI makes waits
+        for the interpreter's switch interval before it gets the GIL back, so a frame of a
+        few hundred calls would take seconds. Between slices the GUI gets the interpreter
+        to itself until its queue is empty; with nothing to draw that costs microseconds.
+        """
+        started = time.perf_counter()
+        self.gui_idle.clear()
+        self.idle_check.emit()
+        self.gui_idle.wait(GUI_WAIT_SECONDS)
+        return time.perf_counter() - started
+
+    def _emit_snapshot(self) -> None:
+        with self._flight_lock:
+            self._in_flight += 1
+        self._last_emit = time.perf_counter()
+        self.snapshot.emit(self._taker.take(self.trainer, self._rate()))
+
+    def _set_state(self, state: str, message: str) -> None:
+        self.state = state
+        self.state_changed.emit(state, message)
+
+    # ----- errors --------------------------------------------------------------------------
+
+    def _guard(self, action) -> None:
+        try:
+            action()
+        except GdsimError as exc:
+            self.failed.emit(_capital(str(exc)) + ".")
+            if self.settings is not None:
+                self.settings_changed.emit(self.settings)  # put the controls back as they were
+        except Exception:
+            self._crash()
+
+    def _crash(self) -> None:
+        self._pause_quietly()
+        detail = traceback.format_exc(limit=4)
+        self.failed.emit("Something went wrong inside the simulator; training is paused and the weights "
+                         "are as they were after the last step. Reset or pick a scenario to go on.\n\n" + detail)
+        self.state_changed.emit(PAUSED, "paused after an internal error")
+
+
+def _run_ignoring_limits(trainer, n: int):
+    """Step N: take the steps even past the step limit or target, but stop on divergence."""
+    from ..core.trainer import STOP_DIVERGED, Stop
+
+    for _ in range(n):
+        d = trainer.step()
+        if d is not None:
+            return Stop(STOP_DIVERGED, trainer.step_count, d.message, d)
+    return None
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+class TrainingController(QObject):
+    """The GUI thread's handle on the worker: starts the thread, forwards commands as signals."""
+
+    _configure = Signal(object)
+    _run = Signal()
+    _pause = Signal()
+    _step = Signal(int)
+    _reset = Signal()
+    _new_weights = Signal()
+    _load_weights = Signal(object)
+    _speed = Signal(object)
+    _track = Signal(int)
+    _export_history = Signal(str)
+    _shutdown = Signal()
+
+    def __init__(self, settings: Settings, parent=None):
+        super().__init__(parent)
+        self.model_thread = QThread()
+        self.model_thread.setObjectName("gdsim-model")
+        self.worker = TrainingWorker(settings)
+        self.worker.moveToThread(self.model_thread)
+        self.model_thread.started.connect(self.worker.start)
+        self._configure.connect(self.worker.configure)
+        self._run.connect(self.worker.run)
+        self._pause.connect(self.worker.pause)
+        self._step.connect(self.worker.step)
+        self._reset.connect(self.worker.reset)
+        self._new_weights.connect(self.worker.new_weights)
+        self._load_weights.connect(self.worker.load_weights)
+        self._speed.connect(self.worker.set_speed)
+        self._track.connect(self.worker.track)
+        self._export_history.connect(self.worker.export_history)
+        self._shutdown.connect(self.worker.shutdown)
+        # Signals out of the worker are delivered on this (GUI) thread.
+        self.run_started = self.worker.run_started
+        self.snapshot = self.worker.snapshot
+        self.state_changed = self.worker.state_changed
+        self.settings_changed = self.worker.settings_changed
+        self.failed = self.worker.failed
+        self.finished_task = self.worker.finished_task
+        self.worker.idle_check.connect(self._answer_idle_check)
+
+    def start(self) -> None:
+        self.model_thread.start()
+
+    def configure(self, settings: Settings) -> None:
+        self._configure.emit(settings)
+
+    def run(self) -> None:
+        self._run.emit()
+
+    def pause(self) -> None:
+        self.worker.pause_requested.set()  # seen at once, between two chunks of steps
+        self._pause.emit()
+
+    def step(self, n: int = 1) -> None:
+        self._step.emit(int(n))
+
+    def reset(self) -> None:
+        self._reset.emit()
+
+    def new_weights(self) -> None:
+        self._new_weights.emit()
+
+    def load_weights(self, state) -> None:
+        self._load_weights.emit(state)
+
+    def set_speed(self, steps_per_second) -> None:
+        self._speed.emit(steps_per_second)
+
+    def track(self, index: int) -> None:
+        self._track.emit(int(index))
+
+    def export_history(self, path: str) -> None:
+        self._export_history.emit(str(path))
+
+    def snapshot_drawn(self) -> None:
+        self.worker.snapshot_drawn()
+
+    def _answer_idle_check(self) -> None:
+        # A zero timer fires once the event queue is empty: paints and input included.
+        QTimer.singleShot(0, self.worker.gui_idle.set)
+
+    def stop(self, timeout_ms: int = 5000) -> bool:
+        """Stop training and the thread; True when the thread has finished."""
+        if not self.model_thread.isRunning():
+            return True
+        self._shutdown.emit()
+        return self.model_thread.wait(timeout_ms)

@@ -1,0 +1,335 @@
+"""The real window, driven through pytest-qt, offscreen."""
+
+from __future__ import annotations
+
+import csv
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from gdsim.core.scenarios import build_trainer
+from gdsim.core.settings import Settings
+
+pytestmark = pytest.mark.gui
+
+TIMEOUT = 20000
+
+
+@pytest.fixture
+def make_window(qtbot):
+    from gdsim.app import theme
+    from gdsim.app.window import MainWindow
+
+    theme.configure_plots()
+    made = []
+
+    def make(**settings):
+        w = MainWindow(Settings(**settings))
+        qtbot.addWidget(w)
+        w.show()
+        qtbot.waitUntil(lambda: w.last_snapshot is not None, timeout=TIMEOUT)
+        made.append(w)
+        return w
+
+    yield make
+    for w in made:
+        w.close()
+        assert w.controller.model_thread.wait(5000)
+        assert w.controller.model_thread.isFinished()
+
+
+def wait_paused_at(qtbot, w, step):
+    qtbot.waitUntil(lambda: w.state != "running" and w.last_snapshot.step == step, timeout=TIMEOUT)
+
+
+def engine(settings: Settings, steps: int, **live):
+    """The engine on its own, for the numbers the window must show."""
+    t = build_trainer(settings)
+    t.max_steps = None
+    for _ in range(steps):
+        assert t.step() is None
+    return t
+
+
+def test_starts_paused_on_fresh_weights_showing_the_initial_loss(make_window):
+    w = make_window(scenario="fruit")
+    snap = w.last_snapshot
+    assert w.state == "paused" and snap.step == 0
+    t = engine(Settings(scenario="fruit"), 0)
+    np.testing.assert_array_equal(snap.values, t.params.values)
+    assert snap.current_loss == t.evaluate("train")[0]
+    assert f"{snap.current_loss:.6g}" in w.status_loss.text()
+    assert w.loss_view.train.n == 0 and w.loss_view.empty.isVisible()
+
+
+def test_step_advances_exactly_one_step(make_window, qtbot):
+    w = make_window(scenario="fruit")
+    w.step(1)
+    wait_paused_at(qtbot, w, 1)
+    t = engine(Settings(scenario="fruit"), 1)
+    x, y = w.loss_view.curve_data()
+    np.testing.assert_array_equal(x, [1.0])
+    np.testing.assert_array_equal(y, t.history.loss)
+    np.testing.assert_array_equal(w.last_snapshot.values, t.params.values)
+
+
+def test_run_then_pause_stops_the_step_counter(make_window, qtbot):
+    w = make_window(scenario="fruit", steps=0)
+    w.toggle_run()
+    qtbot.waitUntil(lambda: w.last_snapshot.step > 200, timeout=TIMEOUT)
+    w.toggle_run()
+    qtbot.waitUntil(lambda: w.state == "paused", timeout=TIMEOUT)
+    paused_at = w.last_snapshot.step
+    # Commands are handled in order: if anything ran after the pause, one Step would land past paused_at + 1.
+    w.step(1)
+    wait_paused_at(qtbot, w, paused_at + 1)
+    assert w.loss_view.train.n == paused_at + 1
+    t = engine(Settings(scenario="fruit"), paused_at + 1)
+    np.testing.assert_array_equal(w.loss_view.curve_data()[1], t.history.loss)
+
+
+def test_toggling_zeroing_mid_run_changes_gradients_as_the_engine_predicts(make_window, qtbot):
+    w = make_window(scenario="fruit")
+    w.step(3)
+    wait_paused_at(qtbot, w, 3)
+    w.controls.zero_grad.click()  # off
+    qtbot.waitUntil(lambda: not w.controls.settings.zero_grad, timeout=TIMEOUT)
+    w.step(2)
+    wait_paused_at(qtbot, w, 5)
+
+    t = engine(Settings(scenario="fruit"), 3)
+    t.zero_grad = False
+    grads = []
+    for _ in range(2):
+        assert t.step() is None
+        grads.append(t.last_grads.copy())
+    snap = w.last_snapshot
+    np.testing.assert_array_equal(snap.grads, grads[-1])
+    np.testing.assert_array_equal(snap.values, t.params.values)
+    # With zeroing off, .grad keeps the sum: step 5 used step 4's gradient plus its own.
+    np.testing.assert_array_equal(snap.grad_buffer, t.params.grads)
+    assert np.linalg.norm(grads[1]) > np.linalg.norm(grads[0])
+    np.testing.assert_array_equal(w.loss_view.curve_data()[1], t.history.loss)
+
+
+def test_changing_the_learning_rate_while_running_takes_effect(make_window, qtbot):
+    w = make_window(scenario="fruit", steps=0)
+    w.toggle_run()
+    qtbot.waitUntil(lambda: w.last_snapshot.step > 50, timeout=TIMEOUT)
+    w.controls.lr_field.setText("2e-05")
+    w.controls.lr_field.editingFinished.emit()
+    qtbot.waitUntil(lambda: w.last_snapshot.last_lr == 2e-05, timeout=TIMEOUT)
+    assert w.state == "running"
+    snap = w.last_snapshot
+    # The last update used the new rate, exactly: value = before - lr * grad.
+    np.testing.assert_array_equal(snap.values, snap.values_before - 2e-05 * snap.grads)
+    w.toggle_run()
+
+
+def test_views_hold_the_data_the_engine_produced(make_window, qtbot):
+    w = make_window(scenario="fruit")
+    w.step(7)
+    wait_paused_at(qtbot, w, 7)
+    t = engine(Settings(scenario="fruit"), 7)
+    snap = w.last_snapshot
+    np.testing.assert_array_equal(w.loss_view.curve_data()[1], t.history.loss)
+    # Gradient bars: one per weight, length = the gradient the last update used.
+    opts = w.gradient_view.bars.opts
+    np.testing.assert_array_equal(np.asarray(opts["x0"]) + np.asarray(opts["width"]) * (t.last_grads > 0),
+                                  np.maximum(t.last_grads, 0) + np.minimum(t.last_grads, 0) * (t.last_grads < 0)
+                                  + np.minimum(t.last_grads, 0) * (t.last_grads >= 0))
+    np.testing.assert_array_equal(np.abs(t.last_grads), opts["width"])
+    # Predictions against targets: x = target, y = the model's prediction, per output.
+    pred = t.predict()
+    for j, item in enumerate(w.prediction_view.points):
+        xs, ys = item.getData()
+        np.testing.assert_array_equal(xs, t.data.y[:, j])
+        np.testing.assert_array_equal(ys, pred[:, j])
+    # The tracked weight's update is spelled out with the real numbers.
+    j = w.gradient_view.tracked
+    line = w.gradient_view.update_line
+    assert f"{snap.values_before[j]:.4f} - 1e-05 x (" in line and f"= {t.params.values[j]:.4f}" in line
+
+
+def test_export_writes_real_png_svg_and_csv(make_window, qtbot, tmp_path):
+    w = make_window(scenario="fruit")
+    w.step(5)
+    wait_paused_at(qtbot, w, 5)
+    for view in w.views:
+        png, svg = tmp_path / f"{view.name}.png", tmp_path / f"{view.name}.svg"
+        w.export_view(view, png)
+        w.export_view(view, svg)
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
+        root = ET.parse(svg).getroot()
+        assert root.tag.endswith("svg") and len(list(root.iter())) > 20
+    allpng = tmp_path / "all.png"
+    w.export_all(allpng)
+    assert allpng.read_bytes()[:4] == b"\x89PNG"
+    assert w.banner.text == ""
+
+    path = tmp_path / "history.csv"
+    with qtbot.waitSignal(w.controller.finished_task, timeout=TIMEOUT):
+        w.export_history(path)
+    lines = [line for line in path.read_text().splitlines() if not line.startswith("#")]
+    rows = list(csv.DictReader(lines))
+    t = engine(Settings(scenario="fruit"), 5)
+    assert [int(r["step"]) for r in rows] == [1, 2, 3, 4, 5]
+    assert [float(r["loss"]) for r in rows] == list(t.history.loss)
+    # Every weight of a small model, at every step: the value after it and the gradient it used.
+    assert float(rows[-1]["value:weight[0,2]"]) == t.params["weight"].value[0, 2]
+    assert float(rows[-1]["grad:bias[1]"]) == t.last_grads[-1]
+
+
+def test_export_to_a_missing_folder_says_so_and_keeps_running(make_window, tmp_path):
+    w = make_window(scenario="fruit")
+    w.export_view(w.loss_view, tmp_path / "no" / "such" / "loss.png")
+    assert "Could not export" in w.banner.text and "no" in w.banner.text
+    w.export_all(tmp_path / "views.jpg")
+    assert ".png" in w.banner.text
+    assert not list(tmp_path.iterdir())
+
+
+def test_divergence_pauses_and_says_so_in_the_window(make_window, qtbot):
+    w = make_window(scenario="parabola", lr=1.5, steps=0)
+    w.toggle_run()
+    qtbot.waitUntil(lambda: w.state == "diverged", timeout=TIMEOUT)
+    assert "Diverged at step 512" in w.banner.text
+    assert w.status_state.text() == "DIVERGED"
+    snap = w.last_snapshot
+    assert snap.step == 511 and np.isfinite(snap.values).all()
+    # Running again from there diverges again, at the same step: the result is reproducible.
+    w.toggle_run()
+    qtbot.waitUntil(lambda: w.state == "diverged" and "step 512" in w.banner.text, timeout=TIMEOUT)
+    # The window stays usable: Reset and a smaller learning rate converge.
+    w.reset()
+    wait_paused_at(qtbot, w, 0)
+    w.controls.lr_field.setText("0.1")
+    w.controls.lr_field.editingFinished.emit()
+    qtbot.waitUntil(lambda: w.controls.settings.lr == 0.1, timeout=TIMEOUT)
+    w.step(3)
+    wait_paused_at(qtbot, w, 3)
+    assert w.last_snapshot.values[0] == pytest.approx(3.0 * 0.8**3)
+
+
+def test_micrograd_converges_with_zeroing_and_stalls_without(make_window, qtbot):
+    w = make_window(scenario="micrograd")
+    w.toggle_run()
+    qtbot.waitUntil(lambda: w.state == "stopped", timeout=TIMEOUT)
+    assert w.last_snapshot.step == 50 and w.loss_view.train.y[29] < 0.05
+    w.controls.zero_grad.click()
+    qtbot.waitUntil(lambda: not w.controls.settings.zero_grad, timeout=TIMEOUT)
+    w.reset()
+    wait_paused_at(qtbot, w, 0)
+    w.toggle_run()
+    qtbot.waitUntil(lambda: w.state == "stopped" and w.last_snapshot.step == 50, timeout=TIMEOUT)
+    assert w.loss_view.train.y[-1] > 1.0
+    assert "step limit" in w.banner.text
+
+
+def test_keyboard_space_runs_and_pauses_right_steps_r_resets(make_window, qtbot):
+    w = make_window(scenario="fruit", steps=0)
+    w.activateWindow()
+    initial = w.last_snapshot.values.copy()
+    qtbot.keyClick(w, Qt.Key.Key_Right)
+    wait_paused_at(qtbot, w, 1)
+    qtbot.keyClick(w, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: w.state == "running", timeout=TIMEOUT)
+    qtbot.keyClick(w, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: w.state == "paused", timeout=TIMEOUT)
+    assert w.last_snapshot.step > 1
+    qtbot.keyClick(w, Qt.Key.Key_R)
+    wait_paused_at(qtbot, w, 0)
+    np.testing.assert_array_equal(w.last_snapshot.values, initial)
+    assert w.loss_view.train.n == 0
+
+
+def test_a_bad_learning_rate_is_refused_and_nothing_changes(make_window, qtbot):
+    w = make_window(scenario="fruit")
+    for text in ("abc", "-1", "0", "inf", "1e9"):
+        w.controls.lr_field.setText(text)
+        w.controls.lr_field.editingFinished.emit()
+        assert w.banner.kind == "warning" and "learning rate" in w.banner.text.lower() or "number" in w.banner.text
+        assert w.controls.settings.lr == 1e-05
+    w.step(1)
+    wait_paused_at(qtbot, w, 1)
+    assert w.last_snapshot.last_lr == 1e-05
+
+
+def test_a_loss_that_does_not_fit_the_scenario_is_refused(make_window, qtbot):
+    w = make_window(scenario="fruit")
+    run_id = w.info.run_id
+    w.controls.loss.setCurrentText("bce")
+    w.controls.loss.lineEdit().editingFinished.emit()
+    qtbot.waitUntil(lambda: w.banner.kind == "error", timeout=TIMEOUT)
+    assert "regression" in w.banner.text
+    assert w.info.run_id == run_id and w.controls.settings.loss == "mse"
+    assert w.controls.loss.currentData() == "mse"
+
+
+def test_choosing_a_weight_tracks_it_and_spells_out_its_update(make_window, qtbot):
+    w = make_window(scenario="micrograd")
+    # The lesson follows the first neuron of the second layer.
+    assert w.info.labels[w.gradient_view.tracked] == "layers.1.weight[0,0]"
+    w.step(3)
+    wait_paused_at(qtbot, w, 3)
+    index = w.info.labels.index("layers.2.bias[0]")
+    w.gradient_view.track_box.setCurrentIndex(index)
+    snap = w.last_snapshot
+    line = w.gradient_view.update_line
+    assert line.startswith("step 3:  layers.2.bias[0]: ")
+    assert f"- 0.4 x ({snap.grads[index]:.4f}) = {snap.values[index]:.4f}" in line
+    steps, values = w.gradient_view.value_curve.getData()
+    np.testing.assert_array_equal(steps, [0, 1, 2, 3])
+    assert values[-1] == snap.values[index]
+
+
+def test_switching_to_digits_draws_images_and_validation(make_window, qtbot):
+    w = make_window(scenario="fruit")
+    i = w.controls.scenario.findData("digits")
+    w.controls.scenario.setCurrentIndex(i)
+    w.controls.scenario.activated.emit(i)
+    qtbot.waitUntil(lambda: w.info is not None and w.info.scenario == "digits", timeout=TIMEOUT)
+    assert w.gradient_view.images and w.gradient_view.bars is None
+    w.step(3)
+    wait_paused_at(qtbot, w, 3)
+    assert w.loss_view.val.n == 1  # one epoch = 3 mini-batches of 256, 256, 128
+    assert "validation accuracy" in w.prediction_view.title_label.text()
+    # Clicking follows a pixel's weight: the view asks the worker to trace it.
+    w.gradient_view.select_weight(14 * 28 + 10)
+    w.step(1)
+    wait_paused_at(qtbot, w, 4)
+    steps, values = w.gradient_view.value_curve.getData()
+    assert steps[-1] == 4 and values[-1] == w.last_snapshot.values[14 * 28 + 10]
+
+
+def test_digits_mlp_shows_units_and_histograms(make_window, qtbot):
+    w = make_window(scenario="digits", model="mlp")
+    assert w.gradient_view.mosaic is not None and len(w.gradient_view.hists) == 4
+    w.step(2)
+    wait_paused_at(qtbot, w, 2)
+    for i, what, curve in w.gradient_view.hists:
+        edges, counts = curve.getData()
+        name = w.info.param_names[i]
+        assert counts.sum() == np.prod(w.info.param_shapes[i])
+
+
+def test_slow_speed_steps_one_at_a_time(make_window, qtbot):
+    w = make_window(scenario="parabola")
+    w.controls.speed.setValue(4)  # 20 steps a second
+    seen = []
+    w.snapshot_drawn.connect(lambda s: seen.append(s.step))
+    w.step(5)
+    wait_paused_at(qtbot, w, 5)
+    # Watching each step: every step was drawn, one at a time.
+    assert [s for s in seen if s > 0][:5] == [1, 2, 3, 4, 5]
+
+
+def test_closing_while_running_stops_the_thread_cleanly(make_window, qtbot):
+    w = make_window(scenario="digits", steps=0)
+    w.toggle_run()
+    qtbot.waitUntil(lambda: w.last_snapshot.step > 5, timeout=TIMEOUT)
+    w.close()
+    assert w.controller.model_thread.wait(5000)
+    assert w.controller.model_thread.isFinished()
