@@ -229,6 +229,7 @@ class ControlPanel(QScrollArea):
         self.patience = QSpinBox()
         self.patience.setRange(1, 100_000)
         self.patience.setSuffix(" epochs")
+        self.patience.setToolTip("How many epochs in a row without a better validation loss to allow.")
         self.patience_on.toggled.connect(self._patience_changed)
         self.patience.editingFinished.connect(self._patience_changed)
         grid.addWidget(self.patience_on, 2, 0)

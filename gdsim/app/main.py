@@ -23,4 +23,18 @@ def run_app(scenario: str = "fruit", theme: str = "system") -> int:
     themes.configure_plots()
     window = MainWindow(Settings(scenario=scenario))
     window.show()
+    _close_on_interrupt(window)
     return app.exec()
+
+
+def _close_on_interrupt(window) -> None:
+    """Ctrl+C in the terminal closes the window the normal way (the thread stops cleanly)."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    signal.signal(signal.SIGINT, lambda *_: window.close())
+    # Python runs signal handlers only between bytecodes; an idle timer gives it the chance.
+    timer = QTimer(window)
+    timer.timeout.connect(lambda: None)
+    timer.start(250)

@@ -68,6 +68,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, settings: Settings | None = None):
         super().__init__()
+        self.setObjectName("gdsim-main")
         self.setWindowTitle("gdsim: gradient descent, step by step")
         self.resize(1400, 880)
         self.state = "paused"

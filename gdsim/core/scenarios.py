@@ -245,9 +245,9 @@ _register(Scenario(
     name="digits",
     title="3s versus 7s",
     summary="fastai's MNIST 3-vs-7 classifier on 800 real images, mini-batches of 256",
-    lesson="A linear model scores each image by weighting its 784 pixels; a sigmoid turns the "
-           "score into the probability of a 3. Watch the weights, shown as a 28x28 image, learn "
-           "the shapes of 3s and 7s.",
+    lesson="Each image is scored from its 784 pixels and a sigmoid turns the score into the "
+           "probability of a 3. The linear model's weights, drawn as a 28x28 image, learn where "
+           "3s and 7s differ; the MLP's 30 hidden units each learn a pattern of their own.",
     load_data=_digits,
     models=(
         ModelChoice("linear", "linear 784 -> 1, sigmoid output (weight 1x784, bias 1)",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pyqtgraph as pg
@@ -11,6 +12,35 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWi
 from ...core.errors import GdsimError
 from ...core.files import atomic_path
 from ...core.snapshot import RunInfo, Snapshot
+
+
+class ValueAxis(pg.AxisItem):
+    """Plain numbers, and on a log axis spanning a decade or more, labels at powers of 10 only."""
+
+    def __init__(self, orientation: str, **kwargs):
+        super().__init__(orientation, **kwargs)
+        self.enableAutoSIPrefix(False)  # a learner reads 0.2, not 200 with "(x0.001)" in the label
+
+    def logTickStrings(self, values, scale, spacing):
+        # Called from inside paint(): an exception here would take the whole app down
+        # (PySide cannot report errors raised in a paint override), so stay simple.
+        strings = super().logTickStrings(values, scale, spacing)
+        if spacing is not None and spacing >= 1:
+            return strings  # powers of ten
+        # pyqtgraph passes no spacing for the minor ticks (2, 3, ... 9 x 10^k): over two decades
+        # or more leave them bare, over less label 2 and 5 only, so the labels never overlap.
+        lo, hi = self.range
+        decades = abs(hi - lo)
+        keep = () if decades >= 2 else (2, 5)
+        out = []
+        for v, text in zip(values, strings):
+            mantissa = round(10 ** (float(v) - math.floor(float(v))))
+            out.append(text if mantissa in keep else "")
+        return out
+
+
+def value_axes() -> dict:
+    return {"left": ValueAxis("left"), "bottom": ValueAxis("bottom")}
 
 
 class PlotView(QWidget):
@@ -49,7 +79,8 @@ class PlotView(QWidget):
         return self.info is not None and snap.run_id == self.info.run_id
 
     def add_plot(self, row: int, col: int, *, title=None, x=None, y=None, rowspan=1, colspan=1) -> pg.PlotItem:
-        plot = self.canvas.addPlot(row=row, col=col, rowspan=rowspan, colspan=colspan, title=title)
+        plot = self.canvas.addPlot(row=row, col=col, rowspan=rowspan, colspan=colspan, title=title,
+                                   axisItems=value_axes())
         if x:
             plot.setLabel("bottom", x)
         if y:
@@ -79,13 +110,7 @@ class PlotView(QWidget):
 
 
 def style_plot(plot: pg.PlotItem) -> None:
-    """Plain numbers on every axis: a learner reads 0.2, not 200 with a "(x0.001)" in the label."""
     plot.showGrid(x=True, y=True, alpha=0.15)
-    for side in ("left", "bottom"):
-        axis = plot.getAxis(side)
-        axis.enableAutoSIPrefix(False)
-        # Fewer minor-tick labels: on a short log axis they would overlap (2·10², 3·10², ...).
-        axis.setStyle(textFillLimits=[(0, 0.8), (2, 0.25), (4, 0.1)])
 
 
 def empty_text(plot: pg.PlotItem, text: str) -> pg.TextItem:

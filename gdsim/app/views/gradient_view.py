@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QComboBox
 
 from .. import theme
 from ..series import Series, TraceMirror, dots_while_few, positive_or_nan
-from .base import PlotView, empty_text, style_plot
+from .base import PlotView, empty_text, style_plot, value_axes
 
 MAX_HIST_BINS = 80
 
@@ -81,27 +81,32 @@ class GradientView(PlotView):
         elif info.image_shape is not None and self._image_tensor(info) is not None:
             self._build_images(left, info)
         else:
-            self._build_histograms(left, info, first=0)
+            self._build_histograms(left, info, first_col=0)
 
-        self.norm_plot = right.addPlot(row=0, col=0)
+        self.norm_plot = right.addPlot(row=0, col=0, axisItems=value_axes())
         self.norm_plot.setLabel("left", "gradient norm")
         self.norm_plot.setLabel("bottom", "step")
         self.norm_plot.setLogMode(y=True)
         style_plot(self.norm_plot)
         self.norm_plot.setDownsampling(auto=True, mode="peak")
         self.norm_plot.setClipToView(True)
-        self.norm_plot.addLegend(offset=(-5, 5), labelTextSize="8pt", colCount=2 if len(info.param_names) > 2 else 1)
         self.norm_curves = [
             self.norm_plot.plot(name=name, pen=pg.mkPen(theme.series(i), width=1))
             for i, name in enumerate(info.param_names)
         ]
+        # Beside the plot, not over it: a small plot has no empty corner to spare.
+        if len(info.param_names) > 1:
+            legend = pg.LegendItem(labelTextSize="8pt")
+            for curve, name in zip(self.norm_curves, info.param_names):
+                legend.addItem(curve, name)
+            right.addItem(legend, row=0, col=1)
         self.norm_empty = empty_text(self.norm_plot, "per-tensor gradient norm\nappears after a step")
 
-        self.value_plot = right.addPlot(row=1, col=0)
+        self.value_plot = right.addPlot(row=1, col=0, axisItems=value_axes())
         self.value_plot.setLabel("left", "value")
         style_plot(self.value_plot)
         self.value_curve = self.value_plot.plot(pen=pg.mkPen(theme.TRAIN, width=1))
-        self.grad_plot = right.addPlot(row=2, col=0)
+        self.grad_plot = right.addPlot(row=2, col=0, axisItems=value_axes())
         self.grad_plot.setLabel("left", "gradient")
         self.grad_plot.setLabel("bottom", "step")
         style_plot(self.grad_plot)
@@ -160,7 +165,7 @@ class GradientView(PlotView):
 
     def _build_bars(self, layout, info) -> None:
         n = info.n_weights
-        plot = layout.addPlot(row=0, col=0)
+        plot = layout.addPlot(row=0, col=0, axisItems=value_axes())
         plot.setLabel("bottom", "gradient used by the last update")
         style_plot(plot)
         plot.showGrid(x=True, y=False, alpha=0.15)
@@ -232,8 +237,8 @@ class GradientView(PlotView):
             layout.addItem(self.image_hint, row=1, col=0, colspan=2)
             return
         # An MLP: the first layer's units as images, every layer's values as histograms.
-        plot = layout.addPlot(row=0, col=0, colspan=max(1, len(info.param_names) // 2),
-                              title=f"first-layer units ({units} images of {name}; each scaled to its own range)")
+        plot = layout.addPlot(row=0, col=0, rowspan=2,
+                              title=f"{units} first-layer units<br>(rows of {name}, each to its own scale)")
         img = pg.ImageItem()
         img.setColorMap(cmap)
         plot.addItem(img)
@@ -243,16 +248,20 @@ class GradientView(PlotView):
         plot.hideAxis("bottom")
         self.mosaic = (plot, img)
         self.image_tensor = (name, units)
-        self._build_histograms(layout, info, first=1)
+        self._build_histograms(layout, info, first_col=1)
+        layout.layout.setColumnStretchFactor(0, 4)
+        for col in range(1, 1 + len(self.hists) // 2):
+            layout.layout.setColumnStretchFactor(col, 3)
 
-    def _build_histograms(self, layout, info, first: int) -> None:
+    def _build_histograms(self, layout, info, first_col: int) -> None:
         weights = [i for i, name in enumerate(info.param_names) if name.endswith("weight")] or \
             list(range(len(info.param_names)))
         for col, i in enumerate(weights):
             name = info.param_names[i]
             for row, what in enumerate(("value", "gradient")):
-                plot = layout.addPlot(row=first + row, col=col)
-                plot.setLabel("bottom", f"{name} {what}")
+                plot = layout.addPlot(row=row, col=first_col + col, axisItems=value_axes())
+                plot.setMinimumWidth(150)
+                plot.setLabel("bottom", name if what == "value" else "its gradient")
                 plot.setLabel("left", "count")
                 style_plot(plot)
                 colour = theme.TRAIN if what == "value" else theme.PREDICTION

@@ -54,7 +54,7 @@ class PredictionView(PlotView):
         self.points = []
         names = info.target_names or tuple(f"output {i}" for i in range(y.shape[1]))
         for j in range(y.shape[1]):
-            name = names[j] if j < len(names) and y.shape[1] > 1 else "one example"
+            name = names[j] if j < len(names) and y.shape[1] > 1 else "the examples"
             item = pg.ScatterPlotItem(size=10, brush=pg.mkBrush(theme.series(j)), pen=pg.mkPen(None), name=name)
             self.plot.addItem(item)
             self.points.append(item)

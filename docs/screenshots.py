@@ -1,0 +1,69 @@
+"""Render the README's screenshots from the real window, offscreen.
+
+    uv run python docs/screenshots.py            # writes docs/screenshots/*.png
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from gdsim.app import theme  # noqa: E402
+from gdsim.app.window import MainWindow  # noqa: E402
+from gdsim.core.settings import Settings  # noqa: E402
+
+OUT = Path(__file__).resolve().parent / "screenshots"
+
+SHOTS = [
+    # file, settings, steps, dark
+    ("fruit.png", Settings(scenario="fruit"), 40, False),
+    ("micrograd-no-zeroing-dark.png", Settings(scenario="micrograd", zero_grad=False), 20, True),
+    ("digits.png", Settings(scenario="digits"), 60, False),
+    ("parabola-lr-0.9.png", Settings(scenario="parabola", lr=0.9), 12, False),
+]
+
+
+def spin_until(cond, limit_ms=30000):
+    loop = QEventLoop()
+    timer = QTimer()
+    timer.timeout.connect(lambda: cond() and loop.quit())
+    timer.start(10)
+    QTimer.singleShot(limit_ms, loop.quit)
+    loop.exec()
+
+
+def shoot(app, name, settings, steps, dark) -> None:
+    if dark:
+        theme.apply_dark_palette(app)
+    else:
+        app.setPalette(app.style().standardPalette())
+    theme.configure_plots()
+    w = MainWindow(settings)
+    w.resize(1400, 880)
+    w.show()
+    spin_until(lambda: w.last_snapshot is not None)
+    w.step(steps)
+    spin_until(lambda: w.last_snapshot.step >= steps and w.state != "running")
+    spin_until(lambda: False, 300)  # let the last paint land
+    w.grab().save(str(OUT / name))
+    w.close()
+    print("wrote", OUT / name)
+
+
+def main() -> int:
+    OUT.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setStyle("Fusion")
+    for shot in SHOTS:
+        shoot(app, *shot)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
