@@ -238,6 +238,9 @@ class MainWindow(QMainWindow):
             for view in self.views:
                 view.show_snapshot(snap)
             self._update_status(snap)
+            # Paint now, while the worker waits for us, rather than at the next update
+            # timer, when the worker would be computing and holding the GIL again.
+            self.centralWidget().repaint()
         finally:
             self.controller.snapshot_drawn()
         self.snapshot_drawn.emit(snap)
