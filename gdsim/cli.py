@@ -82,6 +82,13 @@ def _whole(name, low):
     return parse
 
 
+def _fraction(text):
+    value = _number("validation fraction")(text)
+    if not 0 <= value <= 0.5:
+        raise argparse.ArgumentTypeError(f"validation fraction must be from 0 to 0.5, not {text}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .core.settings import MAX_LR
 
@@ -95,10 +102,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("list", help="list the scenarios")
 
+    opener = sub.add_parser("open", help="open a saved session in the simulator window")
+    opener.add_argument("file", help="a .gdsim session file")
+    opener.add_argument("--theme", choices=("system", "light", "dark"), default="system",
+                        help="colours of the window (default: the desktop's)")
+
     run = sub.add_parser("run", help="train a scenario headless and write its results",
-                         description="Train a scenario without a window. Row k of --history-out holds the "
-                                     "loss computed before the update of step k.")
-    run.add_argument("scenario", help="scenario name (see 'gdsim list')")
+                         description="Train a scenario, or your own CSV data (--data), without a window. "
+                                     "Row k of --history-out holds the loss computed before the update of step k.")
+    run.add_argument("scenario", nargs="?", help="scenario name (see 'gdsim list'); omit with --data")
+    data = run.add_argument_group("your own data")
+    data.add_argument("--data", metavar="FILE.csv", help="train on a CSV file with a header row")
+    data.add_argument("--inputs", metavar="A,B", help="input columns, comma-separated (default: all but the last)")
+    data.add_argument("--targets", metavar="Y", help="target columns, comma-separated (default: the last column)")
+    data.add_argument("--task", choices=("regression", "binary"), default="regression",
+                      help="regression (numbers) or binary classification (a 0/1 target)")
+    data.add_argument("--standardize", action="store_true",
+                      help="scale every input to mean 0, std 1 (from the training rows)")
+    data.add_argument("--val-fraction", type=_fraction, default=None, metavar="F",
+                      help="share of rows kept for validation, 0 to 0.5 (default 0.2 from 10 rows up, else 0)")
     run.add_argument("--steps", type=_whole("steps", 1), help="number of steps (default: the scenario's)")
     run.add_argument("--lr", type=_positive_number("learning rate", MAX_LR), help="learning rate")
     run.add_argument("--optimizer", help="sgd, momentum, nesterov, adagrad, rmsprop, adam (NAME or NAME:ARGS)")
@@ -121,6 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--weights-in", metavar="F.npz", help="initial weights (npz keyed by parameter name)")
     run.add_argument("--weights-out", metavar="F.npz", help="write the final weights here")
     run.add_argument("--history-out", metavar="F.csv", help="write one CSV row per step here")
+    run.add_argument("--plot-out", metavar="F.png|F.svg",
+                     help="draw the app's three views of the finished run into an image (no window)")
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
     return parser
 
@@ -141,6 +165,8 @@ def main(argv=None) -> int:
             return cmd_list()
         if command == "run":
             return cmd_run(args)
+        if command == "open":
+            return cmd_open(args.file, args.theme)
         return cmd_app(getattr(args, "scenario", "fruit"), getattr(args, "theme", "system"))
     except _CliError as exc:
         print(f"gdsim: {exc}", file=sys.stderr)
@@ -176,6 +202,42 @@ def cmd_app(scenario: str, theme: str = "system") -> int:
     return run_app(scenario, theme)
 
 
+def cmd_open(path: str, theme: str = "system") -> int:
+    from .core.errors import GdsimError
+    from .core.session import load_session
+
+    try:
+        load_session(path)  # a file that cannot be opened is refused here, before any window
+    except GdsimError as exc:
+        raise _CliError(str(exc)) from None
+    from .app.main import run_app
+
+    return run_app(theme=theme, session=path)
+
+
+def _data_scenario(args):
+    """The scenario of --data FILE.csv and its column choices."""
+    from .core.errors import GdsimError
+    from .core.scenarios import scenario_from_table
+    from .core.table import read_table
+
+    if args.scenario is not None:
+        raise GdsimError(f"give a scenario name or --data, not both ({args.scenario!r} and {args.data!r})")
+    table = read_table(args.data)
+    columns = list(table.columns)
+    if len(columns) < 2:
+        raise GdsimError(f"{args.data!r} has one column ({columns[0]!r}); it needs inputs and a target")
+    targets = _names(args.targets) if args.targets else [columns[-1]]
+    inputs = _names(args.inputs) if args.inputs else [c for c in columns if c not in targets]
+    fraction = args.val_fraction if args.val_fraction is not None else (0.2 if table.n_rows >= 10 else 0.0)
+    return scenario_from_table(table, inputs, targets, task=args.task, standardize=args.standardize,
+                               val_fraction=fraction)
+
+
+def _names(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
 def cmd_run(args) -> int:
     from .core.errors import GdsimError
     from .core.files import check_writable
@@ -185,7 +247,15 @@ def cmd_run(args) -> int:
 
     out = sys.stdout
     try:
-        scenario = get_scenario(args.scenario)
+        if args.data:
+            scenario = _data_scenario(args)
+        elif args.scenario is None:
+            raise GdsimError("name a scenario (see 'gdsim list') or give --data FILE.csv")
+        else:
+            for flag in ("inputs", "targets"):
+                if getattr(args, flag):
+                    raise GdsimError(f"--{flag} goes with --data FILE.csv")
+            scenario = get_scenario(args.scenario)
         settings = Settings(
             scenario=scenario.name, model=args.model, loss=args.loss, init=args.init,
             optimizer=args.optimizer, lr=args.lr, steps=args.steps, batch_size=args.batch_size,
@@ -194,12 +264,19 @@ def cmd_run(args) -> int:
         )
         if args.patience is not None and not scenario.data.has_validation:
             raise GdsimError(f"--patience needs a validation split, and scenario {scenario.name!r} has none")
-        for path in (args.weights_out, args.history_out):
+        for path in (args.weights_out, args.history_out, args.plot_out):
             if path:
                 check_writable(path)
-        trainer = scenario.build(settings)
+        if args.plot_out and not args.plot_out.lower().endswith((".png", ".svg")):
+            raise GdsimError(f"--plot-out draws a .png or .svg file, not {args.plot_out!r}")
+        # A figure draws the per-tensor gradient norms and the followed weights: record them.
+        trainer = scenario.build(settings, track_tensor_norms=bool(args.plot_out))
         if args.weights_in:
             trainer.set_initial_weights(read_weights(args.weights_in, trainer.params.specs))
+        if args.plot_out:
+            from .core.snapshot import run_info, trace_indices
+
+            trainer.start_trace(trace_indices(run_info(0, scenario, trainer, trainer.settings)))
     except GdsimError as exc:
         raise _CliError(str(exc)) from None
 
@@ -224,6 +301,10 @@ def cmd_run(args) -> int:
             save_weights(args.weights_out, trainer.params.state_dict())
         if args.history_out:
             trainer.history.write_csv(args.history_out)
+        if args.plot_out:
+            from .app.figure import render_figure  # Qt is imported only here
+
+            render_figure(args.plot_out, scenario, trainer)
     except GdsimError as exc:
         raise _CliError(str(exc)) from None
 

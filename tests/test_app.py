@@ -27,14 +27,14 @@ def make_window(qtbot):
 
     def make(**settings):
         w = MainWindow(Settings(**settings))
-        qtbot.addWidget(w)
-        w.show()
+        w.show()  # closed below, not by qtbot: a run with a session file would ask to be saved
         qtbot.waitUntil(lambda: w.last_snapshot is not None, timeout=TIMEOUT)
         made.append(w)
         return w
 
     yield make
     for w in made:
+        w.unsaved = False  # no "save the session?" question at teardown
         w.close()
         assert w.controller.model_thread.wait(5000)
         assert w.controller.model_thread.isFinished()

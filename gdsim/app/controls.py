@@ -22,6 +22,7 @@ from ..core.losses import LOSS_HELP
 from ..core.optimizers import OPTIMIZER_HELP
 from ..core.scenarios import SCENARIOS
 from ..core.settings import MAX_LR, Settings, check_finite, check_lr
+from ..core.spec import parse_spec
 
 SPEEDS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, None]  # steps per second; None = full speed
 LR_MIN_EXP, LR_MAX_EXP = -7.0, 1.0  # the slider's range; the field takes anything in (0, MAX_LR]
@@ -164,6 +165,12 @@ class ControlPanel(QScrollArea):
         self.model.activated.connect(lambda _: self._edit(model=self.model.currentData(), loss=None,
                                                           init=None, optimizer=None, lr=None))
         form.addRow("Model", self.model)
+        self.hidden = QLineEdit()
+        self.hidden.setToolTip("Sizes of the hidden layers: 16 for one layer of 16 units, 32,16 for two. "
+                               "Changing them starts a new run.")
+        self.hidden.editingFinished.connect(self._hidden_typed)
+        self.hidden_label = QLabel("Hidden layers")
+        form.addRow(self.hidden_label, self.hidden)
         self.loss = self._spec_combo(LOSS_NAMES, LOSS_HELP,
                                      "What is minimised. Regression losses (MSE, MAE, Huber) suit "
                                      "numbers; BCE, cross-entropy and the fastai loss suit classes. "
@@ -280,17 +287,23 @@ class ControlPanel(QScrollArea):
 
     # ----- showing what is in force -----------------------------------------------------------------
 
+    def add_scenario(self, name: str, title: str, summary: str) -> None:
+        """A scenario made from a person's own data joins the list."""
+        if self.scenario.findData(name) >= 0:
+            return
+        self.scenario.addItem(f"{name}: {title}", name)
+        self.scenario.setItemData(self.scenario.count() - 1, summary, Qt.ItemDataRole.ToolTipRole)
+
     def show_run(self, info) -> None:
         """A new run: its scenario, model choices and data size."""
         self.info = info
-        scenario = SCENARIOS[info.scenario]
-        self.lesson.setText(scenario.lesson)
+        self.lesson.setText(info.lesson)
         self.model_text.setText(f"<b>Model:</b> {info.model_text}<br><b>Loss:</b> {info.loss_text}")
         self.model.blockSignals(True)
         self.model.clear()
-        for m in scenario.models:
-            self.model.addItem(m.summary, m.name)
-        self.model.setEnabled(len(scenario.models) > 1)
+        for name, summary, _ in info.models:
+            self.model.addItem(summary, name)
+        self.model.setEnabled(len(info.models) > 1)
         self.model.blockSignals(False)
         n = int(info.x.shape[0]) if info.x.ndim else 1
         self.batch.blockSignals(True)
@@ -305,16 +318,22 @@ class ControlPanel(QScrollArea):
 
     def show_settings(self, s: Settings) -> None:
         self.settings = s
-        widgets = (self.scenario, self.model, self.loss, self.init, self.optimizer, self.batch, self.seed,
+        widgets = (self.scenario, self.model, self.hidden, self.loss, self.init, self.optimizer, self.batch, self.seed,
                    self.lr_slider, self.lr_field, self.zero_grad, self.steps_on, self.steps, self.target_on,
                    self.target, self.patience_on, self.patience, self.l1, self.l2)
         for w in widgets:
             w.blockSignals(True)
         try:
             self.scenario.setCurrentIndex(self.scenario.findData(s.scenario))
-            i = self.model.findData(s.model)
+            name, args = parse_spec(s.model)
+            i = self.model.findData(name)
             if i >= 0:
                 self.model.setCurrentIndex(i)
+            sized = self.info is not None and any(n == name and takes for n, _, takes in self.info.models)
+            self.hidden.setVisible(sized)
+            self.hidden_label.setVisible(sized)
+            self.hidden.setText(",".join(f"{a:g}" for a in args) if args else "16")
+            self.hidden.setStyleSheet("")
             for box, value in ((self.loss, s.loss), (self.init, s.init), (self.optimizer, s.optimizer)):
                 _show_spec(box, value)
             self.lr_field.setText(fmt_lr(s.lr))
@@ -384,6 +403,21 @@ class ControlPanel(QScrollArea):
         self.lr_field.setStyleSheet("")
         if self.settings is not None and lr != self.settings.lr:
             self._edit(lr=lr)
+
+    def _hidden_typed(self) -> None:
+        text = self.hidden.text().replace(" ", "")
+        model = parse_spec(self.settings.model)[0] if self.settings else "mlp"
+        try:
+            _, sizes = parse_spec(f"{model}:{text}")
+            if not sizes or any(v != int(v) or v < 1 or v > 4096 for v in sizes):
+                raise GdsimError(f"hidden layer sizes are whole numbers from 1 to 4096, like 16 or 32,16; "
+                                 f"not {self.hidden.text()!r}")
+        except GdsimError as exc:
+            self._reject(self.hidden, str(exc))
+            return
+        spec = f"{model}:" + ",".join(str(int(v)) for v in sizes)
+        if self.settings is not None and spec != self.settings.model:
+            self._edit(model=spec, loss=None, init=None, optimizer=None, lr=None)
 
     def _batch_changed(self) -> None:
         value = self.batch.value()

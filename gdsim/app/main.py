@@ -7,7 +7,7 @@ import sys
 from ..core.settings import Settings
 
 
-def run_app(scenario: str = "fruit", theme: str = "system") -> int:
+def run_app(scenario: str = "fruit", theme: str = "system", session: str | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from . import theme as themes
@@ -23,6 +23,8 @@ def run_app(scenario: str = "fruit", theme: str = "system") -> int:
     themes.configure_plots()
     window = MainWindow(Settings(scenario=scenario))
     window.show()
+    if session is not None:
+        window.open_session(session)
     _close_on_interrupt(window)
     return app.exec()
 

@@ -74,6 +74,8 @@ class MainWindow(QMainWindow):
         self.state = "paused"
         self.info = None
         self.last_snapshot = None
+        self.session_path: str | None = None  # the file this run was last saved to or opened from
+        self.unsaved = False  # steps or settings changed since then
 
         self.controls = ControlPanel()
         self.loss_view = LossView()
@@ -113,6 +115,8 @@ class MainWindow(QMainWindow):
         c.settings_changed.connect(self.controls.show_settings)
         c.failed.connect(self._failed)
         c.finished_task.connect(self._task_finished)
+        c.session_opened.connect(self._session_opened)
+        c.scenario_added.connect(self.controls.add_scenario)
         self.controls.settings_edited.connect(self._settings_edited)
         self.controls.run_clicked.connect(self.toggle_run)
         self.controls.step_clicked.connect(self.step)
@@ -166,6 +170,18 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         mb = self.menuBar()
         file = mb.addMenu("&File")
+        self._action(file, "&Open session...", self._open_session_dialog, QKeySequence.StandardKey.Open,
+                     "Reopen a saved run exactly where it was")
+        self._action(file, "&Save session", self._save_session, QKeySequence.StandardKey.Save,
+                     "Save the whole run (settings, weights, optimizer state, history) to continue later")
+        self._action(file, "Save session &as...", self._save_session_dialog, "Ctrl+Shift+S",
+                     "Save the whole run to a new file")
+        file.addSeparator()
+        self._action(file, "&Load weights...", self._load_weights_dialog, "Ctrl+L",
+                     "Start from weights in an .npz file (PyTorch state_dict names)")
+        self._action(file, "Save &weights...", self._save_weights_dialog, "Ctrl+W",
+                     "Save the current weights as an .npz file that PyTorch's load_state_dict accepts")
+        file.addSeparator()
         export = file.addMenu("&Export")
         for view in self.views:
             self._action(export, f"{view.title} view as PNG or SVG...", lambda _=False, v=view: self._export_view_dialog(v),
@@ -228,12 +244,15 @@ class MainWindow(QMainWindow):
         self.controls.show_run(info)
         for view in self.views:
             view.begin_run(info)
-        self.setWindowTitle(f"gdsim: {info.scenario} ({info.title})")
+        self._show_title()
 
     def _snapshot(self, snap) -> None:
         try:
             if self.info is None or snap.run_id != self.info.run_id:
                 return
+            if self.last_snapshot is not None and snap.step != self.last_snapshot.step and not self.unsaved:
+                self.unsaved = True
+                self._show_title()
             self.last_snapshot = snap
             for view in self.views:
                 view.show_snapshot(snap)
@@ -284,7 +303,11 @@ class MainWindow(QMainWindow):
 
     def _task_finished(self, what: str, path: str) -> None:
         self.busy.hide()
-        self.statusBar().showMessage(f"Saved {what} to {path}", 6000)
+        self.statusBar().showMessage(f"Saved the {what} to {path}", 6000)
+        if what == "session":
+            self.session_path = path
+            self.unsaved = False
+            self._show_title()
 
     # ----- export ---------------------------------------------------------------------------------
 
@@ -316,6 +339,79 @@ class MainWindow(QMainWindow):
         self.busy.show()
         self.statusBar().showMessage(f"Writing the history to {path}...")
         self.controller.export_history(str(path))
+
+    # ----- sessions and weights --------------------------------------------------------------------
+
+    def save_session(self, path) -> None:
+        """Save the whole run; the model thread writes it (atomically) from its own state."""
+        self.busy.show()
+        self.statusBar().showMessage(f"Saving the session to {path}...")
+        self.controller.save_session(str(path), self.app_state())
+
+    def open_session(self, path) -> None:
+        self.banner.clear()
+        self.controller.open_session(str(path))
+
+    def load_weights(self, path) -> None:
+        self.banner.clear()
+        self.controller.load_weights(str(path))
+
+    def save_weights(self, path) -> None:
+        self.busy.show()
+        self.controller.save_weights(str(path))
+
+    def app_state(self) -> dict:
+        """What the window adds to a session: how the run was being watched."""
+        return {"tracked": self.gradient_view.tracked, "speed": self.controls.speed.value(),
+                "log_scale": self.loss_view.log_box.isChecked()}
+
+    def _session_opened(self, path: str, app: dict) -> None:
+        self.session_path = path
+        self.unsaved = False
+        tracked = app.get("tracked")
+        if isinstance(tracked, int) and self.info is not None and 0 <= tracked < self.info.n_weights:
+            self.gradient_view.select_weight(tracked)
+        speed = app.get("speed")
+        if isinstance(speed, int) and 0 <= speed <= self.controls.speed.maximum():
+            self.controls.speed.setValue(speed)
+        if isinstance(app.get("log_scale"), bool):
+            self.loss_view.log_box.setChecked(app["log_scale"])
+        self._show_title()
+
+    def _show_title(self) -> None:
+        name = Path(self.session_path).name if self.session_path else None
+        what = f"{self.info.scenario} ({self.info.title})" if self.info else ""
+        mark = "*" if self.unsaved and self.session_path else ""
+        self.setWindowTitle(f"gdsim: {name}{mark} - {what}" if name else f"gdsim: {what}")
+
+    def _save_session(self) -> None:
+        if self.session_path:
+            self.save_session(self.session_path)
+        else:
+            self._save_session_dialog()
+
+    def _save_session_dialog(self) -> None:
+        path = self._save_dialog("Save the session", self._default_name("session", ".gdsim"),
+                                 "gdsim session (*.gdsim)")
+        if path:
+            self.save_session(path)
+
+    def _open_session_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a session", str(Path.cwd()),
+                                              "gdsim session (*.gdsim);;All files (*)")
+        if path:
+            self.open_session(path)
+
+    def _load_weights_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Load weights", str(Path.cwd()),
+                                              "NumPy weights (*.npz);;All files (*)")
+        if path:
+            self.load_weights(path)
+
+    def _save_weights_dialog(self) -> None:
+        path = self._save_dialog("Save the weights", self._default_name("weights", ".npz"), "NumPy weights (*.npz)")
+        if path:
+            self.save_weights(path)
 
     def _default_name(self, what: str, suffix: str) -> str:
         scenario = self.info.scenario if self.info else "gdsim"
@@ -366,5 +462,18 @@ class MainWindow(QMainWindow):
     # ----- closing ----------------------------------------------------------------------------------
 
     def closeEvent(self, event) -> None:
+        if self.session_path and self.unsaved:
+            answer = QMessageBox.question(
+                self, "Save the session?",
+                f"The run has changed since it was saved to {Path(self.session_path).name}. Save it first?",
+                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+            if answer == QMessageBox.StandardButton.Cancel:
+                event.ignore()
+                return
+            if answer == QMessageBox.StandardButton.Save:
+                self.controller.pause()
+                self.save_session(self.session_path)
+                # The model thread handles commands in order: the save is done before it stops.
         self.controller.stop()
         super().closeEvent(event)

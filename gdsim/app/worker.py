@@ -19,10 +19,12 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from ..core.errors import GdsimError
 from ..core.optimizers import OPTIMIZERS
-from ..core.scenarios import get_scenario
+from ..core.scenarios import SCENARIOS, Scenario, get_scenario
+from ..core.session import load_session, save_session
 from ..core.settings import Settings, check_lr
-from ..core.snapshot import SMALL_MODEL_WEIGHTS, SnapshotTaker, run_info
-from ..core.spec import make_from_spec
+from ..core.snapshot import SMALL_MODEL_WEIGHTS, SnapshotTaker, run_info, trace_indices
+from ..core.spec import make_from_spec, parse_spec
+from ..core.weights import read_weights, save_weights
 
 MAX_FPS = 30
 SLICE_SECONDS = 0.006  # training between two turns of the GUI, at full speed
@@ -44,6 +46,8 @@ class TrainingWorker(QObject):
     settings_changed = Signal(object)  # Settings actually in force (after defaults, corrections)
     failed = Signal(str)  # something went wrong inside; the message says what to do
     finished_task = Signal(str, str)  # (what was done, its file) after an export or a save
+    session_opened = Signal(str, object)  # (file, the app state saved with it)
+    scenario_added = Signal(str, str, str)  # a scenario of a person's own data: (name, title, summary)
     idle_check = Signal()  # after every slice: the GUI answers through gui_idle once it has caught up
 
     def __init__(self, settings: Settings):
@@ -72,6 +76,7 @@ class TrainingWorker(QObject):
         self._pace_steps = 0
         self._rate_window: list[tuple[float, int]] = []
         self._tracked: int | None = None
+        self._custom: dict[str, Scenario] = {}  # scenarios of a person's own data, by name
         self._closing = False
 
     # ----- set-up ------------------------------------------------------------------------
@@ -119,9 +124,13 @@ class TrainingWorker(QObject):
         if self.state == STOPPED and t.check_stop() is None:
             self._set_state(PAUSED, "")
 
+    def _scenario(self, name: str) -> Scenario:
+        """A built-in scenario, or one made from a person's data earlier in this session."""
+        return self._custom[name] if name in self._custom else get_scenario(name)
+
     def _build(self, settings: Settings, reason: str | None) -> None:
-        scenario = get_scenario(settings.scenario)
-        if settings.model is not None and settings.model not in scenario.model_names:
+        scenario = self._scenario(settings.scenario)
+        if settings.model is not None and parse_spec(settings.model)[0] not in scenario.model_names:
             settings = settings.replace(model=None)
         if settings.patience is not None and not scenario.data.has_validation:
             settings = settings.replace(patience=None)
@@ -138,16 +147,12 @@ class TrainingWorker(QObject):
         self._set_state(PAUSED, reason or "")
 
     def _start_trace(self) -> None:
-        t = self.trainer
-        if t.params.size <= SMALL_MODEL_WEIGHTS:
-            t.start_trace(np.arange(t.params.size))
-        else:
-            index = self._tracked if self._tracked is not None and self._tracked < t.params.size else 0
-            t.start_trace([index])
+        info = run_info(0, self._scenario(self.settings.scenario), self.trainer, self.settings)
+        self.trainer.start_trace(trace_indices(info, self._tracked))
 
     def _new_run(self) -> None:
         self._run_id += 1
-        scenario = get_scenario(self.settings.scenario)
+        scenario = self._scenario(self.settings.scenario)
         info = run_info(self._run_id, scenario, self.trainer, self.settings)
         self._taker = SnapshotTaker(self._run_id, info)
         self._rate_window.clear()
@@ -202,15 +207,53 @@ class TrainingWorker(QObject):
             self._build(self.settings.replace(seed=seed), reason=f"new weights from seed {seed}")
         self._guard(go)
 
-    @Slot(object)
-    def load_weights(self, state) -> None:
-        """Start a new run from given weights (already checked against the model)."""
+    @Slot(str)
+    def load_weights(self, path: str) -> None:
+        """Start a new run from the weights in a file; a file that does not fit changes nothing."""
         def go():
+            state = read_weights(path, self.trainer.params.specs)
             self._pause_quietly()
             self.trainer.set_initial_weights(state)
             self._new_run()
-            self._set_state(PAUSED, "loaded weights")
+            self._set_state(PAUSED, f"loaded the weights in {path}; Reset comes back to them")
         self._guard(go)
+
+    @Slot(str)
+    def save_weights(self, path: str) -> None:
+        def go():
+            save_weights(path, self.trainer.params.state_dict())
+            self.finished_task.emit("weights", path)
+        self._guard(go)
+
+    @Slot(str, object)
+    def save_session(self, path: str, app_state) -> None:
+        def go():
+            save_session(path, self.trainer, self.settings, self._scenario(self.settings.scenario), app_state)
+            self.finished_task.emit("session", path)
+        self._guard(go)
+
+    @Slot(str)
+    def open_session(self, path: str) -> None:
+        """Replace the run with a saved one; a file that cannot be read changes nothing."""
+        def go():
+            session = load_session(path)
+            self._adopt_scenario(session.scenario)
+            self._pause_quietly()
+            self.trainer = session.trainer
+            self.settings = session.settings
+            if self.trainer.trace is None:
+                self._start_trace()
+            self._tracked = session.app.get("tracked")
+            self._new_run()
+            self.settings_changed.emit(self.settings)
+            self.session_opened.emit(path, session.app)
+            self._set_state(PAUSED, f"opened {path} at step {self.trainer.step_count}")
+        self._guard(go)
+
+    def _adopt_scenario(self, scenario: Scenario) -> None:
+        if scenario.name not in SCENARIOS:
+            self._custom[scenario.name] = scenario
+            self.scenario_added.emit(scenario.name, scenario.title, scenario.summary)
 
     @Slot(object)
     def set_speed(self, steps_per_second) -> None:
@@ -428,7 +471,10 @@ class TrainingController(QObject):
     _step = Signal(int)
     _reset = Signal()
     _new_weights = Signal()
-    _load_weights = Signal(object)
+    _load_weights = Signal(str)
+    _save_weights = Signal(str)
+    _save_session = Signal(str, object)
+    _open_session = Signal(str)
     _speed = Signal(object)
     _track = Signal(int)
     _export_history = Signal(str)
@@ -448,6 +494,9 @@ class TrainingController(QObject):
         self._reset.connect(self.worker.reset)
         self._new_weights.connect(self.worker.new_weights)
         self._load_weights.connect(self.worker.load_weights)
+        self._save_weights.connect(self.worker.save_weights)
+        self._save_session.connect(self.worker.save_session)
+        self._open_session.connect(self.worker.open_session)
         self._speed.connect(self.worker.set_speed)
         self._track.connect(self.worker.track)
         self._export_history.connect(self.worker.export_history)
@@ -459,6 +508,8 @@ class TrainingController(QObject):
         self.settings_changed = self.worker.settings_changed
         self.failed = self.worker.failed
         self.finished_task = self.worker.finished_task
+        self.session_opened = self.worker.session_opened
+        self.scenario_added = self.worker.scenario_added
         self.worker.idle_check.connect(self._answer_idle_check)
 
     def start(self) -> None:
@@ -483,8 +534,17 @@ class TrainingController(QObject):
     def new_weights(self) -> None:
         self._new_weights.emit()
 
-    def load_weights(self, state) -> None:
-        self._load_weights.emit(state)
+    def load_weights(self, path) -> None:
+        self._load_weights.emit(str(path))
+
+    def save_weights(self, path) -> None:
+        self._save_weights.emit(str(path))
+
+    def save_session(self, path, app_state: dict) -> None:
+        self._save_session.emit(str(path), app_state)
+
+    def open_session(self, path) -> None:
+        self._open_session.emit(str(path))
 
     def set_speed(self, steps_per_second) -> None:
         self._speed.emit(steps_per_second)

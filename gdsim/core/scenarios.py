@@ -27,12 +27,17 @@ from .trainer import Trainer
 
 @dataclass(frozen=True)
 class ModelChoice:
-    """One model a scenario offers, with the defaults that suit it."""
+    """One model a scenario offers, with the defaults that suit it.
+
+    ``build(data, n_outputs, *args)`` makes the model; ``args`` come from a choice written
+    ``NAME:ARGS`` (``mlp:32,16``) and only models that say so (``takes_args``) accept them.
+    """
 
     name: str
     summary: str
-    build: Callable[[Dataset, int], Model]  # (data, number of outputs) -> model
+    build: Callable[..., Model]
     defaults: dict = field(default_factory=dict)  # loss, init, optimizer, lr overrides
+    takes_args: bool = False
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,7 @@ class Scenario:
     batch_size: int | None = None
     metric: str | None = None
     seed: int = 0  # the draw of initial weights the lesson is told with
-    view: str = "scatter"  # how predictions are drawn: scatter, curve, digits, parabola
+    view: str = "scatter"  # how predictions are drawn: scatter, curve, classes, parabola
     x_label: str = "input"
     y_label: str = "target"
 
@@ -59,12 +64,16 @@ class Scenario:
     def model_names(self) -> list[str]:
         return [m.name for m in self.models]
 
-    def model_choice(self, name: str | None) -> ModelChoice:
-        if name is None:
-            return self.models[0]
+    def model_choice(self, spec: str | None) -> tuple[ModelChoice, tuple[float, ...]]:
+        """The model a choice names, and its arguments (``mlp:32,16`` -> mlp, (32, 16))."""
+        if spec is None:
+            return self.models[0], ()
+        name, args = parse_spec(spec)
         for m in self.models:
             if m.name == name:
-                return m
+                if args and not m.takes_args:
+                    raise GdsimError(f"model {name!r} takes no arguments: {spec!r}")
+                return m, args
         raise GdsimError(f"scenario {self.name!r} has no model {name!r}; choose from {', '.join(self.model_names)}")
 
     @functools.cached_property
@@ -74,7 +83,7 @@ class Scenario:
     def resolve(self, settings: Settings) -> Settings:
         """``settings`` with every unset choice replaced by this scenario's default."""
         settings.validate()
-        choice = self.model_choice(settings.model)
+        choice, _ = self.model_choice(settings.model)
         d = choice.defaults
         steps = settings.steps if settings.steps is not None else self.steps
         batch = settings.batch_size if settings.batch_size is not None else d.get("batch_size", self.batch_size)
@@ -86,7 +95,7 @@ class Scenario:
 
         return settings.replace(
             scenario=self.name,
-            model=choice.name,
+            model=settings.model if settings.model is not None else choice.name,
             loss=pick("loss", self.loss),
             init=pick("init", self.init),
             optimizer=pick("optimizer", self.optimizer),
@@ -104,7 +113,8 @@ class Scenario:
         optimizer = make_from_spec("optimizer", OPTIMIZERS, s.optimizer)
         data = self.data_for_loss(loss.target_kind)
         n_out = 2 if loss.target_kind == MULTICLASS else self.n_outputs
-        model = self.model_choice(s.model).build(data, n_out)
+        choice, args = self.model_choice(s.model)
+        model = choice.build(data, n_out, *args)
         trainer = Trainer(
             model, loss, optimizer, data,
             lr=s.lr, initializer=init, seed=s.seed, batch_size=s.batch_size,
@@ -257,7 +267,7 @@ _register(Scenario(
                     defaults={"loss": "bce", "init": "he_uniform", "lr": 0.1}),
     ),
     loss="mnist", init="normal", optimizer="sgd", lr=1.0, steps=120, batch_size=256, metric="accuracy",
-    view="digits", x_label="label", y_label="predicted probability of a 3",
+    view="classes", x_label="true label", y_label="predicted probability of a 3",
 ))
 
 _register(Scenario(
@@ -272,6 +282,64 @@ _register(Scenario(
     loss="sse", init="constant:3", optimizer="sgd", lr=0.1, steps=20,
     view="parabola", x_label="x", y_label="f(x) = x**2",
 ))
+
+
+# ----- your own data --------------------------------------------------------------------------
+
+def _hidden_sizes(args) -> tuple[int, ...]:
+    sizes = tuple(int(a) for a in args) or (16,)
+    if any(a != int(a) or a < 1 or a > 4096 for a in args):
+        raise GdsimError(f"hidden layer sizes must be whole numbers from 1 to 4096, not {args}")
+    return sizes
+
+
+def _custom_mlp(data: Dataset, n_out: int, *hidden) -> Model:
+    sizes = _hidden_sizes(hidden)
+    return MLP((_n_inputs(data), *sizes, n_out), ["relu"] * len(sizes) + ["identity"])
+
+
+def custom_scenario(data: Dataset, name: str, title: str, description: str = "") -> Scenario:
+    """A scenario around a person's own data (a CSV file): regression or binary classification."""
+    binary = data.task == BINARY
+    n_in = _n_inputs(data)
+    if binary:
+        target = data.target_names[0]
+        data.notes.setdefault("positive", f"{target} = 1")
+        data.notes.setdefault("negative", f"{target} = 0")
+    what = "binary classification" if binary else "regression"
+    lesson = (f"{title}: {what} of {', '.join(data.target_names)} from {', '.join(data.input_names)} "
+              f"({data.n_train} training rows" + (f", {len(data.x_val)} validation rows)" if data.has_validation
+                                                  else ")") + (". " + description if description else "."))
+    return Scenario(
+        name=name, title=title,
+        summary=f"your data: {what}, {n_in} input{'s' if n_in != 1 else ''}",
+        lesson=lesson, load_data=lambda: data,
+        models=(
+            ModelChoice("linear", f"linear {n_in} -> {len(data.target_names) if not binary else 1}",
+                        lambda d, n: Linear(_n_inputs(d), n)),
+            ModelChoice("mlp", "MLP with ReLU hidden layers (mlp:16 by default; mlp:32,16 for two)",
+                        _custom_mlp, defaults={"init": "he_uniform"}, takes_args=True),
+        ),
+        loss="bce" if binary else "mse", init="xavier_uniform", optimizer="sgd", lr=0.01, steps=200,
+        metric="accuracy" if binary else "rmse",
+        view="classes" if binary else "scatter",
+        x_label="true class" if binary else "target",
+        y_label=f"predicted probability that {data.target_names[0]} = 1" if binary else "prediction",
+    )
+
+
+def scenario_from_table(table, inputs, targets, *, task: str = REGRESSION, standardize: bool = False,
+                        val_fraction: float = 0.0) -> Scenario:
+    """A scenario of chosen columns of a CSV ``Table`` (see ``gdsim.core.table``)."""
+    from pathlib import Path
+
+    from .table import make_dataset
+
+    data, standardization = make_dataset(table, inputs, targets, task=task, standardize=standardize,
+                                         val_fraction=val_fraction)
+    name = Path(table.path).name
+    description = standardization.describe() if standardization is not None else "Inputs as in the file."
+    return custom_scenario(data, f"csv:{Path(table.path).stem}", name, description)
 
 
 def get_scenario(name: str) -> Scenario:

@@ -49,6 +49,8 @@ class RunInfo:
     has_validation: bool
     batches_per_epoch: int
     curve_x: np.ndarray | None = None  # dense inputs for drawing a fitted curve
+    class_names: tuple[str, str] = ("0", "1")  # (negative, positive) for binary classification
+    models: tuple[tuple[str, str, bool], ...] = ()  # (name, summary, takes sizes) of the models offered
 
     @property
     def n_weights(self) -> int:
@@ -112,7 +114,28 @@ def run_info(run_id: int, scenario: Scenario, trainer: Trainer, settings: Settin
         y_val=None if data.y_val is None else np.array(data.y_val, copy=True),
         image_shape=data.notes.get("image_shape"), has_validation=data.has_validation,
         batches_per_epoch=trainer.sampler.batches_per_epoch, curve_x=curve_x,
+        class_names=(str(data.notes.get("negative", "0")), str(data.notes.get("positive", "1"))),
+        models=tuple((m.name, m.summary, m.takes_args) for m in scenario.models),
     )
+
+
+def default_tracked(info: RunInfo) -> int:
+    """The weight a run follows until a person clicks another (flat index)."""
+    # The micrograd lesson follows the first neuron of the second layer.
+    if "layers.1.weight" in info.param_names and info.small:
+        return info.param_offsets[info.param_names.index("layers.1.weight")]
+    if info.image_shape is not None and not info.small:
+        h, w = info.image_shape  # a pixel in the middle, where the digits are drawn
+        return (h // 2) * w + w // 2
+    return 0
+
+
+def trace_indices(info: RunInfo, tracked: int | None = None) -> list[int]:
+    """Which weights to trace: all of a small model, else the one being followed."""
+    if info.small:
+        return list(range(info.n_weights))
+    index = default_tracked(info) if tracked is None or not 0 <= tracked < info.n_weights else tracked
+    return [index]
 
 
 class SnapshotTaker:

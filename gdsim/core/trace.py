@@ -82,3 +82,34 @@ class Trace:
     def rows_since(self, row: int):
         """Copies of rows ``row`` onwards; after thinning a reader should start over."""
         return self.steps[row:].copy(), self.values[row:].copy(), self.grads[row:].copy()
+
+    # A trace is part of a saved session.
+    def get_state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        scalars = {"start_step": self.start_step, "stride": self.stride, "capacity": self.capacity}
+        arrays = {"indices": self.indices.copy(), "steps": self.steps.copy(),
+                  "values": self.values.copy(), "grads": self.grads.copy()}
+        return scalars, arrays
+
+    @classmethod
+    def from_state(cls, scalars: dict, arrays: dict[str, np.ndarray], n_weights: int) -> "Trace":
+        indices = np.asarray(arrays["indices"], dtype=np.intp)
+        if indices.size and (indices.min() < 0 or indices.max() >= n_weights):
+            raise ValueError("the trace follows weights this model does not have")
+        steps, values, grads = arrays["steps"], arrays["values"], arrays["grads"]
+        rows = len(steps)
+        if values.shape != (rows, indices.size) or grads.shape != (rows, indices.size):
+            raise ValueError("the trace's arrays do not fit together")
+        capacity = int(scalars["capacity"])
+        trace = cls(indices, int(scalars["start_step"]), budget=capacity * max(1, indices.size))
+        if rows > trace.capacity:
+            raise ValueError("the trace holds more rows than its budget")
+        trace.stride = int(scalars["stride"])
+        trace._cap = max(trace._cap, rows)
+        trace._steps = np.empty(trace._cap, dtype=np.int64)
+        trace._values = np.empty((trace._cap, indices.size))
+        trace._grads = np.empty((trace._cap, indices.size))
+        trace._steps[:rows] = steps
+        trace._values[:rows] = values
+        trace._grads[:rows] = grads
+        trace.n = rows
+        return trace

@@ -346,6 +346,96 @@ class Trainer:
             return Stop(STOP_STEPS, n, f"reached the step limit of {self.max_steps}")
         return None
 
+    # ----- saving and restoring a run ------------------------------------------------------------
+
+    def get_state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """Everything needed to continue this run exactly: (plain values, arrays).
+
+        Arrays are copies. Restoring them with ``set_state`` into a trainer built from the
+        same settings gives, step for step and bit for bit, the run this one would have.
+        """
+        scalars = {
+            "seed": self.seed, "lr": self.lr, "last_lr": self.last_lr, "zero_grad": self.zero_grad,
+            "step_count": self.step_count, "epoch_count": self.epoch_count,
+            "best_val_loss": self.best_val_loss, "best_val_step": self.best_val_step,
+            "epochs_since_best": self.epochs_since_best,
+            "optimizer_keys": sorted(self.optimizer.state),
+            "sampler": {k: v for k, v in self.sampler.get_state().items() if k != "order"},
+            "history_metric": self.history.metric,
+            "track_tensor_norms": self.history.track_tensor_norms,
+            "trace": None if self.trace is None else self.trace.get_state()[0],
+        }
+        arrays = {
+            "values": self.params.values.copy(), "grads": self.params.grads.copy(),
+            "initial_values": self.initial_values.copy(), "values_before": self.values_before.copy(),
+            "last_grads": self.last_grads.copy(),
+        }
+        for key, value in self.optimizer.state.items():
+            arrays[f"optimizer.{key}"] = np.array(value, copy=True)
+        order = self.sampler.get_state()["order"]
+        if order is not None:
+            arrays["sampler.order"] = order
+        for key, value in self.history.as_arrays().items():
+            arrays[f"history.{key}"] = value
+        if self.trace is not None:
+            for key, value in self.trace.get_state()[1].items():
+                arrays[f"trace.{key}"] = value
+        return scalars, arrays
+
+    def set_state(self, scalars: dict, arrays: dict[str, np.ndarray]) -> None:
+        """Restore ``get_state``'s output. Raises ValueError (with what does not fit) and changes
+        nothing if the state does not belong to a trainer built like this one."""
+        n = self.params.size
+        for key in ("values", "grads", "initial_values", "values_before", "last_grads"):
+            if arrays[key].shape != (n,):
+                raise ValueError(f"{key} has {arrays[key].size} numbers; this model has {n} weights")
+        for key in ("values", "initial_values"):
+            if not np.all(np.isfinite(arrays[key])):
+                raise ValueError(f"{key} holds numbers that are not finite")
+        opt_keys = sorted(self.optimizer.state)
+        if list(scalars["optimizer_keys"]) != opt_keys:
+            raise ValueError(f"the optimizer state holds {scalars['optimizer_keys']}, "
+                             f"but {self.optimizer.name} keeps {opt_keys}")
+        for key in opt_keys:
+            if np.shape(arrays[f"optimizer.{key}"]) != np.shape(self.optimizer.state[key]):
+                raise ValueError(f"optimizer state {key!r} has the wrong shape")
+        history = {k[len("history."):]: v for k, v in arrays.items() if k.startswith("history.")}
+        steps = int(scalars["step_count"])
+        if len(history.get("loss", ())) != steps or len(history.get("grad_norm", ())) != steps:
+            raise ValueError(f"the history does not have one row for each of the {steps} steps")
+        if self.history.metric is not None and len(history.get("metric", ())) != steps:
+            raise ValueError("the history has no metric column")
+        trace = None
+        if scalars.get("trace") is not None:
+            trace = Trace.from_state(scalars["trace"], {k[len("trace."):]: v for k, v in arrays.items()
+                                                        if k.startswith("trace.")}, n)
+        sampler_state = dict(scalars["sampler"], order=arrays.get("sampler.order"))
+        if sampler_state["order"] is not None and sorted(sampler_state["order"].tolist()) != list(range(self.data.n_train)):
+            raise ValueError("the batch order is not a permutation of the training rows")
+
+        # Every check passed: now change things.
+        self.seed = int(scalars["seed"])
+        self._make_sampler()
+        self.sampler.set_state(sampler_state)
+        np.copyto(self.params.values, arrays["values"])
+        np.copyto(self.params.grads, arrays["grads"])
+        self.initial_values = np.array(arrays["initial_values"], dtype=self.params.dtype)
+        np.copyto(self.values_before, arrays["values_before"])
+        np.copyto(self.last_grads, arrays["last_grads"])
+        for key in opt_keys:
+            self.optimizer.state[key][...] = arrays[f"optimizer.{key}"]
+        self.lr = float(scalars["lr"])
+        self.last_lr = float(scalars["last_lr"])
+        self.zero_grad = bool(scalars["zero_grad"])
+        self.step_count = steps
+        self.epoch_count = int(scalars["epoch_count"])
+        self.best_val_loss = float(scalars["best_val_loss"])
+        self.best_val_step = int(scalars["best_val_step"])
+        self.epochs_since_best = int(scalars["epochs_since_best"])
+        self.history.load_arrays(history)
+        self.trace = trace
+        self.divergence = None
+
     # ----- reading the model ------------------------------------------------------------------
 
     def evaluate(self, split: str = "val") -> tuple[float, float | None]:

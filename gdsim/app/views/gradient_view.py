@@ -15,6 +15,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox
 
+from ...core.snapshot import default_tracked
 from .. import theme
 from ..series import Series, TraceMirror, dots_while_few, positive_or_nan
 from .base import PlotView, empty_text, style_plot, value_axes
@@ -123,20 +124,11 @@ class GradientView(PlotView):
         self.canvas.addItem(self.update_label, row=1, col=0, colspan=2)
 
         self._fill_track_box(info)
-        self.tracked = self._default_tracked(info)
+        self.tracked = default_tracked(info)
         self._sync_track_box()
         self._show_tracked_title()
         if not info.small:  # only small models have every weight traced already
             self.weight_selected.emit(self.tracked)
-
-    def _default_tracked(self, info) -> int:
-        # The micrograd lesson follows the first neuron of the second layer.
-        if "layers.1.weight" in info.param_names and info.small:
-            return info.param_offsets[info.param_names.index("layers.1.weight")]
-        if info.image_shape is not None and not info.small:
-            h, w = info.image_shape  # a pixel in the middle, where the digits are drawn
-            return (h // 2) * w + w // 2
-        return 0
 
     def _fill_track_box(self, info) -> None:
         self.track_box.blockSignals(True)

@@ -35,10 +35,10 @@ class PredictionView(PlotView):
         super().begin_run(info)
         self.canvas.clear()
         self.plot = self.add_plot(0, 0, x=info.x_label, y=info.y_label)
-        self.plot.addLegend(offset=(10, 10) if info.view != "digits" else (-10, 10))
+        self.plot.addLegend(offset=(10, 10) if info.view != "classes" else (-10, 10))
         self.last = None
         build = {"scatter": self._build_scatter, "curve": self._build_curve,
-                 "digits": self._build_digits, "parabola": self._build_parabola}[info.view]
+                 "classes": self._build_classes, "parabola": self._build_parabola}[info.view]
         build(info)
 
     # ----- fruit and micrograd: prediction against target, one colour per output -----------------
@@ -83,13 +83,15 @@ class PredictionView(PlotView):
         if snap.curve_predictions is not None:
             self.curve.setData(self.info.curve_x, snap.curve_predictions)
 
-    # ----- digits: probability of a 3 against the true label --------------------------------------
+    # ----- classes (digits, binary CSV data): probability of the positive class by true class ------
 
-    def _build_digits(self, info):
-        self.title_label.setText("<b>Predictions</b>: probability of a 3, for every image")
-        self.plot.setLabel("bottom", "true label")
-        self.plot.setLabel("left", "predicted probability of a 3")
-        self.plot.getAxis("bottom").setTicks([[(0, "3"), (1, "7")], []])
+    def _build_classes(self, info):
+        negative, positive = info.class_names
+        self.positive = positive
+        self.title_label.setText(f"<b>Predictions</b>: {info.y_label}, for every example")
+        self.plot.setLabel("bottom", info.x_label)
+        self.plot.setLabel("left", info.y_label)
+        self.plot.getAxis("bottom").setTicks([[(0, positive), (1, negative)], []])
         self.plot.setXRange(-0.5, 2.2, padding=0)  # room on the right for the legend
         self.plot.setYRange(-0.05, 1.05)
         self.plot.enableAutoRange(x=False, y=False)
@@ -99,15 +101,15 @@ class PredictionView(PlotView):
         rng = np.random.default_rng(0)  # fixed jitter: points keep their place between frames
         self.train_x = np.where(_is_positive(info.y), 0.0, 1.0) + rng.uniform(-0.28, -0.02, len(info.y))
         self.train_points = pg.ScatterPlotItem(size=4, brush=pg.mkBrush(pg.mkColor(theme.TRAIN)),
-                                               pen=pg.mkPen(None), name="training images")
+                                               pen=pg.mkPen(None), name="training")
         self.plot.addItem(self.train_points)
         if info.y_val is not None:
             self.val_x = np.where(_is_positive(info.y_val), 0.0, 1.0) + rng.uniform(0.02, 0.28, len(info.y_val))
             self.val_points = pg.ScatterPlotItem(size=5, brush=pg.mkBrush(theme.VALIDATION), pen=pg.mkPen(None),
-                                                 name="validation images")
+                                                 name="validation")
             self.plot.addItem(self.val_points)
 
-    def _show_digits(self, snap):
+    def _show_classes(self, snap):
         p = _probability_of_positive(snap.predictions)
         self.train_points.setData(self.train_x, p)
         parts = [f"training accuracy {np.mean((p > 0.5) == _is_positive(self.info.y)):.1%}"]
@@ -115,8 +117,8 @@ class PredictionView(PlotView):
             pv = _probability_of_positive(snap.val_predictions)
             self.val_points.setData(self.val_x, pv)
             parts.insert(0, f"validation accuracy {np.mean((pv > 0.5) == _is_positive(self.info.y_val)):.1%}")
-        self.title_label.setText("<b>Predictions</b>: probability of a 3 (above 0.5 counts as a 3); "
-                                 + ", ".join(parts))
+        self.title_label.setText(f"<b>Predictions</b>: probability of {self.positive} (above 0.5 counts as "
+                                 f"{self.positive}); " + ", ".join(parts))
 
     # ----- parabola: the loss curve and the path of x ------------------------------------------------
 
@@ -179,4 +181,4 @@ class PredictionView(PlotView):
             return
         self.last = snap
         {"scatter": self._show_scatter, "curve": self._show_curve,
-         "digits": self._show_digits, "parabola": self._show_parabola}[self.info.view](snap)
+         "classes": self._show_classes, "parabola": self._show_parabola}[self.info.view](snap)

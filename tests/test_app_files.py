@@ -1,0 +1,133 @@
+"""Sessions, weights and failures in the real window (offscreen)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from gdsim.core.scenarios import build_trainer
+from gdsim.core.settings import Settings
+from gdsim.core.weights import save_weights
+
+from test_app import TIMEOUT, make_window, wait_paused_at  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.gui
+
+
+def test_a_saved_session_reopens_and_continues_exactly(make_window, qtbot, tmp_path):
+    w = make_window(scenario="micrograd", zero_grad=False, optimizer="momentum", lr=0.05)
+    w.step(6)
+    wait_paused_at(qtbot, w, 6)
+    w.gradient_view.select_weight(7)
+    path = tmp_path / "run.gdsim"
+    with qtbot.waitSignal(w.controller.finished_task, timeout=TIMEOUT):
+        w.save_session(path)
+    assert w.session_path == str(path) and "run.gdsim" in w.windowTitle()
+
+    # Carry on in this window, then reopen the file in another and take the same steps there.
+    w.step(9)
+    wait_paused_at(qtbot, w, 15)
+    other = make_window(scenario="fruit")
+    with qtbot.waitSignal(other.controller.session_opened, timeout=TIMEOUT):
+        other.open_session(path)
+    wait_paused_at(qtbot, other, 6)
+    assert other.info.scenario == "micrograd" and other.controls.settings == w.controls.settings
+    assert other.gradient_view.tracked == 7
+    assert other.loss_view.train.n == 6  # the whole history came back
+    other.step(9)
+    wait_paused_at(qtbot, other, 15)
+    np.testing.assert_array_equal(other.last_snapshot.values, w.last_snapshot.values)
+    np.testing.assert_array_equal(other.last_snapshot.grad_buffer, w.last_snapshot.grad_buffer)
+    np.testing.assert_array_equal(other.loss_view.curve_data()[1], w.loss_view.curve_data()[1])
+
+
+def test_a_damaged_session_is_refused_and_nothing_changes(make_window, qtbot, tmp_path):
+    w = make_window(scenario="fruit")
+    w.step(2)
+    wait_paused_at(qtbot, w, 2)
+    run_id, values = w.info.run_id, w.last_snapshot.values.copy()
+    bad = tmp_path / "bad.gdsim"
+    bad.write_bytes(b"PK\x03\x04 not really a zip")
+    w.open_session(bad)
+    qtbot.waitUntil(lambda: w.banner.kind == "error", timeout=TIMEOUT)
+    assert "bad.gdsim" in w.banner.text
+    assert w.info.run_id == run_id and w.session_path is None
+    w.step(1)
+    wait_paused_at(qtbot, w, 3)
+    t = build_trainer(Settings(scenario="fruit"))
+    t.run(2)
+    np.testing.assert_array_equal(values, t.params.values)
+
+
+def test_weights_of_the_wrong_shape_say_which_and_change_nothing(make_window, qtbot, tmp_path):
+    w = make_window(scenario="fruit")
+    run_id = w.info.run_id
+    path = tmp_path / "w.npz"
+    save_weights(path, {"weight": np.zeros((3, 2)), "bias": np.zeros(2)})
+    w.load_weights(path)
+    qtbot.waitUntil(lambda: w.banner.kind == "error", timeout=TIMEOUT)
+    assert "'weight'" in w.banner.text and "(3, 2)" in w.banner.text and "(2, 3)" in w.banner.text
+    assert w.info.run_id == run_id
+
+
+def test_weights_load_save_and_reset_comes_back_to_them(make_window, qtbot, tmp_path):
+    w = make_window(scenario="fruit")
+    start = {"weight": np.arange(6.0).reshape(2, 3) / 10, "bias": np.array([1.0, -1.0])}
+    path = tmp_path / "start.npz"
+    save_weights(path, start)
+    with qtbot.waitSignal(w.controller.run_started, timeout=TIMEOUT):
+        w.load_weights(path)
+    wait_paused_at(qtbot, w, 0)
+    np.testing.assert_array_equal(w.last_snapshot.values, np.concatenate([start["weight"].ravel(), start["bias"]]))
+    w.step(3)
+    wait_paused_at(qtbot, w, 3)
+    out = tmp_path / "out.npz"
+    with qtbot.waitSignal(w.controller.finished_task, timeout=TIMEOUT):
+        w.save_weights(out)
+    with np.load(out) as f:
+        np.testing.assert_array_equal(np.concatenate([f["weight"].ravel(), f["bias"]]), w.last_snapshot.values)
+    w.reset()
+    wait_paused_at(qtbot, w, 0)
+    np.testing.assert_array_equal(w.last_snapshot.values[:6], start["weight"].ravel())
+
+
+def test_closing_with_an_unsaved_session_asks_first(make_window, qtbot, tmp_path, monkeypatch):
+    w = make_window(scenario="fruit")
+    path = tmp_path / "s.gdsim"
+    with qtbot.waitSignal(w.controller.finished_task, timeout=TIMEOUT):
+        w.save_session(path)
+    w.step(2)
+    wait_paused_at(qtbot, w, 2)
+    assert w.windowTitle().startswith("gdsim: s.gdsim*")
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a) or QMessageBox.StandardButton.Cancel)
+    w.close()
+    assert asked and w.isVisible() and w.controller.model_thread.isRunning()
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Save)
+    before = path.read_bytes()
+    w.close()
+    assert not w.isVisible() and w.controller.model_thread.isFinished()
+    assert path.read_bytes() != before  # saved on the way out
+
+
+def test_an_error_inside_the_worker_is_shown_and_the_app_stays_usable(make_window, qtbot):
+    w = make_window(scenario="fruit")
+    trainer = w.controller.worker.trainer  # paused: nothing else touches it now
+
+    def broken(x):
+        raise RuntimeError("simulated failure")
+
+    trainer.model.forward = broken
+    w.toggle_run()
+    qtbot.waitUntil(lambda: w.banner.kind == "error", timeout=TIMEOUT)
+    assert "Something went wrong inside the simulator" in w.banner.text
+    assert "RuntimeError: simulated failure" in w.banner.label.toolTip()
+    qtbot.waitUntil(lambda: w.state == "paused", timeout=TIMEOUT)
+    # Choosing the scenario again builds a fresh trainer; everything works.
+    i = w.controls.scenario.findData("quadratic")
+    w.controls.scenario.setCurrentIndex(i)
+    w.controls.scenario.activated.emit(i)
+    qtbot.waitUntil(lambda: w.info.scenario == "quadratic", timeout=TIMEOUT)
+    w.step(2)
+    wait_paused_at(qtbot, w, 2)
