@@ -324,13 +324,14 @@ def _print_summary(trainer, stop, elapsed, out) -> None:
     rate = n / elapsed if elapsed > 0 else float("inf")
     print(f"stopped: {stop.message}", file=out)
     if n:
-        print(f"  loss      {h.loss[0]:.6g} at step 1 -> {h.loss[-1]:.6g} at step {n}", file=out)
+        print(f"  loss      {h.loss[0]:.6g} at step {int(h.steps[0])} -> {trainer.last_loss:.6g} at step {n}",
+              file=out)
         final_loss, final_metric = trainer.evaluate("train")
         line = f"  final     loss {final_loss:.6g} on the final weights (training data)"
         if final_metric is not None:
             line += f", {METRIC_TITLES[trainer.metric]} {_fmt_metric(trainer.metric, final_metric)}"
         print(line, file=out)
-        print(f"  gradient  norm {h.grad_norm[-1]:.6g} at step {n}", file=out)
+        print(f"  gradient  norm {trainer.last_grad_norm:.6g} at step {n}", file=out)
     if len(h.val_steps):
         vm = h.val_metric[-1]
         line = f"  validation loss {h.val_loss[-1]:.6g}"

@@ -61,7 +61,7 @@ def test_starts_paused_on_fresh_weights_showing_the_initial_loss(make_window):
     np.testing.assert_array_equal(snap.values, t.params.values)
     assert snap.current_loss == t.evaluate("train")[0]
     assert f"{snap.current_loss:.6g}" in w.status_loss.text()
-    assert w.loss_view.train.n == 0 and w.loss_view.empty.isVisible()
+    assert w.loss_view.train.count == 0 and w.loss_view.empty.isVisible()
 
 
 def test_step_advances_exactly_one_step(make_window, qtbot):
@@ -85,7 +85,7 @@ def test_run_then_pause_stops_the_step_counter(make_window, qtbot):
     # Commands are handled in order: if anything ran after the pause, one Step would land past paused_at + 1.
     w.step(1)
     wait_paused_at(qtbot, w, paused_at + 1)
-    assert w.loss_view.train.n == paused_at + 1
+    assert w.loss_view.train.count == paused_at + 1
     t = engine(Settings(scenario="fruit"), paused_at + 1)
     np.testing.assert_array_equal(w.loss_view.curve_data()[1], t.history.loss)
 
@@ -217,14 +217,14 @@ def test_micrograd_converges_with_zeroing_and_stalls_without(make_window, qtbot)
     w = make_window(scenario="micrograd")
     w.toggle_run()
     qtbot.waitUntil(lambda: w.state == "stopped", timeout=TIMEOUT)
-    assert w.last_snapshot.step == 50 and w.loss_view.train.y[29] < 0.05
+    assert w.last_snapshot.step == 50 and w.loss_view.curve_data()[1][29] < 0.05
     w.controls.zero_grad.click()
     qtbot.waitUntil(lambda: not w.controls.settings.zero_grad, timeout=TIMEOUT)
     w.reset()
     wait_paused_at(qtbot, w, 0)
     w.toggle_run()
     qtbot.waitUntil(lambda: w.state == "stopped" and w.last_snapshot.step == 50, timeout=TIMEOUT)
-    assert w.loss_view.train.y[-1] > 1.0
+    assert w.loss_view.curve_data()[1][-1] > 1.0
     assert "step limit" in w.banner.text
 
 
@@ -242,7 +242,7 @@ def test_keyboard_space_runs_and_pauses_right_steps_r_resets(make_window, qtbot)
     qtbot.keyClick(w, Qt.Key.Key_R)
     wait_paused_at(qtbot, w, 0)
     np.testing.assert_array_equal(w.last_snapshot.values, initial)
-    assert w.loss_view.train.n == 0
+    assert w.loss_view.train.count == 0
 
 
 def test_a_bad_learning_rate_is_refused_and_nothing_changes(make_window, qtbot):
@@ -294,7 +294,7 @@ def test_switching_to_digits_draws_images_and_validation(make_window, qtbot):
     assert w.gradient_view.images and w.gradient_view.bars is None
     w.step(3)
     wait_paused_at(qtbot, w, 3)
-    assert w.loss_view.val.n == 1  # one epoch = 3 mini-batches of 256, 256, 128
+    assert w.loss_view.val.count == 1  # one epoch = 3 mini-batches of 256, 256, 128
     assert "validation accuracy" in w.prediction_view.title_label.text()
     # Clicking follows a pixel's weight: the view asks the worker to trace it.
     w.gradient_view.select_weight(14 * 28 + 10)

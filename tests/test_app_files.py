@@ -34,7 +34,7 @@ def test_a_saved_session_reopens_and_continues_exactly(make_window, qtbot, tmp_p
     wait_paused_at(qtbot, other, 6)
     assert other.info.scenario == "micrograd" and other.controls.settings == w.controls.settings
     assert other.gradient_view.tracked == 7
-    assert other.loss_view.train.n == 6  # the whole history came back
+    assert other.loss_view.train.count == 6  # the whole history came back
     other.step(9)
     wait_paused_at(qtbot, other, 15)
     np.testing.assert_array_equal(other.last_snapshot.values, w.last_snapshot.values)
@@ -131,3 +131,87 @@ def test_an_error_inside_the_worker_is_shown_and_the_app_stays_usable(make_windo
     qtbot.waitUntil(lambda: w.info.scenario == "quadratic", timeout=TIMEOUT)
     w.step(2)
     wait_paused_at(qtbot, w, 2)
+
+
+def write_houses(path, rows=60):
+    rng = np.random.default_rng(1)
+    size = rng.uniform(50, 200, rows)
+    rooms = rng.integers(1, 6, rows)
+    price = 3.0 * size + 20.0 * rooms + rng.normal(0, 5, rows)
+    expensive = (price > np.median(price)).astype(int)
+    lines = ["size,rooms,price,expensive"] + [f"{a:.3f},{b},{c:.3f},{d}" for a, b, c, d in
+                                              zip(size, rooms, price, expensive)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_training_on_your_own_csv(make_window, qtbot, tmp_path):
+    w = make_window(scenario="fruit")
+    path = write_houses(tmp_path / "houses.csv")
+    with qtbot.waitSignal(w.controller.table_read, timeout=TIMEOUT):
+        w.import_csv(path)
+    dialog = w.import_dialog
+    assert dialog.preview["columns"] == ["size", "rooms", "price", "expensive"] and dialog.preview["n_rows"] == 60
+    # The last column is 0/1, so the dialog suggests classification; choose regression of price instead.
+    assert dialog.choice()["task"] == "binary" and dialog.choice()["targets"] == ["expensive"]
+    dialog.set_role("expensive", "not used")
+    dialog.set_role("price", "target")
+    dialog.task.setCurrentIndex(0)
+    dialog.standardize.setChecked(True)
+    choice = dialog.choice()
+    assert choice == {"inputs": ["size", "rooms"], "targets": ["price"], "task": "regression",
+                      "standardize": True, "val_fraction": 0.2}
+    with qtbot.waitSignal(w.controller.run_started, timeout=TIMEOUT):
+        dialog.accept()
+    qtbot.waitUntil(lambda: w.info.scenario == "csv:houses", timeout=TIMEOUT)
+    assert "standardised" in w.controls.lesson.text() and w.controls.scenario.currentData() == "csv:houses"
+    assert w.info.has_validation and w.info.x.shape == (48, 2)
+    w.controls.lr_field.setText("0.1")
+    w.controls.lr_field.editingFinished.emit()
+    qtbot.waitUntil(lambda: w.controls.settings.lr == 0.1, timeout=TIMEOUT)
+    w.step(50)
+    wait_paused_at(qtbot, w, 50)
+    losses = w.loss_view.curve_data()[1]
+    assert losses[-1] < 0.01 * losses[0]
+    # A session of your own data carries the data: it reopens anywhere.
+    path = tmp_path / "houses.gdsim"
+    with qtbot.waitSignal(w.controller.finished_task, timeout=TIMEOUT):
+        w.save_session(path)
+    other = make_window(scenario="parabola")
+    with qtbot.waitSignal(other.controller.session_opened, timeout=TIMEOUT):
+        other.open_session(path)
+    wait_paused_at(qtbot, other, 50)
+    assert other.info.scenario == "csv:houses" and other.controls.scenario.currentData() == "csv:houses"
+    np.testing.assert_array_equal(other.last_snapshot.values, w.last_snapshot.values)
+
+
+def test_a_bad_csv_says_where_and_changes_nothing(make_window, qtbot, tmp_path):
+    w = make_window(scenario="fruit")
+    run_id = w.info.run_id
+    path = tmp_path / "bad.csv"
+    path.write_text("a,b\n1,2\n3,x\n")
+    w.import_csv(path)
+    qtbot.waitUntil(lambda: w.banner.kind == "error", timeout=TIMEOUT)
+    assert "line 3" in w.banner.text and "'b'" in w.banner.text
+    assert w.info.run_id == run_id and w.import_dialog is None
+
+
+def test_reading_a_big_csv_shows_progress_and_can_be_cancelled(make_window, qtbot, tmp_path):
+    w = make_window(scenario="fruit")
+    path = tmp_path / "big.csv"
+    with open(path, "w") as fh:
+        fh.write("a,b,y\n")
+        fh.writelines(f"{i},{i % 7},{2 * i}\n" for i in range(70_000))
+    fractions = []
+
+    def seen(what, fraction):
+        if fraction >= 0:
+            fractions.append(fraction)
+            w.controller.cancel_read()  # as the progress dialog's Cancel button does
+
+    w.controller.progress.connect(seen)
+    w.import_csv(path)
+    qtbot.waitUntil(lambda: w.banner.kind == "error", timeout=TIMEOUT)
+    assert "cancelled" in w.banner.text
+    assert fractions and 0 < fractions[0] < 1
+    assert w.progress_dialog is None and w.import_dialog is None

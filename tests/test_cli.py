@@ -330,7 +330,7 @@ def test_divergence_as_a_real_process(tmp_path):
 
 BAD_ARGS = [
     (["run", "nope"], "gdsim: unknown scenario 'nope'; choose from fruit, quadratic, micrograd, digits, parabola"),
-    (["run"], "the following arguments are required: scenario"),
+    (["run"], "name a scenario (see 'gdsim list') or give --data FILE.csv"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
     (["run", "fruit", "--bogus"], "unrecognized arguments: --bogus"),
     (["run", "fruit", "--lr", "abc"], "learning rate must be a number, not 'abc'"),

@@ -171,7 +171,7 @@ def test_a_file_from_a_newer_gdsim_says_so(saved):
     (dict(edit_doc=lambda d: d.pop("trainer")), "damaged"),
     (dict(edit_arrays=lambda a: a.update(values=a["values"][:10])), "values has 10 numbers; this model has 785"),
     (dict(edit_arrays=lambda a: a.pop("history.loss")), "damaged"),
-    (dict(edit_arrays=lambda a: a.update({"history.loss": a["history.loss"][:2]})), "one row for each of the 4 steps"),
+    (dict(edit_arrays=lambda a: a.update({"history.loss": a["history.loss"][:2]})), "history column 'loss' has 2 rows, not 4"),
     (dict(edit_arrays=lambda a: a.update({"sampler.order": a["sampler.order"] * 0})), "not a permutation"),
     (dict(edit_arrays=lambda a: a.update({"trace.indices": a["trace.indices"] + 10_000})), "weights this model does not have"),
 ])

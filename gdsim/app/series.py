@@ -70,6 +70,105 @@ def positive_or_nan(y: np.ndarray) -> np.ndarray:
         return np.where(np.isfinite(y) & (y > 0), y, np.nan)
 
 
+class Envelope:
+    """A curve of any length in bounded memory.
+
+    Up to ``limit`` points are kept exactly. Past that, neighbouring points are merged
+    in pairs into buckets that keep their lowest and highest value (again and again, so
+    a bucket always covers a power of two of points) and the curve is drawn as the
+    envelope: a vertical stroke from low to high per bucket. Spikes are never lost,
+    memory and drawing time stay fixed, and the newest points are always drawn.
+    NaN (a gap on a log axis) is ignored inside a bucket; a bucket of only NaN is a gap.
+    """
+
+    def __init__(self, limit: int = 8192, width: int | None = None):
+        self.limit = max(4, limit) & ~1
+        self.width = width
+        shape = (self.limit,) if width is None else (self.limit, width)
+        self._x = np.empty(self.limit)
+        self._lo = np.empty(shape)
+        self._hi = np.empty(shape)
+        self.clear()
+
+    def clear(self) -> None:
+        self.n = 0  # complete buckets
+        self.bucket = 1  # points per bucket
+        self.count = 0  # points taken in, in all
+        self._pending_x = None  # the incomplete bucket: first x, low, high, points so far
+        self._pending = 0
+
+    def extend(self, x, y) -> None:
+        x = np.asarray(x, dtype=np.float64)
+        y = np.asarray(y, dtype=np.float64)
+        if x.shape[0] == 0:
+            return
+        self.count += x.shape[0]
+        i = 0
+        if self._pending:
+            take = min(self.bucket - self._pending, x.shape[0])
+            self._plo = np.fmin(self._plo, np.fmin.reduce(y[:take], axis=0))
+            self._phi = np.fmax(self._phi, np.fmax.reduce(y[:take], axis=0))
+            self._pending += take
+            i = take
+            if self._pending == self.bucket:
+                self._push(np.array([self._pending_x]), self._plo[None], self._phi[None])
+                self._pending = 0
+        while i < x.shape[0]:
+            b = self.bucket
+            whole = (x.shape[0] - i) // b
+            room = self.limit - self.n
+            k = min(whole, room)  # room > 0: a full store is compacted at once
+            if k:
+                ys = y[i:i + k * b].reshape((k, b) + y.shape[1:])
+                self._push(x[i:i + k * b:b], np.fmin.reduce(ys, axis=1), np.fmax.reduce(ys, axis=1))
+                i += k * b
+                continue
+            rest = x.shape[0] - i  # fewer than a bucket: keep them pending
+            self._pending_x = x[i]
+            self._plo = np.fmin.reduce(y[i:], axis=0)
+            self._phi = np.fmax.reduce(y[i:], axis=0)
+            self._pending = rest
+            i += rest
+
+    def _push(self, x, lo, hi) -> None:
+        """Store complete buckets of the current size; the caller leaves room for them."""
+        k = x.shape[0]
+        self._x[self.n:self.n + k] = x
+        self._lo[self.n:self.n + k] = lo
+        self._hi[self.n:self.n + k] = hi
+        self.n += k
+        if self.n == self.limit:
+            self._compact()
+
+    def _compact(self) -> None:
+        """Merge neighbouring buckets (the store is full, an even count): half as many, twice as wide."""
+        half = self.n // 2
+        with np.errstate(invalid="ignore"):
+            self._x[:half] = self._x[0:self.n:2]
+            self._lo[:half] = np.fmin(self._lo[0:self.n:2], self._lo[1:self.n:2])
+            self._hi[:half] = np.fmax(self._hi[0:self.n:2], self._hi[1:self.n:2])
+        self.n = half
+        self.bucket *= 2
+
+    @property
+    def exact(self) -> bool:
+        return self.bucket == 1
+
+    def drawable(self, column: int | None = None):
+        """(x, y) to hand to a plot: the points themselves, or the envelope of the buckets."""
+        def col(a):
+            return a if column is None else a[..., column]
+
+        x, lo, hi = self._x[: self.n], col(self._lo[: self.n]), col(self._hi[: self.n])
+        if self._pending:
+            x = np.append(x, self._pending_x)
+            lo = np.append(lo, col(np.asarray(self._plo)))
+            hi = np.append(hi, col(np.asarray(self._phi)))
+        if self.exact:
+            return x.copy(), lo.copy()
+        return np.repeat(x, 2), np.column_stack([lo, hi]).ravel()
+
+
 class TraceMirror:
     """The GUI's copy of the engine's ``Trace``: appended to, or replaced when it was thinned."""
 

@@ -74,6 +74,8 @@ class MainWindow(QMainWindow):
         self.state = "paused"
         self.info = None
         self.last_snapshot = None
+        self.progress_dialog = None
+        self.import_dialog = None
         self.session_path: str | None = None  # the file this run was last saved to or opened from
         self.unsaved = False  # steps or settings changed since then
 
@@ -117,6 +119,8 @@ class MainWindow(QMainWindow):
         c.finished_task.connect(self._task_finished)
         c.session_opened.connect(self._session_opened)
         c.scenario_added.connect(self.controls.add_scenario)
+        c.table_read.connect(self._table_read)
+        c.progress.connect(self._progress)
         self.controls.settings_edited.connect(self._settings_edited)
         self.controls.run_clicked.connect(self.toggle_run)
         self.controls.step_clicked.connect(self.step)
@@ -177,6 +181,8 @@ class MainWindow(QMainWindow):
         self._action(file, "Save session &as...", self._save_session_dialog, "Ctrl+Shift+S",
                      "Save the whole run to a new file")
         file.addSeparator()
+        self._action(file, "Train on a &CSV file...", self._import_csv_dialog, "Ctrl+I",
+                     "Your own data: choose input and target columns of a CSV file")
         self._action(file, "&Load weights...", self._load_weights_dialog, "Ctrl+L",
                      "Start from weights in an .npz file (PyTorch state_dict names)")
         self._action(file, "Save &weights...", self._save_weights_dialog, "Ctrl+W",
@@ -359,6 +365,45 @@ class MainWindow(QMainWindow):
     def save_weights(self, path) -> None:
         self.busy.show()
         self.controller.save_weights(str(path))
+
+    def import_csv(self, path) -> None:
+        """Read a CSV file in the model thread; its columns are chosen when it has been read."""
+        self.banner.clear()
+        self.controller.read_csv(str(path))
+
+    def train_on_table(self, choice: dict) -> None:
+        self.controller.use_table(choice)
+
+    def _import_csv_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Train on a CSV file", str(Path.cwd()),
+                                              "CSV files (*.csv *.txt *.tsv);;All files (*)")
+        if path:
+            self.import_csv(path)
+
+    def _table_read(self, path: str, preview: dict) -> None:
+        from .import_dialog import ImportDialog
+
+        dialog = ImportDialog(path, preview, self)
+        self.import_dialog = dialog  # tests reach it here
+        dialog.accepted.connect(lambda: self.train_on_table(dialog.choice()))
+        dialog.open()
+
+    def _progress(self, what: str, fraction: float) -> None:
+        """Long work in the model thread (reading a big CSV) shows here and can be cancelled."""
+        from PySide6.QtWidgets import QProgressDialog
+
+        if fraction < 0:
+            if self.progress_dialog is not None:
+                self.progress_dialog.reset()
+                self.progress_dialog = None
+            return
+        if self.progress_dialog is None:
+            self.progress_dialog = QProgressDialog(what, "Cancel", 0, 1000, self)
+            self.progress_dialog.setWindowTitle("gdsim")
+            self.progress_dialog.setMinimumDuration(300)
+            self.progress_dialog.canceled.connect(self.controller.cancel_read)
+        self.progress_dialog.setLabelText(what)
+        self.progress_dialog.setValue(int(fraction * 1000))
 
     def app_state(self) -> dict:
         """What the window adds to a session: how the run was being watched."""

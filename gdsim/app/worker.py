@@ -10,6 +10,7 @@ and one for every pause, step or stop so the last state is always shown).
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import traceback
@@ -48,6 +49,8 @@ class TrainingWorker(QObject):
     finished_task = Signal(str, str)  # (what was done, its file) after an export or a save
     session_opened = Signal(str, object)  # (file, the app state saved with it)
     scenario_added = Signal(str, str, str)  # a scenario of a person's own data: (name, title, summary)
+    table_read = Signal(str, object)  # (CSV file, a preview: columns, first rows, row count)
+    progress = Signal(str, float)  # (what, fraction done); a negative fraction means it is over
     idle_check = Signal()  # after every slice: the GUI answers through gui_idle once it has caught up
 
     def __init__(self, settings: Settings):
@@ -77,6 +80,8 @@ class TrainingWorker(QObject):
         self._rate_window: list[tuple[float, int]] = []
         self._tracked: int | None = None
         self._custom: dict[str, Scenario] = {}  # scenarios of a person's own data, by name
+        self._table = None  # the CSV last read, waiting for its columns to be chosen
+        self.cancel_read = threading.Event()  # set from the GUI thread to stop reading a CSV
         self._closing = False
 
     # ----- set-up ------------------------------------------------------------------------
@@ -248,6 +253,50 @@ class TrainingWorker(QObject):
             self.settings_changed.emit(self.settings)
             self.session_opened.emit(path, session.app)
             self._set_state(PAUSED, f"opened {path} at step {self.trainer.step_count}")
+        self._guard(go)
+
+    @Slot(str)
+    def read_csv(self, path: str) -> None:
+        """Read a CSV in this thread, with progress, then send a preview for choosing columns."""
+        def go():
+            from ..core.table import read_table
+
+            self.cancel_read.clear()
+            if self.state == RUNNING:
+                self._pause_quietly()
+                self._emit_snapshot()
+                self._set_state(PAUSED, "paused to read a CSV file")
+            name = os.path.basename(path)
+
+            def progress(fraction):
+                self.progress.emit(f"Reading {name}", float(fraction))
+                self._yield_to_gui()  # the GUI stays responsive while a big file streams in
+                return not self.cancel_read.is_set()
+
+            try:
+                table = read_table(path, progress=progress)
+            finally:
+                self.progress.emit("", -1.0)
+            self._table = table
+            self.table_read.emit(path, table_preview(table))
+        self._guard(go)
+
+    @Slot(object)
+    def use_table(self, choice: dict) -> None:
+        """Train on the chosen columns of the CSV just read: a new scenario and a new run."""
+        def go():
+            from ..core.scenarios import scenario_from_table
+
+            if self._table is None:
+                raise GdsimError("read a CSV file first")
+            scenario = scenario_from_table(self._table, choice["inputs"], choice["targets"],
+                                           task=choice["task"], standardize=choice["standardize"],
+                                           val_fraction=choice["val_fraction"])
+            self._custom[scenario.name] = scenario
+            self.scenario_added.emit(scenario.name, scenario.title, scenario.summary)
+            zero = self.settings.zero_grad if self.settings else True
+            self._build(Settings(scenario=scenario.name, zero_grad=zero),
+                        reason=f"training on {scenario.title}")
         self._guard(go)
 
     def _adopt_scenario(self, scenario: Scenario) -> None:
@@ -447,6 +496,14 @@ class TrainingWorker(QObject):
         self.state_changed.emit(PAUSED, "paused after an internal error")
 
 
+def table_preview(table, rows: int = 5) -> dict:
+    """What the column dialog shows: names, a few rows, and which columns hold only 0 and 1."""
+    data = table.data
+    zero_one = [bool(np.all((data[:, j] == 0) | (data[:, j] == 1))) for j in range(data.shape[1])]
+    return {"columns": list(table.columns), "rows": data[:rows].tolist(), "n_rows": int(table.n_rows),
+            "zero_one": zero_one}
+
+
 def _run_ignoring_limits(trainer, n: int):
     """Step N: take the steps even past the step limit or target, but stop on divergence."""
     from ..core.trainer import STOP_DIVERGED, Stop
@@ -475,6 +532,8 @@ class TrainingController(QObject):
     _save_weights = Signal(str)
     _save_session = Signal(str, object)
     _open_session = Signal(str)
+    _read_csv = Signal(str)
+    _use_table = Signal(object)
     _speed = Signal(object)
     _track = Signal(int)
     _export_history = Signal(str)
@@ -497,6 +556,8 @@ class TrainingController(QObject):
         self._save_weights.connect(self.worker.save_weights)
         self._save_session.connect(self.worker.save_session)
         self._open_session.connect(self.worker.open_session)
+        self._read_csv.connect(self.worker.read_csv)
+        self._use_table.connect(self.worker.use_table)
         self._speed.connect(self.worker.set_speed)
         self._track.connect(self.worker.track)
         self._export_history.connect(self.worker.export_history)
@@ -510,6 +571,8 @@ class TrainingController(QObject):
         self.finished_task = self.worker.finished_task
         self.session_opened = self.worker.session_opened
         self.scenario_added = self.worker.scenario_added
+        self.table_read = self.worker.table_read
+        self.progress = self.worker.progress
         self.worker.idle_check.connect(self._answer_idle_check)
 
     def start(self) -> None:
@@ -545,6 +608,15 @@ class TrainingController(QObject):
 
     def open_session(self, path) -> None:
         self._open_session.emit(str(path))
+
+    def read_csv(self, path) -> None:
+        self._read_csv.emit(str(path))
+
+    def cancel_read(self) -> None:
+        self.worker.cancel_read.set()
+
+    def use_table(self, choice: dict) -> None:
+        self._use_table.emit(dict(choice))
 
     def set_speed(self, steps_per_second) -> None:
         self._speed.emit(steps_per_second)

@@ -1,6 +1,7 @@
 """A run's history as CSV: one row per step, numbers exact to the last bit.
 
-Columns: ``step,loss,grad_norm``, then the metric, then ``val_loss`` and
+One row per recorded step (every step, unless the history was thinned; then a
+``#`` line at the top says so). Columns: ``step,loss,grad_norm``, then the metric, then ``val_loss`` and
 ``val_<metric>`` (filled on the rows after which validation ran, empty
 elsewhere). With a ``Trace``, also ``value:<weight>`` (the weight after the
 step) and ``grad:<weight>`` (the gradient the step used) for every traced
@@ -18,7 +19,6 @@ from .files import atomic_writer
 
 
 def write_history_csv(path, history, trace=None, labels=None) -> None:
-    n = len(history)
     metric = history.metric
     header = ["step", "loss", "grad_norm"]
     columns = [history.loss, history.grad_norm]
@@ -35,13 +35,16 @@ def write_history_csv(path, history, trace=None, labels=None) -> None:
 
     trace_rows = {}
     comments = []
+    if history.stride > 1:
+        comments.append(f"# the run was long: one row every {history.stride} steps (thinned evenly to stay "
+                        f"within memory)")
     if trace is not None and trace.indices.size:
         names = [labels[i] for i in trace.indices] if labels is not None else [f"w{i}" for i in trace.indices]
         header += [f"value:{name}" for name in names] + [f"grad:{name}" for name in names]
         for step, values, grads in zip(trace.steps, trace.values, trace.grads):
             if step >= 1:
                 trace_rows[int(step)] = [_fmt(v) for v in values] + [_fmt(g) for g in grads]
-        comments.append("# row k is step k: loss computed before step k's update, grad:* the gradient "
+        comments.append("# each row is one step: the loss computed before its update, grad:* the gradient "
                         "that update used, value:* the weight after it")
         if trace.stride > 1:
             comments.append(f"# weights recorded every {trace.stride} steps (thinned evenly to stay within "
@@ -53,12 +56,12 @@ def write_history_csv(path, history, trace=None, labels=None) -> None:
             fh.write(line + "\n")
         out = csv.writer(fh, lineterminator="\n")
         out.writerow(header)
-        for i in range(n):
-            step = i + 1
+        with_trace = trace is not None and trace.indices.size > 0
+        for i, step in enumerate(history.steps.tolist()):
             row = [str(step)] + [_fmt(c[i]) for c in columns]
             if has_val:
                 row += val_rows.get(step, blank_val)
-            if trace_rows or comments:
+            if with_trace:
                 row += trace_rows.get(step, blank_trace)
             out.writerow(row)
 

@@ -66,7 +66,7 @@ class Snapshot:
     run_id: int
     step: int
     epoch: int
-    first_row: int  # history row of loss[0] (row r is step r + 1)
+    steps: np.ndarray  # the step of each new history row
     loss: np.ndarray
     grad_norm: np.ndarray
     metric: np.ndarray | None
@@ -91,6 +91,7 @@ class Snapshot:
     current_metric: float | None = None
     curve_predictions: np.ndarray | None = None  # at RunInfo.curve_x
     landscape: tuple[np.ndarray, np.ndarray] | None = None  # (x, loss(x)) for one-number models
+    trace_losses: np.ndarray | None = None  # for one-number models: the loss at each new trace row
     steps_per_second: float = 0.0
 
 
@@ -146,23 +147,21 @@ class SnapshotTaker:
         self.info = info
         self._landscape_key = None
         self._landscape = None
-        self.row = 0
-        self.val_row = 0
+        self.last_step = 0
+        self.last_val_step = 0
         self.trace_row = 0
         self.trace_stride = 1
         self.trace_id = None
 
     def take(self, trainer: Trainer, steps_per_second: float = 0.0) -> Snapshot:
         h = trainer.history
+        # Rows after the last step sent (the history may have been thinned since: steps, not rows).
+        first = int(np.searchsorted(h.steps, self.last_step, side="right"))
         n = len(h)
-        if self.row > n:  # history was cut back (reset): start over
-            self.row = 0
-            self.val_row = 0
-        first = self.row
         metric = h.metric_values[first:n].copy() if h.metric is not None else None
         tensor_norms = h.tensor_grad_norms[first:n].copy() if h.track_tensor_norms else None
         nv = len(h.val_steps)
-        vfirst = min(self.val_row, nv)
+        vfirst = int(np.searchsorted(h.val_steps, self.last_val_step, side="right"))
 
         trace = trainer.trace
         if trace is None:
@@ -185,16 +184,20 @@ class SnapshotTaker:
         curve = landscape = None
         if self.info is not None and self.info.curve_x is not None:
             curve = apply_link(link, trainer.predict(self.info.curve_x)).copy()
+        trace_losses = None
         if self.info is not None and self.info.view == "parabola":
             landscape = self._landscape_for(trainer, t_vals)
+            target = trainer.data.y
+            with np.errstate(all="ignore"):
+                trace_losses = np.array([trainer.loss.forward(np.asarray(v[0]), target) for v in t_vals])
         predictions = apply_link(link, trainer.predict())
         val_predictions = None
         if trainer.data.has_validation:
             val_predictions = apply_link(link, trainer.predict(trainer.data.x_val))
 
         snap = Snapshot(
-            run_id=self.run_id, step=trainer.step_count, epoch=trainer.epoch_count, first_row=first,
-            loss=h.loss[first:n].copy(), grad_norm=h.grad_norm[first:n].copy(), metric=metric,
+            run_id=self.run_id, step=trainer.step_count, epoch=trainer.epoch_count,
+            steps=h.steps[first:n].copy(), loss=h.loss[first:n].copy(), grad_norm=h.grad_norm[first:n].copy(), metric=metric,
             tensor_grad_norms=tensor_norms,
             val_steps=h.val_steps[vfirst:nv].copy(), val_loss=h.val_loss[vfirst:nv].copy(),
             val_metric=h.val_metric[vfirst:nv].copy(),
@@ -205,10 +208,13 @@ class SnapshotTaker:
             val_predictions=None if val_predictions is None else np.asarray(val_predictions).copy(),
             trace_restart=restart, trace_steps=t_steps, trace_values=t_vals, trace_grads=t_grads,
             trace_indices=t_idx, current_loss=current_loss, current_metric=current_metric,
-            curve_predictions=curve, landscape=landscape, steps_per_second=steps_per_second,
+            curve_predictions=curve, landscape=landscape, trace_losses=trace_losses,
+            steps_per_second=steps_per_second,
         )
-        self.row = n
-        self.val_row = nv
+        if n:
+            self.last_step = int(h.steps[-1])
+        if nv:
+            self.last_val_step = int(h.val_steps[-1])
         return snap
 
     def _landscape_for(self, trainer: Trainer, new_values: np.ndarray):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 # Two float64 matrices (values, gradients) of at most this many numbers each.
-DEFAULT_BUDGET = 2_000_000
+DEFAULT_BUDGET = 1_000_000
 
 
 class Trace:

@@ -173,6 +173,8 @@ class Trainer:
         self.best_val_step = 0
         self.epochs_since_best = 0
         self.divergence = None
+        # What the last step printed (the history may skip steps once it is thinned).
+        self.last_loss = self.last_grad_norm = self.last_metric = None
         if self.trace is not None:
             self.trace.clear(0)
             self.trace.record(0, self.params.values, self.last_grads)
@@ -263,7 +265,8 @@ class Trainer:
         norms = None
         if self.history.track_tensor_norms:
             norms = np.sqrt(params.tensor_sq_norms(self.last_grads))
-        self.history.append(loss, grad_norm, metric, norms)
+        self.last_loss, self.last_grad_norm, self.last_metric = loss, grad_norm, metric
+        self.history.append(step, loss, grad_norm, metric, norms)
 
         if ends_epoch:
             self.epoch_count += 1
@@ -333,8 +336,8 @@ class Trainer:
     def check_stop(self) -> Stop | None:
         """The first stop condition that holds now, if any."""
         n = self.step_count
-        if self.until_loss is not None and n > 0:
-            last = float(self.history.loss[-1])
+        if self.until_loss is not None and self.last_loss is not None:
+            last = self.last_loss
             if last < self.until_loss:
                 return Stop(STOP_TARGET_LOSS, n,
                             f"loss {last:.6g} fell below the target {self.until_loss:g} at step {n}")
@@ -359,6 +362,7 @@ class Trainer:
             "step_count": self.step_count, "epoch_count": self.epoch_count,
             "best_val_loss": self.best_val_loss, "best_val_step": self.best_val_step,
             "epochs_since_best": self.epochs_since_best,
+            "last": [self.last_loss, self.last_grad_norm, self.last_metric],
             "optimizer_keys": sorted(self.optimizer.state),
             "sampler": {k: v for k, v in self.sampler.get_state().items() if k != "order"},
             "history_metric": self.history.metric,
@@ -401,10 +405,13 @@ class Trainer:
                 raise ValueError(f"optimizer state {key!r} has the wrong shape")
         history = {k[len("history."):]: v for k, v in arrays.items() if k.startswith("history.")}
         steps = int(scalars["step_count"])
-        if len(history.get("loss", ())) != steps or len(history.get("grad_norm", ())) != steps:
+        recorded = history["step"]
+        stride = int(history["stride"][0])
+        if len(recorded) and recorded[-1] > steps:
+            raise ValueError(f"the history goes past step {steps}")
+        if stride == 1 and len(recorded) != steps:
             raise ValueError(f"the history does not have one row for each of the {steps} steps")
-        if self.history.metric is not None and len(history.get("metric", ())) != steps:
-            raise ValueError("the history has no metric column")
+        last = [None if v is None else float(v) for v in scalars["last"]]
         trace = None
         if scalars.get("trace") is not None:
             trace = Trace.from_state(scalars["trace"], {k[len("trace."):]: v for k, v in arrays.items()
@@ -433,6 +440,7 @@ class Trainer:
         self.best_val_step = int(scalars["best_val_step"])
         self.epochs_since_best = int(scalars["epochs_since_best"])
         self.history.load_arrays(history)
+        self.last_loss, self.last_grad_norm, self.last_metric = last
         self.trace = trace
         self.divergence = None
 
@@ -455,10 +463,3 @@ class Trainer:
         with np.errstate(all="ignore"):
             return self.model.predict(self._x if x is None else x)
 
-    @property
-    def last_loss(self) -> float | None:
-        return float(self.history.loss[-1]) if len(self.history) else None
-
-    @property
-    def last_grad_norm(self) -> float | None:
-        return float(self.history.grad_norm[-1]) if len(self.history) else None

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QComboBox
 
 from ...core.snapshot import default_tracked
 from .. import theme
-from ..series import Series, TraceMirror, dots_while_few, positive_or_nan
+from ..series import Envelope, TraceMirror, dots_while_few, positive_or_nan
 from .base import PlotView, empty_text, style_plot, value_axes
 
 MAX_HIST_BINS = 80
@@ -56,7 +56,7 @@ class GradientView(PlotView):
         self.track_box.currentIndexChanged.connect(self._track_box_changed)
         self.header.addWidget(self.track_box)
         self.trace = TraceMirror()
-        self.norms = Series(width=1)  # positive norms; zeros and non-finite ones as gaps (log axis)
+        self.norms = Envelope(width=1)  # positive norms; zeros and non-finite ones as gaps (log axis)
         self.tracked: int = 0
         self._last = None
         self.canvas.scene().sigMouseClicked.connect(self._clicked)
@@ -67,7 +67,7 @@ class GradientView(PlotView):
         super().begin_run(info)
         self.canvas.clear()
         self.trace.clear()
-        self.norms = Series(width=len(info.param_names))
+        self.norms = Envelope(width=len(info.param_names))
         self._last = None
         self.bars = self.images = self.mosaic = None
         self.image_tensor = None
@@ -334,11 +334,11 @@ class GradientView(PlotView):
             return
         self._last = snap
         if len(snap.loss) and snap.tensor_grad_norms is not None:
-            steps = np.arange(snap.first_row + 1, snap.first_row + 1 + len(snap.loss), dtype=np.float64)
+            steps = snap.steps.astype(np.float64)
             self.norms.extend(steps, positive_or_nan(snap.tensor_grad_norms))
             for j, curve in enumerate(self.norm_curves):
-                curve.setData(self.norms.x, self.norms.y[:, j], connect="finite")
-        self.norm_empty.setVisible(self.norms.n == 0)
+                curve.setData(*self.norms.drawable(column=j), connect="finite")
+        self.norm_empty.setVisible(self.norms.count == 0)
         self.trace.apply(snap)
         if self.bars is not None:
             g = snap.grads

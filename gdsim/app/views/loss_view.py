@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QCheckBox
 
 from ...core.metrics import METRIC_TITLES
 from .. import theme
-from ..series import Series, dots_while_few, positive_or_nan
+from ..series import Envelope, dots_while_few, positive_or_nan
 from .base import PlotView, empty_text
 
 
@@ -25,11 +25,13 @@ class LossView(PlotView):
         self.log_box.toggled.connect(self._set_log)
         self.header.addWidget(self.log_box)
 
-        self.train = Series()
-        self.train_pos = Series()  # the same points, with what a log axis cannot draw as gaps
-        self.val = Series()
-        self.metric_series = Series()
-        self.val_metric = Series()
+        # Bounded however long the run: exact while short, an envelope of min and max when long.
+        self.train = Envelope()
+        self.train_pos = Envelope()  # the same points, with what a log axis cannot draw as gaps
+        self.val = Envelope()
+        self.val_pos = Envelope()
+        self.metric_series = Envelope()
+        self.val_metric = Envelope()
 
         self.loss_plot = self.add_plot(0, 0, x="step", y="loss")
         self.loss_plot.addLegend(offset=(-10, 10))
@@ -56,7 +58,7 @@ class LossView(PlotView):
 
     def begin_run(self, info):
         super().begin_run(info)
-        for s in (self.train, self.train_pos, self.val, self.metric_series, self.val_metric):
+        for s in (self.train, self.train_pos, self.val, self.val_pos, self.metric_series, self.val_metric):
             s.clear()
         self.loss_plot.setLabel("left", f"loss ({info.loss_text})")
         has_metric = info.metric is not None
@@ -79,13 +81,14 @@ class LossView(PlotView):
     def show_snapshot(self, snap):
         if not self.accepts(snap):
             return
-        steps = np.arange(snap.first_row + 1, snap.first_row + 1 + len(snap.loss), dtype=np.float64)
+        steps = snap.steps.astype(np.float64)
         self.train.extend(steps, snap.loss)
         self.train_pos.extend(steps, positive_or_nan(snap.loss))
         if snap.metric is not None:
             self.metric_series.extend(steps, snap.metric)
         if len(snap.val_steps):
             self.val.extend(snap.val_steps, snap.val_loss)
+            self.val_pos.extend(snap.val_steps, positive_or_nan(snap.val_loss))
             self.val_metric.extend(snap.val_steps, snap.val_metric)
         if len(snap.loss) or len(snap.val_steps):
             self._redraw()
@@ -96,17 +99,15 @@ class LossView(PlotView):
 
     def _redraw(self) -> None:
         log = self.log_box.isChecked()
-        y = self.train_pos.y if log else self.train.y
-        self.train_curve.setData(self.train.x, y, connect="finite")
-        vy = positive_or_nan(self.val.y) if log else self.val.y
-        dots_while_few(self.val_curve, self.val.n, theme.VALIDATION)
-        dots_while_few(self.val_metric_curve, self.val.n, theme.VALIDATION)
-        self.val_curve.setData(self.val.x, vy, connect="finite")
+        self.train_curve.setData(*(self.train_pos if log else self.train).drawable(), connect="finite")
+        dots_while_few(self.val_curve, self.val.count, theme.VALIDATION)
+        dots_while_few(self.val_metric_curve, self.val.count, theme.VALIDATION)
+        self.val_curve.setData(*(self.val_pos if log else self.val).drawable(), connect="finite")
         if self.metric_plot.isVisible():
-            self.metric_curve.setData(self.metric_series.x, self.metric_series.y, connect="finite")
-            self.val_metric_curve.setData(self.val_metric.x, self.val_metric.y, connect="finite")
-        self.empty.setVisible(self.train.n == 0)
+            self.metric_curve.setData(*self.metric_series.drawable(), connect="finite")
+            self.val_metric_curve.setData(*self.val_metric.drawable(), connect="finite")
+        self.empty.setVisible(self.train.count == 0)
 
     # For tests and export: what the view holds.
     def curve_data(self):
-        return self.train.x.copy(), self.train.y.copy()
+        return self.train.drawable()

@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from .. import theme
-from ..series import Series, TraceMirror
+from ..series import TraceMirror, dots_while_few
 from .base import PlotView, empty_text
 
 
@@ -132,7 +132,7 @@ class PredictionView(PlotView):
                                           pen=pg.mkPen(theme.PREDICTION, width=2.5), name="x now")
         self.plot.addItem(self.current)
         self.path_trace = TraceMirror()
-        self.losses = Series()
+        self.path_losses = np.empty(0)  # f(x) at each traced x, kept in step with the trace
         self.where = pg.TextItem("", anchor=(0, 0), color=pg.getConfigOption("foreground"))
         self.plot.addItem(self.where, ignoreBounds=True)
         self._parabola_range = None
@@ -141,16 +141,14 @@ class PredictionView(PlotView):
         if snap.landscape is not None:
             xs, fs = snap.landscape
             self.landscape.setData(xs, fs)
-        steps = np.arange(snap.first_row + 1, snap.first_row + 1 + len(snap.loss), dtype=np.float64)
-        self.losses.extend(steps, snap.loss)
         self.path_trace.apply(snap)
-        k = self.path_trace.steps.astype(np.intp)
+        if snap.trace_restart:
+            self.path_losses = np.empty(0)
+        if snap.trace_losses is not None and len(snap.trace_losses):
+            self.path_losses = np.concatenate([self.path_losses, snap.trace_losses])
         xs = self.path_trace.values[:, 0] if self.path_trace.values.size else np.empty(0)
-        # Row k of the loss history (step k + 1) is f at the x reached after step k.
-        fs = np.full(len(k), np.nan)
-        inside = k < self.losses.n
-        fs[inside] = self.losses.y[k[inside]]
-        fs[k == snap.step] = snap.current_loss
+        fs = self.path_losses[: len(xs)]
+        dots_while_few(self.path, len(xs), theme.PREDICTION, 6)
         self.path.setData(xs, fs, connect="finite")
         x_now = float(snap.values[0])
         finite = np.isfinite(snap.current_loss)
