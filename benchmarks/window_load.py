@@ -48,7 +48,7 @@ def measure(scenario: str, seconds: float | None, until_step: int | None = None)
     from gdsim.core.settings import Settings
 
     headless = headless_rate(scenario)
-    app = QApplication.instance() or QApplication([])
+    app = QApplication.instance() or QApplication([])  # noqa: F841 (kept alive for the run)
     theme.configure_plots()
     w = MainWindow(Settings(scenario=scenario, steps=0))
     w.show()

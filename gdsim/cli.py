@@ -82,6 +82,15 @@ def _whole(name, low):
     return parse
 
 
+def _given(name):
+    """A file or column option: an empty value (an unset shell variable) is a mistake, not 'none'."""
+    def parse(text):
+        if not text.strip():
+            raise argparse.ArgumentTypeError(f"{name} is empty")
+        return text
+    return parse
+
+
 def _fraction(text):
     value = _number("validation fraction")(text)
     if not 0 <= value <= 0.5:
@@ -112,9 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
                                      "Row k of --history-out holds the loss computed before the update of step k.")
     run.add_argument("scenario", nargs="?", help="scenario name (see 'gdsim list'); omit with --data")
     data = run.add_argument_group("your own data")
-    data.add_argument("--data", metavar="FILE.csv", help="train on a CSV file with a header row")
-    data.add_argument("--inputs", metavar="A,B", help="input columns, comma-separated (default: all but the last)")
-    data.add_argument("--targets", metavar="Y", help="target columns, comma-separated (default: the last column)")
+    data.add_argument("--data", metavar="FILE.csv", type=_given("the data file"), help="train on a CSV file with a header row")
+    data.add_argument("--inputs", metavar="A,B", type=_given("the input columns"), help="input columns, comma-separated (default: all but the last)")
+    data.add_argument("--targets", metavar="Y", type=_given("the target columns"), help="target columns, comma-separated (default: the last column)")
     data.add_argument("--task", choices=("regression", "binary"), default="regression",
                       help="regression (numbers) or binary classification (a 0/1 target)")
     data.add_argument("--standardize", action="store_true",
@@ -140,10 +149,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="add L1 * sum(|p|) over all parameters to the loss")
     run.add_argument("--l2", type=_non_negative_number("L2 penalty"), default=0.0,
                      help="add L2 * sum(p**2) over all parameters to the loss")
-    run.add_argument("--weights-in", metavar="F.npz", help="initial weights (npz keyed by parameter name)")
-    run.add_argument("--weights-out", metavar="F.npz", help="write the final weights here")
-    run.add_argument("--history-out", metavar="F.csv", help="write one CSV row per step here")
-    run.add_argument("--plot-out", metavar="F.png|F.svg",
+    run.add_argument("--weights-in", metavar="F.npz", type=_given("the weights file"), help="initial weights (npz keyed by parameter name)")
+    run.add_argument("--weights-out", metavar="F.npz", type=_given("the weights file"), help="write the final weights here")
+    run.add_argument("--history-out", metavar="F.csv", type=_given("the history file"), help="write one CSV row per step here")
+    run.add_argument("--plot-out", metavar="F.png|F.svg", type=_given("the figure file"),
                      help="draw the app's three views of the finished run into an image (no window)")
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
     return parser
@@ -234,26 +243,45 @@ def _data_scenario(args):
                                val_fraction=fraction)
 
 
+def _check_outputs(outputs: dict, args) -> None:
+    """Every output can be written, no two are the same file, and none is an input."""
+    import os
+
+    from .core.errors import GdsimError
+    from .core.files import check_writable
+
+    seen = {}
+    inputs = {"--data": args.data, "--weights-in": args.weights_in}
+    for flag, path in outputs.items():
+        check_writable(path)
+        real = os.path.realpath(path)
+        if real in seen:
+            raise GdsimError(f"{seen[real]} and {flag} name the same file {path!r}")
+        seen[real] = flag
+        for in_flag, in_path in inputs.items():
+            if in_path is not None and os.path.realpath(in_path) == real:
+                raise GdsimError(f"{flag} {path!r} would overwrite the {in_flag} file")
+
+
 def _names(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
 def cmd_run(args) -> int:
     from .core.errors import GdsimError
-    from .core.files import check_writable
     from .core.scenarios import get_scenario
     from .core.settings import Settings
     from .core.weights import read_weights, save_weights
 
     out = sys.stdout
     try:
-        if args.data:
+        if args.data is not None:
             scenario = _data_scenario(args)
         elif args.scenario is None:
             raise GdsimError("name a scenario (see 'gdsim list') or give --data FILE.csv")
         else:
             for flag in ("inputs", "targets"):
-                if getattr(args, flag):
+                if getattr(args, flag) is not None:
                     raise GdsimError(f"--{flag} goes with --data FILE.csv")
             scenario = get_scenario(args.scenario)
         settings = Settings(
@@ -264,16 +292,17 @@ def cmd_run(args) -> int:
         )
         if args.patience is not None and not scenario.data.has_validation:
             raise GdsimError(f"--patience needs a validation split, and scenario {scenario.name!r} has none")
-        for path in (args.weights_out, args.history_out, args.plot_out):
-            if path:
-                check_writable(path)
-        if args.plot_out and not args.plot_out.lower().endswith((".png", ".svg")):
+        outputs = {flag: path for flag, path in (("--weights-out", args.weights_out),
+                                                 ("--history-out", args.history_out),
+                                                 ("--plot-out", args.plot_out)) if path is not None}
+        _check_outputs(outputs, args)
+        if args.plot_out is not None and not args.plot_out.lower().endswith((".png", ".svg")):
             raise GdsimError(f"--plot-out draws a .png or .svg file, not {args.plot_out!r}")
         # A figure draws the per-tensor gradient norms and the followed weights: record them.
-        trainer = scenario.build(settings, track_tensor_norms=bool(args.plot_out))
-        if args.weights_in:
+        trainer = scenario.build(settings, track_tensor_norms=args.plot_out is not None)
+        if args.weights_in is not None:
             trainer.set_initial_weights(read_weights(args.weights_in, trainer.params.specs))
-        if args.plot_out:
+        if args.plot_out is not None:
             from .core.snapshot import run_info, trace_indices
 
             trainer.start_trace(trace_indices(run_info(0, scenario, trainer, trainer.settings)))
@@ -285,6 +314,8 @@ def cmd_run(args) -> int:
         zero = "on" if s.zero_grad else "OFF (gradients accumulate)"
         print(f"{scenario.name}: {trainer.model.describe()}, {trainer.loss.describe()}, "
               f"{trainer.optimizer.describe()} lr {s.lr:g}, gradient zeroing {zero}", file=out)
+        if args.data is not None:
+            print(f"data: {scenario.lesson}", file=out)
 
     progress = _Progress(s.steps, enabled=not args.quiet and sys.stderr.isatty())
     started = time.perf_counter()
@@ -297,11 +328,11 @@ def cmd_run(args) -> int:
     progress.done()
 
     try:
-        if args.weights_out:
+        if args.weights_out is not None:
             save_weights(args.weights_out, trainer.params.state_dict())
-        if args.history_out:
+        if args.history_out is not None:
             trainer.history.write_csv(args.history_out)
-        if args.plot_out:
+        if args.plot_out is not None:
             from .app.figure import render_figure  # Qt is imported only here
 
             render_figure(args.plot_out, scenario, trainer)

@@ -10,7 +10,7 @@ from gdsim.core.scenarios import build_trainer
 from gdsim.core.settings import Settings
 from gdsim.core.weights import save_weights
 
-from test_app import TIMEOUT, make_window, wait_paused_at  # noqa: F401  (fixture)
+from gui_helpers import TIMEOUT, wait_paused_at
 
 pytestmark = pytest.mark.gui
 

@@ -190,8 +190,8 @@ def test_weights_out_of_a_scalar_parameter(capsys, tmp_path):
 
 def test_no_zero_grad(capsys, tmp_path):
     path = tmp_path / "h.csv"
-    assert cli(capsys, "run", "micrograd", "--steps", "20", "--no-zero-grad", "--history-out", path)[0] == 0
-    out = capsys.readouterr().out
+    rc, out, _ = cli(capsys, "run", "micrograd", "--steps", "20", "--no-zero-grad", "--history-out", path)
+    assert rc == 0 and "gradient zeroing OFF" in out
     header, rows = read_csv(path)
     off = engine("micrograd", steps=20, zero_grad=False)
     off.run()

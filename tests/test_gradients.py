@@ -123,7 +123,7 @@ def test_mlp_gradient_each_activation(activation):
     if activation == "relu":
         # Find a draw whose pre-activations all stay away from ReLU's kink at 0.
         for seed in range(200):
-            params = bound(model, np.random.default_rng(seed))
+            bound(model, np.random.default_rng(seed))
             if min(np.min(np.abs(z)) for z in pre_activations(model, x)) > 1e-3:
                 break
         else:

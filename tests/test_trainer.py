@@ -575,7 +575,7 @@ def test_validation_once_per_epoch_on_digits():
 def test_evaluate_does_not_change_history_or_training():
     t = trainer("digits", steps=12)
     twin = trainer("digits", steps=12)
-    for k in range(12):
+    for _ in range(12):
         before = {key: v.copy() for key, v in t.history.as_arrays().items()}
         loss, metric = t.evaluate()
         assert (loss, metric) == pytest.approx(digits_val(t), rel=1e-12)

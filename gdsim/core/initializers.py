@@ -57,6 +57,8 @@ class Uniform(Initializer):
     def __init__(self, low: float = -1.0, high: float = 1.0):
         if not (math.isfinite(low) and math.isfinite(high)) or low > high:
             raise ValueError(f"uniform needs finite bounds with low <= high, not ({low}, {high})")
+        if not math.isfinite(high - low):
+            raise ValueError(f"uniform's range {high:g} - ({low:g}) is too wide for a float64")
         self.low, self.high = float(low), float(high)
 
     def sample(self, spec, rng):

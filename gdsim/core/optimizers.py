@@ -12,6 +12,13 @@ import math
 import numpy as np
 
 
+def _check_eps(eps: float) -> float:
+    eps = float(eps)
+    if not (math.isfinite(eps) and eps > 0):
+        raise ValueError(f"eps (added to the denominator) must be a finite number > 0, not {eps:g}")
+    return eps
+
+
 class Optimizer:
     name = "optimizer"
     title = "optimizer"
@@ -108,7 +115,7 @@ class AdaGrad(Optimizer):
 
     def __init__(self, eps: float = 1e-10):
         super().__init__()
-        self.eps = float(eps)
+        self.eps = _check_eps(eps)
 
     def reset(self, size, dtype=np.float64):
         self.state = {"sum": np.zeros(size, dtype=dtype)}
@@ -134,7 +141,7 @@ class RMSProp(Optimizer):
         super().__init__()
         if not (0.0 <= alpha < 1.0):
             raise ValueError(f"alpha must be in [0, 1), not {alpha}")
-        self.alpha, self.eps = float(alpha), float(eps)
+        self.alpha, self.eps = float(alpha), _check_eps(eps)
 
     def reset(self, size, dtype=np.float64):
         self.state = {"square_avg": np.zeros(size, dtype=dtype)}
@@ -164,7 +171,7 @@ class Adam(Optimizer):
         for b in (beta1, beta2):
             if not (0.0 <= b < 1.0):
                 raise ValueError(f"Adam betas must be in [0, 1), not {b}")
-        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
+        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), _check_eps(eps)
 
     def reset(self, size, dtype=np.float64):
         self.state = {
@@ -207,7 +214,7 @@ OPTIMIZER_HELP = {
     "sgd": "plain SGD, p -= lr * grad",
     "momentum": "SGD with momentum, momentum:MU (default 0.9)",
     "nesterov": "SGD with Nesterov momentum, nesterov:MU (default 0.9)",
-    "adagrad": "AdaGrad (PyTorch defaults)",
-    "rmsprop": "RMSProp, rmsprop:ALPHA (default 0.99)",
-    "adam": "Adam, adam:BETA1,BETA2 (default 0.9,0.999)",
+    "adagrad": "AdaGrad, adagrad:EPS (default 1e-10)",
+    "rmsprop": "RMSProp, rmsprop:ALPHA,EPS (default 0.99,1e-8)",
+    "adam": "Adam, adam:BETA1,BETA2,EPS (default 0.9,0.999,1e-8)",
 }

@@ -87,7 +87,7 @@ class Table:
 
 # ----- reading ---------------------------------------------------------------------------------
 
-def read_table(path, *, max_bytes=MAX_CSV_BYTES, progress=None) -> Table:
+def read_table(path, *, max_bytes=None, progress=None) -> Table:
     """Read a CSV file of numbers with a header row of column names.
 
     ``progress``, if given, is called as ``progress(fraction_done)`` about every
@@ -96,6 +96,8 @@ def read_table(path, *, max_bytes=MAX_CSV_BYTES, progress=None) -> Table:
     is a ``GdsimError`` whose one-line message names the file and, where it
     applies, the line and the column.
     """
+    if max_bytes is None:
+        max_bytes = MAX_CSV_BYTES  # read at call time, so the limit can be changed
     name = os.fsdecode(os.fspath(path))
     shown = repr(name)
     try:
@@ -499,17 +501,28 @@ def make_dataset(table: Table, inputs, targets, *, task=REGRESSION, standardize=
 
     standardization = None
     if standardize:
-        mean = x.mean(axis=0)
-        std = x.std(axis=0)
-        zero = np.flatnonzero(~(std > 0))
-        if zero.size:
-            j = zero[0]
-            raise GdsimError(f"input column {_show(inputs[j])} has the same value ({_fmt(mean[j])}) on every "
-                             f"training row; standardising it would divide by zero (use more rows, or do not "
-                             f"standardise)")
-        x = (x - mean) / std
-        if x_val is not None:
-            x_val = (x_val - mean) / std
+        with np.errstate(all="ignore"):  # overflow and underflow are reported below, in words
+            mean = x.mean(axis=0)
+            std = x.std(axis=0)
+            for j, name in enumerate(inputs):
+                col = x[:, j]
+                if not (np.isfinite(mean[j]) and np.isfinite(std[j])):
+                    raise GdsimError(f"input column {_show(name)} holds numbers too large to standardise "
+                                     f"(up to {_fmt(float(np.max(np.abs(col))))}); rescale it, or do not standardise")
+                if not std[j] > 0:
+                    if np.all(col == col[0]):
+                        raise GdsimError(f"input column {_show(name)} has the same value ({_fmt(col[0])}) on every "
+                                         f"training row; standardising it would divide by zero (use more rows, "
+                                         f"or do not standardise)")
+                    raise GdsimError(f"input column {_show(name)} holds values too close together to standardise "
+                                     f"(their spread is below what a float64 holds); rescale it, or do not "
+                                     f"standardise")
+            x = (x - mean) / std
+            if x_val is not None:
+                x_val = (x_val - mean) / std
+        if not (np.all(np.isfinite(x)) and (x_val is None or np.all(np.isfinite(x_val)))):
+            raise GdsimError("the standardised inputs are not all finite numbers; rescale the inputs, or do not "
+                             "standardise")
         standardization = Standardization(tuple(inputs), tuple(float(m) for m in mean),
                                           tuple(float(s) for s in std))
 

@@ -360,7 +360,7 @@ class GradientView(PlotView):
     def _draw_images(self, snap) -> None:
         name, _ = self.image_tensor
         h, w = self.info.image_shape
-        for (plot, img, bar), flat in zip(self.images, (snap.values, snap.grads)):
+        for (_plot, img, bar), flat in zip(self.images, (snap.values, snap.grads)):
             tensor = self._tensor(flat, name)
             picture = tensor[0].reshape(h, w)
             m = float(np.nanmax(np.abs(picture))) if np.isfinite(picture).any() else 1.0

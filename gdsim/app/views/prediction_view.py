@@ -7,7 +7,7 @@ import pyqtgraph as pg
 
 from .. import theme
 from ..series import TraceMirror, dots_while_few
-from .base import PlotView, empty_text
+from .base import PlotView
 
 
 def _probability_of_positive(pred: np.ndarray) -> np.ndarray:
