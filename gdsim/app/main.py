@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 
 from ..core.settings import Settings
 
 
 def run_app(scenario: str = "fruit", theme: str = "system", session: str | None = None) -> int:
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from . import theme as themes
@@ -22,6 +25,13 @@ def run_app(scenario: str = "fruit", theme: str = "system", session: str | None 
         app.setStyle("Fusion")
     themes.configure_plots()
     window = MainWindow(Settings(scenario=scenario))
+    if os.environ.get("GDSIM_EXIT_AFTER_FIRST_PAINT"):
+        # For the cold-start benchmark: report when the first frame is on screen, then quit.
+        def painted():
+            print(f"gdsim: first paint at {time.time():.6f}", file=sys.stderr, flush=True)
+            window.unsaved = False
+            QTimer.singleShot(0, window.close)
+        window.first_painted.connect(painted)
     window.show()
     if session is not None:
         window.open_session(session)

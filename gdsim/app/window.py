@@ -65,6 +65,7 @@ class Banner(QWidget):
 
 class MainWindow(QMainWindow):
     snapshot_drawn = Signal(object)  # after the views drew a snapshot (tests and benchmarks wait on it)
+    first_painted = Signal()  # the window has been painted once (cold-start benchmark)
 
     def __init__(self, settings: Settings | None = None):
         super().__init__()
@@ -76,6 +77,7 @@ class MainWindow(QMainWindow):
         self.last_snapshot = None
         self.progress_dialog = None
         self.import_dialog = None
+        self._painted = False
         self.session_path: str | None = None  # the file this run was last saved to or opened from
         self.unsaved = False  # steps or settings changed since then
 
@@ -503,6 +505,14 @@ class MainWindow(QMainWindow):
             "PyTorch tutorials, run step by step in NumPy so you can see every number.</p>"
             "<p>The digits scenario uses 800 images from the MNIST database by Yann LeCun, Corinna "
             "Cortes and Christopher J.C. Burges (CC BY-SA 3.0).</p>"))
+
+    # ----- start-up measurement --------------------------------------------------------------------
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            self.first_painted.emit()
 
     # ----- closing ----------------------------------------------------------------------------------
 
