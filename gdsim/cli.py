@@ -299,7 +299,8 @@ def cmd_run(args) -> int:
         if args.plot_out is not None and not args.plot_out.lower().endswith((".png", ".svg")):
             raise GdsimError(f"--plot-out draws a .png or .svg file, not {args.plot_out!r}")
         # A figure draws the per-tensor gradient norms and the followed weights: record them.
-        trainer = scenario.build(settings, track_tensor_norms=args.plot_out is not None)
+        figure = args.plot_out is not None
+        trainer = scenario.build(settings, track_tensor_norms=figure, record_updates=figure)
         if args.weights_in is not None:
             trainer.set_initial_weights(read_weights(args.weights_in, trainer.params.specs))
         if args.plot_out is not None:

@@ -7,4 +7,6 @@ TIMEOUT = 20000  # ms: generous, because CI machines are slow; a passing test ne
 
 def wait_paused_at(qtbot, window, step: int) -> None:
     """Until the window shows the run paused (or stopped) at ``step``."""
-    qtbot.waitUntil(lambda: window.state != "running" and window.last_snapshot.step == step, timeout=TIMEOUT)
+    # last_snapshot is None between a new run's start and its first snapshot.
+    qtbot.waitUntil(lambda: window.state != "running" and window.last_snapshot is not None
+                    and window.last_snapshot.step == step, timeout=TIMEOUT)

@@ -162,14 +162,18 @@ def test_scalar_gradient():
     assert_grad_close(params.grads, numeric)
 
 
-def test_scalar_forward_keeps_value_from_before_update():
-    model = Scalar("x")
-    params = ParameterSet(model.parameter_specs())
-    model.bind(params)
-    params.values[...] = 3.0
-    out = model.forward(None)
-    params.values[...] = -1.0
-    assert float(out) == 3.0
+def test_scalar_loss_is_taken_before_the_update():
+    # Scalar.forward hands out the weight itself (no copy on the hot path); the trainer reads the
+    # output only before updating, so each recorded loss is f of the weight before that step.
+    from gdsim.core.scenarios import build_trainer
+    from gdsim.core.settings import Settings
+
+    t = build_trainer(Settings(scenario="parabola", steps=5))
+    xs = [float(t.params.values[0])]
+    for _ in range(5):
+        assert t.step() is None
+        xs.append(float(t.params.values[0]))
+    assert list(t.history.loss) == [x * x for x in xs[:-1]]
 
 
 # ----- accumulation ---------------------------------------------------------------------------

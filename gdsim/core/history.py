@@ -20,168 +20,162 @@ import numpy as np
 MAX_ROWS = 1 << 21
 
 
-class _Column:
-    """A growable array (optionally with a fixed row width)."""
-
-    __slots__ = ("data", "n")
-
-    def __init__(self, width: int | None = None, capacity: int = 1024, dtype=np.float64):
-        shape = (capacity,) if width is None else (capacity, width)
-        self.data = np.empty(shape, dtype=dtype)
-        self.n = 0
-
-    def grow(self, need: int) -> None:
-        cap = self.data.shape[0]
-        if need <= cap:
-            return
-        while cap < need:
-            cap *= 2
-        new = np.empty((cap,) + self.data.shape[1:], dtype=self.data.dtype)
-        new[: self.n] = self.data[: self.n]
-        self.data = new
-
-    def view(self) -> np.ndarray:
-        return self.data[: self.n]
-
-    def keep(self, mask: np.ndarray) -> None:
-        k = int(np.count_nonzero(mask))
-        self.data[:k] = self.data[: self.n][mask]
-        self.n = k
-
-
 class History:
+    """Per-step columns (step, loss, grad_norm, [metric], [one norm per tensor]) sharing one
+    row count, and validation columns (step, loss, metric) sharing another."""
+
     def __init__(self, tensor_names: list[str], metric: str | None = None, track_tensor_norms: bool = False,
                  max_rows: int = MAX_ROWS):
         self.tensor_names = list(tensor_names)
         self.metric = metric
         self.track_tensor_norms = track_tensor_norms
-        self.max_rows = max(16, int(max_rows))
+        self._max_rows = max(16, int(max_rows))
         self.stride = 1  # only steps that are multiples of this are recorded (1 = every step)
-        self.val_stride = 1  # likewise for validation rows, counted in rows
-        self._step = _Column(dtype=np.int64)
-        self._loss = _Column()
-        self._grad_norm = _Column()
-        self._metric = _Column()
-        self._tensor_norms = _Column(width=len(self.tensor_names))
-        self._val_step = _Column(dtype=np.int64)
-        self._val_loss = _Column()
-        self._val_metric = _Column()
+        self.val_stride = 1  # likewise for validation rows, counted in validations
+        self._n = 0
+        self._cap = min(1024, self.max_rows)
+        self._step = np.empty(self._cap, dtype=np.int64)
+        self._loss = np.empty(self._cap)
+        self._grad_norm = np.empty(self._cap)
+        self._metric = np.empty(self._cap) if metric is not None else None
+        self._norms = np.empty((self._cap, len(self.tensor_names))) if track_tensor_norms else None
+        self._vn = 0
+        self._val_step = np.empty(64, dtype=np.int64)
+        self._val_loss = np.empty(64)
+        self._val_metric = np.empty(64)
         self._val_seen = 0
 
     def __len__(self) -> int:
-        return self._step.n
+        return self._n
 
-    def _step_columns(self):
-        cols = [self._step, self._loss, self._grad_norm]
-        if self.metric is not None:
-            cols.append(self._metric)
-        if self.track_tensor_norms:
-            cols.append(self._tensor_norms)
-        return cols
+    @property
+    def max_rows(self) -> int:
+        return self._max_rows
 
-    def _val_columns(self):
-        return (self._val_step, self._val_loss, self._val_metric)
+    @max_rows.setter
+    def max_rows(self, rows: int) -> None:
+        """A new budget takes effect at the next append (``_cap`` is the row that triggers it)."""
+        self._max_rows = max(16, int(rows))
+        self._cap = min(self._cap, self._max_rows)
+
+    # The columns by name, for the operations that treat them all alike.
+    def _columns(self) -> list[str]:
+        names = ["_step", "_loss", "_grad_norm"]
+        if self._metric is not None:
+            names.append("_metric")
+        if self._norms is not None:
+            names.append("_norms")
+        return names
 
     def append(self, step: int, loss: float, grad_norm: float, metric: float | None = None,
                tensor_norms=None) -> None:
         if step % self.stride:
             return
-        i = self._step.n
-        if i == self.max_rows:
-            self._thin()
-            if step % self.stride:
-                return
-            i = self._step.n
-        if i == self._step.data.shape[0]:
-            for col in self._step_columns():
-                col.grow(i + 1)
-        self._step.data[i] = step
-        self._loss.data[i] = loss
-        self._grad_norm.data[i] = grad_norm
-        self._step.n = self._loss.n = self._grad_norm.n = i + 1
-        if self.metric is not None:
-            self._metric.data[i] = np.nan if metric is None else metric
-            self._metric.n = i + 1
-        if self.track_tensor_norms:
-            self._tensor_norms.data[i] = tensor_norms
-            self._tensor_norms.n = i + 1
+        i = self._n
+        if i >= self._cap:
+            if i >= self._max_rows:
+                while self._n >= self._max_rows:
+                    self._thin()
+                if step % self.stride:
+                    return
+                i = self._n
+            else:
+                self._grow(min(self._max_rows, 2 * self._cap))
+        self._step[i] = step
+        self._loss[i] = loss
+        self._grad_norm[i] = grad_norm
+        if self._metric is not None:
+            self._metric[i] = np.nan if metric is None else metric
+        if self._norms is not None:
+            self._norms[i] = tensor_norms
+        self._n = i + 1
+
+    def _grow(self, cap: int) -> None:
+        cap = max(cap, self._n + 1)
+        for name in self._columns():
+            old = getattr(self, name)
+            new = np.empty((cap,) + old.shape[1:], dtype=old.dtype)
+            new[: self._n] = old[: self._n]
+            setattr(self, name, new)
+        self._cap = cap
 
     def _thin(self) -> None:
         self.stride *= 2
-        mask = self._step.view() % self.stride == 0
-        for col in self._step_columns():
-            col.keep(mask)
+        keep = self._step[: self._n] % self.stride == 0
+        k = int(np.count_nonzero(keep))
+        for name in self._columns():
+            col = getattr(self, name)
+            col[:k] = col[: self._n][keep]
+        self._n = k
 
     def append_validation(self, step: int, loss: float, metric: float | None) -> None:
         seen = self._val_seen
         self._val_seen += 1
         if seen % self.val_stride:
             return
-        i = self._val_step.n
-        if i == self.max_rows:
+        i = self._vn
+        if i >= self.max_rows:
             self.val_stride *= 2
             # Keep the rows of every val_stride-th validation, counted from the first.
-            mask = np.arange(i) % 2 == 0
-            for col in self._val_columns():
-                col.keep(mask)
+            for name in ("_val_step", "_val_loss", "_val_metric"):
+                col = getattr(self, name)
+                col[: (i + 1) // 2] = col[:i:2]
+            self._vn = i = (i + 1) // 2
             if seen % self.val_stride:
                 return
-            i = self._val_step.n
-        for col in self._val_columns():
-            col.grow(i + 1)
-        self._val_step.data[i] = step
-        self._val_loss.data[i] = loss
-        self._val_metric.data[i] = np.nan if metric is None else metric
-        self._val_step.n = self._val_loss.n = self._val_metric.n = i + 1
+        if i == self._val_step.shape[0]:
+            for name in ("_val_step", "_val_loss", "_val_metric"):
+                old = getattr(self, name)
+                new = np.empty(2 * i, dtype=old.dtype)
+                new[:i] = old
+                setattr(self, name, new)
+        self._val_step[i] = step
+        self._val_loss[i] = loss
+        self._val_metric[i] = np.nan if metric is None else metric
+        self._vn = i + 1
 
     def truncate(self, steps: int) -> None:
         """Forget everything after step ``steps`` (used when a run is rewound)."""
-        keep = int(np.searchsorted(self._step.view(), steps, side="right"))
-        for col in self._step_columns():
-            col.n = min(col.n, keep)
-        keep = int(np.searchsorted(self._val_step.view(), steps, side="right"))
-        for col in self._val_columns():
-            col.n = keep
-        self._val_seen = min(self._val_seen, keep * self.val_stride)
+        self._n = int(np.searchsorted(self._step[: self._n], steps, side="right"))
+        self._vn = int(np.searchsorted(self._val_step[: self._vn], steps, side="right"))
+        self._val_seen = min(self._val_seen, self._vn * self.val_stride)
 
     def clear(self) -> None:
-        for col in self._step_columns() + list(self._val_columns()):
-            col.n = 0
+        self._n = self._vn = self._val_seen = 0
         self.stride = self.val_stride = 1
-        self._val_seen = 0
 
     # Read access: views of the recorded part (copy them before handing them to another thread).
     @property
     def steps(self) -> np.ndarray:
-        return self._step.view()
+        return self._step[: self._n]
 
     @property
     def loss(self) -> np.ndarray:
-        return self._loss.view()
+        return self._loss[: self._n]
 
     @property
     def grad_norm(self) -> np.ndarray:
-        return self._grad_norm.view()
+        return self._grad_norm[: self._n]
 
     @property
     def metric_values(self) -> np.ndarray:
-        return self._metric.view()
+        return self._metric[: self._n] if self._metric is not None else np.empty(0)
 
     @property
     def tensor_grad_norms(self) -> np.ndarray:
-        return self._tensor_norms.view()
+        return self._norms[: self._n] if self._norms is not None else np.empty((0, len(self.tensor_names)))
 
     @property
     def val_steps(self) -> np.ndarray:
-        return self._val_step.view()
+        return self._val_step[: self._vn]
 
     @property
     def val_loss(self) -> np.ndarray:
-        return self._val_loss.view()
+        return self._val_loss[: self._vn]
 
     @property
     def val_metric(self) -> np.ndarray:
-        return self._val_metric.view()
+        return self._val_metric[: self._vn]
 
     def as_arrays(self) -> dict[str, np.ndarray]:
         """Copies of every column (and the thinning state), for saving."""
@@ -217,22 +211,24 @@ class History:
         if stride < 1 or val_stride < 1 or val_seen < m:
             raise ValueError("the history's thinning state does not fit its rows")
         self.clear()
-        for col in self._step_columns():
-            col.grow(n)
-        self._step.data[:n] = steps
-        self._loss.data[:n] = arrays["loss"]
-        self._grad_norm.data[:n] = arrays["grad_norm"]
-        self._step.n = self._loss.n = self._grad_norm.n = n
-        if self.metric is not None:
-            self._metric.data[:n] = arrays["metric"]
-            self._metric.n = n
-        if self.track_tensor_norms:
-            self._tensor_norms.data[:n] = norms
-            self._tensor_norms.n = n
-        for col, key in zip(self._val_columns(), ("val_step", "val_loss", "val_metric")):
-            col.grow(m)
-            col.data[:m] = arrays[key]
-            col.n = m
+        if n > self._cap:
+            self._grow(max(n, min(self.max_rows, 2 * n)))
+        self._step[:n] = steps
+        self._loss[:n] = arrays["loss"]
+        self._grad_norm[:n] = arrays["grad_norm"]
+        if self._metric is not None:
+            self._metric[:n] = arrays["metric"]
+        if self._norms is not None:
+            self._norms[:n] = norms
+        self._n = n
+        size = max(64, m)
+        self._val_step = np.empty(size, dtype=np.int64)
+        self._val_loss = np.empty(size)
+        self._val_metric = np.empty(size)
+        self._val_step[:m] = arrays["val_step"]
+        self._val_loss[:m] = arrays["val_loss"]
+        self._val_metric[:m] = arrays["val_metric"]
+        self._vn = m
         self.stride, self.val_stride, self._val_seen = stride, val_stride, val_seen
 
     def write_csv(self, path) -> None:

@@ -45,7 +45,7 @@ class MSE(Loss):
     def forward(self, pred, target):
         self._diff = d = pred - target
         self._scale = 2.0 / max(d.size, 1)
-        return float(np.mean(d * d))
+        return float(np.vdot(d, d)) / max(d.size, 1)
 
     def backward(self):
         return self._diff * self._scale
@@ -57,7 +57,7 @@ class SSE(Loss):
 
     def forward(self, pred, target):
         self._diff = d = pred - target
-        return float(np.sum(d * d))
+        return float(np.vdot(d, d))
 
     def backward(self):
         return 2.0 * self._diff

@@ -3,9 +3,12 @@
 A model declares its parameters as ``ParameterSpec`` s, is bound to a
 ``ParameterSet`` that holds them, and then
 
-- ``forward(x)`` computes predictions and keeps the activations;
+- ``forward(x)`` computes predictions and keeps the activations (the output may share
+  memory with the weights, so read it before the update, as the trainer does);
 - ``backward(grad_out)`` ADDS the gradient of the loss into every ``.grad``,
-  exactly as PyTorch's ``loss.backward()`` accumulates;
+  exactly as PyTorch's ``loss.backward()`` accumulates; ``backward(grad_out, False)``
+  writes it instead, which the trainer asks for when it knows every ``.grad`` is zero
+  (the same numbers, one operation less per tensor);
 - ``predict(x)`` computes predictions without touching the saved activations,
   so a view can be refreshed between a forward and a backward pass.
 
@@ -36,7 +39,7 @@ class Model:
     def forward(self, x: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
-    def backward(self, grad_out: np.ndarray) -> None:
+    def backward(self, grad_out: np.ndarray, accumulate: bool = True) -> None:
         raise NotImplementedError
 
     def predict(self, x: np.ndarray) -> np.ndarray:
@@ -68,21 +71,36 @@ class Linear(Model):
         super().bind(params)
         self.weight = params[self.prefix + "weight"]
         self.bias = params[self.prefix + "bias"]
+        # The views never change; holding them saves two lookups per use on the hot path.
+        self._w, self._b = self.weight.value, self.bias.value
+        self._gw, self._gb = self.weight.grad, self.bias.grad
+        self._ones = np.ones(0)
 
     def forward(self, x):
         self._x = x
-        return x @ self.weight.value.T + self.bias.value
+        out = x @ self._w.T
+        out += self._b
+        return out
 
-    def backward(self, grad_out):
-        self.weight.grad += grad_out.T @ self._x
-        self.bias.grad += grad_out.sum(axis=0)
+    def backward(self, grad_out, accumulate=True):
+        # The bias gradient sums over the rows; a product with ones does it in one BLAS call,
+        # cheaper than a ufunc reduction on the small arrays of these lessons.
+        ones = self._ones
+        if ones.shape[0] != grad_out.shape[0]:
+            ones = self._ones = np.ones(grad_out.shape[0])
+        if accumulate:
+            self._gw += grad_out.T @ self._x
+            self._gb += ones @ grad_out
+        else:
+            np.matmul(grad_out.T, self._x, out=self._gw)
+            np.matmul(ones, grad_out, out=self._gb)
 
     def backward_input(self, grad_out):
         """Gradient with respect to the input, for the layer below."""
-        return grad_out @ self.weight.value
+        return grad_out @ self._w
 
     def predict(self, x):
-        return x @ self.weight.value.T + self.bias.value
+        return x @ self._w.T + self._b
 
     def describe(self):
         return f"linear {self.in_features} -> {self.out_features}"
@@ -115,19 +133,29 @@ class Polynomial(Model):
     def bind(self, params):
         super().bind(params)
         self.coef = params[self.param_name]
+        self._c, self._gc = self.coef.value, self.coef.grad
+        self._cache_t = self._cache_v = None
 
     def _vandermonde(self, t):
-        return np.asarray(t, dtype=np.float64)[..., None] ** self._powers
+        # Full-batch training passes the same array every step: build its powers once.
+        if t is self._cache_t:
+            return self._cache_v
+        v = np.asarray(t, dtype=np.float64)[..., None] ** self._powers
+        self._cache_t, self._cache_v = t, v
+        return v
 
     def forward(self, t):
         self._v = self._vandermonde(t)
-        return self._v @ self.coef.value
+        return self._v @ self._c
 
-    def backward(self, grad_out):
-        self.coef.grad += grad_out @ self._v
+    def backward(self, grad_out, accumulate=True):
+        if accumulate:
+            self._gc += grad_out @ self._v
+        else:
+            np.matmul(grad_out, self._v, out=self._gc)
 
     def predict(self, t):
-        return self._vandermonde(t) @ self.coef.value
+        return self._vandermonde(t) @ self._c
 
     def describe(self):
         terms = []
@@ -165,26 +193,42 @@ class MLP(Model):
         super().bind(params)
         for layer in self.layers:
             layer.bind(params)
+        # One tuple per layer, so a step walks the layers without attribute or method lookups:
+        # (weight, bias, weight grad, bias grad, activation, its derivative).
+        self._plan = [(layer._w, layer._b, layer._gw, layer._gb, act.forward, act.backward)
+                      for layer, act in zip(self.layers, self.activations)]
+        self._ones = np.ones(0)
 
     def forward(self, x):
-        cache = []
+        hs = [x]  # each layer's input, then the output
+        zs = []
         h = x
-        for layer, act in zip(self.layers, self.activations):
-            z = layer.forward(h)
-            h = act.forward(z)
-            cache.append((z, h))
-        self._cache = cache
+        for w, b, _, _, act, _ in self._plan:
+            z = h @ w.T
+            z += b
+            zs.append(z)
+            h = act(z)
+            hs.append(h)
+        self._hs, self._zs = hs, zs
         return h
 
-    def backward(self, grad_out):
+    def backward(self, grad_out, accumulate=True):
+        hs, zs, plan = self._hs, self._zs, self._plan
+        ones = self._ones
+        if ones.shape[0] != grad_out.shape[0]:
+            ones = self._ones = np.ones(grad_out.shape[0])
         g = grad_out
-        last = len(self.layers) - 1
-        for i in range(last, -1, -1):
-            z, a = self._cache[i]
-            g = self.activations[i].backward(z, a, g)
-            self.layers[i].backward(g)
-            if i > 0:
-                g = self.layers[i].backward_input(g)
+        for i in range(len(plan) - 1, -1, -1):
+            w, _, gw, gb, _, act_backward = plan[i]
+            g = act_backward(zs[i], hs[i + 1], g)
+            if accumulate:
+                gw += g.T @ hs[i]
+                gb += ones @ g  # the bias gradient: a sum over rows, as one BLAS call
+            else:
+                np.matmul(g.T, hs[i], out=gw)
+                np.matmul(ones, g, out=gb)
+            if i:
+                g = g @ w
 
     def predict(self, x):
         h = x
@@ -228,16 +272,20 @@ class Scalar(Model):
     def bind(self, params):
         super().bind(params)
         self.x = params[self.param_name]
+        self._x, self._gx = self.x.value, self.x.grad
 
     def forward(self, _inputs):
-        # A copy: the loss must keep the value from before the update.
-        return self.x.value.copy()
+        # The value itself: everything that reads the output does so before the update.
+        return self._x
 
-    def backward(self, grad_out):
-        self.x.grad += grad_out
+    def backward(self, grad_out, accumulate=True):
+        if accumulate:
+            self._gx += grad_out
+        else:
+            np.copyto(self._gx, grad_out)
 
     def predict(self, _inputs):
-        return self.x.value.copy()
+        return self._x.copy()
 
     def describe(self):
         return f"one number {self.param_name}"

@@ -17,6 +17,7 @@ stays as it was after the previous step, and the divergence is reported.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -25,12 +26,15 @@ import numpy as np
 from .data import BatchSampler, Dataset
 from .history import History
 from .initializers import Initializer
-from .losses import Loss
+from .losses import MSE, Loss
 from .metrics import METRICS
 from .models import Model
 from .optimizers import Optimizer
 from .parameter import ParameterSet
 from .trace import DEFAULT_BUDGET, Trace
+
+# |lr * g| below this cannot carry a weight past float64's largest number (1.8e308) in one step.
+SAFE_GRAD_NORM = 1e150
 
 STOP_STEPS = "steps"
 STOP_TARGET_LOSS = "target_loss"
@@ -61,6 +65,11 @@ class Stop:
     step: int
     message: str
     divergence: Divergence | None = None
+
+
+def sqrt_norms(params: ParameterSet, flat: np.ndarray) -> np.ndarray:
+    """The 2-norm of each tensor's slice of ``flat``."""
+    return np.sqrt(params.tensor_sq_norms(flat))
 
 
 def _robust_norm(v: np.ndarray) -> float:
@@ -107,6 +116,7 @@ class Trainer:
         until_loss: float | None = None,
         patience: int | None = None,
         track_tensor_norms: bool = False,
+        record_updates: bool = True,
         dtype=np.float64,
     ):
         self.model = model
@@ -125,6 +135,8 @@ class Trainer:
         self.patience = patience
         self.metric = metric
         self._metric_fn = METRICS[metric] if metric else None
+        # RMSE is the square root of the MSE the loss has just computed: no second pass.
+        self._rmse_from_loss = metric == "rmse" and isinstance(loss, MSE)
         self.history = History(self.params.names, metric, track_tensor_norms)
         self._batch_size = batch_size
         self.optimizer = optimizer
@@ -134,10 +146,14 @@ class Trainer:
         self.values_before = np.zeros(n, dtype=self.params.dtype)  # values before the last update
         self.last_grads = np.zeros(n, dtype=self.params.dtype)  # the gradient the last update used
         self._grads_saved = np.zeros(n, dtype=self.params.dtype)
+        self._zeros = np.zeros(n, dtype=self.params.dtype)  # for the one-call finiteness check
         self._x = np.asarray(data.x)
         self._y = np.asarray(data.y)
         self.divergence: Divergence | None = None
         self.trace = None  # an optional Trace of chosen weights, recorded every step
+        # Keep values_before and last_grads (the last update, for a person to read). A headless
+        # run that only wants the loss and the final weights turns it off and saves two copies a step.
+        self.record_updates = bool(record_updates)
         self.last_lr = self.lr  # the learning rate the last update used
 
         self.draw_weights(self.seed)
@@ -162,6 +178,7 @@ class Trainer:
         """Back to the initial weights: same weights, same batch order, empty history."""
         np.copyto(self.params.values, self.initial_values)
         self.params.zero_grad()
+        self._grads_zero = True
         self.optimizer.reset(self.params.size, self.params.dtype)
         self.sampler.reset()
         self.history.clear()
@@ -181,6 +198,7 @@ class Trainer:
 
     def start_trace(self, indices, budget: int = DEFAULT_BUDGET) -> Trace:
         """Record the value and gradient of the weights at ``indices`` (flat) from now on."""
+        self.record_updates = True  # a trace records the gradient each update used
         self.trace = Trace(indices, self.step_count, budget)
         self.trace.record(self.step_count, self.params.values, self.last_grads)
         return self.trace
@@ -207,76 +225,147 @@ class Trainer:
     def penalized(self) -> bool:
         return self.l1 != 0.0 or self.l2 != 0.0
 
-    # ----- one step ----------------------------------------------------------------------
+    # ----- the loop ------------------------------------------------------------------------
 
     def step(self) -> Divergence | None:
         """Take one training step. Returns the divergence if the step could not be taken."""
         with np.errstate(all="ignore"):
-            return self._step()
+            stop = self._steps(1, stops=False)
+        return None if stop is None else stop.divergence
 
-    def _step(self) -> Divergence | None:
+    def _steps(self, limit: int | None, stops: bool) -> Stop | None:
+        """Up to ``limit`` steps (None: no limit); returns the Stop that ended them, if any.
+
+        This is the hot path: everything that cannot change during one call (settings
+        change only between calls) is looked up once, and each step is a fixed sequence
+        of NumPy calls on preallocated buffers, with no Python objects made per step
+        beyond the floats it records.
+        """
         params = self.params
         values, grads = params.values, params.grads
-        idx, ends_epoch = self.sampler.next()
-        if idx is None:
-            xb, yb = self._x, self._y
-        else:
-            xb, yb = self._x[idx], self._y[idx]
-        step = self.step_count + 1
-
-        out = self.model.forward(xb)
-        loss = self.loss.forward(out, yb)
+        forward, backward = self.model.forward, self.model.backward
+        loss_forward, loss_backward = self.loss.forward, self.loss.backward
+        optimizer = self.optimizer
+        update, stateful = optimizer.update, bool(optimizer.state)
+        sampler = self.sampler
+        full_batch = sampler.full
+        x, y = self._x, self._y
+        lr, zero_grad = self.lr, self.zero_grad
         penalized = self.l1 != 0.0 or self.l2 != 0.0
-        if penalized:
-            loss += self._penalty()
-        if not math.isfinite(loss):
-            return self._diverged(step, "loss", loss, grads_touched=False)
+        metric_fn, link = self._metric_fn, self.loss.link
+        rmse_from_loss = metric_fn is not None and self._rmse_from_loss and not penalized
+        history = self.history
+        append = history.append
+        norms_wanted = history.track_tensor_norms
+        trace = self.trace
+        record = self.record_updates
+        validate = self.data.has_validation
+        values_before, last_grads, saved_grads = self.values_before, self.last_grads, self._grads_saved
+        zeros = self._zeros
+        dot, vdot, copyto, isfinite, sqrt = np.dot, np.vdot, np.copyto, math.isfinite, math.sqrt
+        until, max_steps = self.until_loss, self.max_steps
+        watch_patience = stops and self.patience is not None and validate
 
-        if not self.zero_grad:
-            np.copyto(self._grads_saved, grads)
-        self.model.backward(self.loss.backward())
-        if penalized:
-            self._add_penalty_grad(grads)
-        grad_norm = math.sqrt(float(np.dot(grads, grads)))
-        if not math.isfinite(grad_norm):
-            grad_norm = _robust_norm(grads)
-            if not math.isfinite(grad_norm):
-                return self._diverged(step, "gradient", grad_norm, grads_touched=True)
+        grads_zero = self._grads_zero  # every .grad is 0: backward can write instead of add
+        step, epochs = self.step_count, self.epoch_count
+        last = None  # (loss, gradient norm, metric) of the last step taken in this call
+        diverged = None  # (quantity, value, whether the gradients were touched)
+        for _ in (range(limit) if limit is not None else itertools.count()):
+            step += 1
+            if full_batch:
+                xb, yb, ends_epoch = x, y, True
+            else:
+                idx, ends_epoch = sampler.next()
+                xb, yb = x[idx], y[idx]
 
-        np.copyto(self.values_before, values)
-        self.optimizer.backup()
-        self.optimizer.update(values, grads, self.lr)
-        if not np.isfinite(values).all():
-            bad = float(values[~np.isfinite(values)][0])
-            np.copyto(values, self.values_before)
-            self.optimizer.restore()
-            return self._diverged(step, "parameters", bad, grads_touched=True)
+            out = forward(xb)  # read only before the update below: it may be a view of the weights
+            loss = loss_forward(out, yb)
+            if metric_fn is None:
+                metric = None
+            elif rmse_from_loss:
+                metric = sqrt(loss) if loss >= 0 else math.nan
+            else:
+                metric = metric_fn(out, yb, link)
+            if penalized:
+                loss += self._penalty()
+            if not isfinite(loss):
+                diverged = ("loss", loss, False)
+                break
 
-        np.copyto(self.last_grads, grads)
-        if self.zero_grad:
-            grads.fill(0.0)
-        self.step_count = step
-        self.last_lr = self.lr
-        self.divergence = None
-        if self.trace is not None:
-            self.trace.record(step, values, self.last_grads)
+            if not grads_zero:
+                copyto(saved_grads, grads)  # what to restore if this step diverges
+            backward(loss_backward(), not grads_zero)
+            if penalized:
+                self._add_penalty_grad(grads)
+            grad_norm = sqrt(dot(grads, grads))
+            if not isfinite(grad_norm):
+                grad_norm = _robust_norm(grads)
+                if not isfinite(grad_norm):
+                    diverged = ("gradient", grad_norm, True)
+                    break
 
-        metric = self._metric_fn(out, yb, self.loss.link) if self._metric_fn is not None else None
-        norms = None
-        if self.history.track_tensor_norms:
-            norms = np.sqrt(params.tensor_sq_norms(self.last_grads))
-        self.last_loss, self.last_grad_norm, self.last_metric = loss, grad_norm, metric
-        self.history.append(step, loss, grad_norm, metric, norms)
+            risky = grad_norm * lr > SAFE_GRAD_NORM
+            if record or risky:
+                copyto(values_before, values)
+            if stateful:
+                optimizer.backup()
+            update(values, grads, lr)
+            # With a gradient norm below SAFE_GRAD_NORM / lr no update rule here can take a finite
+            # weight past float64's range (SGD moves it by at most lr * |g|; momentum by 1/(1-mu)
+            # times that; AdaGrad, RMSProp and Adam by a few lr), so the weights are checked only
+            # past that point. 0 * x is 0 for every finite x and NaN for inf or NaN: one call
+            # checks them all, and unlike a sum or a norm it cannot overflow on finite weights.
+            if risky and not isfinite(vdot(values, zeros)):
+                bad = float(values[~np.isfinite(values)][0])
+                copyto(values, values_before)
+                if stateful:
+                    optimizer.restore()
+                diverged = ("parameters", bad, True)
+                break
 
-        if ends_epoch:
-            self.epoch_count += 1
-            if self.data.has_validation:
-                self._validate_epoch()
-        return None
+            if record:
+                copyto(last_grads, grads)
+            if zero_grad:
+                grads.fill(0.0)
+            grads_zero = zero_grad
+            if trace is not None:
+                trace.record(step, values, last_grads)
+            last = (loss, grad_norm, metric)
+            append(step, loss, grad_norm, metric, sqrt_norms(params, last_grads) if norms_wanted else None)
+
+            if ends_epoch:
+                epochs += 1
+                if validate:
+                    self.step_count, self.epoch_count = step, epochs
+                    self._validate_epoch()
+            if stops:
+                if until is not None and loss < until:
+                    break
+                if max_steps is not None and step >= max_steps:
+                    break
+                if watch_patience and ends_epoch and self.epochs_since_best >= self.patience:
+                    break
+
+        # Counters live in locals while the loop runs; write them back once.
+        if diverged is not None:
+            step -= 1  # the step that diverged was not taken
+        self.step_count, self.epoch_count = step, epochs
+        self._grads_zero = grads_zero
+        if last is not None:
+            self.last_loss, self.last_grad_norm, self.last_metric = last
+            self.last_lr = lr
+            self.divergence = None
+        if diverged is not None:
+            return self._stop_diverged(step + 1, *diverged)
+        return self.check_stop() if stops else None
+
+    def _stop_diverged(self, step: int, quantity: str, value: float, grads_touched: bool) -> Stop:
+        divergence = self._diverged(step, quantity, value, grads_touched)
+        return Stop(STOP_DIVERGED, self.step_count, divergence.message, divergence)
 
     def _diverged(self, step: int, quantity: str, value: float, grads_touched: bool) -> Divergence:
-        if grads_touched:
-            if self.zero_grad:
+        if grads_touched:  # back to what .grad held before the step
+            if self._grads_zero:
                 self.params.grads.fill(0.0)
             else:
                 np.copyto(self.params.grads, self._grads_saved)
@@ -321,17 +410,8 @@ class Trainer:
         stop = self.check_stop()
         if stop is not None:
             return stop
-        taken = 0
         with np.errstate(all="ignore"):
-            while limit is None or taken < limit:
-                divergence = self._step()
-                if divergence is not None:
-                    return Stop(STOP_DIVERGED, self.step_count, divergence.message, divergence)
-                taken += 1
-                stop = self.check_stop()
-                if stop is not None:
-                    return stop
-        return None
+            return self._steps(limit, stops=True)
 
     def check_stop(self) -> Stop | None:
         """The first stop condition that holds now, if any."""
@@ -440,6 +520,7 @@ class Trainer:
         self.best_val_step = int(scalars["best_val_step"])
         self.epochs_since_best = int(scalars["epochs_since_best"])
         self.history.load_arrays(history)
+        self._grads_zero = not self.params.grads.any()
         self.last_loss, self.last_grad_norm, self.last_metric = last
         self.trace = trace
         self.divergence = None
