@@ -148,8 +148,8 @@ def write_houses(path, rows=60):
 def test_training_on_your_own_csv(make_window, qtbot, tmp_path):
     w = make_window(scenario="fruit")
     path = write_houses(tmp_path / "houses.csv")
-    with qtbot.waitSignal(w.controller.table_read, timeout=TIMEOUT):
-        w.import_csv(path)
+    w.import_csv(path)
+    qtbot.waitUntil(lambda: w.import_dialog is not None, timeout=TIMEOUT)
     dialog = w.import_dialog
     assert dialog.preview["columns"] == ["size", "rooms", "price", "expensive"] and dialog.preview["n_rows"] == 60
     # The last column is 0/1, so the dialog suggests classification; choose regression of price instead.

@@ -27,8 +27,9 @@ from ..core.snapshot import SMALL_MODEL_WEIGHTS, SnapshotTaker, run_info, trace_
 from ..core.spec import make_from_spec, parse_spec
 from ..core.weights import read_weights, save_weights
 
-MAX_FPS = 30
-SLICE_SECONDS = 0.006  # training between two turns of the GUI, at full speed
+MAX_FPS = 40
+SLICE_SECONDS = 0.010  # training between two turns of the GUI, at full speed
+CHUNK = 128  # steps between looks at the clock and the Pause flag (well under a millisecond)
 GUI_WAIT_SECONDS = 0.25  # the longest a slice waits for the GUI to catch up (it may be gone)
 
 RUNNING = "running"
@@ -385,7 +386,7 @@ class TrainingWorker(QObject):
         taken = 0
         deadline = now + SLICE_SECONDS
         while allowed is None or taken < allowed:
-            chunk = 32 if allowed is None else min(32, allowed - taken)
+            chunk = CHUNK if allowed is None else min(CHUNK, allowed - taken)
             before = t.step_count
             if self._budget is not None:
                 stop = _run_ignoring_limits(t, chunk)
@@ -522,6 +523,20 @@ def _capital(text: str) -> str:
 class TrainingController(QObject):
     """The GUI thread's handle on the worker: starts the thread, forwards commands as signals."""
 
+    # Relayed from the worker (see TrainingWorker for what each carries).
+    run_started = Signal(object)
+    snapshot = Signal(object)
+    state_changed = Signal(str, str)
+    settings_changed = Signal(object)
+    failed = Signal(str)
+    finished_task = Signal(str, str)
+    session_opened = Signal(str, object)
+    scenario_added = Signal(str, str, str)
+    table_read = Signal(str, object)
+    progress = Signal(str, float)
+    RELAYED = ("run_started", "snapshot", "state_changed", "settings_changed", "failed", "finished_task",
+               "session_opened", "scenario_added", "table_read", "progress")
+
     _configure = Signal(object)
     _run = Signal()
     _pause = Signal()
@@ -562,17 +577,10 @@ class TrainingController(QObject):
         self._track.connect(self.worker.track)
         self._export_history.connect(self.worker.export_history)
         self._shutdown.connect(self.worker.shutdown)
-        # Signals out of the worker are delivered on this (GUI) thread.
-        self.run_started = self.worker.run_started
-        self.snapshot = self.worker.snapshot
-        self.state_changed = self.worker.state_changed
-        self.settings_changed = self.worker.settings_changed
-        self.failed = self.worker.failed
-        self.finished_task = self.worker.finished_task
-        self.session_opened = self.worker.session_opened
-        self.scenario_added = self.worker.scenario_added
-        self.table_read = self.worker.table_read
-        self.progress = self.worker.progress
+        # The worker's signals, relayed by signals of this object: a relay is queued to the GUI
+        # thread, so whatever connects here (even a plain function) runs on the GUI thread.
+        for name in self.RELAYED:
+            getattr(self.worker, name).connect(getattr(self, name))
         self.worker.idle_check.connect(self._answer_idle_check)
 
     def start(self) -> None:

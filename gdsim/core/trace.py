@@ -17,6 +17,9 @@ DEFAULT_BUDGET = 1_000_000
 class Trace:
     def __init__(self, indices, start_step: int = 0, budget: int = DEFAULT_BUDGET):
         self.indices = np.asarray(indices, dtype=np.intp)
+        # Following every weight (small models, every step): a slice copies faster than an index.
+        k = self.indices.size
+        self._prefix = k if k and np.array_equal(self.indices, np.arange(k)) else None
         width = max(1, self.indices.size)
         self.capacity = max(16, budget // width) & ~1  # even, so halving keeps whole rows
         self.clear(start_step)
@@ -43,8 +46,13 @@ class Trace:
                     return
         i = self.n
         self._steps[i] = step
-        self._values[i] = values[self.indices]
-        self._grads[i] = grads[self.indices]
+        k = self._prefix
+        if k is not None:
+            self._values[i] = values[:k]
+            self._grads[i] = grads[:k]
+        else:
+            self._values[i] = values[self.indices]
+            self._grads[i] = grads[self.indices]
         self.n = i + 1
 
     def _grow(self) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ...core.errors import GdsimError
 from ...core.files import atomic_path
@@ -111,6 +112,136 @@ class PlotView(QWidget):
 
 def style_plot(plot: pg.PlotItem) -> None:
     plot.showGrid(x=True, y=True, alpha=0.15)
+    cache_axes(plot)
+
+
+def cache_axes(plot: pg.PlotItem) -> None:
+    """Keep each axis as a pixmap: redrawing it is then a copy, unless its range changed.
+
+    Axis text is the dearest part of a frame; with RangeKeeper changing ranges rarely,
+    most frames only copy the axes.
+    """
+    for side in ("left", "bottom", "right", "top"):
+        axis = plot.getAxis(side)
+        axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
+def _nice_step(span: float) -> float:
+    """A round step (1, 2 or 5 times a power of ten) near span / 4."""
+    raw = span / 4.0
+    if not raw > 0 or not math.isfinite(raw):
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(raw))
+    for m in (1.0, 2.0, 5.0, 10.0):
+        if raw <= m * power:
+            return m * power
+    return 10.0 * power
+
+
+class RangeKeeper:
+    """View ranges that only grow, to round numbers, so axes change (and repaint) rarely.
+
+    pyqtgraph's auto-range would refit the view to the data on every frame: with a loss that
+    falls every step, every frame would redraw every axis. Here the range widens to the next
+    round number only when data leaves it. Zooming or panning by hand hands the view to the
+    person; the plot's "A" button gives it back.
+    """
+
+    def __init__(self, plot: pg.PlotItem, x: bool = True, y: bool = True):
+        self.plot, self.manage_x, self.manage_y = plot, x, y
+        plot.enableAutoRange(x=False if x else None, y=False if y else None)
+        self.user = False
+        plot.vb.sigRangeChangedManually.connect(self._taken_over)
+        plot.autoBtn.clicked.connect(self._given_back)
+        self.clear()
+
+    def clear(self) -> None:
+        """A new run: forget the data seen so far."""
+        self.lo = [math.inf, math.inf]
+        self.hi = [-math.inf, -math.inf]
+        self.shown = [None, None]
+
+    def rescale(self) -> None:
+        """The axis changed meaning (log on or off): fit again to the data seen."""
+        self.shown = [None, None]
+        self._apply()
+
+    def _taken_over(self, *_):
+        self.user = True
+
+    def _given_back(self, *_):
+        self.user = False
+        self.plot.enableAutoRange(x=False if self.manage_x else None, y=False if self.manage_y else None)
+        self.shown = [None, None]
+        self._apply()
+
+    def include(self, xs=None, ys=None) -> None:
+        """Widen to cover these values (NaN and infinities are ignored)."""
+        for axis, values in ((0, xs), (1, ys)):
+            if values is None:
+                continue
+            v = np.asarray(values, dtype=np.float64)
+            v = v[np.isfinite(v)]
+            if v.size:
+                self.lo[axis] = min(self.lo[axis], float(v.min()))
+                self.hi[axis] = max(self.hi[axis], float(v.max()))
+        self._apply()
+
+    def fit(self, xs=None, ys=None) -> None:
+        """For data that is replaced each frame (predictions): widen when it leaves the view,
+        and refit only when it has shrunk to a small part of the view."""
+        for axis, values in ((0, xs), (1, ys)):
+            if values is None:
+                continue
+            v = np.asarray(values, dtype=np.float64)
+            v = v[np.isfinite(v)]
+            if not v.size:
+                continue
+            lo, hi = float(v.min()), float(v.max())
+            shown = self.shown[axis]
+            if shown is not None and not self._log(axis):
+                span = shown[1] - shown[0]
+                if span > 0 and (hi - lo) < 0.25 * span and shown[0] <= lo and hi <= shown[1]:
+                    self.shown[axis] = None  # refit tighter
+            if self.shown[axis] is None:
+                self.lo[axis], self.hi[axis] = lo, hi
+            else:
+                self.lo[axis], self.hi[axis] = min(self.lo[axis], lo), max(self.hi[axis], hi)
+        self._apply()
+
+    def _log(self, axis: int) -> bool:
+        return self.plot.getAxis("bottom" if axis == 0 else "left").logMode
+
+    def _apply(self) -> None:
+        if self.user:
+            return
+        for axis, manage in ((0, self.manage_x), (1, self.manage_y)):
+            if not manage or self.lo[axis] > self.hi[axis]:
+                continue
+            log = self._log(axis)
+            lo, hi = self.lo[axis], self.hi[axis]
+            if log:
+                if hi <= 0:
+                    continue
+                lo = lo if lo > 0 else hi
+                want = (math.floor(math.log10(lo)), math.ceil(math.log10(hi)))
+                if want[0] == want[1]:
+                    want = (want[0], want[0] + 1)
+            else:
+                step = _nice_step(hi - lo if hi > lo else abs(hi) or 1.0)
+                want = (math.floor(lo / step) * step, math.ceil(hi / step) * step)
+                if want[0] == want[1]:
+                    want = (want[0] - step, want[1] + step)
+            shown = self.shown[axis]
+            if shown is not None and shown[0] <= want[0] and want[1] <= shown[1]:
+                continue  # still inside: nothing moves, nothing repaints
+            if shown is not None:  # widen, never shrink, within a run
+                want = (min(want[0], shown[0]), max(want[1], shown[1]))
+            self.shown[axis] = want
+            if axis == 0:
+                self.plot.setXRange(*want, padding=0.02)
+            else:
+                self.plot.setYRange(*want, padding=0.02)
 
 
 def empty_text(plot: pg.PlotItem, text: str) -> pg.TextItem:

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QComboBox
 from ...core.snapshot import default_tracked
 from .. import theme
 from ..series import Envelope, TraceMirror, dots_while_few, positive_or_nan
-from .base import PlotView, empty_text, style_plot, value_axes
+from .base import PlotView, RangeKeeper, empty_text, style_plot, value_axes
 
 MAX_HIST_BINS = 80
 
@@ -69,6 +69,7 @@ class GradientView(PlotView):
         self.trace.clear()
         self.norms = Envelope(width=len(info.param_names))
         self._last = None
+        self._env_for = None
         self.bars = self.images = self.mosaic = None
         self.image_tensor = None
         self.hists = []
@@ -102,6 +103,7 @@ class GradientView(PlotView):
                 legend.addItem(curve, name)
             right.addItem(legend, row=0, col=1)
         self.norm_empty = empty_text(self.norm_plot, "per-tensor gradient norm\nappears after a step")
+        self.norm_range = RangeKeeper(self.norm_plot)
 
         self.value_plot = right.addPlot(row=1, col=0, axisItems=value_axes())
         self.value_plot.setLabel("left", "value")
@@ -116,6 +118,9 @@ class GradientView(PlotView):
         for p in (self.value_plot, self.grad_plot):
             p.setDownsampling(auto=True, mode="peak")
             p.setClipToView(True)
+        self.value_range = RangeKeeper(self.value_plot)
+        self.grad_range = RangeKeeper(self.grad_plot, x=False)  # its x follows the value plot
+        self.value_env, self.grad_env = Envelope(), Envelope()
         right.layout.setRowStretchFactor(0, 3)
         right.layout.setRowStretchFactor(1, 2)
         right.layout.setRowStretchFactor(2, 2)
@@ -180,6 +185,7 @@ class GradientView(PlotView):
         plot.addItem(self.highlight)
         plot.setYRange(-0.6, n - 0.4, padding=0)
         self.bar_plot = plot
+        self.bar_range = RangeKeeper(plot, y=False)
         self._label_bars()
         plot.vb.sigResized.connect(lambda *_: self._label_bars())
 
@@ -259,6 +265,7 @@ class GradientView(PlotView):
                 colour = theme.TRAIN if what == "value" else theme.PREDICTION
                 curve = plot.plot(stepMode="center", fillLevel=0, pen=pg.mkPen(colour),
                                   brush=pg.mkBrush(pg.mkColor(colour).lighter(130)))
+                curve.range_keeper = RangeKeeper(plot)
                 self.hists.append((i, what, curve))
 
     # ----- selecting a weight -------------------------------------------------------------------
@@ -270,6 +277,7 @@ class GradientView(PlotView):
         self._sync_track_box()
         self._show_tracked_title()
         self.weight_selected.emit(self.tracked)
+        self._follow_tracked()
         self._draw_tracked()
 
     def _show_tracked_title(self) -> None:
@@ -336,13 +344,16 @@ class GradientView(PlotView):
         if len(snap.loss) and snap.tensor_grad_norms is not None:
             steps = snap.steps.astype(np.float64)
             self.norms.extend(steps, positive_or_nan(snap.tensor_grad_norms))
+            self.norm_range.include(steps, snap.tensor_grad_norms)
             for j, curve in enumerate(self.norm_curves):
                 curve.setData(*self.norms.drawable(column=j), connect="finite")
         self.norm_empty.setVisible(self.norms.count == 0)
         self.trace.apply(snap)
+        self._follow_tracked(snap)
         if self.bars is not None:
             g = snap.grads
             self.bars.setOpts(x0=np.minimum(g, 0), width=np.abs(g))
+            self.bar_range.fit(xs=np.append(g, 0.0))
         if self.images:
             self._draw_images(snap)
         if self.mosaic is not None:
@@ -401,24 +412,44 @@ class GradientView(PlotView):
             bins = int(min(MAX_HIST_BINS, max(10, math.sqrt(data.size))))
             counts, edges = np.histogram(data, bins=bins, range=(lo, hi))
             curve.setData(edges, counts)
+            curve.range_keeper.fit(edges, np.append(counts, 0))
+
+    def _follow_tracked(self, snap=None) -> None:
+        """Keep the tracked weight's curves: rebuilt from the trace when the weight or the trace
+        changes, otherwise extended with the snapshot's new rows only."""
+        j = self.tracked
+        if snap is None or snap.trace_restart or self._env_for != j:
+            self.value_env.clear()
+            self.grad_env.clear()
+            self.value_range.clear()
+            self.grad_range.clear()
+            self._env_for = j
+            column = self.trace.column(j)
+            if column is None:
+                return
+            steps, values, grads = column
+        else:
+            hits = np.flatnonzero(snap.trace_indices == j)
+            if hits.size == 0 or len(snap.trace_steps) == 0:
+                return
+            steps, values, grads = snap.trace_steps, snap.trace_values[:, hits[0]], snap.trace_grads[:, hits[0]]
+        steps = np.asarray(steps, dtype=np.float64)
+        self.value_env.extend(steps, values)
+        self.value_range.include(steps, values)
+        keep = steps > 0  # step 0 (the initial weights) has no gradient yet
+        self.grad_env.extend(steps[keep], grads[keep])
+        self.grad_range.include(ys=grads[keep])
 
     def _draw_tracked(self) -> None:
         snap = self._last
         if snap is None or self.info is None:
             return
         j = self.tracked
-        column = self.trace.column(j)
-        if column is not None:
-            steps, values, grads = column
-            dots_while_few(self.value_curve, len(steps), theme.TRAIN, 4)
-            dots_while_few(self.grad_curve, len(steps), theme.PREDICTION, 4)
-            self.value_curve.setData(steps, values)
-            # The gradient of step 0 does not exist yet: draw from step 1.
-            first = 1 if len(steps) and steps[0] == 0 else 0
-            self.grad_curve.setData(steps[first:], grads[first:])
-        else:
-            self.value_curve.setData([], [])
-            self.grad_curve.setData([], [])
+        n = self.value_env.count
+        dots_while_few(self.value_curve, n, theme.TRAIN, 4)
+        dots_while_few(self.grad_curve, n, theme.PREDICTION, 4)
+        self.value_curve.setData(*self.value_env.drawable())
+        self.grad_curve.setData(*self.grad_env.drawable())
         if self.bars is not None:
             self.highlight.setRegion((j - 0.5, j + 0.5))
         text = update_text(self.info.labels[j], float(snap.values_before[j]), float(snap.values[j]),

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QCheckBox
 from ...core.metrics import METRIC_TITLES
 from .. import theme
 from ..series import Envelope, dots_while_few, positive_or_nan
-from .base import PlotView, empty_text
+from .base import PlotView, RangeKeeper, empty_text
 
 
 class LossView(PlotView):
@@ -54,12 +54,16 @@ class LossView(PlotView):
         self.val_metric_curve = self.metric_plot.plot(name="validation", pen=pg.mkPen(theme.VALIDATION, width=1))
         self.canvas.ci.layout.setRowStretchFactor(0, 3)
         self.canvas.ci.layout.setRowStretchFactor(1, 1)
+        self.loss_range = RangeKeeper(self.loss_plot)
+        self.metric_range = RangeKeeper(self.metric_plot, x=False)  # its x follows the loss plot
         self._set_log(True)
 
     def begin_run(self, info):
         super().begin_run(info)
         for s in (self.train, self.train_pos, self.val, self.val_pos, self.metric_series, self.val_metric):
             s.clear()
+        self.loss_range.clear()
+        self.metric_range.clear()
         self.loss_plot.setLabel("left", f"loss ({info.loss_text})")
         has_metric = info.metric is not None
         self.metric_plot.setVisible(has_metric)
@@ -84,17 +88,22 @@ class LossView(PlotView):
         steps = snap.steps.astype(np.float64)
         self.train.extend(steps, snap.loss)
         self.train_pos.extend(steps, positive_or_nan(snap.loss))
+        self.loss_range.include(steps, snap.loss)
         if snap.metric is not None:
             self.metric_series.extend(steps, snap.metric)
+            self.metric_range.include(ys=snap.metric)
         if len(snap.val_steps):
             self.val.extend(snap.val_steps, snap.val_loss)
             self.val_pos.extend(snap.val_steps, positive_or_nan(snap.val_loss))
             self.val_metric.extend(snap.val_steps, snap.val_metric)
+            self.loss_range.include(snap.val_steps, snap.val_loss)
+            self.metric_range.include(ys=snap.val_metric)
         if len(snap.loss) or len(snap.val_steps):
             self._redraw()
 
     def _set_log(self, on: bool) -> None:
         self.loss_plot.setLogMode(y=on)
+        self.loss_range.rescale()
         self._redraw()
 
     def _redraw(self) -> None:

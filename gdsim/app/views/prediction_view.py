@@ -7,7 +7,10 @@ import pyqtgraph as pg
 
 from .. import theme
 from ..series import TraceMirror, dots_while_few
-from .base import PlotView
+from .base import PlotView, RangeKeeper
+
+
+MAX_PATH_POINTS = 2000  # drawn of the path of x; a long run's older steps are thinned evenly
 
 
 def _probability_of_positive(pred: np.ndarray) -> np.ndarray:
@@ -59,12 +62,14 @@ class PredictionView(PlotView):
             self.plot.addItem(item)
             self.points.append(item)
         self.plot.setAspectLocked(False)
+        self.range = RangeKeeper(self.plot)
 
     def _show_scatter(self, snap):
         y = np.asarray(self.info.y).reshape(len(self.info.y), -1)
         pred = np.asarray(snap.predictions).reshape(y.shape)
         for j, item in enumerate(self.points):
             item.setData(y[:, j], pred[:, j])
+        self.range.fit(y, np.concatenate([y.ravel(), pred.ravel()]))
 
     # ----- quadratic: the measured data and the fitted curve -----------------------------------
 
@@ -77,11 +82,13 @@ class PredictionView(PlotView):
                                               name="prediction")
         self.plot.addItem(self.pred_points)
         self.curve = self.plot.plot(pen=pg.mkPen(theme.PREDICTION, width=1.5), name="model")
+        self.range = RangeKeeper(self.plot)
 
     def _show_curve(self, snap):
         self.pred_points.setData(self.info.x, snap.predictions)
         if snap.curve_predictions is not None:
             self.curve.setData(self.info.curve_x, snap.curve_predictions)
+        self.range.fit(self.info.x, np.concatenate([np.ravel(self.info.y), np.ravel(snap.predictions)]))
 
     # ----- classes (digits, binary CSV data): probability of the positive class by true class ------
 
@@ -148,6 +155,11 @@ class PredictionView(PlotView):
             self.path_losses = np.concatenate([self.path_losses, snap.trace_losses])
         xs = self.path_trace.values[:, 0] if self.path_trace.values.size else np.empty(0)
         fs = self.path_losses[: len(xs)]
+        if len(xs) > MAX_PATH_POINTS:  # the recent path in full, the older part evenly thinned
+            recent = MAX_PATH_POINTS // 2
+            older = np.linspace(0, len(xs) - recent - 1, MAX_PATH_POINTS - recent).astype(np.intp)
+            keep = np.concatenate([older, np.arange(len(xs) - recent, len(xs))])
+            xs, fs = xs[keep], fs[keep]
         dots_while_few(self.path, len(xs), theme.PREDICTION, 6)
         self.path.setData(xs, fs, connect="finite")
         x_now = float(snap.values[0])
