@@ -20,7 +20,7 @@ def test_every_step_is_a_row_until_the_budget():
 def test_past_the_budget_rows_thin_evenly_and_memory_stays_bounded():
     h = History(["w"], metric="rmse", track_tensor_norms=True, max_rows=64)
     for step in range(1, 1001):
-        h.append(step, 10.0 * step, float(step), metric=step / 2, tensor_norms=[step])
+        h.append(step, 10.0 * step, float(step), metric=step / 2, tensor_sq_norms=[step * step])
     assert len(h) <= 64 and h.stride == 16
     np.testing.assert_array_equal(h.steps, np.arange(16, 1001, 16))
     # Each kept row still holds that step's own numbers.

@@ -47,7 +47,7 @@ class Series:
         return self._y[: self.n]
 
 
-MAX_DOTS = 200  # a dot per point while there are few enough to tell apart (and to draw fast)
+MAX_DOTS = 64  # a dot per point while there are few enough to tell apart (and to draw fast)
 
 
 def dots_while_few(curve, n: int, colour, size: int = 5) -> None:

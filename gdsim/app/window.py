@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -20,6 +21,8 @@ from .views.gradient_view import GradientView
 from .views.loss_view import LossView
 from .views.prediction_view import PredictionView
 from .worker import DIVERGED, RUNNING, STOPPED, TrainingController
+
+HEAVY_FPS = 15  # at full speed: the per-weight and prediction views redraw this often, at most
 
 BANNER_STYLES = {
     "error": "background: #fbe3e4; color: #7a1419; border: 1px solid #d62728;",
@@ -78,6 +81,7 @@ class MainWindow(QMainWindow):
         self.progress_dialog = None
         self.import_dialog = None
         self._painted = False
+        self._heavy_drawn = 0.0
         self.session_path: str | None = None  # the file this run was last saved to or opened from
         self.unsaved = False  # steps or settings changed since then
 
@@ -262,8 +266,15 @@ class MainWindow(QMainWindow):
                 self.unsaved = True
                 self._show_title()
             self.last_snapshot = snap
-            for view in self.views:
-                view.show_snapshot(snap)
+            # At full speed the loss curve is drawn every frame and the other views at most
+            # HEAVY_FPS times a second; paused or stopped, everything is drawn at once.
+            now = time.perf_counter()
+            heavy = self.state != RUNNING or now - self._heavy_drawn >= 1.0 / HEAVY_FPS
+            if heavy:
+                self._heavy_drawn = now
+            self.loss_view.show_snapshot(snap)
+            self.gradient_view.show_snapshot(snap, draw=heavy)
+            self.prediction_view.show_snapshot(snap, draw=heavy)
             self._update_status(snap)
             # Paint now, while the worker waits for us, rather than at the next update
             # timer, when the worker would be computing and holding the GIL again.
@@ -290,6 +301,9 @@ class MainWindow(QMainWindow):
 
     def _state_changed(self, state: str, message: str) -> None:
         self.state = state
+        if state != RUNNING:
+            for view in self.views:
+                view.draw_now()  # whatever a throttled frame left undrawn
         self.controls.set_running(state == RUNNING)
         self.status_state.setText({RUNNING: "running", DIVERGED: "DIVERGED", STOPPED: "stopped"}.get(state, state))
         self.status_state.setStyleSheet("color: #d62728; font-weight: bold;" if state == DIVERGED else "")

@@ -27,8 +27,9 @@ from ..core.snapshot import SMALL_MODEL_WEIGHTS, SnapshotTaker, run_info, trace_
 from ..core.spec import make_from_spec, parse_spec
 from ..core.weights import read_weights, save_weights
 
-MAX_FPS = 40
+MAX_FPS = 45
 SLICE_SECONDS = 0.010  # training between two turns of the GUI, at full speed
+YIELD_SECONDS = 0.02  # longest stretch of training without a turn for the GUI
 CHUNK = 128  # steps between looks at the clock and the Pause flag (well under a millisecond)
 GUI_WAIT_SECONDS = 0.25  # the longest a slice waits for the GUI to catch up (it may be gone)
 
@@ -64,7 +65,8 @@ class TrainingWorker(QObject):
         self._run_id = 0
         self._taker: SnapshotTaker | None = None
         self._last_emit = 0.0
-        self._draw_seconds = 0.0  # how long the GUI took to catch up with the last frame
+        self._draw_seconds = 0.0  # how long the GUI takes to catch up with a frame (running average)
+        self._last_yield = 0.0
         # Snapshots sent but not yet drawn. While one is in flight the periodic ones wait: each
         # snapshot carries everything since the previous one, so waiting loses nothing and a
         # slow GUI is never buried under a queue of frames.
@@ -415,16 +417,21 @@ class TrainingWorker(QObject):
             return
         if self.pause_requested.is_set():
             return  # the queued pause() is next in this thread's event loop
-        # At least 1/MAX_FPS between frames, and at least as long training as drawing took:
+        # At least 1/MAX_FPS between frames, and at least as long training as drawing takes:
         # however slow the drawing, training keeps at least half the time.
         gap = max(1.0 / MAX_FPS, 2.0 * self._draw_seconds)
         due = watching or time.perf_counter() - self._last_emit >= gap
         frame = taken > 0 and due and self.snapshots_in_flight() == 0
         if frame:
             self._emit_snapshot()
-        waited = self._yield_to_gui()
-        if frame:
-            self._draw_seconds = waited
+            # A running average: frames alternate between light and full redraws.
+            self._draw_seconds += 0.3 * (self._yield_to_gui() - self._draw_seconds)
+            self._last_yield = time.perf_counter()
+        elif time.perf_counter() - self._last_yield >= YIELD_SECONDS:
+            # Between frames the GUI has little to do (a key, a timer); it still gets a clean turn
+            # now and then, so nothing it does waits long behind the switch interval.
+            self._yield_to_gui()
+            self._last_yield = time.perf_counter()
         if self.speed is None:
             self._schedule(0)
         else:

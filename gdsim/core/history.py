@@ -68,7 +68,9 @@ class History:
         return names
 
     def append(self, step: int, loss: float, grad_norm: float, metric: float | None = None,
-               tensor_norms=None) -> None:
+               tensor_sq_norms=None) -> None:
+        """One step. ``tensor_sq_norms``: each tensor's squared gradient norm (the square root
+        is taken when they are read, not on every step)."""
         if step % self.stride:
             return
         i = self._n
@@ -87,7 +89,7 @@ class History:
         if self._metric is not None:
             self._metric[i] = np.nan if metric is None else metric
         if self._norms is not None:
-            self._norms[i] = tensor_norms
+            self._norms[i] = tensor_sq_norms
         self._n = i + 1
 
     def _grow(self, cap: int) -> None:
@@ -163,6 +165,11 @@ class History:
 
     @property
     def tensor_grad_norms(self) -> np.ndarray:
+        """Each tensor's gradient norm at each recorded step (a new array)."""
+        return np.sqrt(self.tensor_grad_sq_norms)
+
+    @property
+    def tensor_grad_sq_norms(self) -> np.ndarray:
         return self._norms[: self._n] if self._norms is not None else np.empty((0, len(self.tensor_names)))
 
     @property
@@ -184,7 +191,7 @@ class History:
         if self.metric is not None:
             out["metric"] = self.metric_values.copy()
         if self.track_tensor_norms:
-            out["tensor_grad_norms"] = self.tensor_grad_norms.copy()
+            out["tensor_grad_sq_norms"] = self.tensor_grad_sq_norms.copy()
         out["val_step"] = self.val_steps.copy()
         out["val_loss"] = self.val_loss.copy()
         out["val_metric"] = self.val_metric.copy()
@@ -204,7 +211,7 @@ class History:
         steps = np.asarray(arrays["step"])
         if n > self.max_rows or m > self.max_rows or (n and (np.any(np.diff(steps) <= 0) or steps[0] < 1)):
             raise ValueError("the history's steps are not in order")
-        norms = arrays.get("tensor_grad_norms")
+        norms = arrays.get("tensor_grad_sq_norms")
         if self.track_tensor_norms and (norms is None or norms.shape != (n, len(self.tensor_names))):
             raise ValueError("the history has no gradient norm for every tensor")
         stride, val_stride, val_seen = (int(v) for v in arrays["stride"])

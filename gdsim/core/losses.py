@@ -44,8 +44,9 @@ class MSE(Loss):
 
     def forward(self, pred, target):
         self._diff = d = pred - target
-        self._scale = 2.0 / max(d.size, 1)
-        return float(np.vdot(d, d)) / max(d.size, 1)
+        n = d.size or 1
+        self._scale = 2.0 / n
+        return float(np.vdot(d, d)) / n
 
     def backward(self):
         return self._diff * self._scale

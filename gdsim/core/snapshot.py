@@ -159,7 +159,7 @@ class SnapshotTaker:
         first = int(np.searchsorted(h.steps, self.last_step, side="right"))
         n = len(h)
         metric = h.metric_values[first:n].copy() if h.metric is not None else None
-        tensor_norms = h.tensor_grad_norms[first:n].copy() if h.track_tensor_norms else None
+        tensor_norms = np.sqrt(h.tensor_grad_sq_norms[first:n]) if h.track_tensor_norms else None
         nv = len(h.val_steps)
         vfirst = int(np.searchsorted(h.val_steps, self.last_val_step, side="right"))
 

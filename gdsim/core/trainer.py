@@ -67,11 +67,6 @@ class Stop:
     divergence: Divergence | None = None
 
 
-def sqrt_norms(params: ParameterSet, flat: np.ndarray) -> np.ndarray:
-    """The 2-norm of each tensor's slice of ``flat``."""
-    return np.sqrt(params.tensor_sq_norms(flat))
-
-
 def _robust_norm(v: np.ndarray) -> float:
     """The 2-norm when squaring overflows: inf or NaN only if an element is."""
     if not np.all(np.isfinite(v)):
@@ -257,6 +252,7 @@ class Trainer:
         history = self.history
         append = history.append
         norms_wanted = history.track_tensor_norms
+        tensor_sq_norms = params.tensor_sq_norms
         trace = self.trace
         record = self.record_updates
         validate = self.data.has_validation
@@ -325,13 +321,14 @@ class Trainer:
 
             if record:
                 copyto(last_grads, grads)
+            tensor_sq = tensor_sq_norms(grads) if norms_wanted else None
             if zero_grad:
                 grads.fill(0.0)
             grads_zero = zero_grad
             if trace is not None:
                 trace.record(step, values, last_grads)
             last = (loss, grad_norm, metric)
-            append(step, loss, grad_norm, metric, sqrt_norms(params, last_grads) if norms_wanted else None)
+            append(step, loss, grad_norm, metric, tensor_sq)
 
             if ends_epoch:
                 epochs += 1

@@ -72,7 +72,28 @@ class PlotView(QWidget):
     def begin_run(self, info: RunInfo) -> None:
         self.info = info
 
-    def show_snapshot(self, snap: Snapshot) -> None:
+    def show_snapshot(self, snap: Snapshot, draw: bool = True) -> None:
+        """Take in a snapshot; draw now, or leave it for the next ``draw_now``.
+
+        Every snapshot is taken in (each carries rows no other will), but at full speed the
+        window may draw a view only every other frame: drawing is what costs.
+        """
+        if not self.accepts(snap):
+            return
+        self.ingest(snap)
+        self._undrawn = True
+        if draw:
+            self.draw_now()
+
+    def draw_now(self) -> None:
+        if getattr(self, "_undrawn", False):
+            self._undrawn = False
+            self.draw()
+
+    def ingest(self, snap: Snapshot) -> None:
+        raise NotImplementedError
+
+    def draw(self) -> None:
         raise NotImplementedError
 
     def accepts(self, snap: Snapshot) -> bool:

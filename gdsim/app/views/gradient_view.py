@@ -32,6 +32,18 @@ def fmt(x: float) -> str:
     return f"{x:.4g}"
 
 
+def _colour_scale(needed: float, shown: float) -> float:
+    """A symmetric colour scale that changes rarely: a round number at least ``needed``,
+    kept while the values fill at least a quarter of it (its colour bar then need not redraw)."""
+    if shown > 0 and needed <= shown and needed >= shown / 4:
+        return shown
+    power = 10.0 ** math.floor(math.log10(needed))
+    for m in (1.0, 2.0, 5.0, 10.0):
+        if needed <= m * power:
+            return m * power
+    return 10.0 * power
+
+
 def update_text(label: str, before: float, after: float, grad: float, lr: float, optimizer: str, step: int) -> str:
     """``weight[0,2]: 1.1006 - 1e-05 x (-11681.3174) = 1.2174`` for SGD; the change otherwise."""
     if step == 0:
@@ -337,19 +349,20 @@ class GradientView(PlotView):
 
     # ----- drawing a snapshot -------------------------------------------------------------------
 
-    def show_snapshot(self, snap):
-        if not self.accepts(snap):
-            return
+    def ingest(self, snap):
         self._last = snap
         if len(snap.loss) and snap.tensor_grad_norms is not None:
             steps = snap.steps.astype(np.float64)
             self.norms.extend(steps, positive_or_nan(snap.tensor_grad_norms))
             self.norm_range.include(steps, snap.tensor_grad_norms)
-            for j, curve in enumerate(self.norm_curves):
-                curve.setData(*self.norms.drawable(column=j), connect="finite")
-        self.norm_empty.setVisible(self.norms.count == 0)
         self.trace.apply(snap)
         self._follow_tracked(snap)
+
+    def draw(self):
+        snap = self._last
+        for j, curve in enumerate(self.norm_curves):
+            curve.setData(*self.norms.drawable(column=j), connect="finite")
+        self.norm_empty.setVisible(self.norms.count == 0)
         if self.bars is not None:
             g = snap.grads
             self.bars.setOpts(x0=np.minimum(g, 0), width=np.abs(g))
@@ -375,9 +388,10 @@ class GradientView(PlotView):
             tensor = self._tensor(flat, name)
             picture = tensor[0].reshape(h, w)
             m = float(np.nanmax(np.abs(picture))) if np.isfinite(picture).any() else 1.0
-            m = m if m > 0 else 1.0
+            m = _colour_scale(m if m > 0 else 1.0, bar.levels()[1])
             img.setImage(picture, autoLevels=False, levels=(-m, m))
-            bar.setLevels((-m, m))
+            if bar.levels() != (-m, m):
+                bar.setLevels((-m, m))
 
     @staticmethod
     def _mosaic_cols(units: int) -> int:

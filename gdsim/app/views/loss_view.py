@@ -82,9 +82,7 @@ class LossView(PlotView):
                     plot.legend.addItem(curve, curve.opts["name"])
         self._redraw()
 
-    def show_snapshot(self, snap):
-        if not self.accepts(snap):
-            return
+    def ingest(self, snap):
         steps = snap.steps.astype(np.float64)
         self.train.extend(steps, snap.loss)
         self.train_pos.extend(steps, positive_or_nan(snap.loss))
@@ -98,8 +96,9 @@ class LossView(PlotView):
             self.val_metric.extend(snap.val_steps, snap.val_metric)
             self.loss_range.include(snap.val_steps, snap.val_loss)
             self.metric_range.include(ys=snap.val_metric)
-        if len(snap.loss) or len(snap.val_steps):
-            self._redraw()
+
+    def draw(self):
+        self._redraw()
 
     def _set_log(self, on: bool) -> None:
         self.loss_plot.setLogMode(y=on)

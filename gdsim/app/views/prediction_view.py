@@ -148,11 +148,6 @@ class PredictionView(PlotView):
         if snap.landscape is not None:
             xs, fs = snap.landscape
             self.landscape.setData(xs, fs)
-        self.path_trace.apply(snap)
-        if snap.trace_restart:
-            self.path_losses = np.empty(0)
-        if snap.trace_losses is not None and len(snap.trace_losses):
-            self.path_losses = np.concatenate([self.path_losses, snap.trace_losses])
         xs = self.path_trace.values[:, 0] if self.path_trace.values.size else np.empty(0)
         fs = self.path_losses[: len(xs)]
         if len(xs) > MAX_PATH_POINTS:  # the recent path in full, the older part evenly thinned
@@ -186,9 +181,16 @@ class PredictionView(PlotView):
 
     # ----- dispatch -------------------------------------------------------------------------------
 
-    def show_snapshot(self, snap):
-        if not self.accepts(snap):
-            return
+    def ingest(self, snap):
         self.last = snap
+        if self.info.view == "parabola":  # the path accumulates; everything else is replaced
+            self.path_trace.apply(snap)
+            if snap.trace_restart:
+                self.path_losses = np.empty(0)
+            if snap.trace_losses is not None and len(snap.trace_losses):
+                self.path_losses = np.concatenate([self.path_losses, snap.trace_losses])
+
+    def draw(self):
+        snap = self.last
         {"scatter": self._show_scatter, "curve": self._show_curve,
          "classes": self._show_classes, "parabola": self._show_parabola}[self.info.view](snap)
