@@ -21,6 +21,8 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import gdsim.app  # noqa: E402,F401  (first, as in the app: it sets NumPy's BLAS to one thread)
+
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0

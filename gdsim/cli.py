@@ -169,6 +169,8 @@ def main(argv=None) -> int:
         return int(exc.code or 0)
 
     command = args.command or "app"
+    if command in ("app", "open"):
+        import gdsim.app  # noqa: F401  (before NumPy loads: the window's BLAS thread setting)
     try:
         if command == "list":
             return cmd_list()

@@ -3,7 +3,8 @@ import os
 # Before anything imports Qt: the tests never need a display.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import gdsim  # noqa: E402,F401  (before NumPy: it sets NumPy's BLAS to one thread, as in the app)
+# One BLAS thread, as in the app (and steady when the tests share the machine with other work).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 import pytest  # noqa: E402

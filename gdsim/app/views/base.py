@@ -28,11 +28,12 @@ class ValueAxis(pg.AxisItem):
         strings = super().logTickStrings(values, scale, spacing)
         if spacing is not None and spacing >= 1:
             return strings  # powers of ten
-        # pyqtgraph passes no spacing for the minor ticks (2, 3, ... 9 x 10^k): over two decades
-        # or more leave them bare, over less label 2 and 5 only, so the labels never overlap.
+        # pyqtgraph passes no spacing when it mixes powers of ten with the ticks between them
+        # (2, 3, ... 9 x 10^k): over two decades or more label the powers only, over less the
+        # powers and 2 and 5 times them, so the labels never overlap.
         lo, hi = self.range
         decades = abs(hi - lo)
-        keep = () if decades >= 2 else (2, 5)
+        keep = (1,) if decades >= 2 else (1, 2, 5)
         out = []
         for v, text in zip(values, strings):
             mantissa = round(10 ** (float(v) - math.floor(float(v))))
@@ -260,9 +261,9 @@ class RangeKeeper:
                 want = (min(want[0], shown[0]), max(want[1], shown[1]))
             self.shown[axis] = want
             if axis == 0:
-                self.plot.setXRange(*want, padding=0.02)
+                self.plot.setXRange(*want, padding=0.05)
             else:
-                self.plot.setYRange(*want, padding=0.02)
+                self.plot.setYRange(*want, padding=0.05)
 
 
 def empty_text(plot: pg.PlotItem, text: str) -> pg.TextItem:

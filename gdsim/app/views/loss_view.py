@@ -67,6 +67,13 @@ class LossView(PlotView):
         self.loss_plot.setLabel("left", f"loss ({info.loss_text})")
         has_metric = info.metric is not None
         self.metric_plot.setVisible(has_metric)
+        # A hidden plot would still hold its row: take it out of the layout, or put it back.
+        in_layout = self.metric_plot in self.canvas.ci.items
+        if has_metric and not in_layout:
+            self.canvas.ci.addItem(self.metric_plot, row=1, col=0)
+            self.canvas.ci.layout.setRowStretchFactor(1, 1)
+        elif not has_metric and in_layout:
+            self.canvas.ci.removeItem(self.metric_plot)
         if has_metric:
             title = METRIC_TITLES[info.metric]
             self.metric_plot.setLabel("left", title)
