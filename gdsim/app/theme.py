@@ -27,11 +27,6 @@ def series(i: int) -> str:
     return SERIES[i % len(SERIES)]
 
 
-def is_dark(palette: QPalette | None = None) -> bool:
-    palette = palette or QApplication.palette()
-    return palette.color(QPalette.ColorRole.Window).lightness() < 128
-
-
 def configure_plots() -> None:
     """Call once, after the QApplication exists and before any plot is made."""
     pal = QApplication.palette()

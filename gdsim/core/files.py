@@ -16,11 +16,12 @@ def describe_os_error(exc: OSError, path) -> str:
 
 
 @contextlib.contextmanager
-def atomic_writer(path, mode: str = "wb", **kwargs):
-    """Open a temporary file beside ``path``; on success rename it over ``path``.
+def atomic_path(path):
+    """A temporary file name beside ``path`` (same suffix), renamed over ``path`` on success.
 
-    A crash, a full disk or an exception inside the block leaves the previous
-    file untouched and no temporary file behind. OS errors become a
+    For writers that want a file name (Qt's image and SVG writers). After the block the
+    temporary file must be non-empty. A crash, a full disk or an exception inside the block
+    leaves the previous file untouched and no temporary file behind; OS errors become a
     ``GdsimError`` that names the path.
     """
     path = Path(path)
@@ -28,14 +29,14 @@ def atomic_writer(path, mode: str = "wb", **kwargs):
     if path.is_dir():
         raise GdsimError(f"cannot write {str(path)!r}: it is a folder")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix or ".tmp", dir=directory)
+        os.close(fd)
     except OSError as exc:
         raise GdsimError(describe_os_error(exc, path)) from None
     try:
-        with os.fdopen(fd, mode, **kwargs) as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
+        yield tmp
+        if os.path.getsize(tmp) == 0:
+            raise GdsimError(f"cannot write {str(path)!r}: nothing was written")
         # mkstemp makes the file private (0600); give it the mode a plain open() would.
         os.chmod(tmp, _existing_mode(path))
         os.replace(tmp, path)
@@ -48,33 +49,17 @@ def atomic_writer(path, mode: str = "wb", **kwargs):
 
 
 @contextlib.contextmanager
-def atomic_path(path):
-    """A temporary file name beside ``path`` (same suffix) for a writer that wants a name.
-
-    After the block, the temporary file must exist and be non-empty; it then
-    replaces ``path``. On any failure ``path`` is left as it was.
-    """
-    path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise GdsimError(f"cannot write {str(path)!r}: it is a folder")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=directory)
-        os.close(fd)
-    except OSError as exc:
-        raise GdsimError(describe_os_error(exc, path)) from None
-    try:
-        yield tmp
-        if os.path.getsize(tmp) == 0:
-            raise GdsimError(f"cannot write {str(path)!r}: nothing was written")
-        os.chmod(tmp, _existing_mode(path))
-        os.replace(tmp, path)
-    except OSError as exc:
-        _remove_quietly(tmp)
-        raise GdsimError(describe_os_error(exc, path)) from None
-    except BaseException:
-        _remove_quietly(tmp)
-        raise
+def atomic_writer(path, mode: str = "wb", **kwargs):
+    """``atomic_path`` for writers that want an open file: flushed to disk before the rename."""
+    with atomic_path(path) as tmp:
+        try:
+            fh = open(tmp, mode, **kwargs)
+        except OSError as exc:
+            raise GdsimError(describe_os_error(exc, path)) from None
+        with fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
 
 
 def _existing_mode(path: Path) -> int:

@@ -95,10 +95,6 @@ class Linear(Model):
             np.matmul(grad_out.T, self._x, out=self._gw)
             np.matmul(ones, grad_out, out=self._gb)
 
-    def backward_input(self, grad_out):
-        """Gradient with respect to the input, for the layer below."""
-        return grad_out @ self._w
-
     def predict(self, x):
         return x @ self._w.T + self._b
 
@@ -235,15 +231,6 @@ class MLP(Model):
         for layer, act in zip(self.layers, self.activations):
             h = act.forward(layer.predict(h))
         return h
-
-    def hidden(self, x, layer: int) -> np.ndarray:
-        """Activations after ``layer`` (0-based), for views of what units respond to."""
-        h = x
-        for i, (lin, act) in enumerate(zip(self.layers, self.activations)):
-            h = act.forward(lin.predict(h))
-            if i == layer:
-                return h
-        raise IndexError(layer)
 
     def describe(self):
         acts = [a.name for a in self.activations]

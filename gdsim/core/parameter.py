@@ -132,9 +132,6 @@ class ParameterSet:
         """Copies of every value, keyed by name (safe to keep while training goes on)."""
         return {p.name: p.value.copy() for p in self}
 
-    def grad_dict(self) -> dict[str, np.ndarray]:
-        return {p.name: p.grad.copy() for p in self}
-
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
         """Replace every value; the caller has checked names and shapes."""
         for p in self:

@@ -72,9 +72,6 @@ class Trace:
             arr[:k] = arr[: self.n][keep]
         self.n = k
 
-    def truncate_after(self, step: int) -> None:
-        self.n = int(np.searchsorted(self._steps[: self.n], step, side="right"))
-
     @property
     def steps(self) -> np.ndarray:
         return self._steps[: self.n]

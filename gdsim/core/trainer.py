@@ -203,11 +203,6 @@ class Trainer:
         optimizer.reset(self.params.size, self.params.dtype)
         self.optimizer = optimizer
 
-    def set_batch_size(self, batch_size: int | None) -> None:
-        """Change the batch size; the batch order restarts from the seed."""
-        self._batch_size = batch_size
-        self._make_sampler()
-
     def _make_sampler(self) -> None:
         # Its own stream from the seed: drawing weights never shifts the batch order.
         self.sampler = BatchSampler(self.data.n_train, self._batch_size, np.random.SeedSequence([self.seed, 1]))
@@ -215,10 +210,6 @@ class Trainer:
     @property
     def batch_size(self) -> int:
         return self.sampler.batch_size
-
-    @property
-    def penalized(self) -> bool:
-        return self.l1 != 0.0 or self.l2 != 0.0
 
     # ----- the loop ------------------------------------------------------------------------
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ...core.errors import GdsimError
@@ -279,9 +278,3 @@ def empty_text(plot: pg.PlotItem, text: str) -> pg.TextItem:
     plot.vb.sigRangeChanged.connect(lambda *_: centre())
     centre()
     return item
-
-
-def plain_label(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    return label
