@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import csv
 import math
 import os
-import subprocess
-import sys
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from cli_helpers import column, read_csv, subprocess_gdsim
 from gdsim.cli import main
 from gdsim.core.scenarios import SCENARIOS, build_trainer
 from gdsim.core.settings import Settings
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def cli(capsys, *args):
@@ -26,21 +22,7 @@ def cli(capsys, *args):
     return rc, out, err
 
 
-def subprocess_gdsim(*args, code=None):
-    cmd = [sys.executable, "-m", "gdsim", *map(str, args)] if code is None else [sys.executable, "-c", code]
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONWARNINGS",)}
-    return subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
 
-
-def read_csv(path):
-    with open(path, newline="") as fh:
-        rows = list(csv.reader(fh))
-    return rows[0], rows[1:]
-
-
-def column(rows, header, name):
-    j = header.index(name)
-    return np.array([float(r[j]) if r[j] != "" else np.nan for r in rows])
 
 
 def engine(scenario, **kw):

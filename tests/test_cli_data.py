@@ -8,9 +8,7 @@ window, and no Qt at all in a run that does not ask for one.
 
 from __future__ import annotations
 
-import csv
 import os
-import subprocess
 import sys
 import warnings
 import xml.etree.ElementTree as ET
@@ -19,13 +17,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cli_helpers import column, read_csv, subprocess_gdsim
 from gdsim.cli import main
 from gdsim.core import table as table_module
 from gdsim.core.scenarios import scenario_from_table
 from gdsim.core.settings import Settings
 from gdsim.core.table import MAX_CSV_BYTES, read_table
 
-ROOT = Path(__file__).resolve().parent.parent
 QT_PREFIXES = ("PySide6", "pyqtgraph", "shiboken6")
 
 
@@ -42,22 +40,7 @@ def cli(capsys, *args):
     return rc, out, err
 
 
-def subprocess_gdsim(*args, code=None, timeout=180):
-    cmd = [sys.executable, "-m", "gdsim", *map(str, args)] if code is None else [sys.executable, "-c", code]
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONWARNINGS",)}
-    env["QT_QPA_PLATFORM"] = "offscreen"
-    return subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env, timeout=timeout)
 
-
-def read_csv(path):
-    with open(path, newline="") as fh:
-        rows = list(csv.reader(fh))
-    return rows[0], rows[1:]
-
-
-def column(rows, header, name):
-    j = header.index(name)
-    return np.array([float(r[j]) if r[j] != "" else np.nan for r in rows])
 
 
 def assert_one_line_error(rc, out, err, *texts):

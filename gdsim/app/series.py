@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.buffers import grown
+
 
 class Series:
     def __init__(self, width: int | None = None, capacity: int = 1024):
@@ -30,10 +32,7 @@ class Series:
             while cap < need:
                 cap *= 2
             for name in ("_x", "_y"):
-                old = getattr(self, name)
-                new = np.empty((cap,) + old.shape[1:])
-                new[: self.n] = old[: self.n]
-                setattr(self, name, new)
+                setattr(self, name, grown(getattr(self, name), self.n, cap))
         self._x[self.n:need] = x
         self._y[self.n:need] = y
         self.n = need

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .buffers import grown
+
 MAX_ROWS = 1 << 21
 
 
@@ -95,10 +97,7 @@ class History:
     def _grow(self, cap: int) -> None:
         cap = max(cap, self._n + 1)
         for name in self._columns():
-            old = getattr(self, name)
-            new = np.empty((cap,) + old.shape[1:], dtype=old.dtype)
-            new[: self._n] = old[: self._n]
-            setattr(self, name, new)
+            setattr(self, name, grown(getattr(self, name), self._n, cap))
         self._cap = cap
 
     def _thin(self) -> None:
@@ -127,10 +126,7 @@ class History:
                 return
         if i == self._val_step.shape[0]:
             for name in ("_val_step", "_val_loss", "_val_metric"):
-                old = getattr(self, name)
-                new = np.empty(2 * i, dtype=old.dtype)
-                new[:i] = old
-                setattr(self, name, new)
+                setattr(self, name, grown(getattr(self, name), i, 2 * i))
         self._val_step[i] = step
         self._val_loss[i] = loss
         self._val_metric[i] = np.nan if metric is None else metric

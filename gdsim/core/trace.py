@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .buffers import grown
+
 # Two float64 matrices (values, gradients) of at most this many numbers each.
 DEFAULT_BUDGET = 1_000_000
 
@@ -58,10 +60,7 @@ class Trace:
     def _grow(self) -> None:
         cap = min(self.capacity, self._cap * 2)
         for name in ("_steps", "_values", "_grads"):
-            old = getattr(self, name)
-            new = np.empty((cap,) + old.shape[1:], dtype=old.dtype)
-            new[: self.n] = old[: self.n]
-            setattr(self, name, new)
+            setattr(self, name, grown(getattr(self, name), self.n, cap))
         self._cap = cap
 
     def _thin(self) -> None:
