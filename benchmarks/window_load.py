@@ -105,7 +105,7 @@ def measure(scenario: str, seconds: float | None, until_step: int | None = None)
     paused_ms = (time.perf_counter() - t_pause) * 1000
     after_steps = worker.trainer.step_count - before
     steps_total = worker.trainer.step_count
-    w.unsaved = False
+    w.ask_on_close = False
     w.close()
 
     lat = sorted(lateness) or [0]

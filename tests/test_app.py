@@ -228,15 +228,34 @@ def test_a_bad_learning_rate_is_refused_and_nothing_changes(make_window, qtbot):
     assert w.last_snapshot.last_lr == 1e-05
 
 
-def test_a_loss_that_does_not_fit_the_scenario_is_refused(make_window, qtbot):
+def choose(box, data) -> None:
+    """Pick an entry of a choice box as a person does (by its data)."""
+    i = box.findData(data)
+    assert i >= 0, data
+    box.setCurrentIndex(i)
+    box.activated.emit(i)
+
+
+def test_only_the_losses_the_scenario_allows_are_offered_and_a_typed_one_is_refused(make_window, qtbot,
+                                                                                    monkeypatch):
     w = make_window(scenario="fruit")
+    loss = w.controls.loss
+    assert [loss.itemData(i) for i in range(loss.count())] == ["mse", "sse", "mae", "huber", "custom..."]
     run_id = w.info.run_id
-    w.controls.loss.setCurrentText("bce")
-    w.controls.loss.lineEdit().editingFinished.emit()
+    monkeypatch.setattr(w.controls, "_ask_custom", lambda field: "bce")  # typed into 'custom...'
+    choose(loss, "custom...")
     qtbot.waitUntil(lambda: w.banner.kind == "error", timeout=TIMEOUT)
     assert "regression" in w.banner.text
     assert w.info.run_id == run_id and w.controls.settings.loss == "mse"
-    assert w.controls.loss.currentData() == "mse"
+    assert loss.currentData() == "mse"
+    # A loss that fits starts a new run and settles the complaint.
+    choose(loss, "mae")
+    qtbot.waitUntil(lambda: w.info.run_id != run_id, timeout=TIMEOUT)
+    assert w.banner.text == "" and w.controls.settings.loss == "mae"
+    # A classification scenario offers the classification losses too.
+    choose(w.controls.scenario, "digits")
+    qtbot.waitUntil(lambda: w.info.scenario == "digits", timeout=TIMEOUT)
+    assert {"bce", "cross_entropy", "mnist", "mse"} <= {loss.itemData(i) for i in range(loss.count())}
 
 
 def test_choosing_a_weight_tracks_it_and_spells_out_its_update(make_window, qtbot):
@@ -247,6 +266,8 @@ def test_choosing_a_weight_tracks_it_and_spells_out_its_update(make_window, qtbo
     wait_paused_at(qtbot, w, 3)
     index = w.info.labels.index("layers.2.bias[0]")
     w.gradient_view.track_box.setCurrentIndex(index)
+    # The view asks; the worker decides and the next snapshot says so.
+    qtbot.waitUntil(lambda: w.last_snapshot.tracked == index and w.gradient_view.tracked == index, timeout=TIMEOUT)
     snap = w.last_snapshot
     line = w.gradient_view.update_line
     assert line.startswith("step 3:  layers.2.bias[0]: ")
@@ -302,5 +323,6 @@ def test_closing_while_running_stops_the_thread_cleanly(make_window, qtbot):
     w.toggle_run()
     qtbot.waitUntil(lambda: w.last_snapshot.step > 5, timeout=TIMEOUT)
     w.close()
+    assert w.questions == ["save?"]  # the run had steps in no file; the test answered Discard
     assert w.controller.model_thread.wait(5000)
     assert w.controller.model_thread.isFinished()

@@ -92,22 +92,24 @@ def test_weights_load_save_and_reset_comes_back_to_them(make_window, qtbot, tmp_
     np.testing.assert_array_equal(w.last_snapshot.values[:6], start["weight"].ravel())
 
 
-def test_closing_with_an_unsaved_session_asks_first(make_window, qtbot, tmp_path, monkeypatch):
+def test_closing_with_an_unsaved_session_asks_first(make_window, qtbot, tmp_path):
     w = make_window(scenario="fruit")
     path = tmp_path / "s.gdsim"
     with qtbot.waitSignal(w.controller.finished_task, timeout=TIMEOUT):
         w.save_session(path)
     w.step(2)
     wait_paused_at(qtbot, w, 2)
-    assert w.windowTitle().startswith("gdsim: s.gdsim*")
+    qtbot.waitUntil(lambda: w.windowTitle().startswith("gdsim: s.gdsim*"), timeout=TIMEOUT)
     asked = []
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a) or QMessageBox.StandardButton.Cancel)
+    w.ask_save_before_close = lambda: asked.append(1) or QMessageBox.StandardButton.Cancel
     w.close()
     assert asked and w.isVisible() and w.controller.model_thread.isRunning()
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Save)
+    w.ask_save_before_close = lambda: QMessageBox.StandardButton.Save
     before = path.read_bytes()
     w.close()
-    assert not w.isVisible() and w.controller.model_thread.isFinished()
+    # The window closes once the file is written, not before: a failed save would keep it open.
+    qtbot.waitUntil(lambda: not w.isVisible(), timeout=TIMEOUT)
+    assert w.controller.model_thread.wait(5000)
     assert path.read_bytes() != before  # saved on the way out
 
 

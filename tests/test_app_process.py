@@ -20,6 +20,7 @@ SCRIPT = textwrap.dedent("""
 
     def drive():
         window = [w for w in QApplication.topLevelWidgets() if w.objectName() == "gdsim-main"][0]
+        window.ask_on_close = False  # closing on purpose: no "save the run?" question
         window.toggle_run()
         def close_when_running():
             if window.last_snapshot is not None and window.last_snapshot.step > 20:

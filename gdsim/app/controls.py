@@ -35,6 +35,9 @@ OPTIMIZER_NAMES = {"sgd": "SGD", "momentum": "momentum", "nesterov": "Nesterov",
 # Initializers are shown as what one would type, parameters included.
 INIT_NAMES = {spec: spec for spec in ("normal", "uniform:-1,1", "zeros", "ones", "xavier_normal",
                                       "xavier_uniform", "he_normal", "he_uniform")}
+CUSTOM = "custom..."  # the last entry of a choice box: type NAME:ARGS
+CUSTOM_EXAMPLES = {"loss": "huber:2", "init": "normal:0,0.01 or uniform:-0.5,0.5 or constant:0.1",
+                   "optimizer": "momentum:0.5 or adam:0.9,0.99 or rmsprop:0.9"}
 
 
 def fmt_lr(lr: float) -> str:
@@ -53,6 +56,7 @@ class ControlPanel(QScrollArea):
     new_weights_clicked = Signal()
     speed_changed = Signal(object)  # steps per second, or None for full speed
     problem = Signal(str)  # a value typed into a field that cannot be used
+    edit_done = Signal()  # a choice was made or Enter pressed: the window takes the keyboard back
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -145,6 +149,7 @@ class ControlPanel(QScrollArea):
         self.lr_field.setToolTip(f"The exact learning rate: how far each step moves the weights against "
                                  f"the gradient (w -= lr * grad). Any number above 0, up to {MAX_LR:g}.")
         self.lr_field.editingFinished.connect(self._lr_typed)
+        self.lr_field.returnPressed.connect(self.edit_done)
         row.addWidget(self.lr_slider, 1)
         row.addWidget(self.lr_field)
         lay.addLayout(row)
@@ -162,9 +167,9 @@ class ControlPanel(QScrollArea):
         form = QFormLayout(box)
         self.model = QComboBox()
         self.model.setToolTip("The model variants this scenario offers. Changing it starts a new run.")
-        self.model.activated.connect(lambda _: self._edit(model=self.model.currentData(), loss=None,
-                                                          init=None, optimizer=None, lr=None))
-        form.addRow("Model", self.model)
+        self.model.activated.connect(self._model_chosen)
+        self.model_label = QLabel("Model")
+        form.addRow(self.model_label, self.model)
         self.hidden = QLineEdit()
         self.hidden.setToolTip("Sizes of the hidden layers: 16 for one layer of 16 units, 32,16 for two. "
                                "Changing them starts a new run.")
@@ -173,18 +178,20 @@ class ControlPanel(QScrollArea):
         form.addRow(self.hidden_label, self.hidden)
         self.loss = self._spec_combo(LOSS_NAMES, LOSS_HELP,
                                      "What is minimised. Regression losses (MSE, MAE, Huber) suit "
-                                     "numbers; BCE, cross-entropy and the fastai loss suit classes. "
-                                     "Type huber:2 for another delta. Changing it starts a new run.",
+                                     "numbers; BCE, cross-entropy and the fastai loss suit classes "
+                                     "(only the losses this scenario's data allows are listed). "
+                                     "'custom...' takes huber:2 for another delta. Changing it starts a new run.",
                                      "loss")
         form.addRow("Loss", self.loss)
         self.init = self._spec_combo(INIT_NAMES, INIT_HELP,
-                                     "How the initial weights are drawn. Type normal:0,0.01 or "
+                                     "How the initial weights are drawn. 'custom...' takes normal:0,0.01 or "
                                      "uniform:-0.5,0.5 for other parameters. Changing it starts a new run.",
                                      "init")
         form.addRow("Initializer", self.init)
         self.optimizer = self._spec_combo(OPTIMIZER_NAMES, OPTIMIZER_HELP,
                                           "The update rule. SGD is w -= lr * grad; the others remember "
-                                          "past gradients. Changes apply at the next step.", "optimizer")
+                                          "past gradients. 'custom...' takes momentum:0.5 or adam:0.9,0.99. "
+                                          "Changes apply at the next step.", "optimizer")
         form.addRow("Optimizer", self.optimizer)
         self.batch = QSpinBox()
         self.batch.setToolTip("Rows per step. The full batch uses all training rows every step; smaller "
@@ -248,23 +255,44 @@ class ControlPanel(QScrollArea):
     # ----- small builders -----------------------------------------------------------------------
 
     def _spec_combo(self, names: dict, help_: dict, tooltip: str, field: str) -> QComboBox:
+        """A list of the registry's choices, and 'custom...' to type one with its arguments.
+
+        Not editable: a box with a text field would keep the keyboard after a choice, and
+        Space would type a space instead of pausing the run.
+        """
         box = QComboBox()
-        box.setEditable(True)
-        box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        for name, text in names.items():
-            box.addItem(text, name)
-            box.setItemData(box.count() - 1, help_.get(name.split(":")[0], ""), Qt.ItemDataRole.ToolTipRole)
+        box.names, box.help = names, help_
+        _fill_choices(box, list(names))
         box.setToolTip(tooltip)
-        box.activated.connect(lambda _: self._edit(**{field: box.currentData() or box.currentText()}))
-        box.lineEdit().editingFinished.connect(lambda: self._spec_typed(box, field))
+        box.activated.connect(lambda _: self._spec_chosen(box, field))
         return box
 
-    def _spec_typed(self, box: QComboBox, field: str) -> None:
-        text = box.currentText().strip()
-        index = box.findText(text)
-        value = box.itemData(index) if index >= 0 else text
-        if self.settings is not None and value and value != getattr(self.settings, field):
+    def _spec_chosen(self, box: QComboBox, field: str) -> None:
+        value = box.currentData()
+        if value == CUSTOM:
+            value = self._ask_custom(field)
+            if value is None:  # cancelled: show what is in force again
+                self.show_settings(self.settings)
+                self.edit_done.emit()
+                return
+        if self.settings is not None and value != getattr(self.settings, field):
             self._edit(**{field: value})
+        self.edit_done.emit()
+
+    def _ask_custom(self, field: str) -> str | None:
+        from PySide6.QtWidgets import QInputDialog
+
+        what = {"loss": "loss", "init": "initializer", "optimizer": "optimizer"}[field]
+        current = getattr(self.settings, field) if self.settings is not None else ""
+        text, ok = QInputDialog.getText(
+            self, f"Custom {what}", f"Type the {what} as NAME or NAME:ARGS, for example "
+                                   f"{CUSTOM_EXAMPLES[field]}:", text=current or "")
+        text = text.strip()
+        return text if ok and text else None
+
+    def _model_chosen(self, _index: int) -> None:
+        self._edit(model=self.model.currentData(), loss=None, init=None, optimizer=None, lr=None)
+        self.edit_done.emit()
 
     def _number_field(self, tooltip: str, field: str) -> QLineEdit:
         edit = QLineEdit()
@@ -303,8 +331,13 @@ class ControlPanel(QScrollArea):
         self.model.clear()
         for name, summary, _ in info.models:
             self.model.addItem(summary, name)
-        self.model.setEnabled(len(info.models) > 1)
+        # One model: the Model line above says which; a box with nothing to choose is noise.
+        self.model.setVisible(len(info.models) > 1)
+        self.model_label.setVisible(len(info.models) > 1)
         self.model.blockSignals(False)
+        self.loss.blockSignals(True)
+        _fill_choices(self.loss, list(info.losses))
+        self.loss.blockSignals(False)
         n = int(info.x.shape[0]) if info.x.ndim else 1
         self.batch.blockSignals(True)
         self.batch.setRange(1, max(1, n))
@@ -313,8 +346,7 @@ class ControlPanel(QScrollArea):
         self.batch.blockSignals(False)
         self.patience_on.setEnabled(info.has_validation)
         self.patience.setEnabled(info.has_validation)
-        if self.settings is not None:
-            self.show_settings(self.settings)
+        self.show_settings(info.settings)  # the run's own settings, not the previous run's
 
     def show_settings(self, s: Settings) -> None:
         self.settings = s
@@ -376,8 +408,9 @@ class ControlPanel(QScrollArea):
     def _scenario_chosen(self, _index: int) -> None:
         name = self.scenario.currentData()
         if self.settings is not None and name != self.settings.scenario:
-            # A scenario is a complete preset; only the zeroing switch carries over.
-            self.settings_edited.emit(Settings(scenario=name, zero_grad=self.settings.zero_grad))
+            # A scenario is a complete preset: every setting, zeroing included, from its defaults.
+            self.settings_edited.emit(Settings(scenario=name))
+        self.edit_done.emit()
 
     def _speed_moved(self, position: int) -> None:
         speed = SPEEDS[position]
@@ -462,13 +495,22 @@ def _parse_float(text: str) -> float:
         raise GdsimError(f"{text!r} is not a number") from None
 
 
+def _fill_choices(box: QComboBox, names: list[str]) -> None:
+    """The registry's names (shown by their display names) and 'custom...' last."""
+    box.clear()
+    for name in names:
+        box.addItem(box.names.get(name, name), name)
+        box.setItemData(box.count() - 1, box.help.get(name.split(":")[0], ""), Qt.ItemDataRole.ToolTipRole)
+    box.addItem(CUSTOM, CUSTOM)
+    box.setItemData(box.count() - 1, "Type a choice with its arguments, NAME:ARGS", Qt.ItemDataRole.ToolTipRole)
+
+
 def _show_spec(box: QComboBox, value: str) -> None:
+    """Select ``value``; a choice typed with arguments joins the list above 'custom...'."""
     i = box.findData(value)
     if i < 0:
-        i = box.findText(value)
-    if i < 0:
-        box.addItem(value, value)
         i = box.count() - 1
+        box.insertItem(i, value, value)
     box.setCurrentIndex(i)
 
 

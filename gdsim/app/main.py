@@ -29,7 +29,7 @@ def run_app(scenario: str = "fruit", theme: str = "system", session: str | None 
         # For the cold-start benchmark: report when the first frame is on screen, then quit.
         def painted():
             print(f"gdsim: first paint at {time.time():.6f}", file=sys.stderr, flush=True)
-            window.unsaved = False
+            window.ask_on_close = False
             QTimer.singleShot(0, window.close)
         window.first_painted.connect(painted)
     window.show()

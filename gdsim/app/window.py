@@ -3,26 +3,29 @@
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QEventLoop, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QProgressBar, QSplitter,
+    QCheckBox, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QProgressBar, QSplitter,
     QToolButton, QVBoxLayout, QWidget,
 )
 
 from ..core.errors import GdsimError
-from ..core.files import atomic_path
 from ..core.metrics import METRIC_TITLES
 from ..core.settings import Settings
+from . import desktop, export, prefs
 from .controls import ControlPanel
 from .views.gradient_view import GradientView
 from .views.loss_view import LossView
 from .views.prediction_view import PredictionView
-from .worker import DIVERGED, RUNNING, STOPPED, TrainingController
+from .worker import DIVERGED, FILE, RUNNING, SETTINGS, STOPPED, Document, TrainingController
 
 HEAVY_FPS = 15  # at full speed: the per-weight and prediction views redraw this often, at most
+DEFAULT_SIZE = (1400, 880)  # the window's size where the screen has room for it
+MESSAGE_SECONDS = 6
 
 BANNER_STYLES = {
     "error": "background: #fbe3e4; color: #7a1419; border: 1px solid #d62728;",
@@ -31,8 +34,22 @@ BANNER_STYLES = {
 }
 
 
+def sentence(text: str) -> str:
+    """Messages start with a capital, whoever wrote them."""
+    return text[:1].upper() + text[1:]
+
+
+def per_second(rate: float) -> str:
+    return f"{rate:,.0f} step{'' if round(rate) == 1 else 's'}/s"
+
+
 class Banner(QWidget):
-    """A one-line message above the views: divergence, stops, errors. Dismissable."""
+    """A message above the views (divergence, stops, errors) that belongs to its cause.
+
+    ``cause`` is what the message is about: "run" (this run's divergence or stop: a new run
+    or Run/Step ends it), "settings" (a value that was refused: a setting that works ends it),
+    or "file". Any new run clears it too; the x dismisses it.
+    """
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -47,17 +64,21 @@ class Banner(QWidget):
         self.close_button.clicked.connect(self.clear)
         lay.addWidget(self.label, 1)
         lay.addWidget(self.close_button)
-        self.kind = None
+        self.kind = self.cause = None
         self.hide()
 
-    def show_message(self, text: str, kind: str = "info") -> None:
-        self.kind = kind
-        self.label.setText(text)
+    def show_message(self, text: str, kind: str = "info", cause: str = "run") -> None:
+        self.kind, self.cause = kind, cause
+        self.label.setText(sentence(text))
+        self.label.setToolTip("")
         self.label.setStyleSheet(BANNER_STYLES[kind] + " padding: 4px; border-radius: 3px;")
         self.show()
 
-    def clear(self) -> None:
-        self.kind = None
+    def clear(self, cause: str | None = None) -> None:
+        """Take the message down (only if it is about ``cause``, when one is given)."""
+        if cause is not None and cause != self.cause:
+            return
+        self.kind = self.cause = None
         self.label.setText("")
         self.hide()
 
@@ -72,25 +93,58 @@ class MainWindow(QMainWindow):
 
     def __init__(self, settings: Settings | None = None):
         super().__init__()
+        desktop.install()
         self.setObjectName("gdsim-main")
         self.setWindowTitle("gdsim: gradient descent, step by step")
-        self.resize(1400, 880)
         self.state = "paused"
         self.info = None
+        self.settings: Settings | None = None  # the settings in force, as the worker last said
         self.last_snapshot = None
+        self.document = Document()
         self.progress_dialog = None
         self.import_dialog = None
         self._painted = False
         self._heavy_drawn = 0.0
-        self.session_path: str | None = None  # the file this run was last saved to or opened from
-        self.unsaved = False  # steps or settings changed since then
+        self._close_when_saved = False
+        self.ask_on_close = True  # scripts that close the window on purpose (benchmarks, tests) turn it off
 
         self.controls = ControlPanel()
         self.loss_view = LossView()
         self.prediction_view = PredictionView()
         self.gradient_view = GradientView()
         self.views = [self.loss_view, self.gradient_view, self.prediction_view]
+        self._build_layout()
+        self._build_status_bar()
+        self._build_menus()
+        self._fit_to_screen()
 
+        self.controller = TrainingController(settings or Settings())
+        c = self.controller
+        c.run_started.connect(self._run_started)
+        c.snapshot.connect(self._snapshot)
+        c.state_changed.connect(self._state_changed)
+        c.settings_changed.connect(self._settings_changed)
+        c.failed.connect(self._failed)
+        c.finished_task.connect(self._task_finished)
+        c.session_opened.connect(self._session_opened)
+        c.scenario_added.connect(self.controls.add_scenario)
+        c.table_read.connect(self._table_read)
+        c.progress.connect(self._progress)
+        c.document_changed.connect(self._document_changed)
+        self.controls.settings_edited.connect(self._settings_edited)
+        self.controls.run_clicked.connect(self.toggle_run)
+        self.controls.step_clicked.connect(self.step)
+        self.controls.reset_clicked.connect(self.reset)
+        self.controls.new_weights_clicked.connect(self.new_weights)
+        self.controls.speed_changed.connect(c.set_speed)
+        self.controls.problem.connect(lambda text: self.banner.show_message(text, "warning", SETTINGS))
+        self.controls.edit_done.connect(self.take_keyboard)
+        self.gradient_view.weight_selected.connect(c.track)
+        c.start()
+
+    # ----- building -------------------------------------------------------------------------------
+
+    def _build_layout(self) -> None:
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.loss_view)
         top.addWidget(self.prediction_view)
@@ -100,44 +154,33 @@ class MainWindow(QMainWindow):
         self.views_splitter.addWidget(self.gradient_view)
         self.views_splitter.setSizes([430, 430])
         self.banner = Banner()
-        right = QWidget()
-        rlay = QVBoxLayout(right)
+        # The views' side takes the keyboard back after a choice in the controls, so that
+        # Space, Right, R and N act on the run instead of typing into a field.
+        self.view_area = QWidget()
+        self.view_area.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.view_area.setAccessibleName("Views: loss, predictions, gradients")
+        rlay = QVBoxLayout(self.view_area)
         rlay.setContentsMargins(0, 0, 0, 0)
         rlay.addWidget(self.banner)
         rlay.addWidget(self.views_splitter, 1)
         central = QSplitter(Qt.Orientation.Horizontal)
         central.addWidget(self.controls)
-        central.addWidget(right)
+        central.addWidget(self.view_area)
         central.setStretchFactor(1, 1)
         central.setCollapsible(1, False)
         self.setCentralWidget(central)
 
-        self._build_status_bar()
-        self._build_menus()
-
-        self.controller = TrainingController(settings or Settings())
-        c = self.controller
-        c.run_started.connect(self._run_started)
-        c.snapshot.connect(self._snapshot)
-        c.state_changed.connect(self._state_changed)
-        c.settings_changed.connect(self.controls.show_settings)
-        c.failed.connect(self._failed)
-        c.finished_task.connect(self._task_finished)
-        c.session_opened.connect(self._session_opened)
-        c.scenario_added.connect(self.controls.add_scenario)
-        c.table_read.connect(self._table_read)
-        c.progress.connect(self._progress)
-        self.controls.settings_edited.connect(self._settings_edited)
-        self.controls.run_clicked.connect(self.toggle_run)
-        self.controls.step_clicked.connect(self.step)
-        self.controls.reset_clicked.connect(self.reset)
-        self.controls.new_weights_clicked.connect(self.new_weights)
-        self.controls.speed_changed.connect(c.set_speed)
-        self.controls.problem.connect(lambda text: self.banner.show_message(text, "warning"))
-        self.gradient_view.weight_selected.connect(c.track)
-        c.start()
-
-    # ----- building -------------------------------------------------------------------------------
+    def _fit_to_screen(self) -> None:
+        """Open at a size the screen has room for (a 1280x720 projector included)."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        avail = screen.availableGeometry() if screen is not None else None
+        width, height = DEFAULT_SIZE
+        if avail is not None and avail.width() > 0:
+            # Room for a title bar and frame the window manager adds.
+            width, height = min(width, avail.width() - 16), min(height, avail.height() - 48)
+            self.move(avail.left() + max(0, (avail.width() - width) // 2),
+                      avail.top() + max(0, (avail.height() - height - 32) // 2))
+        self.resize(width, height)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -152,21 +195,22 @@ class MainWindow(QMainWindow):
                        (self.status_grad, "the norm of the gradient the last update used"),
                        (self.status_rate, "training steps per second")):
             w.setToolTip(tip)
-            w.setMinimumWidth(80)
         self.busy = QProgressBar()
         self.busy.setRange(0, 0)
-        self.busy.setMaximumWidth(120)
+        self.busy.setMaximumWidth(100)
         self.busy.hide()
-        bar.addWidget(self.status_state)
-        bar.addWidget(self.status_step)
-        bar.addWidget(self.status_loss, 1)
-        bar.addWidget(self.status_grad, 1)
-        bar.addPermanentWidget(self.busy)
-        bar.addPermanentWidget(self.status_rate)
+        # The readouts are permanent widgets: a passing message (left) never hides them.
+        for w in (self.busy, self.status_state, self.status_step, self.status_loss, self.status_grad,
+                  self.status_rate):
+            bar.addPermanentWidget(w)
+
+    def say(self, text: str, seconds: float = MESSAGE_SECONDS) -> None:
+        """A passing message in the status bar."""
+        self.statusBar().showMessage(sentence(text), int(seconds * 1000))
 
     def _action(self, menu, text, slot, shortcut=None, tip=None) -> QAction:
         act = QAction(text, self)
-        if shortcut:
+        if shortcut is not None:
             act.setShortcut(QKeySequence(shortcut))
             act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         if tip:
@@ -178,32 +222,57 @@ class MainWindow(QMainWindow):
         return act
 
     def _build_menus(self) -> None:
+        std = QKeySequence.StandardKey
         mb = self.menuBar()
         file = mb.addMenu("&File")
-        self._action(file, "&Open session...", self._open_session_dialog, QKeySequence.StandardKey.Open,
+        self._action(file, "&Open session...", self._open_session_dialog, std.Open,
                      "Reopen a saved run exactly where it was")
-        self._action(file, "&Save session", self._save_session, QKeySequence.StandardKey.Save,
+        self._action(file, "&Save session", self._save_session, std.Save,
                      "Save the whole run (settings, weights, optimizer state, history) to continue later")
-        self._action(file, "Save session &as...", self._save_session_dialog, "Ctrl+Shift+S",
+        self._action(file, "Save session &as...", self._save_session_dialog, std.SaveAs,
                      "Save the whole run to a new file")
         file.addSeparator()
         self._action(file, "Train on a &CSV file...", self._import_csv_dialog, "Ctrl+I",
                      "Your own data: choose input and target columns of a CSV file")
         self._action(file, "&Load weights...", self._load_weights_dialog, "Ctrl+L",
                      "Start from weights in an .npz file (PyTorch state_dict names)")
-        self._action(file, "Save &weights...", self._save_weights_dialog, "Ctrl+W",
+        self._action(file, "Save &weights...", self._save_weights_dialog, "Ctrl+Shift+L",
                      "Save the current weights as an .npz file that PyTorch's load_state_dict accepts")
         file.addSeparator()
-        export = file.addMenu("&Export")
-        for view in self.views:
-            self._action(export, f"{view.title} view as PNG or SVG...", lambda _=False, v=view: self._export_view_dialog(v),
-                         tip=f"Save the {view.title.lower()} view as an image")
-        self._action(export, "All views as one PNG...", self._export_all_dialog, "Ctrl+Shift+E",
-                     "Save the three views together as one image")
-        self._action(export, "History as CSV...", self._export_history_dialog, "Ctrl+E",
+        export_menu = file.addMenu("&Export")
+        for i, view in enumerate((self.loss_view, self.prediction_view, self.gradient_view), start=1):
+            self._action(export_menu, f"{view.title} view as PNG or SVG...",
+                         lambda _=False, v=view: self._export_view_dialog(v), f"Ctrl+Alt+{i}",
+                         f"Save the {view.title.lower()} view as an image, with a caption saying which run it shows")
+        self._action(export_menu, "All views as PNG or SVG...", self._export_all_dialog, "Ctrl+Shift+E",
+                     "Save the three views together as one image, with a caption")
+        self._action(export_menu, "History as CSV...", self._export_history_dialog, "Ctrl+E",
                      "Save the loss, metric and gradient norm of every step (and every weight of small models)")
+        export_menu.addSeparator()
+        scale_menu = export_menu.addMenu("Image &scale")
+        group = QActionGroup(self)
+        chosen = prefs.get_int("export/scale", export.DEFAULT_SCALE)
+        for scale in export.SCALES:
+            act = QAction(f"{scale}x" + ("  (slides and print)" if scale == export.DEFAULT_SCALE else ""), self,
+                          checkable=True)
+            act.setChecked(scale == chosen)
+            act.triggered.connect(lambda _=False, s=scale: prefs.set_value("export/scale", s))
+            group.addAction(act)
+            scale_menu.addAction(act)
         file.addSeparator()
-        self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self._action(file, "&Close window", self.close, std.Close)
+        self._action(file, "&Quit", self.close, std.Quit)
+
+        edit = mb.addMenu("&Edit")
+        self.undo_action = self._action(edit, "&Undo", self.controller_undo, std.Undo,
+                                        "Bring back the run that Reset, New weights, Open, Load weights or "
+                                        "another scenario, model, loss or initializer replaced")
+        self.redo_action = self._action(edit, "&Redo", self.controller_redo, std.Redo)
+        edit.addSeparator()
+        self.ask_action = QAction("&Ask to save a run before closing", self, checkable=True)
+        self.ask_action.setChecked(prefs.get_bool("ask_before_close", True))
+        self.ask_action.toggled.connect(lambda on: prefs.set_value("ask_before_close", on))
+        edit.addAction(self.ask_action)
 
         train = mb.addMenu("&Training")
         self.run_action = self._action(train, "Run / Pause", self.toggle_run, Qt.Key.Key_Space,
@@ -219,52 +288,64 @@ class MainWindow(QMainWindow):
                      "Switch the loss axis between log and linear")
 
         help_ = mb.addMenu("&Help")
-        self._action(help_, "Keyboard shortcuts", self._show_shortcuts, "F1")
+        self._action(help_, "Keyboard shortcuts", self._show_shortcuts, std.HelpContents)
         self._action(help_, "About gdsim", self._show_about)
+        self._document_changed(self.document)
 
     # ----- commands --------------------------------------------------------------------------------
+
+    def take_keyboard(self) -> None:
+        """After a choice in the controls, keys act on the run again (Space pauses, Right steps)."""
+        self.view_area.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def toggle_run(self) -> None:
         if self.state == RUNNING:
             self.controller.pause()
         else:
-            self.banner.clear()
+            self.banner.clear("run")
             self.controller.run()
 
     def step(self, n: int = 1) -> None:
-        self.banner.clear()
+        self.banner.clear("run")
         self.controller.step(n)
 
     def reset(self) -> None:
-        self.banner.clear()
         self.controller.reset()
 
     def new_weights(self) -> None:
-        self.banner.clear()
         self.controller.new_weights()
 
+    def controller_undo(self) -> None:
+        self.controller.undo()
+
+    def controller_redo(self) -> None:
+        self.controller.redo()
+
     def _settings_edited(self, settings: Settings) -> None:
-        if self.banner.kind == "warning":
-            self.banner.clear()
         self.controller.configure(settings)
 
     # ----- from the worker ------------------------------------------------------------------------
 
     def _run_started(self, info) -> None:
         self.info = info
+        self.settings = info.settings
         self.last_snapshot = None
+        self.banner.clear()  # whatever it said was about the run before
         self.controls.show_run(info)
         for view in self.views:
             view.begin_run(info)
         self._show_title()
 
+    def _settings_changed(self, settings: Settings) -> None:
+        if settings != self.settings:
+            self.banner.clear(SETTINGS)  # a setting that works settles the complaint about one that did not
+        self.settings = settings
+        self.controls.show_settings(settings)
+
     def _snapshot(self, snap) -> None:
         try:
             if self.info is None or snap.run_id != self.info.run_id:
                 return
-            if self.last_snapshot is not None and snap.step != self.last_snapshot.step and not self.unsaved:
-                self.unsaved = True
-                self._show_title()
             self.last_snapshot = snap
             # At full speed the loss curve is drawn every frame and the other views at most
             # HEAVY_FPS times a second; paused or stopped, everything is drawn at once.
@@ -284,7 +365,7 @@ class MainWindow(QMainWindow):
         self.snapshot_drawn.emit(snap)
 
     def _update_status(self, snap) -> None:
-        self.status_step.setText(f"step {snap.step}" + (f"  epoch {snap.epoch}" if self.info.has_validation else ""))
+        self.status_step.setText(f"step {snap.step:,}" + (f"  epoch {snap.epoch:,}" if self.info.has_validation else ""))
         if len(snap.loss):
             loss = float(snap.loss[-1])
             self.status_loss.setText(f"loss {loss:.6g}")
@@ -297,7 +378,7 @@ class MainWindow(QMainWindow):
             value = (f"{snap.current_metric:.1%}" if self.info.metric == "accuracy"
                      else f"{snap.current_metric:.6g}")
             self.status_loss.setText(self.status_loss.text() + f"   {title} {value}")
-        self.status_rate.setText(f"{snap.steps_per_second:,.0f} steps/s" if self.state == RUNNING else "")
+        self.status_rate.setText(per_second(snap.steps_per_second) if self.state == RUNNING else "")
 
     def _state_changed(self, state: str, message: str) -> None:
         self.state = state
@@ -310,72 +391,153 @@ class MainWindow(QMainWindow):
         if state != RUNNING:
             self.status_rate.setText("")
         if state == DIVERGED:
-            self.banner.show_message(message, "error")
+            self.banner.show_message(message, "error", "run")
         elif message and state == STOPPED:
-            self.banner.show_message(message, "info")
+            self.banner.show_message(message, "info", "run")
         elif message:
-            self.statusBar().showMessage(message[:1].upper() + message[1:], 4000)
+            self.say(message)
 
-    def _failed(self, message: str) -> None:
+    def _failed(self, message: str, cause: str) -> None:
         self.busy.hide()
+        self._close_when_saved = False  # a save that failed keeps the window open
         first, _, detail = message.partition("\n\n")
-        self.banner.show_message(first, "error")
+        self.banner.show_message(first, "error", cause)
         if detail:
             self.banner.label.setToolTip(detail)
 
     def _task_finished(self, what: str, path: str) -> None:
         self.busy.hide()
-        self.statusBar().showMessage(f"Saved the {what} to {path}", 6000)
-        if what == "session":
-            self.session_path = path
-            self.unsaved = False
-            self._show_title()
+        self.say(f"saved the {what} to {path}")
+        if what == "session" and self._close_when_saved:
+            QTimer.singleShot(0, self.close)
+
+    def _document_changed(self, doc: Document) -> None:
+        self.document = doc
+        self.undo_action.setEnabled(bool(doc.undo))
+        self.undo_action.setText(f"&Undo: back to {doc.undo}" if doc.undo else "&Undo")
+        self.redo_action.setEnabled(bool(doc.redo))
+        self.redo_action.setText(f"&Redo: forward to {doc.redo}" if doc.redo else "&Redo")
+        self._show_title()
+
+    @property
+    def session_path(self) -> str | None:
+        """The file Save writes to (None until the run is saved or opened)."""
+        return self.document.path
+
+    # ----- pausing for a question -------------------------------------------------------------------
+
+    @contextmanager
+    def paused(self):
+        """Training waits while a dialog asks a question, so that what is saved is what the
+        dialog showed (the step in the suggested name), and goes on after if it was running.
+        The body sets ``resume[0] = False`` when its answer replaces the run."""
+        was_running = self.state == RUNNING
+        if was_running:
+            self.controller.pause()
+            self._wait_for(lambda: self.state != RUNNING)
+        resume = [was_running]
+        try:
+            yield resume
+        finally:
+            if resume[0]:
+                self.controller.run()
+
+    def _wait_for(self, condition, timeout_ms: int = 2000) -> None:
+        """Handle events until ``condition()`` holds (the worker answers in milliseconds)."""
+        if condition():
+            return
+        loop = QEventLoop()
+        timer = QTimer()
+        timer.setSingleShot(True)
+        timer.timeout.connect(loop.quit)
+        check = QTimer()
+        check.timeout.connect(lambda: condition() and loop.quit())
+        check.start(5)
+        timer.start(timeout_ms)
+        loop.exec()
+        check.stop()
+
+    def _ask_open(self, kind: str, title: str, filters: str) -> str | None:
+        path, _ = QFileDialog.getOpenFileName(self, title, prefs.folder(kind), filters)
+        if path:
+            prefs.remember_folder(kind, path)
+        return path or None
+
+    def _ask_save(self, kind: str, title: str, name: str, filters: str) -> str | None:
+        path, chosen = QFileDialog.getSaveFileName(self, title, str(Path(prefs.folder(kind)) / name), filters)
+        if not path:
+            return None
+        if not Path(path).suffix:
+            path += ".svg" if "svg" in chosen.lower() and "png" not in chosen.lower() else Path(name).suffix
+        prefs.remember_folder(kind, path)
+        return path
+
+    def _default_name(self, what: str, suffix: str) -> str:
+        scenario = self.info.scenario.replace(":", "-") if self.info else "gdsim"
+        step = self.last_snapshot.step if self.last_snapshot else 0
+        return f"{scenario}-{what}-step{step}{suffix}"
 
     # ----- export ---------------------------------------------------------------------------------
 
+    def caption(self) -> str:
+        step = self.last_snapshot.step if self.last_snapshot is not None else 0
+        return export.caption_text(self.info, self.settings, step)
+
     def export_view(self, view, path) -> None:
-        """Write one view as PNG or SVG (by suffix); problems are shown in the banner."""
-        try:
-            view.export(path)
-        except GdsimError as exc:
-            self.banner.show_message(f"Could not export the {view.title.lower()} view: {exc}.", "error")
-            return
-        self.statusBar().showMessage(f"Saved the {view.title.lower()} view to {path}", 6000)
+        """One view as PNG or SVG (by suffix), with the caption; problems are shown in the banner."""
+        self._export([(view, view.rect())], path, f"the {view.title.lower()} view")
 
     def export_all(self, path) -> None:
-        """All three views as they are on screen, in one PNG."""
-        path = Path(path)
+        """The three views as they are laid out on screen, in one image."""
+        self._export(export.placed(self.views, self.views_splitter), path, "all views")
+
+    def _export(self, parts, path, what: str) -> None:
         try:
-            if path.suffix.lower() != ".png":
-                raise GdsimError(f"cannot export to {path.name!r}: choose a .png file name")
-            with atomic_path(path) as tmp:
-                if not self.views_splitter.grab().save(tmp, "PNG"):
-                    raise GdsimError(f"cannot write {str(path)!r}")
+            export.export_figure(path, parts, self.caption(), prefs.get_int("export/scale", export.DEFAULT_SCALE))
         except GdsimError as exc:
-            self.banner.show_message(f"Could not export the views: {exc}.", "error")
+            self.banner.show_message(f"Could not export {what}: {exc}.", "error", FILE)
             return
-        self.statusBar().showMessage(f"Saved all views to {path}", 6000)
+        self.say(f"saved {what} to {path}")
 
     def export_history(self, path) -> None:
         """The history CSV is written by the model thread, from its own data; progress shows meanwhile."""
         self.busy.show()
-        self.statusBar().showMessage(f"Writing the history to {path}...")
+        self.say(f"writing the history to {path}...")
         self.controller.export_history(str(path))
+
+    def _export_view_dialog(self, view) -> None:
+        with self.paused():
+            path = self._ask_save(prefs.EXPORT, f"Export the {view.title.lower()} view",
+                                  self._default_name(view.name, ".png"), "PNG image (*.png);;SVG image (*.svg)")
+            if path:
+                self.export_view(view, path)
+
+    def _export_all_dialog(self) -> None:
+        with self.paused():
+            path = self._ask_save(prefs.EXPORT, "Export all views", self._default_name("views", ".png"),
+                                  "PNG image (*.png);;SVG image (*.svg)")
+            if path:
+                self.export_all(path)
+
+    def _export_history_dialog(self) -> None:
+        with self.paused():
+            path = self._ask_save(prefs.EXPORT, "Export the history", self._default_name("history", ".csv"),
+                                  "CSV file (*.csv)")
+            if path:
+                self.export_history(path)
 
     # ----- sessions and weights --------------------------------------------------------------------
 
     def save_session(self, path) -> None:
         """Save the whole run; the model thread writes it (atomically) from its own state."""
         self.busy.show()
-        self.statusBar().showMessage(f"Saving the session to {path}...")
+        self.say(f"saving the session to {path}...")
         self.controller.save_session(str(path), self.app_state())
 
     def open_session(self, path) -> None:
-        self.banner.clear()
         self.controller.open_session(str(path))
 
     def load_weights(self, path) -> None:
-        self.banner.clear()
         self.controller.load_weights(str(path))
 
     def save_weights(self, path) -> None:
@@ -384,17 +546,17 @@ class MainWindow(QMainWindow):
 
     def import_csv(self, path) -> None:
         """Read a CSV file in the model thread; its columns are chosen when it has been read."""
-        self.banner.clear()
         self.controller.read_csv(str(path))
 
     def train_on_table(self, choice: dict) -> None:
         self.controller.use_table(choice)
 
     def _import_csv_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Train on a CSV file", str(Path.cwd()),
-                                              "CSV files (*.csv *.txt *.tsv);;All files (*)")
-        if path:
-            self.import_csv(path)
+        with self.paused() as resume:
+            path = self._ask_open(prefs.DATA, "Train on a CSV file", "CSV files (*.csv *.txt *.tsv);;All files (*)")
+            if path:
+                resume[0] = False
+                self.import_csv(path)
 
     def _table_read(self, path: str, preview: dict) -> None:
         from .import_dialog import ImportDialog
@@ -422,94 +584,74 @@ class MainWindow(QMainWindow):
         self.progress_dialog.setValue(int(fraction * 1000))
 
     def app_state(self) -> dict:
-        """What the window adds to a session: how the run was being watched."""
-        return {"tracked": self.gradient_view.tracked, "speed": self.controls.speed.value(),
-                "log_scale": self.loss_view.log_box.isChecked()}
+        """What the window adds to a session: how the run was being watched (the worker adds the
+        weight it follows)."""
+        return {"speed": self.controls.speed.value(), "log_scale": self.loss_view.log_box.isChecked()}
 
     def _session_opened(self, path: str, app: dict) -> None:
-        self.session_path = path
-        self.unsaved = False
-        tracked = app.get("tracked")
-        if isinstance(tracked, int) and self.info is not None and 0 <= tracked < self.info.n_weights:
-            self.gradient_view.select_weight(tracked)
         speed = app.get("speed")
         if isinstance(speed, int) and 0 <= speed <= self.controls.speed.maximum():
             self.controls.speed.setValue(speed)
         if isinstance(app.get("log_scale"), bool):
             self.loss_view.log_box.setChecked(app["log_scale"])
-        self._show_title()
 
     def _show_title(self) -> None:
-        name = Path(self.session_path).name if self.session_path else None
+        doc = self.document
+        name = Path(doc.path).name if doc.path else None
         what = f"{self.info.scenario} ({self.info.title})" if self.info else ""
-        mark = "*" if self.unsaved and self.session_path else ""
+        mark = "*" if doc.modified else ""
         self.setWindowTitle(f"gdsim: {name}{mark} - {what}" if name else f"gdsim: {what}")
 
     def _save_session(self) -> None:
-        if self.session_path:
-            self.save_session(self.session_path)
+        if self.document.path:
+            self.save_session(self.document.path)
         else:
             self._save_session_dialog()
 
     def _save_session_dialog(self) -> None:
-        path = self._save_dialog("Save the session", self._default_name("session", ".gdsim"),
-                                 "gdsim session (*.gdsim)")
-        if path:
-            self.save_session(path)
+        with self.paused():
+            path = self._ask_save(prefs.SESSION, "Save the session", self._default_name("session", ".gdsim"),
+                                  "gdsim session (*.gdsim)")
+            if path:
+                self.save_session(path)
 
     def _open_session_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a session", str(Path.cwd()),
-                                              "gdsim session (*.gdsim);;All files (*)")
-        if path:
-            self.open_session(path)
+        with self.paused() as resume:
+            path = self._ask_open(prefs.SESSION, "Open a session", "gdsim session (*.gdsim);;All files (*)")
+            if path:
+                resume[0] = False
+                self.open_session(path)
 
     def _load_weights_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Load weights", str(Path.cwd()),
-                                              "NumPy weights (*.npz);;All files (*)")
-        if path:
-            self.load_weights(path)
+        with self.paused() as resume:
+            path = self._ask_open(prefs.WEIGHTS, "Load weights", "NumPy weights (*.npz);;All files (*)")
+            if path:
+                resume[0] = False
+                self.load_weights(path)
 
     def _save_weights_dialog(self) -> None:
-        path = self._save_dialog("Save the weights", self._default_name("weights", ".npz"), "NumPy weights (*.npz)")
-        if path:
-            self.save_weights(path)
-
-    def _default_name(self, what: str, suffix: str) -> str:
-        scenario = self.info.scenario if self.info else "gdsim"
-        step = self.last_snapshot.step if self.last_snapshot else 0
-        return str(Path.cwd() / f"{scenario}-{what}-step{step}{suffix}")
-
-    def _save_dialog(self, title: str, name: str, filters: str) -> str | None:
-        path, chosen = QFileDialog.getSaveFileName(self, title, name, filters)
-        if not path:
-            return None
-        if not Path(path).suffix:
-            path += ".svg" if "svg" in chosen.lower() and "png" not in chosen.lower() else Path(name).suffix
-        return path
-
-    def _export_view_dialog(self, view) -> None:
-        path = self._save_dialog(f"Export the {view.title.lower()} view", self._default_name(view.name, ".png"),
-                                 "PNG image (*.png);;SVG image (*.svg)")
-        if path:
-            self.export_view(view, path)
-
-    def _export_all_dialog(self) -> None:
-        path = self._save_dialog("Export all views", self._default_name("views", ".png"), "PNG image (*.png)")
-        if path:
-            self.export_all(path)
-
-    def _export_history_dialog(self) -> None:
-        path = self._save_dialog("Export the history", self._default_name("history", ".csv"), "CSV file (*.csv)")
-        if path:
-            self.export_history(path)
+        with self.paused():
+            path = self._ask_save(prefs.WEIGHTS, "Save the weights", self._default_name("weights", ".npz"),
+                                  "NumPy weights (*.npz)")
+            if path:
+                self.save_weights(path)
 
     # ----- help ------------------------------------------------------------------------------------
 
+    def shortcut_rows(self) -> list[tuple[str, str]]:
+        """(keys, what they do) for every action that has a shortcut: the F1 sheet is made of these."""
+        rows = []
+        for act in self.actions():
+            keys = act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            if keys:
+                rows.append((keys, act.text().replace("&", "").split(":")[0]))
+        return rows
+
     def _show_shortcuts(self) -> None:
-        QMessageBox.information(self, "Keyboard shortcuts", (
-            "Space\tRun / Pause\nRight\tStep\nShift+Right\tStep N\nR\tReset to the same initial weights\n"
-            "N\tNew weights\nL\tLog scale for the loss\nCtrl+E\tExport the history as CSV\n"
-            "Ctrl+Shift+E\tExport all views as PNG\nCtrl+Q\tQuit"))
+        rows = "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{t}</td></tr>" for k, t in self.shortcut_rows())
+        extra = ("<p>In the controls, Tab moves between them; arrows move a focused slider. After a choice "
+                 "(or Enter in a field) the keys above act on the run again.</p>")
+        QMessageBox.information(self, "Keyboard shortcuts", f"<table>{rows}</table>{extra}")
 
     def _show_about(self) -> None:
         from .. import __version__
@@ -530,19 +672,43 @@ class MainWindow(QMainWindow):
 
     # ----- closing ----------------------------------------------------------------------------------
 
+    def ask_save_before_close(self) -> QMessageBox.StandardButton:
+        """Save, Discard or Cancel, for a run with steps that are in no file."""
+        doc = self.document
+        where = f"since it was saved to {Path(doc.path).name}" if doc.path else "and has never been saved"
+        step = self.last_snapshot.step if self.last_snapshot else 0
+        box = QMessageBox(QMessageBox.Icon.Question, "Save the run?",
+                          f"The run ({self.info.scenario if self.info else ''}, step {step:,}) has changed {where}. "
+                          "Save it before closing?",
+                          QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                          | QMessageBox.StandardButton.Cancel, self)
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        dont_ask = QCheckBox("Don't ask again (Edit menu: Ask to save a run before closing)")
+        box.setCheckBox(dont_ask)
+        answer = QMessageBox.StandardButton(box.exec())
+        if dont_ask.isChecked() and answer != QMessageBox.StandardButton.Cancel:
+            self.ask_action.setChecked(False)
+        return answer
+
     def closeEvent(self, event) -> None:
-        if self.session_path and self.unsaved:
-            answer = QMessageBox.question(
-                self, "Save the session?",
-                f"The run has changed since it was saved to {Path(self.session_path).name}. Save it first?",
-                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-                | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
-            if answer == QMessageBox.StandardButton.Cancel:
-                event.ignore()
-                return
-            if answer == QMessageBox.StandardButton.Save:
-                self.controller.pause()
-                self.save_session(self.session_path)
-                # The model thread handles commands in order: the save is done before it stops.
+        asking = self.ask_on_close and self.ask_action.isChecked() and not self._close_when_saved
+        if asking and self.document.unsaved_steps:
+            with self.paused() as resume:
+                answer = self.ask_save_before_close()
+                path = self.document.path
+                if answer == QMessageBox.StandardButton.Save and not path:
+                    path = self._ask_save(prefs.SESSION, "Save the session", self._default_name("session", ".gdsim"),
+                                          "gdsim session (*.gdsim)")
+                if answer == QMessageBox.StandardButton.Cancel or (answer == QMessageBox.StandardButton.Save
+                                                                    and not path):
+                    event.ignore()
+                    return
+                resume[0] = False
+                if answer == QMessageBox.StandardButton.Save:
+                    # Close once the file is written; if the save fails, the window stays open with the run.
+                    self._close_when_saved = True
+                    self.save_session(path)
+                    event.ignore()
+                    return
         self.controller.stop()
         super().closeEvent(event)

@@ -14,6 +14,7 @@ import os
 import threading
 import time
 import traceback
+from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
@@ -25,6 +26,7 @@ from ..core.session import load_session, save_session
 from ..core.settings import Settings, check_lr
 from ..core.snapshot import SMALL_MODEL_WEIGHTS, SnapshotTaker, run_info, trace_indices
 from ..core.spec import make_from_spec, parse_spec
+from ..core.trainer import Trainer
 from ..core.weights import read_weights, save_weights
 
 MAX_FPS = 45
@@ -32,34 +34,69 @@ SLICE_SECONDS = 0.010  # training between two turns of the GUI, at full speed
 YIELD_SECONDS = 0.02  # longest stretch of training without a turn for the GUI
 CHUNK = 128  # steps between looks at the clock and the Pause flag (well under a millisecond)
 GUI_WAIT_SECONDS = 0.25  # the longest a slice waits for the GUI to catch up (it may be gone)
+MAX_UNDO = 5  # replaced runs kept for Undo (each holds a whole history)
 
 RUNNING = "running"
 PAUSED = "paused"
 STOPPED = "stopped"  # a stop condition holds
 DIVERGED = "diverged"
 
+# What a failure is about; the window's banner for it lasts until that cause is settled.
+SETTINGS, FILE, RUN_CAUSE = "settings", "file", "run"
+
 # Settings that apply to the running trainer at its next step; anything else starts a new run.
 LIVE_SETTINGS = ("lr", "zero_grad", "optimizer", "l1", "l2", "steps", "until_loss", "patience")
 
 
+@dataclass(frozen=True)
+class Document:
+    """The run as a file, for the window's title, Save, Undo and the question on closing."""
+
+    path: str | None = None  # the session file the run was last saved to or opened from
+    modified: bool = False  # changed since it was saved or opened (the title's *)
+    unsaved_steps: bool = False  # it has steps that are in no file: closing asks first
+    undo: str = ""  # the run Undo brings back, in words ("" when there is none)
+    redo: str = ""
+
+
+@dataclass
+class _Run:
+    """One run and what the window knows of it as a document."""
+
+    trainer: Trainer
+    settings: Settings
+    tracked: int | None = None  # the weight followed; None until the run's first RunInfo decides
+    path: str | None = None
+    revision: int = 0  # counts changes: steps taken, settings, reset
+    saved_revision: int | None = None  # the revision that is in ``path``
+
+    def describe(self) -> str:
+        return f"{self.settings.scenario} at step {self.trainer.step_count:,}"
+
+
 class TrainingWorker(QObject):
-    run_started = Signal(object)  # RunInfo: a new run (new trainer, reset, new weights)
+    run_started = Signal(object)  # RunInfo: a new run (new trainer, reset, new weights, undo)
     snapshot = Signal(object)  # Snapshot
     state_changed = Signal(str, str)  # state, message for the person
     settings_changed = Signal(object)  # Settings actually in force (after defaults, corrections)
-    failed = Signal(str)  # something went wrong inside; the message says what to do
+    failed = Signal(str, str)  # (message saying what to do, cause: "settings", "file" or "run")
     finished_task = Signal(str, str)  # (what was done, its file) after an export or a save
     session_opened = Signal(str, object)  # (file, the app state saved with it)
     scenario_added = Signal(str, str, str)  # a scenario of a person's own data: (name, title, summary)
     table_read = Signal(str, object)  # (CSV file, a preview: columns, first rows, row count)
     progress = Signal(str, float)  # (what, fraction done); a negative fraction means it is over
+    document_changed = Signal(object)  # Document, whenever any of it changes
     idle_check = Signal()  # after every slice: the GUI answers through gui_idle once it has caught up
 
     def __init__(self, settings: Settings):
         super().__init__()
         self._initial_settings = settings
-        self.settings: Settings | None = None
-        self.trainer = None
+        self._run: _Run | None = None
+        # Runs a person replaced (Reset, New weights, another scenario, Open...) that had steps:
+        # Undo brings them back, newest first. Bounded: each holds a whole history.
+        self._undo: list[tuple[_Run, str]] = []
+        self._redo: list[tuple[_Run, str]] = []
+        self._document: Document | None = None
         self.state = PAUSED
         self.speed: float | None = None  # steps per second; None is as fast as possible
         self._run_id = 0
@@ -77,15 +114,22 @@ class TrainingWorker(QObject):
         # Set from the GUI thread the moment Pause is pressed; the loop checks it between chunks.
         self.pause_requested = threading.Event()
         self._budget: int | None = None  # steps left for Step N; None when running freely
-        self._tick_pending = False
         self._pace_start = 0.0
         self._pace_steps = 0
         self._rate_window: list[tuple[float, int]] = []
-        self._tracked: int | None = None
         self._custom: dict[str, Scenario] = {}  # scenarios of a person's own data, by name
         self._table = None  # the CSV last read, waiting for its columns to be chosen
         self.cancel_read = threading.Event()  # set from the GUI thread to stop reading a CSV
         self._closing = False
+
+    # The current run's trainer and settings (tests and benchmarks read them while paused).
+    @property
+    def trainer(self) -> Trainer | None:
+        return None if self._run is None else self._run.trainer
+
+    @property
+    def settings(self) -> Settings | None:
+        return None if self._run is None else self._run.settings
 
     # ----- set-up ------------------------------------------------------------------------
 
@@ -95,17 +139,17 @@ class TrainingWorker(QObject):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._tick)
-        self._guard(lambda: self._build(self._initial_settings, reason=None))
+        self._guard(lambda: self._build(self._initial_settings, reason=None, action=None))
 
     @Slot(object)
     def configure(self, settings: Settings) -> None:
         """Apply new settings: live ones at the next step, others by starting a new run."""
-        self._guard(lambda: self._configure(settings))
+        self._guard(lambda: self._configure(settings), SETTINGS)
 
     def _configure(self, settings: Settings) -> None:
         old = self.settings
         if old is None:
-            self._build(settings, reason=None)
+            self._build(settings, reason=None, action=None)
             return
         changed = {f for f in settings.to_dict() if getattr(settings, f) != getattr(old, f)}
         if not changed:
@@ -113,7 +157,9 @@ class TrainingWorker(QObject):
         if changed <= set(LIVE_SETTINGS):
             self._apply_live(settings, changed)
             return
-        self._build(settings, reason="new run: " + ", ".join(sorted(changed - set(LIVE_SETTINGS))) + " changed")
+        what = ", ".join(sorted(changed - set(LIVE_SETTINGS)))
+        action = "choosing another scenario" if "scenario" in changed else f"changing the {what}"
+        self._build(settings, reason=f"new run: {what} changed", action=action)
 
     def _apply_live(self, settings: Settings, changed: set[str]) -> None:
         t = self.trainer
@@ -127,8 +173,10 @@ class TrainingWorker(QObject):
         t.l1, t.l2 = settings.l1, settings.l2
         t.max_steps, t.until_loss = settings.steps or None, settings.until_loss
         t.patience = settings.patience if t.data.has_validation else None
-        self.settings = settings
+        self._run.settings = settings
+        self._run.revision += 1
         self.settings_changed.emit(settings)
+        self._document_changed()
         if self.state == STOPPED and t.check_stop() is None:
             self._set_state(PAUSED, "")
 
@@ -136,36 +184,67 @@ class TrainingWorker(QObject):
         """A built-in scenario, or one made from a person's data earlier in this session."""
         return self._custom[name] if name in self._custom else get_scenario(name)
 
-    def _build(self, settings: Settings, reason: str | None) -> None:
+    def _build(self, settings: Settings, reason: str | None, action: str | None) -> None:
+        """A new run on fresh weights from ``settings``; nothing changes if it cannot be built."""
         scenario = self._scenario(settings.scenario)
         if settings.model is not None and parse_spec(settings.model)[0] not in scenario.model_names:
             settings = settings.replace(model=None)
         if settings.patience is not None and not scenario.data.has_validation:
             settings = settings.replace(patience=None)
         trainer = scenario.build(settings, track_tensor_norms=True)
-        resolved = trainer.settings
-        if self.trainer is not None and self.trainer.data is not trainer.data:
-            self._tracked = None
-        self.trainer = trainer
-        self.settings = resolved
-        self._start_trace()
+        self._replace(self._successor(trainer, trainer.settings), action, reason)
+
+    def _successor(self, trainer: Trainer, settings: Settings) -> _Run:
+        """A new run that follows the current one: the same file while the scenario stays the
+        same (Save then writes the new run there), none when the scenario changes. The weight
+        followed stays while it means the same weight (same data, same parameters)."""
+        old = self._run
+        if old is None or old.settings.scenario != settings.scenario:
+            return _Run(trainer, settings)
+        same = old.trainer.data is trainer.data and old.trainer.params.specs == trainer.params.specs
+        return _Run(trainer, settings, tracked=old.tracked if same else None,
+                    path=old.path, revision=old.revision + 1, saved_revision=old.saved_revision)
+
+    def _replace(self, run: _Run, action: str | None, reason: str | None) -> None:
+        """Make ``run`` the current run. The one it replaces comes back with Undo if it had steps."""
+        old = self._run
+        if old is not None and action and old.trainer.step_count > 0:
+            self._undo.append((old, action))
+            del self._undo[:-MAX_UNDO]
+            self._redo.clear()
+        self._run = run
         self._pause_quietly()
+        if run.trainer.trace is None:
+            self._start_trace()
         self._new_run()
-        self.settings_changed.emit(resolved)
+        self.settings_changed.emit(run.settings)
+        self._document_changed()
         self._set_state(PAUSED, reason or "")
 
     def _start_trace(self) -> None:
-        info = run_info(0, self._scenario(self.settings.scenario), self.trainer, self.settings)
-        self.trainer.start_trace(trace_indices(info, self._tracked))
+        info = run_info(0, self._scenario(self.settings.scenario), self.trainer, self.settings, self._run.tracked)
+        self.trainer.start_trace(trace_indices(info, info.tracked))
 
     def _new_run(self) -> None:
         self._run_id += 1
         scenario = self._scenario(self.settings.scenario)
-        info = run_info(self._run_id, scenario, self.trainer, self.settings)
+        info = run_info(self._run_id, scenario, self.trainer, self.settings, self._run.tracked)
+        self._run.tracked = info.tracked
         self._taker = SnapshotTaker(self._run_id, info)
         self._rate_window.clear()
         self.run_started.emit(info)
         self._emit_snapshot()
+
+    def _document_changed(self) -> None:
+        run = self._run
+        saved = run.revision == run.saved_revision
+        doc = Document(path=run.path, modified=run.path is not None and not saved,
+                       unsaved_steps=run.trainer.step_count > 0 and not saved,
+                       undo=self._undo[-1][0].describe() if self._undo else "",
+                       redo=self._redo[-1][0].describe() if self._redo else "")
+        if doc != self._document:
+            self._document = doc
+            self.document_changed.emit(doc)
 
     # ----- commands ------------------------------------------------------------------------
 
@@ -200,19 +279,31 @@ class TrainingWorker(QObject):
 
     @Slot()
     def reset(self) -> None:
+        """Back to the same initial weights, as a new run (Undo brings the old one back)."""
         def go():
-            self._pause_quietly()
-            self.trainer.reset()
-            self._new_run()
-            self._set_state(PAUSED, "reset to the same initial weights")
+            old = self.trainer
+            self._replace(self._successor(self._rebuilt(old.initial_values), self.settings), "Reset",
+                          "reset to the same initial weights")
         self._guard(go)
+
+    def _rebuilt(self, initial_values: np.ndarray) -> Trainer:
+        """A fresh trainer of the current settings, starting from ``initial_values``."""
+        scenario = self._scenario(self.settings.scenario)
+        trainer = scenario.build(self.settings, track_tensor_norms=True)
+        state = trainer.params.state_dict()
+        flat = np.asarray(initial_values)
+        for p in trainer.params:
+            state[p.name] = flat[p.offset:p.offset + p.size].reshape(p.shape)
+        trainer.set_initial_weights(state)
+        return trainer
 
     @Slot()
     def new_weights(self) -> None:
         """Draw fresh weights from the next seed; the seed shown stays true."""
         def go():
             seed = (self.settings.seed + 1) % (2**63)
-            self._build(self.settings.replace(seed=seed), reason=f"new weights from seed {seed}")
+            self._build(self.settings.replace(seed=seed), reason=f"new weights from seed {seed}",
+                        action="New weights")
         self._guard(go)
 
     @Slot(str)
@@ -220,43 +311,65 @@ class TrainingWorker(QObject):
         """Start a new run from the weights in a file; a file that does not fit changes nothing."""
         def go():
             state = read_weights(path, self.trainer.params.specs)
-            self._pause_quietly()
-            self.trainer.set_initial_weights(state)
-            self._new_run()
-            self._set_state(PAUSED, f"loaded the weights in {path}; Reset comes back to them")
-        self._guard(go)
+            scenario = self._scenario(self.settings.scenario)
+            trainer = scenario.build(self.settings, track_tensor_norms=True)
+            trainer.set_initial_weights(state)
+            self._replace(self._successor(trainer, self.settings), "Load weights",
+                          f"loaded the weights in {path}; Reset comes back to them")
+        self._guard(go, FILE)
 
     @Slot(str)
     def save_weights(self, path: str) -> None:
         def go():
             save_weights(path, self.trainer.params.state_dict())
             self.finished_task.emit("weights", path)
-        self._guard(go)
+        self._guard(go, FILE)
 
     @Slot(str, object)
     def save_session(self, path: str, app_state) -> None:
         def go():
-            save_session(path, self.trainer, self.settings, self._scenario(self.settings.scenario), app_state)
+            # The weight followed is the worker's to say (a click may still be on its way here).
+            app = dict(app_state, tracked=self._run.tracked)
+            save_session(path, self.trainer, self.settings, self._scenario(self.settings.scenario), app)
+            self._run.path = path
+            self._run.saved_revision = self._run.revision
+            self._document_changed()
             self.finished_task.emit("session", path)
-        self._guard(go)
+        self._guard(go, FILE)
 
     @Slot(str)
     def open_session(self, path: str) -> None:
         """Replace the run with a saved one; a file that cannot be read changes nothing."""
         def go():
-            session = load_session(path)
+            session = load_session(path)  # the whole run, built aside: any failure changes nothing
             self._adopt_scenario(session.scenario)
-            self._pause_quietly()
-            self.trainer = session.trainer
-            self.settings = session.settings
-            if self.trainer.trace is None:
-                self._start_trace()
-            self._tracked = session.app.get("tracked")
-            self._new_run()
-            self.settings_changed.emit(self.settings)
+            tracked = session.app.get("tracked")
+            run = _Run(session.trainer, session.settings, tracked=tracked if isinstance(tracked, int) else None,
+                       path=path, revision=0, saved_revision=0)
+            self._replace(run, "Open", f"opened {path} at step {session.trainer.step_count}")
             self.session_opened.emit(path, session.app)
-            self._set_state(PAUSED, f"opened {path} at step {self.trainer.step_count}")
-        self._guard(go)
+        self._guard(go, FILE)
+
+    @Slot()
+    def undo(self) -> None:
+        """Bring back the run the last Reset, New weights, Open... replaced."""
+        self._guard(lambda: self._swap_back(self._undo, self._redo, "back to"))
+
+    @Slot()
+    def redo(self) -> None:
+        self._guard(lambda: self._swap_back(self._redo, self._undo, "forward to"))
+
+    def _swap_back(self, source: list, other: list, words: str) -> None:
+        if not source:
+            return
+        run, action = source.pop()
+        other.append((self._run, action))
+        self._run = run
+        self._pause_quietly()
+        self._new_run()
+        self.settings_changed.emit(run.settings)
+        self._document_changed()
+        self._set_state(PAUSED, f"{words} {run.describe()}")
 
     @Slot(str)
     def read_csv(self, path: str) -> None:
@@ -282,7 +395,7 @@ class TrainingWorker(QObject):
                 self.progress.emit("", -1.0)
             self._table = table
             self.table_read.emit(path, table_preview(table))
-        self._guard(go)
+        self._guard(go, FILE)
 
     @Slot(object)
     def use_table(self, choice: dict) -> None:
@@ -295,12 +408,13 @@ class TrainingWorker(QObject):
             scenario = scenario_from_table(self._table, choice["inputs"], choice["targets"],
                                            task=choice["task"], standardize=choice["standardize"],
                                            val_fraction=choice["val_fraction"])
+            trainer = scenario.build(Settings(scenario=scenario.name), track_tensor_norms=True)
             self._custom[scenario.name] = scenario
             self.scenario_added.emit(scenario.name, scenario.title, scenario.summary)
-            zero = self.settings.zero_grad if self.settings else True
-            self._build(Settings(scenario=scenario.name, zero_grad=zero),
-                        reason=f"training on {scenario.title}")
-        self._guard(go)
+            # Your own data is a new document with its own defaults, as a built-in scenario is.
+            self._replace(_Run(trainer, trainer.settings), "training on a CSV file",
+                          f"training on {scenario.title}")
+        self._guard(go, FILE)
 
     def _adopt_scenario(self, scenario: Scenario) -> None:
         if scenario.name not in SCENARIOS:
@@ -315,13 +429,16 @@ class TrainingWorker(QObject):
 
     @Slot(int)
     def track(self, index: int) -> None:
-        """Follow one weight (flat index); small models already follow every weight."""
+        """Follow another weight (flat index). The trace already holds every weight of a model
+        up to TRACE_EVERY_WEIGHT; a bigger one starts recording the chosen weight now."""
         def go():
-            self._tracked = int(index)
             t = self.trainer
-            if t.params.size > SMALL_MODEL_WEIGHTS and 0 <= index < t.params.size:
+            if not 0 <= index < t.params.size or index == self._taker.tracked:
+                return
+            self._run.tracked = self._taker.tracked = int(index)
+            if t.trace is None or index not in t.trace.indices:
                 t.start_trace([index])
-                self._emit_snapshot()
+            self._emit_snapshot()
         self._guard(go)
 
     @Slot(str)
@@ -334,7 +451,7 @@ class TrainingWorker(QObject):
             small = t.params.size <= SMALL_MODEL_WEIGHTS
             write_history_csv(path, t.history, t.trace if small else None, t.params.labels() if small else None)
             self.finished_task.emit("history", path)
-        self._guard(go)
+        self._guard(go, FILE)
 
     @Slot()
     def shutdown(self) -> None:
@@ -399,6 +516,9 @@ class TrainingWorker(QObject):
                 break
         self._pace_steps += taken
         self._note_rate(taken)
+        if taken:
+            self._run.revision += 1
+            self._document_changed()
 
         if self._budget is not None:
             self._budget -= taken
@@ -486,11 +606,12 @@ class TrainingWorker(QObject):
 
     # ----- errors --------------------------------------------------------------------------
 
-    def _guard(self, action) -> None:
+    def _guard(self, action, cause: str = RUN_CAUSE) -> None:
+        """Run a command; bad input becomes a message (naming its cause) and changes nothing."""
         try:
             action()
         except GdsimError as exc:
-            self.failed.emit(_capital(str(exc)) + ".")
+            self.failed.emit(_capital(str(exc)) + ".", cause)
             if self.settings is not None:
                 self.settings_changed.emit(self.settings)  # put the controls back as they were
         except Exception:
@@ -500,7 +621,8 @@ class TrainingWorker(QObject):
         self._pause_quietly()
         detail = traceback.format_exc(limit=4)
         self.failed.emit("Something went wrong inside the simulator; training is paused and the weights "
-                         "are as they were after the last step. Reset or pick a scenario to go on.\n\n" + detail)
+                         "are as they were after the last step. Reset or pick a scenario to go on.\n\n" + detail,
+                         RUN_CAUSE)
         self.state_changed.emit(PAUSED, "paused after an internal error")
 
 
@@ -535,14 +657,15 @@ class TrainingController(QObject):
     snapshot = Signal(object)
     state_changed = Signal(str, str)
     settings_changed = Signal(object)
-    failed = Signal(str)
+    failed = Signal(str, str)
     finished_task = Signal(str, str)
     session_opened = Signal(str, object)
     scenario_added = Signal(str, str, str)
     table_read = Signal(str, object)
     progress = Signal(str, float)
+    document_changed = Signal(object)
     RELAYED = ("run_started", "snapshot", "state_changed", "settings_changed", "failed", "finished_task",
-               "session_opened", "scenario_added", "table_read", "progress")
+               "session_opened", "scenario_added", "table_read", "progress", "document_changed")
 
     _configure = Signal(object)
     _run = Signal()
@@ -559,6 +682,8 @@ class TrainingController(QObject):
     _speed = Signal(object)
     _track = Signal(int)
     _export_history = Signal(str)
+    _undo = Signal()
+    _redo = Signal()
     _shutdown = Signal()
 
     def __init__(self, settings: Settings, parent=None):
@@ -583,6 +708,8 @@ class TrainingController(QObject):
         self._speed.connect(self.worker.set_speed)
         self._track.connect(self.worker.track)
         self._export_history.connect(self.worker.export_history)
+        self._undo.connect(self.worker.undo)
+        self._redo.connect(self.worker.redo)
         self._shutdown.connect(self.worker.shutdown)
         # The worker's signals, relayed by signals of this object: a relay is queued to the GUI
         # thread, so whatever connects here (even a plain function) runs on the GUI thread.
@@ -641,6 +768,12 @@ class TrainingController(QObject):
 
     def export_history(self, path: str) -> None:
         self._export_history.emit(str(path))
+
+    def undo(self) -> None:
+        self._undo.emit()
+
+    def redo(self) -> None:
+        self._redo.emit()
 
     def snapshot_drawn(self) -> None:
         self.worker.snapshot_drawn()

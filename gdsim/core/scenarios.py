@@ -130,12 +130,21 @@ class Scenario:
         y = self.data.y
         return int(y.shape[1]) if y.ndim == 2 else 1
 
+    def fits_loss(self, target_kind: str) -> bool:
+        """Regression losses fit any targets; the classification losses need 0/1 targets."""
+        return target_kind == REGRESSION or self.data.task == BINARY
+
+    @property
+    def loss_names(self) -> list[str]:
+        """The losses this scenario accepts, in the registry's order (what the app offers)."""
+        return [name for name, cls in LOSSES.items() if self.fits_loss(cls.target_kind)]
+
     def data_for_loss(self, target_kind: str) -> Dataset:
         """The data with targets in the form the loss needs (class indices for cross-entropy)."""
         data = self.data
         if target_kind == REGRESSION:
             return data
-        if data.task != BINARY:
+        if not self.fits_loss(target_kind):
             loss_kind = "binary (0/1)" if target_kind == BINARY else "class"
             raise GdsimError(
                 f"scenario {self.name!r} is a regression; a {loss_kind} loss needs a classification "

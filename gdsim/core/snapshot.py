@@ -9,7 +9,7 @@ Both are plain NumPy and safe to hand to another thread.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -18,8 +18,12 @@ from .scenarios import Scenario
 from .settings import Settings
 from .trainer import Trainer
 
-# Models with at most this many weights get a per-weight view (bars, full trace, CSV columns).
+# Models with at most this many weights get a per-weight view (bars, CSV columns).
 SMALL_MODEL_WEIGHTS = 300
+# Models with at most this many weights have every weight traced from the first step, so a weight
+# a person clicks later shows its whole history (digits' 785 among them). Bigger models trace the
+# weight being followed, from the moment it is chosen.
+TRACE_EVERY_WEIGHT = 1024
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,8 @@ class RunInfo:
     curve_x: np.ndarray | None = None  # dense inputs for drawing a fitted curve
     class_names: tuple[str, str] = ("0", "1")  # (negative, positive) for binary classification
     models: tuple[tuple[str, str, bool], ...] = ()  # (name, summary, takes sizes) of the models offered
+    losses: tuple[str, ...] = ()  # the losses the scenario accepts (its task decides)
+    tracked: int = 0  # the weight the run follows (flat index); the worker decides, views ask
 
     @property
     def n_weights(self) -> int:
@@ -93,16 +99,18 @@ class Snapshot:
     landscape: tuple[np.ndarray, np.ndarray] | None = None  # (x, loss(x)) for one-number models
     trace_losses: np.ndarray | None = None  # for one-number models: the loss at each new trace row
     steps_per_second: float = 0.0
+    tracked: int = 0  # the weight followed now (it changes when a person picks another)
 
 
-def run_info(run_id: int, scenario: Scenario, trainer: Trainer, settings: Settings) -> RunInfo:
+def run_info(run_id: int, scenario: Scenario, trainer: Trainer, settings: Settings,
+             tracked: int | None = None) -> RunInfo:
     params = trainer.params
     data = trainer.data
     curve_x = None
     if scenario.view == "curve":
         x = np.asarray(data.x, dtype=np.float64)
         curve_x = np.linspace(x.min(), x.max(), 200)
-    return RunInfo(
+    info = RunInfo(
         run_id=run_id, scenario=scenario.name, title=scenario.title, lesson=scenario.lesson,
         view=scenario.view, x_label=scenario.x_label, y_label=scenario.y_label, settings=settings,
         model_text=trainer.model.describe(), loss_text=trainer.loss.describe(), link=trainer.loss.link,
@@ -117,7 +125,9 @@ def run_info(run_id: int, scenario: Scenario, trainer: Trainer, settings: Settin
         batches_per_epoch=trainer.sampler.batches_per_epoch, curve_x=curve_x,
         class_names=(str(data.notes.get("negative", "0")), str(data.notes.get("positive", "1"))),
         models=tuple((m.name, m.summary, m.takes_args) for m in scenario.models),
+        losses=tuple(scenario.loss_names),
     )
+    return replace(info, tracked=resolve_tracked(info, tracked))
 
 
 def default_tracked(info: RunInfo) -> int:
@@ -131,12 +141,18 @@ def default_tracked(info: RunInfo) -> int:
     return 0
 
 
+def resolve_tracked(info: RunInfo, tracked: int | None) -> int:
+    """The weight to follow: the one asked for if the model has it, else the lesson's default."""
+    if tracked is None or not 0 <= tracked < info.n_weights:
+        return default_tracked(info)
+    return int(tracked)
+
+
 def trace_indices(info: RunInfo, tracked: int | None = None) -> list[int]:
-    """Which weights to trace: all of a small model, else the one being followed."""
-    if info.small:
+    """Which weights to trace: every weight of a model up to TRACE_EVERY_WEIGHT, else the one followed."""
+    if info.n_weights <= TRACE_EVERY_WEIGHT:
         return list(range(info.n_weights))
-    index = default_tracked(info) if tracked is None or not 0 <= tracked < info.n_weights else tracked
-    return [index]
+    return [resolve_tracked(info, tracked)]
 
 
 class SnapshotTaker:
@@ -152,6 +168,7 @@ class SnapshotTaker:
         self.trace_row = 0
         self.trace_stride = 1
         self.trace_id = None
+        self.tracked = info.tracked if info is not None else 0  # the weight followed; the worker moves it
 
     def take(self, trainer: Trainer, steps_per_second: float = 0.0) -> Snapshot:
         h = trainer.history
@@ -210,6 +227,7 @@ class SnapshotTaker:
             trace_indices=t_idx, current_loss=current_loss, current_metric=current_metric,
             curve_predictions=curve, landscape=landscape, trace_losses=trace_losses,
             steps_per_second=steps_per_second,
+            tracked=self.tracked,
         )
         if n:
             self.last_step = int(h.steps[-1])

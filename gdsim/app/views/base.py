@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
-
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtCore import QPoint, QRect, QRectF, Qt
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from ...core.errors import GdsimError
-from ...core.files import atomic_path
 from ...core.snapshot import RunInfo, Snapshot
 
 
@@ -64,6 +61,11 @@ class PlotView(QWidget):
         self.header.addWidget(self.title_label, 1)
         layout.addLayout(self.header)
         self.canvas = pg.GraphicsLayoutWidget()
+        # No spatial index: Qt's default BSP index is updated lazily, and removing plots whose
+        # geometry moved since the last update (a new run rebuilds the plots while a banner
+        # above changes their size) left a freed item in the index that the next paint read
+        # (a segfault). Every item here changes every frame anyway; a handful needs no index.
+        self.canvas.scene().setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
         self.canvas.setMinimumSize(220, 160)
         layout.addWidget(self.canvas, 1)
 
@@ -112,23 +114,22 @@ class PlotView(QWidget):
 
     # ----- export ------------------------------------------------------------------------
 
-    def export(self, path) -> None:
-        """Write this view as PNG or SVG, chosen by the file's suffix."""
-        from pyqtgraph.exporters import ImageExporter, SVGExporter
+    def paint_for_export(self, painter, rect) -> None:
+        """Draw the title and the plots into ``rect`` of ``painter`` (check boxes and lists stay out).
 
-        path = Path(path)
-        suffix = path.suffix.lower()
-        if suffix not in (".png", ".svg"):
-            raise GdsimError(f"cannot export to {path.name!r}: choose a .png or .svg file name")
-        target = self.canvas.ci
-        with atomic_path(path) as tmp:
-            if suffix == ".png":
-                exporter = ImageExporter(target)
-                # Twice the size on screen, at least 1200 px wide: crisp in a handout.
-                exporter.parameters()["width"] = max(1200, int(target.boundingRect().width() * 2))
-                exporter.export(tmp)
-            else:
-                SVGExporter(target).export(tmp)
+        Painting through the painter's transform, not grabbing pixels: at 2x every line and
+        letter is drawn at twice the size, and into an SVG as vectors.
+        """
+        painter.save()
+        try:
+            painter.translate(rect.topLeft())
+            painter.setClipRect(0, 0, rect.width(), rect.height())
+            self.title_label.render(painter, self.title_label.mapTo(self, QPoint(0, 0)))
+            # A QGraphicsView renders its scene: (painter, target in the painter, source in the view).
+            target = QRectF(QRect(self.canvas.mapTo(self, QPoint(0, 0)), self.canvas.size()))
+            self.canvas.render(painter, target, self.canvas.rect(), Qt.AspectRatioMode.IgnoreAspectRatio)
+        finally:
+            painter.restore()
 
 
 def style_plot(plot: pg.PlotItem) -> None:

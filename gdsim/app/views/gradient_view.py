@@ -15,7 +15,6 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox
 
-from ...core.snapshot import default_tracked
 from .. import theme
 from ..series import Envelope, TraceMirror, dots_while_few, positive_or_nan
 from .base import PlotView, RangeKeeper, empty_text, style_plot, value_axes
@@ -141,11 +140,9 @@ class GradientView(PlotView):
         self.canvas.addItem(self.update_label, row=1, col=0, colspan=2)
 
         self._fill_track_box(info)
-        self.tracked = default_tracked(info)
+        self.tracked = info.tracked  # the worker decides; a click only asks it (weight_selected)
         self._sync_track_box()
         self._show_tracked_title()
-        if not info.small:  # only small models have every weight traced already
-            self.weight_selected.emit(self.tracked)
 
     def _fill_track_box(self, info) -> None:
         self.track_box.blockSignals(True)
@@ -171,6 +168,7 @@ class GradientView(PlotView):
     def _track_box_changed(self, row: int) -> None:
         if self.info is not None and self.info.small and row >= 0:
             self.select_weight(row)
+            self._sync_track_box()  # the box shows what is followed until the worker answers
 
     def _build_bars(self, layout, info) -> None:
         n = info.n_weights
@@ -283,20 +281,26 @@ class GradientView(PlotView):
     # ----- selecting a weight -------------------------------------------------------------------
 
     def select_weight(self, index: int) -> None:
-        if self.info is None or not (0 <= index < self.info.n_weights):
-            return
-        self.tracked = int(index)
+        """Ask to follow another weight; it is followed once a snapshot says so."""
+        if self.info is not None and 0 <= index < self.info.n_weights and index != self.tracked:
+            self.weight_selected.emit(int(index))
+
+    def _follow(self, index: int) -> None:
+        """The worker follows ``index`` now: show its history from the trace."""
+        self.tracked = index
         self._sync_track_box()
-        self._show_tracked_title()
-        self.weight_selected.emit(self.tracked)
         self._follow_tracked()
-        self._draw_tracked()
+        self._show_tracked_title()
 
     def _show_tracked_title(self) -> None:
         label = self.info.labels[self.tracked]
         pixel = self._pixel_of(self.tracked)
         if pixel is not None:
             label += f", pixel (row {pixel[0]}, column {pixel[1]})"
+        column = self.trace.column(self.tracked)
+        if column is not None and len(column[0]) and column[0][0] > 0:
+            # A big model records the weight it follows from the moment it is chosen.
+            label += f" (recorded from step {int(column[0][0])})"
         self.value_plot.setTitle(f"tracking {label}", size="9pt")
 
     def _pixel_of(self, index: int):
@@ -356,7 +360,10 @@ class GradientView(PlotView):
             self.norms.extend(steps, positive_or_nan(snap.tensor_grad_norms))
             self.norm_range.include(steps, snap.tensor_grad_norms)
         self.trace.apply(snap)
-        self._follow_tracked(snap)
+        if snap.tracked != self.tracked:
+            self._follow(snap.tracked)
+        else:
+            self._follow_tracked(snap)
 
     def draw(self):
         snap = self._last

@@ -1,0 +1,54 @@
+"""What every widget of the window gets, as in any desktop program: keys reach the control that
+uses them, and tooltips wrap to a readable width.
+
+One event filter on the application, so no widget has to remember either rule.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QAbstractSlider, QApplication, QToolTip, QWidget
+
+# Keys a focused slider moves with. The window's single-key shortcuts (Right = Step) would
+# otherwise take them: Qt gives window shortcuts precedence unless the focused widget
+# claims the key, which line edits and spin boxes do and sliders do not.
+SLIDER_KEYS = {Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp,
+               Qt.Key.Key_PageDown, Qt.Key.Key_Home, Qt.Key.Key_End}
+
+
+def wrapped(text: str) -> str:
+    """A plain tooltip as rich text: Qt wraps rich tooltips at about 80 characters, plain ones never."""
+    return "<qt>" + html.escape(text).replace("\n", "<br>") + "</qt>"
+
+
+class DesktopBehaviour(QObject):
+    """Install once on the QApplication (``install``)."""
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
+        kind = event.type()
+        if kind == QEvent.Type.ShortcutOverride:
+            focus = QApplication.focusWidget()
+            plain = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier == Qt.KeyboardModifier.NoModifier
+            if isinstance(focus, QAbstractSlider) and plain and event.key() in SLIDER_KEYS:
+                event.accept()  # the slider takes the key; no shortcut fires
+                return True
+        elif kind == QEvent.Type.ToolTip and isinstance(obj, QWidget):
+            text = obj.toolTip()
+            if text and not Qt.mightBeRichText(text):
+                QToolTip.showText(event.globalPos(), wrapped(text), obj)
+                return True
+        return False
+
+
+_installed: DesktopBehaviour | None = None
+
+
+def install() -> None:
+    """Once per application; later calls do nothing."""
+    global _installed
+    app = QApplication.instance()
+    if _installed is None and app is not None:
+        _installed = DesktopBehaviour(app)
+        app.installEventFilter(_installed)
