@@ -64,7 +64,7 @@ class ControlPanel(QScrollArea):
         self.info = None
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setMinimumWidth(300)
+        self.setMinimumWidth(270)  # leaves the views room on a 1024-pixel screen
         self.setMaximumWidth(360)
         body = QWidget()
         self.setWidget(body)
@@ -330,7 +330,8 @@ class ControlPanel(QScrollArea):
         self.model.blockSignals(True)
         self.model.clear()
         for name, summary, _ in info.models:
-            self.model.addItem(summary, name)
+            self.model.addItem(name, name)  # the Model line above describes it in full
+            self.model.setItemData(self.model.count() - 1, summary, Qt.ItemDataRole.ToolTipRole)
         # One model: the Model line above says which; a box with nothing to choose is noise.
         self.model.setVisible(len(info.models) > 1)
         self.model_label.setVisible(len(info.models) > 1)

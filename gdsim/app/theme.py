@@ -17,6 +17,7 @@ TRAIN = SERIES[0]
 VALIDATION = SERIES[1]
 METRIC = SERIES[2]
 PREDICTION = SERIES[3]
+REFERENCE = "#9a9a9a"  # guides (y = x, thresholds): quiet, and visible on either theme
 GOOD = "#2ca02c"
 BAD = "#d62728"
 ANTIALIAS = True
@@ -40,7 +41,7 @@ def configure_plots() -> None:
 
 def reference_pen():
     """Guides (y = x, thresholds): quiet, dashed, and visible on either theme."""
-    colour = QColor("#9a9a9a")
+    colour = QColor(REFERENCE)
     return pg.mkPen(colour, width=1, style=pg.QtCore.Qt.PenStyle.DashLine)
 
 

@@ -155,6 +155,17 @@ def trace_indices(info: RunInfo, tracked: int | None = None) -> list[int]:
     return [resolve_tracked(info, tracked)]
 
 
+def landscape_grid(reach: float) -> np.ndarray:
+    """Points for drawing a one-weight loss over [-reach, reach]: evenly spaced near 0, and
+    geometrically beyond 4, so the curve is right on a linear scale and on a log scale alike
+    (a diverging run reaches 1e154)."""
+    near = np.linspace(-4.0, 4.0, 201)
+    if reach <= 4.0:
+        return near
+    far = np.geomspace(4.0, reach, 120)[1:]
+    return np.concatenate([-far[::-1], near, far])
+
+
 class SnapshotTaker:
     """Remembers what the last snapshot of a run carried, so the next carries only news."""
 
@@ -241,9 +252,9 @@ class SnapshotTaker:
                                                             if new_values.size else [])
         reach = max([4.0] + [abs(v) for v in seen if np.isfinite(v)])
         # Round the reach up to a power of 2 so the curve is recomputed rarely.
-        reach = float(2.0 ** np.ceil(np.log2(reach * 1.1)))
+        reach = float(2.0 ** np.ceil(np.log2(min(reach * 1.1, 1e300))))
         if self._landscape_key != reach:
-            xs = np.linspace(-reach, reach, 401)
+            xs = landscape_grid(reach)
             target = trainer.data.y
             with np.errstate(all="ignore"):
                 fs = np.array([trainer.loss.forward(np.asarray(x), target) for x in xs])

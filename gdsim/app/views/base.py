@@ -36,6 +36,92 @@ class ValueAxis(pg.AxisItem):
             out.append(text if mantissa in keep else "")
         return out
 
+    def tickSpacing(self, minVal, maxVal, size):  # noqa: N802 (pyqtgraph's name)
+        # Also called from inside paint(): no exception may leave here.
+        levels = super().tickSpacing(minVal, maxVal, size)
+        if not levels or self.logMode or not size > 0:
+            return levels
+        # A short axis (the tracked weight's plots, a narrow histogram) gets its labels far
+        # enough apart to read; pyqtgraph would put three labels into 40 pixels, one on another.
+        vertical = self.orientation in ("left", "right")
+        room = abs(maxVal - minVal) * (LABEL_ROOM_PX if vertical else LABEL_ROOM_X_PX) / size
+        major = levels[0][0]
+        if not (major > 0 and room < major * 1e6):
+            return levels
+        while major < room:
+            major = _next_round(major)
+        return [(major, 0)] + [level for level in levels[1:] if level[0] < major]
+
+
+LABEL_ROOM_PX = 28.0  # vertical pixels between two labelled ticks, at the least
+LABEL_ROOM_X_PX = 60.0  # horizontal: room for a label like "-0.025"
+
+
+def _next_round(step: float) -> float:
+    """The next of 1, 2, 5, 10, 20, 50... after ``step``."""
+    power = 10.0 ** math.floor(math.log10(step))
+    for m in (2.0, 5.0, 10.0):
+        if step < m * power * 0.999:
+            return m * power
+    return 20.0 * power
+
+
+def legend_title(plot: pg.PlotItem, entries, size: str = "8pt", per_line: int | None = None) -> None:
+    """The plot's legend as its title: it never covers a curve, and it is exported with it.
+
+    ``entries`` are (colour, glyph, text): a line "━", a dot "●", a ring "○", a dash "╌";
+    ``per_line`` entries to a line (all on one by default).
+    """
+    parts = [f"<span style='color:{colour}'>{glyph}</span>&nbsp;{text}" for colour, glyph, text in entries]
+    n = per_line or len(parts) or 1
+    lines = ["&nbsp;&nbsp;&nbsp;".join(parts[i:i + n]) for i in range(0, len(parts), n)]
+    set_title(plot, "<br>".join(lines), size=size)
+
+
+def set_title(plot: pg.PlotItem, text: str, size: str = "8pt") -> None:
+    """A plot title that may be cut short in a narrow column but never widens it (pyqtgraph
+    makes a label's text width its minimum, which pushed whole panels off a 1024-pixel screen)."""
+    plot.setTitle(text, size=size)
+    relax_width(plot.titleLabel)
+
+
+def relax_width(label: pg.LabelItem) -> None:
+    """From now on the label takes the width its column gets, cutting its text if it must
+    (pyqtgraph recomputes a label's size on every text change and resize, hence the replaced
+    ``updateMin``)."""
+    def update_min():
+        bounds = label.itemRect()
+        label.setMinimumWidth(0)
+        label.setMinimumHeight(bounds.height())
+        label._sizeHint = {
+            Qt.SizeHint.MinimumSize: (0, bounds.height()),
+            Qt.SizeHint.PreferredSize: (0, bounds.height()),  # columns share by their stretch
+            Qt.SizeHint.MaximumSize: (-1, -1),
+            Qt.SizeHint.MinimumDescent: (0, 0),
+        }
+        label.updateGeometry()
+
+    label.updateMin = update_min
+    update_min()
+
+
+def magnitude(values) -> tuple[float, str]:
+    """(divisor, label suffix) that brings astronomically large values to readable numbers.
+
+    Qt cannot paint a shape 1e154 wide (a diverging run's gradient); divided by 1e154 it can,
+    and the axis label says "(x 1e154)". Ordinary values are left alone.
+    """
+    v = np.asarray(values, dtype=np.float64)
+    v = np.abs(v[np.isfinite(v)])
+    top = float(v.max()) if v.size else 0.0
+    if top < BIG:
+        return 1.0, ""
+    k = int(math.floor(math.log10(top)))
+    return 10.0 ** k, f" (x 1e{k})"
+
+
+BIG = 1e9  # from here on, values are drawn divided by a power of ten
+
 
 def value_axes() -> dict:
     return {"left": ValueAxis("left"), "bottom": ValueAxis("bottom")}
@@ -178,10 +264,16 @@ class RangeKeeper:
         self.clear()
 
     def clear(self) -> None:
-        """A new run: forget the data seen so far."""
+        """A new run: forget the data seen so far, and show a neutral range until data comes
+        (not the previous run's)."""
         self.lo = [math.inf, math.inf]
         self.hi = [-math.inf, -math.inf]
         self.shown = [None, None]
+        if not self.user:
+            if self.manage_x:
+                self.plot.setXRange(0, 1, padding=0.05)
+            if self.manage_y:
+                self.plot.setYRange(0, 1, padding=0.05)
 
     def rescale(self) -> None:
         """The axis changed meaning (log on or off): fit again to the data seen."""
@@ -254,6 +346,7 @@ class RangeKeeper:
                 want = (math.floor(lo / step) * step, math.ceil(hi / step) * step)
                 if want[0] == want[1]:
                     want = (want[0] - step, want[1] + step)
+            want = _finite_range(*want)
             shown = self.shown[axis]
             if shown is not None and shown[0] <= want[0] and want[1] <= shown[1]:
                 continue  # still inside: nothing moves, nothing repaints
@@ -264,6 +357,18 @@ class RangeKeeper:
                 self.plot.setXRange(*want, padding=0.05)
             else:
                 self.plot.setYRange(*want, padding=0.05)
+
+
+AXIS_LIMIT = 1e300  # pyqtgraph refuses a range whose padded span overflows; stay well inside
+
+
+def _finite_range(lo: float, hi: float) -> tuple[float, float]:
+    """A range pyqtgraph can set: finite, of finite width even after padding."""
+    lo = min(max(lo, -AXIS_LIMIT), AXIS_LIMIT)
+    hi = min(max(hi, -AXIS_LIMIT), AXIS_LIMIT)
+    if not hi > lo:
+        hi = lo + max(1.0, abs(lo) * 1e-9)
+    return lo, hi
 
 
 def empty_text(plot: pg.PlotItem, text: str) -> pg.TextItem:

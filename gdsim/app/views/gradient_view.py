@@ -15,9 +15,12 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox
 
+from ...core.snapshot import TRACE_EVERY_WEIGHT
 from .. import theme
 from ..series import Envelope, TraceMirror, dots_while_few, positive_or_nan
-from .base import PlotView, RangeKeeper, empty_text, style_plot, value_axes
+from .base import (
+    PlotView, RangeKeeper, empty_text, legend_title, magnitude, relax_width, set_title, style_plot, value_axes,
+)
 
 MAX_HIST_BINS = 80
 
@@ -84,19 +87,61 @@ class GradientView(PlotView):
         self.bars = self.images = self.mosaic = None
         self.image_tensor = None
         self.hists = []
+        self.hist_plots = []
+        self._histograms_shown = True
 
+        # Three columns: every weight's gradient; each tensor's gradient norm over time; the
+        # tracked weight's value and gradient over time. Side by side, each plot gets the view's
+        # whole height, which a projector's 720 lines leave short.
         left = self.canvas.addLayout(row=0, col=0)
-        right = self.canvas.addLayout(row=0, col=1)
-        self.canvas.ci.layout.setColumnStretchFactor(0, 3)
-        self.canvas.ci.layout.setColumnStretchFactor(1, 2)
+        middle = self.canvas.addLayout(row=0, col=1)
+        right = self.canvas.addLayout(row=0, col=2)
+        for col, stretch in enumerate((5, 3, 3)):
+            self.canvas.ci.layout.setColumnStretchFactor(col, stretch)
         if info.small:
             self._build_bars(left, info)
         elif info.image_shape is not None and self._image_tensor(info) is not None:
             self._build_images(left, info)
         else:
             self._build_histograms(left, info, first_col=0)
+        self._build_norms(middle, info)
+        self._build_tracked(right)
+        self.update_label = pg.LabelItem("", justify="left", size="10pt")
+        relax_width(self.update_label)
+        self.canvas.addItem(self.update_label, row=1, col=0, colspan=3)
+        self._show_histograms()
 
-        self.norm_plot = right.addPlot(row=0, col=0, axisItems=value_axes())
+        self._fill_track_box(info)
+        self.tracked = info.tracked  # the worker decides; a click only asks it (weight_selected)
+        self._sync_track_box()
+        self._show_tracked_title()
+
+    # Beside the MLP's unit mosaic, the histograms need this much canvas width; on a narrower
+    # screen (1024 pixels) they give way to the mosaic rather than squeeze every panel.
+    HISTOGRAMS_BESIDE_MOSAIC_PX = 880
+
+    def _show_histograms(self) -> None:
+        if self.mosaic is None or not self.hists:
+            return
+        show = self.canvas.width() >= self.HISTOGRAMS_BESIDE_MOSAIC_PX
+        if show == self._histograms_shown:
+            return
+        self._histograms_shown = show
+        layout = self.hist_layout
+        for plot, row, col in self.hist_plots:  # out of the layout, they give their columns back
+            if show:
+                layout.addItem(plot, row=row, col=col)
+            else:
+                layout.removeItem(plot)
+        self.mosaic_hint.setText("" if show else "(each layer's histograms: widen the window)")
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        if self.info is not None:
+            self._show_histograms()
+
+    def _build_norms(self, layout, info) -> None:
+        self.norm_plot = layout.addPlot(row=0, col=0, axisItems=value_axes())
         self.norm_plot.setLabel("left", "gradient norm")
         self.norm_plot.setLabel("bottom", "step")
         self.norm_plot.setLogMode(y=True)
@@ -104,23 +149,22 @@ class GradientView(PlotView):
         self.norm_plot.setDownsampling(auto=True, mode="peak")
         self.norm_plot.setClipToView(True)
         self.norm_curves = [
-            self.norm_plot.plot(name=name, pen=pg.mkPen(theme.series(i), width=1))
-            for i, name in enumerate(info.param_names)
+            self.norm_plot.plot(pen=pg.mkPen(theme.series(i), width=1)) for i in range(len(info.param_names))
         ]
-        # Beside the plot, not over it: a small plot has no empty corner to spare.
-        if len(info.param_names) > 1:
-            legend = pg.LegendItem(labelTextSize="8pt")
-            for curve, name in zip(self.norm_curves, info.param_names):
-                legend.addItem(curve, name)
-            right.addItem(legend, row=0, col=1)
-        self.norm_empty = empty_text(self.norm_plot, "per-tensor gradient norm\nappears after a step")
+        # An MLP's tensors by layer ("0.weight"), two to a line: the legend fits a third of the view.
+        names = [n.removeprefix("layers.") for n in info.param_names]
+        entries = [(theme.series(i), "━", name) for i, name in enumerate(names)]
+        legend_title(self.norm_plot, entries, per_line=2)
+        self.norm_empty = empty_text(self.norm_plot, "each tensor's\ngradient norm\nappears after a step")
         self.norm_range = RangeKeeper(self.norm_plot)
 
-        self.value_plot = right.addPlot(row=1, col=0, axisItems=value_axes())
+    def _build_tracked(self, layout) -> None:
+        self.value_plot = layout.addPlot(row=0, col=0, axisItems=value_axes())
         self.value_plot.setLabel("left", "value")
+        self.value_plot.getAxis("bottom").setStyle(showValues=False)  # the gradient plot below says the step
         style_plot(self.value_plot)
         self.value_curve = self.value_plot.plot(pen=pg.mkPen(theme.TRAIN, width=1))
-        self.grad_plot = right.addPlot(row=2, col=0, axisItems=value_axes())
+        self.grad_plot = layout.addPlot(row=1, col=0, axisItems=value_axes())
         self.grad_plot.setLabel("left", "gradient")
         self.grad_plot.setLabel("bottom", "step")
         style_plot(self.grad_plot)
@@ -132,41 +176,33 @@ class GradientView(PlotView):
         self.value_range = RangeKeeper(self.value_plot)
         self.grad_range = RangeKeeper(self.grad_plot, x=False)  # its x follows the value plot
         self.value_env, self.grad_env = Envelope(), Envelope()
-        right.layout.setRowStretchFactor(0, 3)
-        right.layout.setRowStretchFactor(1, 2)
-        right.layout.setRowStretchFactor(2, 2)
 
-        self.update_label = pg.LabelItem("", justify="left", size="10pt")
-        self.canvas.addItem(self.update_label, row=1, col=0, colspan=2)
-
-        self._fill_track_box(info)
-        self.tracked = info.tracked  # the worker decides; a click only asks it (weight_selected)
-        self._sync_track_box()
-        self._show_tracked_title()
+    def _listed(self) -> bool:
+        """Every weight in the box (to choose with the keyboard) while every weight is traced."""
+        return self.info is not None and self.info.n_weights <= TRACE_EVERY_WEIGHT
 
     def _fill_track_box(self, info) -> None:
         self.track_box.blockSignals(True)
         self.track_box.clear()
-        if info.small:
+        if self._listed():
             self.track_box.addItems(list(info.labels))
-            self.track_box.setEnabled(True)
         else:
             self.track_box.addItem("")
-            self.track_box.setEnabled(False)
+        self.track_box.setEnabled(self._listed())
         self.track_box.blockSignals(False)
 
     def _sync_track_box(self) -> None:
         if self.info is None:
             return
         self.track_box.blockSignals(True)
-        if self.info.small:
+        if self._listed():
             self.track_box.setCurrentIndex(self.tracked)
         else:  # too many weights for a list: the box names the one a click chose
             self.track_box.setItemText(0, f"{self.info.labels[self.tracked]} (click a pixel)")
         self.track_box.blockSignals(False)
 
     def _track_box_changed(self, row: int) -> None:
-        if self.info is not None and self.info.small and row >= 0:
+        if self._listed() and row >= 0:
             self.select_weight(row)
             self._sync_track_box()  # the box shows what is followed until the worker answers
 
@@ -196,19 +232,25 @@ class GradientView(PlotView):
         plot.setYRange(-0.6, n - 0.4, padding=0)
         self.bar_plot = plot
         self.bar_range = RangeKeeper(plot, y=False)
+        self._bar_suffix = ""
         self._label_bars()
         plot.vb.sigResized.connect(lambda *_: self._label_bars())
 
     def _label_bars(self) -> None:
-        """One tick per weight while they fit; otherwise the first weight of each tensor."""
+        """A tick per weight while they fit, else every k-th. A tensor's first weight is named in
+        full and the rest by index only ("layers.0.weight[0,0]", "[1,0]", ...): the bars keep
+        the width (each tensor also has its own colour)."""
         info = self.info
         height = self.bar_plot.vb.height() or 300
         n = info.n_weights
-        if n * 13 <= height:
-            ticks = [(i, label) for i, label in enumerate(info.labels)]
-        else:
-            every = max(1, math.ceil(n * 13 / height))
-            ticks = [(i, label) for i, label in enumerate(info.labels) if i % every == 0]
+        every = 1 if n * 13 <= height else max(1, math.ceil(n * 13 / height))
+        firsts = set(info.param_offsets)
+        ticks = []
+        for i, label in enumerate(info.labels):
+            if i in firsts:
+                ticks.append((i, label))
+            elif i % every == 0 and not any(abs(i - f) < every for f in firsts):
+                ticks.append((i, label[label.index("["):] if "[" in label else label))
         self.bar_plot.getAxis("left").setTicks([ticks, []])
 
     def _image_tensor(self, info):
@@ -238,6 +280,7 @@ class GradientView(PlotView):
                 plot.hideAxis("bottom")
                 bar = pg.ColorBarItem(values=(-1, 1), colorMap=cmap, interactive=False, width=12)
                 bar.setImageItem(img, insert_in=plot)
+                bar.axis.setWidth(46)  # both images the same size, whatever their scales' labels
                 self.images.append((plot, img, bar))
             self.image_tensor = (name, units)
             self.image_hint = pg.LabelItem("red: positive, blue: negative. Click a pixel to track its weight.",
@@ -245,8 +288,8 @@ class GradientView(PlotView):
             layout.addItem(self.image_hint, row=1, col=0, colspan=2)
             return
         # An MLP: the first layer's units as images, every layer's values as histograms.
-        plot = layout.addPlot(row=0, col=0, rowspan=2,
-                              title=f"{units} first-layer units<br>(rows of {name}, each to its own scale)")
+        plot = layout.addPlot(row=0, col=0, rowspan=2)
+        set_title(plot, f"{units} first-layer units<br>(each to its own scale)", size="9pt")
         img = pg.ImageItem()
         img.setColorMap(cmap)
         plot.addItem(img)
@@ -256,6 +299,9 @@ class GradientView(PlotView):
         plot.hideAxis("bottom")
         self.mosaic = (plot, img)
         self.image_tensor = (name, units)
+        self.mosaic_hint = pg.LabelItem("", size="8pt")
+        relax_width(self.mosaic_hint)
+        layout.addItem(self.mosaic_hint, row=2, col=0)
         self._build_histograms(layout, info, first_col=1)
         layout.layout.setColumnStretchFactor(0, 4)
         for col in range(1, 1 + len(self.hists) // 2):
@@ -268,9 +314,9 @@ class GradientView(PlotView):
             name = info.param_names[i]
             for row, what in enumerate(("value", "gradient")):
                 plot = layout.addPlot(row=row, col=first_col + col, axisItems=value_axes())
-                plot.setMinimumWidth(150)
+                self.hist_plots.append((plot, row, first_col + col))
+                self.hist_layout = layout
                 plot.setLabel("bottom", name if what == "value" else "its gradient")
-                plot.setLabel("left", "count")
                 style_plot(plot)
                 colour = theme.TRAIN if what == "value" else theme.PREDICTION
                 curve = plot.plot(stepMode="center", fillLevel=0, pen=pg.mkPen(colour),
@@ -296,12 +342,12 @@ class GradientView(PlotView):
         label = self.info.labels[self.tracked]
         pixel = self._pixel_of(self.tracked)
         if pixel is not None:
-            label += f", pixel (row {pixel[0]}, column {pixel[1]})"
+            label += f" (pixel row {pixel[0]}, col {pixel[1]})"
         column = self.trace.column(self.tracked)
         if column is not None and len(column[0]) and column[0][0] > 0:
             # A big model records the weight it follows from the moment it is chosen.
-            label += f" (recorded from step {int(column[0][0])})"
-        self.value_plot.setTitle(f"tracking {label}", size="9pt")
+            label += f", from step {int(column[0][0])}"
+        set_title(self.value_plot, f"tracking {label}")
 
     def _pixel_of(self, index: int):
         """(row, column) of the pixel an image-layer weight multiplies, else None."""
@@ -371,9 +417,7 @@ class GradientView(PlotView):
             curve.setData(*self.norms.drawable(column=j), connect="finite")
         self.norm_empty.setVisible(self.norms.count == 0)
         if self.bars is not None:
-            g = snap.grads
-            self.bars.setOpts(x0=np.minimum(g, 0), width=np.abs(g))
-            self.bar_range.fit(xs=np.append(g, 0.0))
+            self._draw_bars(snap.grads)
         if self.images:
             self._draw_images(snap)
         if self.mosaic is not None:
@@ -381,6 +425,18 @@ class GradientView(PlotView):
         if self.hists:
             self._draw_histograms(snap)
         self._draw_tracked()
+
+    def _draw_bars(self, grads: np.ndarray) -> None:
+        # A diverging run's gradients reach 1e154, wider than Qt can paint: draw them divided
+        # by a power of ten, and say so on the axis.
+        divisor, suffix = magnitude(grads)
+        g = np.where(np.isfinite(grads), grads, 0.0) / divisor
+        if suffix != self._bar_suffix:
+            self._bar_suffix = suffix
+            self.bar_plot.setLabel("bottom", "gradient used by the last update" + suffix)
+            self.bar_range.clear()
+        self.bars.setOpts(x0=np.minimum(g, 0), width=np.abs(g))
+        self.bar_range.fit(xs=np.append(g, 0.0))
 
     def _tensor(self, flat: np.ndarray, name: str) -> np.ndarray:
         i = self.info.param_names.index(name)

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QCheckBox
 from ...core.metrics import METRIC_TITLES
 from .. import theme
 from ..series import Envelope, dots_while_few, positive_or_nan
-from .base import PlotView, RangeKeeper, empty_text
+from .base import PlotView, RangeKeeper, empty_text, legend_title
 
 
 class LossView(PlotView):
@@ -34,24 +34,19 @@ class LossView(PlotView):
         self.val_metric = Envelope()
 
         self.loss_plot = self.add_plot(0, 0, x="step", y="loss")
-        self.loss_plot.addLegend(offset=(-10, 10))
-        for plot in (self.loss_plot,):
-            plot.setDownsampling(auto=True, mode="peak")
-            plot.setClipToView(True)
-        self.train_curve = self.loss_plot.plot(name="training loss (each step)",
-                                               pen=pg.mkPen(theme.TRAIN, width=1))
-        self.val_curve = self.loss_plot.plot(name="validation loss (each epoch)",
-                                             pen=pg.mkPen(theme.VALIDATION, width=1))
+        self.loss_plot.setDownsampling(auto=True, mode="peak")
+        self.loss_plot.setClipToView(True)
+        self.train_curve = self.loss_plot.plot(pen=pg.mkPen(theme.TRAIN, width=1))
+        self.val_curve = self.loss_plot.plot(pen=pg.mkPen(theme.VALIDATION, width=1))
         self.empty = empty_text(self.loss_plot, "No steps yet.\nPress Run (Space) or Step (Right arrow).")
 
         self.canvas.nextRow()
         self.metric_plot = self.add_plot(1, 0, x="step", y="metric")
         self.metric_plot.setXLink(self.loss_plot)
-        self.metric_plot.addLegend(offset=(-10, -10), colCount=2)
         self.metric_plot.setDownsampling(auto=True, mode="peak")
         self.metric_plot.setClipToView(True)
-        self.metric_curve = self.metric_plot.plot(name="training", pen=pg.mkPen(theme.METRIC, width=1))
-        self.val_metric_curve = self.metric_plot.plot(name="validation", pen=pg.mkPen(theme.VALIDATION, width=1))
+        self.metric_curve = self.metric_plot.plot(pen=pg.mkPen(theme.METRIC, width=1))
+        self.val_metric_curve = self.metric_plot.plot(pen=pg.mkPen(theme.VALIDATION, width=1))
         self.canvas.ci.layout.setRowStretchFactor(0, 3)
         self.canvas.ci.layout.setRowStretchFactor(1, 1)
         self.loss_range = RangeKeeper(self.loss_plot)
@@ -64,7 +59,7 @@ class LossView(PlotView):
             s.clear()
         self.loss_range.clear()
         self.metric_range.clear()
-        self.loss_plot.setLabel("left", f"loss ({info.loss_text})")
+        self.loss_plot.setLabel("left", "loss")  # which loss: the control panel says; a long name would be cut
         has_metric = info.metric is not None
         self.metric_plot.setVisible(has_metric)
         # A hidden plot would still hold its row: take it out of the layout, or put it back.
@@ -74,22 +69,26 @@ class LossView(PlotView):
             self.canvas.ci.layout.setRowStretchFactor(1, 1)
         elif not has_metric and in_layout:
             self.canvas.ci.removeItem(self.metric_plot)
+        self.val_curve.setVisible(info.has_validation)
+        self.val_metric_curve.setVisible(info.has_validation)
+        # The legends list only what this run draws, above the plots so they never cover a curve.
+        entries = [(theme.TRAIN, "━", "training (each step)")]
+        if info.has_validation:
+            entries.append((theme.VALIDATION, "●", "validation (each epoch)"))
+        legend_title(self.loss_plot, entries)
         if has_metric:
             title = METRIC_TITLES[info.metric]
             self.metric_plot.setLabel("left", title)
-            self.metric_curve.opts["name"] = f"training {title} (each step)"
-        self.val_curve.setVisible(info.has_validation)
-        self.val_metric_curve.setVisible(info.has_validation)
-        # The legend lists only what this run draws.
-        for plot, curves in ((self.loss_plot, (self.train_curve, self.val_curve)),
-                             (self.metric_plot, (self.metric_curve, self.val_metric_curve))):
-            plot.legend.clear()
-            for curve in curves:
-                if curve.isVisible():
-                    plot.legend.addItem(curve, curve.opts["name"])
+            entries = [(theme.METRIC, "━", "training")]
+            if info.has_validation:
+                entries.append((theme.VALIDATION, "●", "validation"))
+            legend_title(self.metric_plot, entries)
         self._redraw()
 
     def ingest(self, snap):
+        if self.train.count == 0 and snap.step == 0:
+            # No step yet: the axes go where the first point will be (the initial loss).
+            self.loss_range.include([0, 1], [snap.current_loss])
         steps = snap.steps.astype(np.float64)
         self.train.extend(steps, snap.loss)
         self.train_pos.extend(steps, positive_or_nan(snap.loss))
@@ -114,6 +113,7 @@ class LossView(PlotView):
 
     def _redraw(self) -> None:
         log = self.log_box.isChecked()
+        dots_while_few(self.train_curve, self.train.count, theme.TRAIN, 4)  # one step is a dot, not nothing
         self.train_curve.setData(*(self.train_pos if log else self.train).drawable(), connect="finite")
         dots_while_few(self.val_curve, self.val.count, theme.VALIDATION)
         dots_while_few(self.val_metric_curve, self.val.count, theme.VALIDATION)

@@ -2,15 +2,50 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 
 from .. import theme
-from ..series import TraceMirror, dots_while_few
-from .base import PlotView, RangeKeeper
+from ..series import MAX_DOTS, TraceMirror
+from .base import PlotView, RangeKeeper, legend_title
 
 
 MAX_PATH_POINTS = 2000  # drawn of the path of x; a long run's older steps are thinned evenly
+SYMLOG_FROM = 1e3  # once x has gone this far, the parabola is drawn on symmetric log scales
+
+
+def _same(v):
+    return np.asarray(v, dtype=np.float64)
+
+
+def _symlog(v):
+    """sign(x) * log10(1 + |x|): 0 stays 0, and 1e154 becomes about 154."""
+    v = np.asarray(v, dtype=np.float64)
+    return np.sign(v) * np.log10(1.0 + np.abs(v))
+
+
+def _log1p10(v):
+    with np.errstate(all="ignore"):
+        return np.log10(1.0 + np.asarray(v, dtype=np.float64))
+
+
+def _decades(top: float, count: int = 3) -> list[int]:
+    """Powers of ten to label on an axis reaching 10**top: about ``count`` of them."""
+    step = max(1, int(math.ceil(top / count)))
+    return list(range(step, int(top) + 1, step))
+
+
+def _symlog_ticks(edge: float) -> list[tuple[float, str]]:
+    ticks = [(0.0, "0")]
+    for k in _decades(edge):
+        ticks += [(float(_symlog([10.0 ** k])[0]), f"1e{k}"), (float(_symlog([-(10.0 ** k)])[0]), f"-1e{k}")]
+    return ticks
+
+
+def _log_ticks(top: float) -> list[tuple[float, str]]:
+    return [(0.0, "0")] + [(float(_log1p10([10.0 ** k])[0]), f"1e{k}") for k in _decades(top, 5)]
 
 
 def _probability_of_positive(pred: np.ndarray) -> np.ndarray:
@@ -38,7 +73,6 @@ class PredictionView(PlotView):
         super().begin_run(info)
         self.canvas.clear()
         self.plot = self.add_plot(0, 0, x=info.x_label, y=info.y_label)
-        self.plot.addLegend(offset=(10, 10) if info.view != "classes" else (-10, 10))
         self.last = None
         build = {"scatter": self._build_scatter, "curve": self._build_curve,
                  "classes": self._build_classes, "parabola": self._build_parabola}[info.view]
@@ -51,16 +85,18 @@ class PredictionView(PlotView):
         y = np.asarray(info.y).reshape(len(info.y), -1)
         lo, hi = float(y.min()), float(y.max())
         pad = 0.1 * (hi - lo or 1.0)
-        diag = pg.PlotDataItem([lo - pad, hi + pad], [lo - pad, hi + pad], pen=theme.reference_pen(),
-                               name="y = x (perfect prediction)")
+        diag = pg.PlotDataItem([lo - pad, hi + pad], [lo - pad, hi + pad], pen=theme.reference_pen())
         self.plot.addItem(diag)
         self.points = []
         names = info.target_names or tuple(f"output {i}" for i in range(y.shape[1]))
+        entries = []
         for j in range(y.shape[1]):
             name = names[j] if j < len(names) and y.shape[1] > 1 else "the examples"
-            item = pg.ScatterPlotItem(size=10, brush=pg.mkBrush(theme.series(j)), pen=pg.mkPen(None), name=name)
+            item = pg.ScatterPlotItem(size=10, brush=pg.mkBrush(theme.series(j)), pen=pg.mkPen(None))
             self.plot.addItem(item)
             self.points.append(item)
+            entries.append((theme.series(j), "●", name))
+        legend_title(self.plot, entries + [(theme.REFERENCE, "╌", "y = x (perfect prediction)")])
         self.plot.setAspectLocked(False)
         self.range = RangeKeeper(self.plot)
 
@@ -76,12 +112,13 @@ class PredictionView(PlotView):
     def _build_curve(self, info):
         self.title_label.setText("<b>Predictions</b>: the fitted curve (red) over the data (blue)")
         self.data_points = pg.ScatterPlotItem(info.x, info.y, size=8, brush=pg.mkBrush(theme.TRAIN),
-                                              pen=pg.mkPen(None), name="data")
+                                              pen=pg.mkPen(None))
         self.plot.addItem(self.data_points)
-        self.pred_points = pg.ScatterPlotItem(size=7, brush=pg.mkBrush(theme.PREDICTION), pen=pg.mkPen(None),
-                                              name="prediction")
+        self.pred_points = pg.ScatterPlotItem(size=7, brush=pg.mkBrush(theme.PREDICTION), pen=pg.mkPen(None))
         self.plot.addItem(self.pred_points)
-        self.curve = self.plot.plot(pen=pg.mkPen(theme.PREDICTION, width=1.5), name="model")
+        self.curve = self.plot.plot(pen=pg.mkPen(theme.PREDICTION, width=1.5))
+        legend_title(self.plot, [(theme.TRAIN, "●", "data"), (theme.PREDICTION, "●", "prediction"),
+                                 (theme.PREDICTION, "━", "model")])
         self.range = RangeKeeper(self.plot)
 
     def _show_curve(self, snap):
@@ -99,7 +136,7 @@ class PredictionView(PlotView):
         self.plot.setLabel("bottom", info.x_label)
         self.plot.setLabel("left", info.y_label)
         self.plot.getAxis("bottom").setTicks([[(0, positive), (1, negative)], []])
-        self.plot.setXRange(-0.5, 2.2, padding=0)  # room on the right for the legend
+        self.plot.setXRange(-0.5, 1.5, padding=0)
         self.plot.setYRange(-0.05, 1.05)
         self.plot.enableAutoRange(x=False, y=False)
         self.plot.addItem(pg.InfiniteLine(pos=0.5, angle=0, pen=theme.reference_pen(),
@@ -108,46 +145,44 @@ class PredictionView(PlotView):
         rng = np.random.default_rng(0)  # fixed jitter: points keep their place between frames
         self.train_x = np.where(_is_positive(info.y), 0.0, 1.0) + rng.uniform(-0.28, -0.02, len(info.y))
         self.train_points = pg.ScatterPlotItem(size=4, brush=pg.mkBrush(pg.mkColor(theme.TRAIN)),
-                                               pen=pg.mkPen(None), name="training")
+                                               pen=pg.mkPen(None))
         self.plot.addItem(self.train_points)
+        entries = [(theme.TRAIN, "●", "training")]
         if info.y_val is not None:
             self.val_x = np.where(_is_positive(info.y_val), 0.0, 1.0) + rng.uniform(0.02, 0.28, len(info.y_val))
-            self.val_points = pg.ScatterPlotItem(size=5, brush=pg.mkBrush(theme.VALIDATION), pen=pg.mkPen(None),
-                                                 name="validation")
+            self.val_points = pg.ScatterPlotItem(size=5, brush=pg.mkBrush(theme.VALIDATION), pen=pg.mkPen(None))
             self.plot.addItem(self.val_points)
+            entries.append((theme.VALIDATION, "●", "validation"))
+        legend_title(self.plot, entries)
 
     def _show_classes(self, snap):
         p = _probability_of_positive(snap.predictions)
         self.train_points.setData(self.train_x, p)
-        parts = [f"training accuracy {np.mean((p > 0.5) == _is_positive(self.info.y)):.1%}"]
+        parts = [f"training {np.mean((p > 0.5) == _is_positive(self.info.y)):.1%}"]
         if snap.val_predictions is not None:
             pv = _probability_of_positive(snap.val_predictions)
             self.val_points.setData(self.val_x, pv)
-            parts.insert(0, f"validation accuracy {np.mean((pv > 0.5) == _is_positive(self.info.y_val)):.1%}")
+            parts.insert(0, f"validation {np.mean((pv > 0.5) == _is_positive(self.info.y_val)):.1%}")
         self.title_label.setText(f"<b>Predictions</b>: probability of {self.positive} (above 0.5 counts as "
-                                 f"{self.positive}); " + ", ".join(parts))
+                                 f"{self.positive}); accuracy: " + ", ".join(parts))
 
     # ----- parabola: the loss curve and the path of x ------------------------------------------------
 
     def _build_parabola(self, info):
-        self.title_label.setText("<b>Predictions</b>: where x has been on the loss curve")
-        self.landscape = self.plot.plot(pen=pg.mkPen(theme.TRAIN, width=2), name="loss f(x)")
-        self.path = self.plot.plot(pen=pg.mkPen(theme.PREDICTION, width=1), symbol="o", symbolSize=6,
-                                   symbolBrush=theme.PREDICTION, symbolPen=None, name="x after each step")
+        self.landscape = self.plot.plot(pen=pg.mkPen(theme.TRAIN, width=2))
+        self.path = self.plot.plot(pen=pg.mkPen(theme.PREDICTION, width=1), symbol="o", symbolSize=5,
+                                   symbolBrush=theme.PREDICTION, symbolPen=None)
         self.path.setDownsampling(auto=True, method="peak")
-        self.current = pg.ScatterPlotItem(size=14, brush=pg.mkBrush(None),
-                                          pen=pg.mkPen(theme.PREDICTION, width=2.5), name="x now")
+        self.current = pg.ScatterPlotItem(size=14, brush=pg.mkBrush(None), pen=pg.mkPen(theme.PREDICTION, width=2.5))
         self.plot.addItem(self.current)
+        legend_title(self.plot, [(theme.TRAIN, "━", "loss f(x)"), (theme.PREDICTION, "●", "x after each step"),
+                                 (theme.PREDICTION, "○", "x now")])
         self.path_trace = TraceMirror()
         self.path_losses = np.empty(0)  # f(x) at each traced x, kept in step with the trace
-        self.where = pg.TextItem("", anchor=(0, 0), color=pg.getConfigOption("foreground"))
-        self.plot.addItem(self.where, ignoreBounds=True)
         self._parabola_range = None
+        self._symlog = False
 
     def _show_parabola(self, snap):
-        if snap.landscape is not None:
-            xs, fs = snap.landscape
-            self.landscape.setData(xs, fs)
         xs = self.path_trace.values[:, 0] if self.path_trace.values.size else np.empty(0)
         fs = self.path_losses[: len(xs)]
         if len(xs) > MAX_PATH_POINTS:  # the recent path in full, the older part evenly thinned
@@ -155,29 +190,50 @@ class PredictionView(PlotView):
             older = np.linspace(0, len(xs) - recent - 1, MAX_PATH_POINTS - recent).astype(np.intp)
             keep = np.concatenate([older, np.arange(len(xs) - recent, len(xs))])
             xs, fs = xs[keep], fs[keep]
-        dots_while_few(self.path, len(xs), theme.PREDICTION, 6)
-        self.path.setData(xs, fs, connect="finite")
         x_now = float(snap.values[0])
-        finite = np.isfinite(snap.current_loss)
-        self.current.setData([x_now] if finite else [], [snap.current_loss] if finite else [])
-        (x0, x1), (y0, y1) = self.plot.vb.viewRange()
-        self.where.setPos(x0, y1)
-        self.where.setText(f"x = {x_now:.6g}, f(x) = {snap.current_loss:.6g} after step {snap.step}")
-        reach = np.nanmax(np.abs(np.append(xs, x_now))) if xs.size else abs(x_now)
+        reach = float(np.nanmax(np.abs(np.append(xs, x_now)))) if np.isfinite(x_now) else 1.0
+        if reach > SYMLOG_FROM and not self._symlog:
+            # x is running away: on linear axes every earlier step would sit in one pixel at 0.
+            self._symlog = True
+            self._parabola_range = None
+            self.plot.setLabel("bottom", f"{self.info.x_label} (symmetric log scale)")
+            self.plot.setLabel("left", f"{self.info.y_label} (log scale)")
+        show_x, show_f = (_symlog, _log1p10) if self._symlog else (_same, _same)
+        if snap.landscape is not None:
+            lx, lf = snap.landscape
+            self.landscape.setData(show_x(lx), show_f(lf), connect="finite")
+        # The zig-zag of the first steps is the lesson; hundreds of lines would only fill the V.
+        self.path.setPen(pg.mkPen(theme.PREDICTION, width=1) if len(xs) <= MAX_DOTS else None)
+        self.path.setData(show_x(xs), show_f(fs), connect="finite")
+        finite = np.isfinite(snap.current_loss) and np.isfinite(x_now)
+        self.current.setData(show_x([x_now]) if finite else [], show_f([snap.current_loss]) if finite else [])
+        scale = "; both axes on symmetric log scales, x is running away" if self._symlog else ""
+        self.title_label.setText(f"<b>Predictions</b>: where x has been on the loss curve{scale}. "
+                                 f"After step {snap.step}: x = {x_now:.6g}, f(x) = {snap.current_loss:.6g}")
         self._fit_parabola(reach)
 
     def _fit_parabola(self, reach: float) -> None:
         # Keep the view on where x has been; widen only when x leaves it, so the curve doesn't jitter.
         reach = max(reach, 1.0) * 1.15
-        if self._parabola_range is None or reach > self._parabola_range or reach < self._parabola_range / 8:
-            self._parabola_range = reach
-            self.plot.setXRange(-reach, reach, padding=0)
-            ys = self.landscape.getData()[1]
-            xs = self.landscape.getData()[0]
-            if xs is not None and len(xs):
-                visible = ys[(xs >= -reach) & (xs <= reach)]
-                top = float(np.nanmax(visible)) if visible.size else 1.0
-                self.plot.setYRange(-0.05 * top, top * 1.1, padding=0)
+        if self._parabola_range is not None and self._parabola_range / 8 <= reach <= self._parabola_range:
+            return
+        self._parabola_range = reach
+        xs, fs = self.landscape.getData()
+        if self._symlog:
+            edge = float(_symlog([reach])[0])
+            self.plot.setXRange(-edge, edge, padding=0)
+            self.plot.getAxis("bottom").setTicks([_symlog_ticks(edge)])
+            top = float(_log1p10([reach ** 2 if reach < 1e150 else 1e300])[0])
+            self.plot.setYRange(0, top * 1.05, padding=0)
+            self.plot.getAxis("left").setTicks([_log_ticks(top)])
+            return
+        self.plot.getAxis("bottom").setTicks(None)
+        self.plot.getAxis("left").setTicks(None)
+        self.plot.setXRange(-reach, reach, padding=0)
+        if xs is not None and len(xs):
+            visible = fs[(xs >= -reach) & (xs <= reach) & np.isfinite(fs)]
+            top = float(visible.max()) if visible.size else 1.0
+            self.plot.setYRange(-0.05 * top, top * 1.1, padding=0)
 
     # ----- dispatch -------------------------------------------------------------------------------
 
