@@ -160,7 +160,7 @@ def test_micrograd_outputs_are_tanh_squashed():
 def test_digits_defaults():
     t = trainer("digits")
     s = t.settings
-    assert (s.loss, s.init, s.optimizer, s.lr, s.batch_size) == ("mnist", "normal", "sgd", 1.0, 256)
+    assert (s.loss, s.init, s.optimizer, s.lr, s.batch_size) == ("mnist", "zeros", "sgd", 1.0, 256)
     assert isinstance(t.loss, MnistLoss) and t.metric == "accuracy"
     assert t.sampler.batches_per_epoch == 3
 

@@ -223,8 +223,11 @@ _register(Scenario(
     name="fruit",
     title="Apples and oranges",
     summary="linear regression: crop yields of apples and oranges from temperature, rainfall and humidity",
-    lesson="Fit y = x @ W.T + b to five regions' yields. With lr 1e-5 the loss falls steadily; "
-           "try 1e-4 and watch it explode, or turn gradient zeroing off and watch it overshoot.",
+    lesson="Fit y = x @ W.T + b to five regions' yields. At lr 1e-5 the loss falls from 8,361 to "
+           "236 in 100 steps. lr 1e-4 gets below 1. Just past it, at 1.2e-4, every step overshoots "
+           "more than the last and the loss explodes (past 1e15 by step 100). Turn gradient zeroing "
+           "off at 1e-5: the summed gradients overshoot, and the loss climbs back above 8,000 by "
+           "step 8 before it settles.",
     load_data=_fruit,
     models=(ModelChoice("linear", "linear 3 -> 2 (weight 2x3, bias 2)",
                         lambda d, n: Linear(_n_inputs(d), n)),),
@@ -236,8 +239,10 @@ _register(Scenario(
     name="quadratic",
     title="Speed of a roller coaster",
     summary="fit a*t**2 + b*t + c to 20 noisy speeds with SGD at lr 1e-5",
-    lesson="Three numbers a, b, c become a curve through the measured speeds. At lr 1e-5 "
-           "progress is slow but steady; the curve bends towards the data step by step.",
+    lesson="Three numbers a, b, c become a curve through the measured speeds. At lr 1e-5 the loss "
+           "falls from 800 to 358 in four steps, then hardly moves (356.5 after 100 steps): t**2 "
+           "reaches 361, so a learning rate small enough to keep a stable is far too small to move "
+           "b and c. Five times larger, lr 5e-5, diverges.",
     load_data=_quadratic,
     models=(ModelChoice("polynomial", "a*t**2 + b*t + c (params: a, b, c)",
                         lambda d, n: Polynomial(2)),),
@@ -249,10 +254,11 @@ _register(Scenario(
     name="micrograd",
     title="A tiny tanh network",
     summary="MLP 3-4-4-1 with tanh, sum of squared errors, SGD at lr 0.4 (forget to zero the gradients!)",
-    lesson="Four examples, 41 weights. With gradient zeroing on the loss drops to nearly 0 within "
-           "about 10 steps. Turn zeroing off: the gradients pile up, the tanh units saturate and "
-           "training stalls at a loss of 8. At lr 0.4 some other draws of weights (New weights) "
-           "saturate even with zeroing on; lr 0.1 is gentler.",
+    lesson="Four examples, 41 weights. With gradient zeroing on the loss drops below 0.01 by step "
+           "6. Turn zeroing off: the gradients pile up, the tanh units saturate and training "
+           "stalls at a loss of 8. At lr 0.4 some other draws of weights saturate even with "
+           "zeroing on (New weights: seed 33 stalls at 8); at lr 0.1 every seed from 32 to 41 gets "
+           "below 0.01 in 50 steps.",
     load_data=_micrograd,
     models=(ModelChoice("mlp", "MLP 3-4-4-1, tanh after every layer",
                         lambda d, n: MLP((_n_inputs(d), 4, 4, n), "tanh")),),
@@ -265,8 +271,11 @@ _register(Scenario(
     title="3s versus 7s",
     summary="fastai's MNIST 3-vs-7 classifier on 800 real images, mini-batches of 256",
     lesson="Each image is scored from its 784 pixels and a sigmoid turns the score into the "
-           "probability of a 3. The linear model's weights, drawn as a 28x28 image, learn where "
-           "3s and 7s differ; the MLP's 30 hidden units each learn a pattern of their own.",
+           "probability of a 3. Starting from zero weights, the weight image shows where 3s and "
+           "7s differ within a few steps; after 120 steps 98.1% of the validation images are "
+           "right. fastai starts from random normal weights (Initializer: normal): the picture "
+           "then drowns in the starting noise, though 97.5% are right. The MLP (Model: mlp) "
+           "reaches 98.8%; its 30 units still look like their random start.",
     load_data=_digits,
     models=(
         ModelChoice("linear", "linear 784 -> 1, sigmoid output (weight 1x784, bias 1)",
@@ -275,7 +284,9 @@ _register(Scenario(
                     lambda d, n: MLP((784, 30, n), ("relu", "identity")),
                     defaults={"loss": "bce", "init": "he_uniform", "lr": 0.1}),
     ),
-    loss="mnist", init="normal", optimizer="sgd", lr=1.0, steps=120, batch_size=256, metric="accuracy",
+    # Zero weights, not fastai's normal ones: the lesson is the weight image, and random
+    # starting weights of std 1 drown it (what 120 steps change is small beside them).
+    loss="mnist", init="zeros", optimizer="sgd", lr=1.0, steps=120, batch_size=256, metric="accuracy",
     view="classes", x_label="true label", y_label="predicted probability of a 3",
 ))
 
@@ -283,9 +294,11 @@ _register(Scenario(
     name="parabola",
     title="Rolling down x**2",
     summary="minimise f(x) = x**2 from x = 3: learning rates too small, just right, too large",
-    lesson="The gradient of x**2 is 2x, so each step multiplies x by (1 - 2*lr). lr 0.1 crawls "
-           "in; lr 0.9 overshoots and oscillates; lr 1 bounces between 3 and -3 for ever; above "
-           "1 every step throws x further out until it diverges.",
+    lesson="The gradient of x**2 is 2x, so each step multiplies x by (1 - 2*lr). lr 0.01 crawls "
+           "(x = 2.0 after 20 steps); lr 0.1 moves in steadily (x = 0.035); lr 0.9 overshoots, "
+           "flipping sign every step, yet lands as close; lr 1 bounces between 3 and -3 for ever; "
+           "above 1 every step throws x further out (lr 1.1: x = 115 after 20 steps). Untick the "
+           "step limit at lr 1.5 and x overflows: diverged at step 512.",
     load_data=_parabola,
     models=(ModelChoice("scalar", "one number x, f(x) = x**2", lambda d, n: Scalar("x")),),
     loss="sse", init="constant:3", optimizer="sgd", lr=0.1, steps=20,

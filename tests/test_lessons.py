@@ -1,0 +1,157 @@
+"""Every sentence a lesson says is true of the run it describes: one test per claim.
+
+Each test runs what the lesson text tells a learner to try, checks the behaviour, and checks
+that the text still quotes the numbers the run shows (so a change to a scenario that makes a
+sentence untrue fails here).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gdsim.core.scenarios import build_trainer, get_scenario
+from gdsim.core.settings import Settings
+
+
+def run(**settings):
+    trainer = build_trainer(Settings(**settings))
+    stop = trainer.run()
+    return trainer, stop
+
+
+def says(scenario: str, *phrases: str) -> None:
+    lesson = get_scenario(scenario).lesson
+    for phrase in phrases:
+        assert phrase in lesson, f"{scenario}'s lesson no longer says {phrase!r}"
+
+
+# ----- fruit -----------------------------------------------------------------------------------
+
+def test_fruit_default_falls_from_8361_to_236():
+    t, stop = run(scenario="fruit")
+    loss = t.history.loss
+    assert len(loss) == 100 and round(loss[0]) == 8361 and round(loss[-1]) == 236
+    assert np.all(np.diff(loss) < 0)  # falls at every step
+    says("fruit", "lr 1e-5", "8,361", "236 in 100 steps")
+
+
+def test_fruit_lr_1e4_gets_below_1():
+    t, _ = run(scenario="fruit", lr=1e-4)
+    assert t.history.loss[-1] < 1
+    says("fruit", "lr 1e-4 gets below 1")
+
+
+def test_fruit_lr_1_2e4_explodes():
+    t, _ = run(scenario="fruit", lr=1.2e-4)
+    loss = t.history.loss
+    assert loss[-1] > 1e15 and loss[-1] > loss[-2] > loss[-3]
+    says("fruit", "1.2e-4", "past 1e15 by step 100")
+
+
+def test_fruit_without_zeroing_overshoots_then_settles():
+    t, _ = run(scenario="fruit", zero_grad=False)
+    loss = t.history.loss
+    assert loss[3] < 1000 and loss[7] > 8000  # down, then back above 8,000 at step 8
+    assert loss[-1] < loss[7] / 100
+    says("fruit", "zeroing", "above 8,000 by step 8")
+
+
+# ----- quadratic -------------------------------------------------------------------------------
+
+def test_quadratic_falls_fast_then_hardly_moves():
+    t, _ = run(scenario="quadratic")
+    loss = t.history.loss
+    assert round(loss[0]) == 800 and round(loss[4]) == 358
+    assert round(loss[-1], 1) == 356.5 and loss[4] - loss[-1] < 2
+    assert round(float(np.max(np.abs(t.data.x))) ** 2) == 361
+    says("quadratic", "800 to 358 in four steps", "356.5 after 100 steps", "361")
+
+
+def test_quadratic_five_times_the_lr_diverges():
+    _, stop = run(scenario="quadratic", lr=5e-5, steps=0)
+    assert stop.divergence is not None
+    says("quadratic", "lr 5e-5, diverges")
+
+
+# ----- micrograd -------------------------------------------------------------------------------
+
+def test_micrograd_converges_by_step_6_with_zeroing_and_stalls_at_8_without():
+    t, _ = run(scenario="micrograd")
+    assert t.history.loss[5] < 0.01 and t.history.loss[4] >= 0.01
+    t, _ = run(scenario="micrograd", zero_grad=False)
+    assert abs(t.history.loss[-1] - 8) < 1e-3
+    says("micrograd", "below 0.01 by step 6", "stalls at a loss of 8")
+
+
+def test_micrograd_seed_33_saturates_at_lr_0_4_and_lr_0_1_converges_for_seeds_32_to_41():
+    t, _ = run(scenario="micrograd", seed=33)
+    assert abs(t.history.loss[-1] - 8) < 1e-2
+    for seed in range(32, 42):
+        t, _ = run(scenario="micrograd", seed=seed, lr=0.1)
+        assert t.history.loss[-1] < 0.01, seed
+    says("micrograd", "seed 33 stalls at 8", "every seed from 32 to 41")
+
+
+# ----- digits ----------------------------------------------------------------------------------
+
+def _class_difference(t) -> np.ndarray:
+    x, y = t.data.x, t.data.y[:, 0]
+    return x[y == 1].mean(axis=0) - x[y == 0].mean(axis=0)  # where 3s are darker than 7s
+
+
+def test_digits_weight_image_shows_where_3s_and_7s_differ_from_zero_weights():
+    t, _ = run(scenario="digits")
+    assert t.settings.init == "zeros"
+    # The weight image looks like the difference of the average 3 and the average 7.
+    assert np.corrcoef(t.params.values[:784], _class_difference(t))[0, 1] > 0.8
+    assert round(t.evaluate("val")[1], 3) == 0.981
+    t5 = build_trainer(Settings(scenario="digits"))
+    t5.run(5)
+    assert np.corrcoef(t5.params.values[:784], _class_difference(t5))[0, 1] > 0.6  # "within a few steps"
+    says("digits", "zero weights", "within a few steps", "98.1%")
+
+
+def test_digits_from_normal_weights_the_picture_drowns_in_noise():
+    t, _ = run(scenario="digits", init="normal")
+    assert np.corrcoef(t.params.values[:784], _class_difference(t))[0, 1] < 0.3
+    assert round(t.evaluate("val")[1], 3) == 0.975
+    says("digits", "Initializer: normal", "97.5%")
+
+
+def test_digits_mlp_reaches_98_8():
+    t, _ = run(scenario="digits", model="mlp")
+    assert round(t.evaluate("val")[1], 3) == 0.988
+    says("digits", "Model: mlp", "98.8%")
+
+
+# ----- parabola --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("lr, x_after_20", [(0.01, "2.0"), (0.1, "0.035")])
+def test_parabola_small_rates(lr, x_after_20):
+    t, _ = run(scenario="parabola", lr=lr)
+    assert f"{t.params.values[0]:.2g}" == f"{float(x_after_20):.2g}"
+    assert np.all(np.diff(t.history.loss) < 0)
+    says("parabola", f"x = {x_after_20}")
+
+
+def test_parabola_lr_0_9_flips_sign_every_step_and_lands_as_close():
+    trainer = build_trainer(Settings(scenario="parabola", lr=0.9))
+    signs = []
+    for _ in range(20):
+        trainer.step()
+        signs.append(np.sign(trainer.params.values[0]))
+    assert all(a == -b for a, b in zip(signs, signs[1:]))
+    steady, _ = run(scenario="parabola", lr=0.1)
+    assert abs(trainer.params.values[0]) == pytest.approx(abs(steady.params.values[0]))
+    says("parabola", "lr 0.9 overshoots", "flipping sign every step")
+
+
+def test_parabola_lr_1_bounces_and_above_1_runs_away():
+    t, _ = run(scenario="parabola", lr=1.0)
+    assert set(np.round(t.history.loss, 12)) == {9.0}
+    t, _ = run(scenario="parabola", lr=1.1)
+    assert round(float(t.params.values[0])) == 115
+    _, stop = run(scenario="parabola", lr=1.5, steps=0)
+    assert stop.divergence is not None and stop.divergence.step == 512
+    says("parabola", "bounces between 3 and -3", "x = 115 after 20 steps", "diverged at step 512")
