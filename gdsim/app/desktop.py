@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import Qt as QtGuiNamespace  # mightBeRichText lives in QtGui's part of Qt
 from PySide6.QtWidgets import QAbstractSlider, QApplication, QToolTip, QWidget
 
 # Keys a focused slider moves with. The window's single-key shortcuts (Right = Step) would
@@ -36,7 +37,7 @@ class DesktopBehaviour(QObject):
                 return True
         elif kind == QEvent.Type.ToolTip and isinstance(obj, QWidget):
             text = obj.toolTip()
-            if text and not Qt.mightBeRichText(text):
+            if text and not QtGuiNamespace.mightBeRichText(text):
                 QToolTip.showText(event.globalPos(), wrapped(text), obj)
                 return True
         return False

@@ -210,9 +210,11 @@ class MainWindow(QMainWindow):
 
     def _action(self, menu, text, slot, shortcut=None, tip=None) -> QAction:
         act = QAction(text, self)
-        if shortcut is not None:
+        if isinstance(shortcut, QKeySequence.StandardKey):
+            act.setShortcuts(shortcut)  # every key the platform binds to it (Close: Ctrl+W and Ctrl+F4)
+        elif shortcut is not None:
             act.setShortcut(QKeySequence(shortcut))
-            act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         if tip:
             act.setStatusTip(tip)
             act.setToolTip(tip)
@@ -642,7 +644,7 @@ class MainWindow(QMainWindow):
         """(keys, what they do) for every action that has a shortcut: the F1 sheet is made of these."""
         rows = []
         for act in self.actions():
-            keys = act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            keys = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in act.shortcuts())
             if keys:
                 rows.append((keys, act.text().replace("&", "").split(":")[0]))
         return rows

@@ -302,8 +302,9 @@ class RangeKeeper:
         self._apply()
 
     def fit(self, xs=None, ys=None) -> None:
-        """For data that is replaced each frame (predictions): widen when it leaves the view,
-        and refit only when it has shrunk to a small part of the view."""
+        """For data that is replaced each frame (predictions, the gradient bars): keep the view
+        while the data is inside it and fills at least a quarter of it (no jitter); otherwise
+        fit the view to the data, larger or smaller."""
         for axis, values in ((0, xs), (1, ys)):
             if values is None:
                 continue
@@ -313,14 +314,11 @@ class RangeKeeper:
                 continue
             lo, hi = float(v.min()), float(v.max())
             shown = self.shown[axis]
-            if shown is not None and not self._log(axis):
-                span = shown[1] - shown[0]
-                if span > 0 and (hi - lo) < 0.25 * span and shown[0] <= lo and hi <= shown[1]:
-                    self.shown[axis] = None  # refit tighter
-            if self.shown[axis] is None:
-                self.lo[axis], self.hi[axis] = lo, hi
-            else:
-                self.lo[axis], self.hi[axis] = min(self.lo[axis], lo), max(self.hi[axis], hi)
+            inside = shown is not None and shown[0] <= lo and hi <= shown[1]
+            fills = shown is not None and (self._log(axis) or hi - lo >= 0.25 * (shown[1] - shown[0]))
+            if not (inside and fills):
+                self.shown[axis] = None  # refit, up or down
+            self.lo[axis], self.hi[axis] = lo, hi
         self._apply()
 
     def _log(self, axis: int) -> bool:
