@@ -13,11 +13,12 @@ from typing import Callable
 
 import numpy as np
 
+from .catalog import CATALOG
 from .data import Dataset
 from .errors import GdsimError
 from .initializers import INITIALIZERS
 from .losses import BINARY, LOSSES, MULTICLASS, REGRESSION
-from .models import MLP, Linear, Model, Polynomial, Scalar
+from .models import MAX_HIDDEN, MLP, Linear, Model, Polynomial, Scalar, check_size
 from .optimizers import OPTIMIZERS
 from .resources import resource_path
 from .settings import Settings
@@ -115,6 +116,8 @@ class Scenario:
         n_out = 2 if loss.target_kind == MULTICLASS else self.n_outputs
         choice, args = self.model_choice(s.model)
         model = choice.build(data, n_out, *args)
+        # The predictions the views and the summary make see every training (or validation) row at once.
+        check_size(model, max(data.n_train, len(data.x_val) if data.has_validation else 0))
         trainer = Trainer(
             model, loss, optimizer, data,
             lr=s.lr, initializer=init, seed=s.seed, batch_size=s.batch_size,
@@ -210,15 +213,19 @@ def _register(s: Scenario) -> None:
     SCENARIOS[s.name] = s
 
 
+def _model(scenario: str, name: str, build, **options) -> ModelChoice:
+    """A built-in scenario's model, with the summary the catalog gives it."""
+    return ModelChoice(name, CATALOG[scenario].model_summary(name), build, **options)
+
+
 _register(Scenario(
     name="fruit",
     title="Apples and oranges",
-    summary="linear regression: crop yields of apples and oranges from temperature, rainfall and humidity",
+    summary=CATALOG["fruit"].summary,
     lesson="Fit y = x @ W.T + b to five regions' yields. With lr 1e-5 the loss falls steadily; "
            "try 1e-4 and watch it explode, or turn gradient zeroing off and watch it overshoot.",
     load_data=_fruit,
-    models=(ModelChoice("linear", "linear 3 -> 2 (weight 2x3, bias 2)",
-                        lambda d, n: Linear(_n_inputs(d), n)),),
+    models=(_model("fruit", "linear", lambda d, n: Linear(_n_inputs(d), n)),),
     loss="mse", init="normal", optimizer="sgd", lr=1e-5, steps=100,
     x_label="target (tons per hectare)", y_label="prediction (tons per hectare)",
 ))
@@ -226,12 +233,11 @@ _register(Scenario(
 _register(Scenario(
     name="quadratic",
     title="Speed of a roller coaster",
-    summary="fit a*t**2 + b*t + c to 20 noisy speeds with SGD at lr 1e-5",
+    summary=CATALOG["quadratic"].summary,
     lesson="Three numbers a, b, c become a curve through the measured speeds. At lr 1e-5 "
            "progress is slow but steady; the curve bends towards the data step by step.",
     load_data=_quadratic,
-    models=(ModelChoice("polynomial", "a*t**2 + b*t + c (params: a, b, c)",
-                        lambda d, n: Polynomial(2)),),
+    models=(_model("quadratic", "polynomial", lambda d, n: Polynomial(2)),),
     loss="mse", init="normal", optimizer="sgd", lr=1e-5, steps=100, metric="rmse",
     view="curve", x_label="time", y_label="speed",
 ))
@@ -239,14 +245,13 @@ _register(Scenario(
 _register(Scenario(
     name="micrograd",
     title="A tiny tanh network",
-    summary="MLP 3-4-4-1 with tanh, sum of squared errors, SGD at lr 0.4 (forget to zero the gradients!)",
+    summary=CATALOG["micrograd"].summary,
     lesson="Four examples, 41 weights. With gradient zeroing on the loss drops to nearly 0 within "
            "about 10 steps. Turn zeroing off: the gradients pile up, the tanh units saturate and "
            "training stalls at a loss of 8. At lr 0.4 some other draws of weights (New weights) "
            "saturate even with zeroing on; lr 0.1 is gentler.",
     load_data=_micrograd,
-    models=(ModelChoice("mlp", "MLP 3-4-4-1, tanh after every layer",
-                        lambda d, n: MLP((_n_inputs(d), 4, 4, n), "tanh")),),
+    models=(_model("micrograd", "mlp", lambda d, n: MLP((_n_inputs(d), 4, 4, n), "tanh")),),
     loss="sse", init="uniform:-1,1", optimizer="sgd", lr=0.4, steps=50, seed=31,
     x_label="target", y_label="prediction",
 ))
@@ -254,17 +259,15 @@ _register(Scenario(
 _register(Scenario(
     name="digits",
     title="3s versus 7s",
-    summary="fastai's MNIST 3-vs-7 classifier on 800 real images, mini-batches of 256",
+    summary=CATALOG["digits"].summary,
     lesson="Each image is scored from its 784 pixels and a sigmoid turns the score into the "
            "probability of a 3. The linear model's weights, drawn as a 28x28 image, learn where "
            "3s and 7s differ; the MLP's 30 hidden units each learn a pattern of their own.",
     load_data=_digits,
     models=(
-        ModelChoice("linear", "linear 784 -> 1, sigmoid output (weight 1x784, bias 1)",
-                    lambda d, n: Linear(784, n)),
-        ModelChoice("mlp", "MLP 784-30-1, ReLU hidden layer",
-                    lambda d, n: MLP((784, 30, n), ("relu", "identity")),
-                    defaults={"loss": "bce", "init": "he_uniform", "lr": 0.1}),
+        _model("digits", "linear", lambda d, n: Linear(784, n)),
+        _model("digits", "mlp", lambda d, n: MLP((784, 30, n), ("relu", "identity")),
+               defaults={"loss": "bce", "init": "he_uniform", "lr": 0.1}),
     ),
     loss="mnist", init="normal", optimizer="sgd", lr=1.0, steps=120, batch_size=256, metric="accuracy",
     view="classes", x_label="true label", y_label="predicted probability of a 3",
@@ -273,12 +276,12 @@ _register(Scenario(
 _register(Scenario(
     name="parabola",
     title="Rolling down x**2",
-    summary="minimise f(x) = x**2 from x = 3: learning rates too small, just right, too large",
+    summary=CATALOG["parabola"].summary,
     lesson="The gradient of x**2 is 2x, so each step multiplies x by (1 - 2*lr). lr 0.1 crawls "
            "in; lr 0.9 overshoots and oscillates; lr 1 bounces between 3 and -3 for ever; above "
            "1 every step throws x further out until it diverges.",
     load_data=_parabola,
-    models=(ModelChoice("scalar", "one number x, f(x) = x**2", lambda d, n: Scalar("x")),),
+    models=(_model("parabola", "scalar", lambda d, n: Scalar("x")),),
     loss="sse", init="constant:3", optimizer="sgd", lr=0.1, steps=20,
     view="parabola", x_label="x", y_label="f(x) = x**2",
 ))
@@ -287,10 +290,9 @@ _register(Scenario(
 # ----- your own data --------------------------------------------------------------------------
 
 def _hidden_sizes(args) -> tuple[int, ...]:
-    sizes = tuple(int(a) for a in args) or (16,)
-    if any(a != int(a) or a < 1 or a > 4096 for a in args):
-        raise GdsimError(f"hidden layer sizes must be whole numbers from 1 to 4096, not {args}")
-    return sizes
+    if any(a != int(a) or a < 1 or a > MAX_HIDDEN for a in args):
+        raise GdsimError(f"hidden layer sizes must be whole numbers from 1 to {MAX_HIDDEN}, not {args}")
+    return tuple(int(a) for a in args) or (16,)
 
 
 def _custom_mlp(data: Dataset, n_out: int, *hidden) -> Model:
