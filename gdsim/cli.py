@@ -211,7 +211,8 @@ def _main(argv) -> int:
             return cmd_open(args.file, args.theme)
         return cmd_app(getattr(args, "scenario", "fruit"), getattr(args, "theme", "system"))
     except _CliError as exc:
-        print(f"gdsim: {exc}", file=sys.stderr)
+        # One line, whatever a file put into the message (a name with a line break in it).
+        print("gdsim: " + str(exc).replace("\r", "\\r").replace("\n", "\\n"), file=sys.stderr)
         return EXIT_USAGE
 
 

@@ -130,7 +130,7 @@ def test_a_file_from_a_newer_gdsim_says_so(saved):
     (dict(edit_doc=lambda d: d.update(format="other")), "not a gdsim session"),
     (dict(edit_doc=lambda d: d.pop("version")), "no format version"),
     (dict(edit_doc=lambda d: d["settings"].update(lr=-1.0)), "learning rate must be > 0"),
-    (dict(edit_doc=lambda d: d["settings"].update(bogus=1)), "unknown settings: bogus"),
+    (dict(edit_doc=lambda d: d["settings"].update(bogus=1)), "unknown settings: 'bogus'"),
     (dict(edit_doc=lambda d: d["scenario"].update(name="nope")), "unknown scenario 'nope'"),
     (dict(edit_doc=lambda d: d.pop("trainer")), "damaged"),
     (dict(edit_arrays=lambda a: a.update(values=a["values"][:10])), "array 'values' is float64 of shape (10,), not float64 of shape (785,)"),

@@ -73,7 +73,7 @@ def _scenario(value) -> dict:
     builtin = _flag(value.get("builtin"), "the scenario's 'builtin'")
     if builtin:
         info = _fields(value, "the scenario", ("name", "builtin"))
-        if info["name"] not in CATALOG:
+        if _text(info["name"], "the scenario's name") not in CATALOG:
             raise GdsimError(f"unknown scenario {info['name']!r}; choose from {', '.join(CATALOG)}")
         return info
     info = _fields(value, "the scenario", ("name", "builtin", "title", "task", "input_names", "target_names",

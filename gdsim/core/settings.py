@@ -47,7 +47,7 @@ class Settings:
         known = {f.name for f in fields(cls)}
         unknown = set(data) - known
         if unknown:
-            raise GdsimError(f"unknown settings: {', '.join(sorted(str(k)[:40] for k in unknown))}")
+            raise GdsimError(f"unknown settings: {', '.join(sorted(repr(k)[:40] for k in unknown))}")
         return cls(**data)
 
     def validate(self) -> None:
