@@ -329,7 +329,6 @@ def _new_run(args) -> _Run:
     from .core.errors import GdsimError
     from .core.scenarios import get_scenario
     from .core.settings import Settings
-    from .core.weights import read_weights
 
     if args.data is not None:
         scenario = _data_scenario(args)
@@ -355,6 +354,8 @@ def _new_run(args) -> _Run:
     full = args.plot_out is not None or args.session_out is not None
     trainer = scenario.build(settings, track_tensor_norms=full, record_updates=full)
     if args.weights_in is not None:
+        from .core.weights import read_weights
+
         trainer.set_initial_weights(read_weights(args.weights_in, trainer.params.specs))
     return _Run(scenario, trainer)
 
@@ -375,6 +376,9 @@ def _continued_run(args) -> _Run:
     if args.steps is not None:
         trainer.max_steps = trainer.step_count + args.steps
         trainer.settings = trainer.settings.replace(steps=trainer.max_steps)
+    elif trainer.max_steps is None and trainer.until_loss is None and trainer.patience is None:
+        raise GdsimError(f"{args.session!r} has no stop condition (it was left to run without a step limit): "
+                         f"give --steps N")
     return _Run(session.scenario, trainer, session.app)
 
 
@@ -472,17 +476,21 @@ class _Interrupt:
 def _write_outputs(run: _Run, args) -> list[str]:
     """Every output asked for, renamed into place together once all are written (or none is)."""
     from .core.files import all_or_none
-    from .core.history_csv import write_history_csv
-    from .core.session import save_session
-    from .core.weights import save_weights
 
+    # Each writer is imported only when its output is asked for: a run without outputs starts sooner.
     trainer = run.trainer
     with all_or_none():
         if args.weights_out is not None:
+            from .core.weights import save_weights
+
             save_weights(args.weights_out, trainer.params.state_dict())
         if args.history_out is not None:
+            from .core.history_csv import write_history_csv
+
             write_history_csv(args.history_out, trainer.history, settings=trainer.settings)
         if args.session_out is not None:
+            from .core.session import save_session
+
             save_session(args.session_out, trainer, trainer.settings, run.scenario, run.app)
         if args.plot_out is not None:
             from .app.figure import render_figure  # Qt is imported only here

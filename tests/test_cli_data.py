@@ -405,7 +405,7 @@ def test_bad_data_exits_2_with_one_line(capsys, tmp_path, text, extra, fragments
 
 def test_data_that_is_a_folder(capsys, tmp_path):
     rc, out, err = cli(capsys, "run", "--data", tmp_path)
-    assert_one_line_error(rc, out, err, f"{str(tmp_path)!r} is a folder, not a CSV file")
+    assert_one_line_error(rc, out, err, f"CSV file {str(tmp_path)!r} is a folder, not a file")
 
 
 @pytest.mark.parametrize("flag", ["--inputs", "--targets"])

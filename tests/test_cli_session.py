@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from cli_helpers import column, read_csv
+from session_helpers import rewrite
 from gdsim.cli import main
 from gdsim.core.session import load_session
 
@@ -74,6 +75,15 @@ def test_without_steps_a_session_runs_to_its_own_step_limit(capsys, tmp_path):
     assert cli(capsys, "run", "fruit", "--steps", 5, "--session-out", s, "--quiet")[0] == 0
     rc, out, _ = cli(capsys, "run", "--session", s)
     assert rc == 0 and "stopped: reached the step limit of 5" in out and "(0 steps in" in out
+
+
+def test_a_session_without_a_step_limit_needs_steps(capsys, tmp_path):
+    s = tmp_path / "s.gdsim"
+    assert cli(capsys, "run", "fruit", "--steps", 2, "--session-out", s, "--quiet")[0] == 0
+    rewrite(s, edit_doc=lambda d: d["settings"].update(steps=0))  # the window's "no step limit"
+    rc, out, err = cli(capsys, "run", "--session", s)
+    assert rc == 2 and out == "" and "has no stop condition" in err and "give --steps N" in err
+    assert cli(capsys, "run", "--session", s, "--steps", 3, "--quiet")[0] == 0
 
 
 def test_a_session_can_be_continued_into_itself(capsys, tmp_path):

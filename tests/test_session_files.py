@@ -107,18 +107,21 @@ def test_a_member_whose_size_lies_reads_no_further_than_declared(capsys, tmp_pat
     refused(capsys, path, "is damaged")
 
 
-def test_an_array_header_that_claims_a_billion_numbers_is_refused_before_allocating(capsys, tmp_path, session):
+def with_values_header(session, header: bytes) -> None:
+    """The session, with its 41 weights under an .npy header of our own making."""
     doc, arrays = contents(session)
-    good = npz_bytes(arrays)
-    header = b"{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000,), }"
     header += b" " * (118 - len(header)) + b"\n"
     npy = b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header + bytes(8 * 41)
     buf = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(good)) as src, zipfile.ZipFile(buf, "w") as dst:
+    with zipfile.ZipFile(io.BytesIO(npz_bytes(arrays))) as src, zipfile.ZipFile(buf, "w") as dst:
         for name in src.namelist():
             dst.writestr(name, npy if name == "values.npy" else src.read(name))
-    path = write_session(tmp_path / "huge.gdsim", doc, arrays_bytes=buf.getvalue())
-    refused(capsys, path, "array 'values' is float64 of shape (1000000000,), not float64 of shape (41,)")
+    write_session(session, doc, arrays_bytes=buf.getvalue())
+
+
+def test_an_array_header_that_claims_a_billion_numbers_is_refused_before_allocating(capsys, session):
+    with_values_header(session, b"{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000,), }")
+    refused(capsys, session, "array 'values' is float64 of shape (1000000000,), not float64 of shape (41,)")
 
 
 def test_only_known_members_are_read(capsys, tmp_path, session):
@@ -272,16 +275,7 @@ def test_arrays_that_are_not_a_zip_are_called_damaged(capsys, session):
 
 
 def test_a_malformed_array_header_is_called_damaged(capsys, session):
-    doc, arrays = contents(session)
-    good = npz_bytes(arrays)
-    header = b"{'descr': dict(), 'fortran_order': False, 'shape': (41,), }"
-    header += b" " * (118 - len(header)) + b"\n"
-    npy = b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header + bytes(8 * 41)
-    buf = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(good)) as src, zipfile.ZipFile(buf, "w") as dst:
-        for name in src.namelist():
-            dst.writestr(name, npy if name == "values.npy" else src.read(name))
-    write_session(session, doc, arrays_bytes=buf.getvalue())
+    with_values_header(session, b"{'descr': dict(), 'fortran_order': False, 'shape': (41,), }")
     err = refused(capsys, session, "is damaged", "values.npy")
     assert "ast." not in err
 

@@ -185,7 +185,7 @@ def test_missing_file(tmp_path):
 
 
 def test_folder(tmp_path):
-    assert error_of(tmp_path) == f"{str(tmp_path)!r} is a folder, not a CSV file"
+    assert error_of(tmp_path) == f"CSV file {str(tmp_path)!r} is a folder, not a file"
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/null"), reason="needs /dev/null")

@@ -24,6 +24,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -85,8 +86,6 @@ def save_session(path, trainer: Trainer, settings: Settings, scenario: Scenario,
     npz = io.BytesIO()
     np.savez(npz, **arrays)
     with atomic_writer(path, "wb") as fh:
-        import zipfile
-
         with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as z:
             z.writestr(_JSON, json.dumps(doc, indent=1, allow_nan=True))
             z.writestr(_ARRAYS, npz.getvalue())

@@ -22,7 +22,6 @@ import itertools
 import math
 import os
 import re
-import stat
 from array import array
 from dataclasses import dataclass, field
 
@@ -30,6 +29,7 @@ import numpy as np
 
 from .data import Dataset
 from .errors import GdsimError
+from .files import open_regular
 from .losses import BINARY, REGRESSION
 
 MAX_CSV_BYTES = 20 * 1024 * 1024  # bigger files are refused with a size message
@@ -101,24 +101,14 @@ def read_table(path, *, max_bytes=None, progress=None) -> Table:
         max_bytes = MAX_CSV_BYTES  # read at call time, so the limit can be changed
     name = os.fsdecode(os.fspath(path))
     shown = repr(name)
-    try:
-        info = os.stat(name)
-    except FileNotFoundError:
-        raise GdsimError(f"CSV file {shown} does not exist") from None
-    except (OSError, ValueError) as exc:
-        raise GdsimError(f"cannot read {shown}: {_reason(exc)}") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise GdsimError(f"{shown} is a folder, not a CSV file")
-    if not stat.S_ISREG(info.st_mode):
-        raise GdsimError(f"cannot read {shown}: it is not a regular file")
-    size = info.st_size
-    if size > max_bytes:
-        raise GdsimError(_too_big(shown, size, max_bytes))
-    try:
-        with open(name, "rb") as fh:
+    with open_regular(name, "CSV file") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size > max_bytes:
+            raise GdsimError(_too_big(shown, size, max_bytes))
+        try:
             return _Reader(fh, name, size, max_bytes, progress).read()
-    except OSError as exc:
-        raise GdsimError(f"cannot read {shown}: {_reason(exc)}") from None
+        except OSError as exc:
+            raise GdsimError(f"cannot read {shown}: {_reason(exc)}") from None
 
 
 def _reason(exc: Exception) -> str:
