@@ -124,6 +124,11 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Train a scenario, or your own CSV data (--data), or continue a saved "
                                      "session (--session), without a window. Row k of --history-out holds the "
                                      "loss computed before the update of step k.")
+    _run_arguments(run, MAX_LR)
+    return parser
+
+
+def _run_arguments(run, max_lr: float) -> None:
     run.add_argument("scenario", nargs="?", help="scenario name (see 'gdsim list'); omit with --data or --session")
     run.add_argument("--session", metavar="FILE.gdsim", type=_given("the session file"),
                      help="continue the run saved in this session file (from the app or --session-out) with "
@@ -140,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="share of rows kept for validation, 0 to 0.5 (default 0.2 from 10 rows up, else 0)")
     run.add_argument("--steps", type=_whole("steps", 1),
                      help="number of steps (default: the scenario's; with --session: steps to take from where it was)")
-    run.add_argument("--lr", type=_positive_number("learning rate", MAX_LR), help="learning rate")
+    run.add_argument("--lr", type=_positive_number("learning rate", max_lr), help="learning rate")
     run.add_argument("--optimizer", help="sgd, momentum, nesterov, adagrad, rmsprop, adam (NAME or NAME:ARGS)")
     run.add_argument("--loss", help="mse, sse, mae, huber, bce, cross_entropy, mnist (NAME or NAME:ARGS)")
     run.add_argument("--init", help="normal, uniform, zeros, ones, constant, xavier_normal, xavier_uniform, "
@@ -167,7 +172,6 @@ def build_parser() -> argparse.ArgumentParser:
     outputs.add_argument("--session-out", metavar="F.gdsim", type=_given("the session file"),
                          help="save the whole run, to open in the app (gdsim open F.gdsim) or continue with --session")
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
-    return parser
 
 
 # What a run's settings come from: refused with --session, which continues with the saved ones.
