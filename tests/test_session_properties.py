@@ -11,8 +11,7 @@ import math
 import tracemalloc
 
 import numpy as np
-import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from session_helpers import contents, save, trainer_for, write_session
@@ -163,7 +162,7 @@ def test_any_corrupted_field_or_array_ends_in_one_line_or_a_run(capsys, tmp_path
     try:
         write_session(path, doc, arrays)
     except (ValueError, TypeError, OverflowError, RecursionError):
-        pytest.skip("json or numpy cannot write this corruption")
+        reject()  # json or numpy cannot write this corruption: not a file anyone could make
     capsys.readouterr()
     tracemalloc.start()
     try:
