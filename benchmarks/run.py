@@ -12,6 +12,7 @@ its table and the others still run):
     window  the window under load: redraws/s, UI delay, in-app vs headless, Pause
     long    the loss view's redraw with 1e4..1e6 points; peak memory after 1e6 steps
     cold    launch to first painted window; `gdsim run fruit --steps 1`
+    blas    headless training with one BLAS thread and with two, the other core idle or busy
 
 See benchmarks/README.md for what each figure means and how targets are judged.
 """
@@ -42,6 +43,7 @@ SECTIONS = {
     "window": ("window", 420),
     "long": ("long_runs", 420),
     "cold": ("cold_start", 240),
+    "blas": ("blas_threads", 300),
 }
 QUIET_STDERR = ("This plugin does not support propagateSizeHints()",)
 

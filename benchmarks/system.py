@@ -23,18 +23,18 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
 
-# The environment before gdsim was imported: gdsim.app (the window) sets OPENBLAS_NUM_THREADS and
-# MKL_NUM_THREADS to 1 unless the user set them, and PyTorch reads MKL_NUM_THREADS for its default.
-# Headless gdsim (`gdsim run`, the engine) leaves them alone.
+# The environment before gdsim was imported: importing gdsim sets OPENBLAS_NUM_THREADS,
+# MKL_NUM_THREADS and VECLIB_MAXIMUM_THREADS to 1 unless the user set them (for the window and
+# headless runs alike), and PyTorch reads MKL_NUM_THREADS for its default.
 ENV_BEFORE_GDSIM = dict(os.environ) if "gdsim" not in sys.modules else None
-THREAD_VARS = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
+THREAD_VARS = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "OMP_NUM_THREADS")
 
 
 def gdsim_first() -> None:
     """Import gdsim before NumPy, as the app and the CLI do.
 
     Every benchmark process calls this before anything imports NumPy, so gdsim runs with the
-    BLAS set-up it has in real use (the window's processes import gdsim.app first as well).
+    BLAS set-up it has in real use (one thread).
     """
     if "numpy" in sys.modules and "gdsim" not in sys.modules:
         log("warning: NumPy was imported before gdsim: its BLAS threads may differ from the app's")

@@ -21,7 +21,7 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import gdsim.app  # noqa: E402,F401  (first, as in the app: it sets NumPy's BLAS to one thread)
+import gdsim.app  # noqa: E402,F401  (first, as in the app: gdsim sets NumPy's BLAS to one thread)
 
 
 def peak_rss_mb() -> float:

@@ -1,11 +1,13 @@
 """The ``gdsim`` command.
 
 ``gdsim`` / ``gdsim app`` open the window; ``gdsim list`` shows the scenarios;
-``gdsim run`` trains headless. ``run`` and ``list`` import only NumPy and the
-engine, never Qt, so they start fast and work where no display exists.
+``gdsim run`` trains headless. ``run`` imports only NumPy and the engine, never Qt
+(unless it draws --plot-out), so it starts fast and works where no display exists;
+``list`` and ``--help`` do not even import NumPy.
 
-Exit status: 0 done, 2 bad input (one line on stderr, no traceback),
-3 training diverged (outputs written from the last finite state).
+Exit status: 0 done, 2 bad input (one line on stderr, no traceback; nothing written),
+3 training diverged (outputs written from the last finite state), 130 interrupted by
+Ctrl+C (outputs written from the last finished step), 141 stdout closed by its reader.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import time
 EXIT_OK = 0
 EXIT_USAGE = 2
 EXIT_DIVERGED = 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT: what shells report for a program stopped by Ctrl+C
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what shells report for a program whose reader went away
 
 
 class UsageError(Exception):
@@ -117,21 +121,31 @@ def build_parser() -> argparse.ArgumentParser:
                         help="colours of the window (default: the desktop's)")
 
     run = sub.add_parser("run", help="train a scenario headless and write its results",
-                         description="Train a scenario, or your own CSV data (--data), without a window. "
-                                     "Row k of --history-out holds the loss computed before the update of step k.")
-    run.add_argument("scenario", nargs="?", help="scenario name (see 'gdsim list'); omit with --data")
+                         description="Train a scenario, or your own CSV data (--data), or continue a saved "
+                                     "session (--session), without a window. Row k of --history-out holds the "
+                                     "loss computed before the update of step k.")
+    _run_arguments(run, MAX_LR)
+    return parser
+
+
+def _run_arguments(run, max_lr: float) -> None:
+    run.add_argument("scenario", nargs="?", help="scenario name (see 'gdsim list'); omit with --data or --session")
+    run.add_argument("--session", metavar="FILE.gdsim", type=_given("the session file"),
+                     help="continue the run saved in this session file (from the app or --session-out) with "
+                          "its own settings; --steps N takes N more steps")
     data = run.add_argument_group("your own data")
     data.add_argument("--data", metavar="FILE.csv", type=_given("the data file"), help="train on a CSV file with a header row")
     data.add_argument("--inputs", metavar="A,B", type=_given("the input columns"), help="input columns, comma-separated (default: all but the last)")
     data.add_argument("--targets", metavar="Y", type=_given("the target columns"), help="target columns, comma-separated (default: the last column)")
-    data.add_argument("--task", choices=("regression", "binary"), default="regression",
-                      help="regression (numbers) or binary classification (a 0/1 target)")
-    data.add_argument("--standardize", action="store_true",
+    data.add_argument("--task", choices=("regression", "binary"),
+                      help="regression (numbers, the default) or binary classification (a 0/1 target)")
+    data.add_argument("--standardize", action="store_true", default=None,
                       help="scale every input to mean 0, std 1 (from the training rows)")
     data.add_argument("--val-fraction", type=_fraction, default=None, metavar="F",
                       help="share of rows kept for validation, 0 to 0.5 (default 0.2 from 10 rows up, else 0)")
-    run.add_argument("--steps", type=_whole("steps", 1), help="number of steps (default: the scenario's)")
-    run.add_argument("--lr", type=_positive_number("learning rate", MAX_LR), help="learning rate")
+    run.add_argument("--steps", type=_whole("steps", 1),
+                     help="number of steps (default: the scenario's; with --session: steps to take from where it was)")
+    run.add_argument("--lr", type=_positive_number("learning rate", max_lr), help="learning rate")
     run.add_argument("--optimizer", help="sgd, momentum, nesterov, adagrad, rmsprop, adam (NAME or NAME:ARGS)")
     run.add_argument("--loss", help="mse, sse, mae, huber, bce, cross_entropy, mnist (NAME or NAME:ARGS)")
     run.add_argument("--init", help="normal, uniform, zeros, ones, constant, xavier_normal, xavier_uniform, "
@@ -139,27 +153,50 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--model", help="model variant the scenario offers (see 'gdsim list')")
     run.add_argument("--batch-size", type=_whole("batch size", 1), help="mini-batch size (default: the scenario's)")
     run.add_argument("--seed", type=_whole("seed", 0), help="seed for initial weights and batch order")
-    run.add_argument("--no-zero-grad", action="store_true",
+    run.add_argument("--no-zero-grad", action="store_true", default=None,
                      help="never reset the gradients: each step uses the sum of all gradients so far")
     run.add_argument("--until-loss", type=_number("target loss"), metavar="X",
                      help="stop once a step's loss falls below X")
     run.add_argument("--patience", type=_whole("patience", 1), metavar="K",
                      help="stop when validation loss has not improved for K epochs")
-    run.add_argument("--l1", type=_non_negative_number("L1 penalty"), default=0.0,
+    run.add_argument("--l1", type=_non_negative_number("L1 penalty"),
                      help="add L1 * sum(|p|) over all parameters to the loss")
-    run.add_argument("--l2", type=_non_negative_number("L2 penalty"), default=0.0,
+    run.add_argument("--l2", type=_non_negative_number("L2 penalty"),
                      help="add L2 * sum(p**2) over all parameters to the loss")
     run.add_argument("--weights-in", metavar="F.npz", type=_given("the weights file"), help="initial weights (npz keyed by parameter name)")
-    run.add_argument("--weights-out", metavar="F.npz", type=_given("the weights file"), help="write the final weights here")
-    run.add_argument("--history-out", metavar="F.csv", type=_given("the history file"), help="write one CSV row per step here")
-    run.add_argument("--plot-out", metavar="F.png|F.svg", type=_given("the figure file"),
-                     help="draw the app's three views of the finished run into an image (no window)")
+    outputs = run.add_argument_group("outputs (written together at the end: all of them, or none)")
+    outputs.add_argument("--weights-out", metavar="F.npz", type=_given("the weights file"), help="write the final weights here")
+    outputs.add_argument("--history-out", metavar="F.csv", type=_given("the history file"), help="write one CSV row per step here")
+    outputs.add_argument("--plot-out", metavar="F.png|F.svg", type=_given("the figure file"),
+                         help="draw the app's three views of the finished run into an image (no window)")
+    outputs.add_argument("--session-out", metavar="F.gdsim", type=_given("the session file"),
+                         help="save the whole run, to open in the app (gdsim open F.gdsim) or continue with --session")
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
-    return parser
+
+
+# What a run's settings come from: refused with --session, which continues with the saved ones.
+_RUN_CHOICES = ("scenario", "data", "inputs", "targets", "task", "standardize", "val_fraction", "lr", "optimizer",
+                "loss", "init", "model", "batch_size", "seed", "no_zero_grad", "until_loss", "patience", "l1",
+                "l2", "weights_in")
+_OUTPUTS = ("weights_out", "history_out", "plot_out", "session_out")
 
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # here, where a closed pipe is still ours to handle
+        return code
+    except BrokenPipeError:
+        # `gdsim run fruit | head -3`: the reader has gone. Say nothing, as tools killed by SIGPIPE do.
+        _discard_stdout()
+        return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:
+        print("gdsim: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _main(argv) -> int:
     try:
         args = build_parser().parse_args(argv)
     except UsageError as exc:
@@ -169,8 +206,6 @@ def main(argv=None) -> int:
         return int(exc.code or 0)
 
     command = args.command or "app"
-    if command in ("app", "open"):
-        import gdsim.app  # noqa: F401  (before NumPy loads: the window's BLAS thread setting)
     try:
         if command == "list":
             return cmd_list()
@@ -180,8 +215,19 @@ def main(argv=None) -> int:
             return cmd_open(args.file, args.theme)
         return cmd_app(getattr(args, "scenario", "fruit"), getattr(args, "theme", "system"))
     except _CliError as exc:
-        print(f"gdsim: {exc}", file=sys.stderr)
+        # One line, whatever a file put into the message (a name with a line break in it).
+        print("gdsim: " + str(exc).replace("\r", "\\r").replace("\n", "\\n"), file=sys.stderr)
         return EXIT_USAGE
+
+
+def _discard_stdout() -> None:
+    """Send what is still buffered for a closed pipe nowhere, so that exiting does not complain."""
+    import os
+
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # a stand-in stdout (tests) has no descriptor
+        pass
 
 
 class _CliError(Exception):
@@ -189,25 +235,22 @@ class _CliError(Exception):
 
 
 def cmd_list() -> int:
-    from .core.scenarios import SCENARIOS
+    from .core.catalog import CATALOG  # names and summaries only: no NumPy to import
 
-    width = max(len(n) for n in SCENARIOS)
-    for name, s in SCENARIOS.items():
-        print(f"{name:<{width}}  {s.summary}")
-        if len(s.models) > 1:
-            for m in s.models:
-                print(f"{'':<{width}}    --model {m.name}: {m.summary}")
+    width = max(len(n) for n in CATALOG)
+    for entry in CATALOG.values():
+        print(f"{entry.name:<{width}}  {entry.summary}")
+        if len(entry.models) > 1:
+            for model, summary in entry.models:
+                print(f"{'':<{width}}    --model {model}: {summary}")
     return EXIT_OK
 
 
 def cmd_app(scenario: str, theme: str = "system") -> int:
-    from .core.errors import GdsimError
-    from .core.scenarios import get_scenario
+    from .core.catalog import CATALOG
 
-    try:
-        get_scenario(scenario)
-    except GdsimError as exc:
-        raise _CliError(str(exc)) from None
+    if scenario not in CATALOG:
+        raise _CliError(f"unknown scenario {scenario!r}; choose from {', '.join(CATALOG)}")
     from .app.main import run_app  # Qt is imported only here
 
     return run_app(scenario, theme)
@@ -241,20 +284,24 @@ def _data_scenario(args):
     targets = _names(args.targets) if args.targets else [columns[-1]]
     inputs = _names(args.inputs) if args.inputs else [c for c in columns if c not in targets]
     fraction = args.val_fraction if args.val_fraction is not None else (0.2 if table.n_rows >= 10 else 0.0)
-    return scenario_from_table(table, inputs, targets, task=args.task, standardize=args.standardize,
-                               val_fraction=fraction)
+    return scenario_from_table(table, inputs, targets, task=args.task or "regression",
+                               standardize=bool(args.standardize), val_fraction=fraction)
 
 
-def _check_outputs(outputs: dict, args) -> None:
-    """Every output can be written, no two are the same file, and none is an input."""
+def _check_outputs(args) -> None:
+    """Every output can be written, no two are the same file, and none is an input, before any step."""
     import os
 
     from .core.errors import GdsimError
     from .core.files import check_writable
 
     seen = {}
+    # A session may be saved over the one it continues: it has been read whole before anything is written.
     inputs = {"--data": args.data, "--weights-in": args.weights_in}
-    for flag, path in outputs.items():
+    for key in _OUTPUTS:
+        path, flag = getattr(args, key), _flag(key)
+        if path is None:
+            continue
         check_writable(path)
         real = os.path.realpath(path)
         if real in seen:
@@ -263,100 +310,206 @@ def _check_outputs(outputs: dict, args) -> None:
         for in_flag, in_path in inputs.items():
             if in_path is not None and os.path.realpath(in_path) == real:
                 raise GdsimError(f"{flag} {path!r} would overwrite the {in_flag} file")
+    if args.plot_out is not None and not args.plot_out.lower().endswith((".png", ".svg")):
+        raise GdsimError(f"--plot-out draws a .png or .svg file, not {args.plot_out!r}")
+
+
+def _flag(key: str) -> str:
+    return "--" + key.replace("_", "-")
 
 
 def _names(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
-def cmd_run(args) -> int:
+class _Run:
+    """What `gdsim run` trains and saves: the scenario, its trainer, and the window's view state."""
+
+    def __init__(self, scenario, trainer, app=None):
+        self.scenario, self.trainer, self.app = scenario, trainer, app or {}
+
+
+def _new_run(args) -> _Run:
     from .core.errors import GdsimError
     from .core.scenarios import get_scenario
     from .core.settings import Settings
-    from .core.weights import read_weights, save_weights
 
-    out = sys.stdout
+    if args.data is not None:
+        scenario = _data_scenario(args)
+    elif args.scenario is None:
+        raise GdsimError("name a scenario (see 'gdsim list') or give --data FILE.csv "
+                        "(or --session FILE.gdsim to continue a saved run)")
+    else:
+        for flag in ("inputs", "targets", "task", "standardize", "val_fraction"):
+            if getattr(args, flag) is not None:
+                raise GdsimError(f"{_flag(flag)} goes with --data FILE.csv")
+        scenario = get_scenario(args.scenario)
+    settings = Settings(
+        scenario=scenario.name, model=args.model, loss=args.loss, init=args.init,
+        optimizer=args.optimizer, lr=args.lr, steps=args.steps, batch_size=args.batch_size,
+        seed=args.seed, zero_grad=not args.no_zero_grad, until_loss=args.until_loss,
+        patience=args.patience, l1=args.l1 or 0.0, l2=args.l2 or 0.0,
+    )
+    if args.patience is not None and not scenario.data.has_validation:
+        raise GdsimError(f"--patience needs a validation split, and scenario {scenario.name!r} has none")
+    _check_outputs(args)
+    # A figure draws the per-tensor gradient norms and the followed weights, and a session keeps
+    # them for the window: record them (as the window does).
+    full = args.plot_out is not None or args.session_out is not None
+    trainer = scenario.build(settings, track_tensor_norms=full, record_updates=full)
+    if args.weights_in is not None:
+        from .core.weights import read_weights
+
+        trainer.set_initial_weights(read_weights(args.weights_in, trainer.params.specs))
+    return _Run(scenario, trainer)
+
+
+def _continued_run(args) -> _Run:
+    """The run a session file holds, read by the loader the window uses; --steps N adds N steps."""
+    from .core.errors import GdsimError
+    from .core.session import load_session
+
+    for key in _RUN_CHOICES:
+        if getattr(args, key) is not None:
+            what = "a scenario name" if key == "scenario" else _flag(key)
+            raise GdsimError(f"{what} cannot be used with --session: a session continues with its own settings "
+                             f"(change them in the window: gdsim open {args.session})")
+    _check_outputs(args)
+    session = load_session(args.session)
+    trainer = session.trainer
+    if args.steps is not None:
+        trainer.max_steps = trainer.step_count + args.steps
+        trainer.settings = trainer.settings.replace(steps=trainer.max_steps)
+    elif trainer.max_steps is None and trainer.until_loss is None and trainer.patience is None:
+        raise GdsimError(f"{args.session!r} has no stop condition (it was left to run without a step limit): "
+                         f"give --steps N")
+    return _Run(session.scenario, trainer, session.app)
+
+
+def cmd_run(args) -> int:
+    from .core.errors import GdsimError
+
     try:
-        if args.data is not None:
-            scenario = _data_scenario(args)
-        elif args.scenario is None:
-            raise GdsimError("name a scenario (see 'gdsim list') or give --data FILE.csv")
-        else:
-            for flag in ("inputs", "targets"):
-                if getattr(args, flag) is not None:
-                    raise GdsimError(f"--{flag} goes with --data FILE.csv")
-            scenario = get_scenario(args.scenario)
-        settings = Settings(
-            scenario=scenario.name, model=args.model, loss=args.loss, init=args.init,
-            optimizer=args.optimizer, lr=args.lr, steps=args.steps, batch_size=args.batch_size,
-            seed=args.seed, zero_grad=not args.no_zero_grad, until_loss=args.until_loss,
-            patience=args.patience, l1=args.l1, l2=args.l2,
-        )
-        if args.patience is not None and not scenario.data.has_validation:
-            raise GdsimError(f"--patience needs a validation split, and scenario {scenario.name!r} has none")
-        outputs = {flag: path for flag, path in (("--weights-out", args.weights_out),
-                                                 ("--history-out", args.history_out),
-                                                 ("--plot-out", args.plot_out)) if path is not None}
-        _check_outputs(outputs, args)
-        if args.plot_out is not None and not args.plot_out.lower().endswith((".png", ".svg")):
-            raise GdsimError(f"--plot-out draws a .png or .svg file, not {args.plot_out!r}")
-        # A figure draws the per-tensor gradient norms and the followed weights: record them.
-        figure = args.plot_out is not None
-        trainer = scenario.build(settings, track_tensor_norms=figure, record_updates=figure)
-        if args.weights_in is not None:
-            trainer.set_initial_weights(read_weights(args.weights_in, trainer.params.specs))
-        if args.plot_out is not None:
+        run = _continued_run(args) if args.session is not None else _new_run(args)
+        if (args.plot_out is not None or args.session_out is not None) and run.trainer.trace is None:
             from .core.snapshot import run_info, trace_indices
 
-            trainer.start_trace(trace_indices(run_info(0, scenario, trainer, trainer.settings)))
+            info = run_info(0, run.scenario, run.trainer, run.trainer.settings)
+            run.trainer.start_trace(trace_indices(info, run.app.get("tracked")))
     except GdsimError as exc:
         raise _CliError(str(exc)) from None
 
-    s = trainer.settings
-    if not args.quiet:
-        zero = "on" if s.zero_grad else "OFF (gradients accumulate)"
-        print(f"{scenario.name}: {trainer.model.describe()}, {trainer.loss.describe()}, "
-              f"{trainer.optimizer.describe()} lr {s.lr:g}, gradient zeroing {zero}", file=out)
-        if args.data is not None:
-            print(f"data: {scenario.lesson}", file=out)
-
-    progress = _Progress(s.steps, enabled=not args.quiet and sys.stderr.isatty())
-    started = time.perf_counter()
-    while True:
-        stop = trainer.run(limit=progress.chunk)
-        progress.update(trainer.step_count)
-        if stop is not None:
-            break
-    elapsed = time.perf_counter() - started
-    progress.done()
-
+    trainer, s = run.trainer, run.trainer.settings
+    with _Interrupt() as interrupt:  # from here on, Ctrl+C stops the run and keeps it
+        if not args.quiet:
+            zero = "on" if s.zero_grad else "OFF (gradients accumulate)"
+            print(f"{run.scenario.name}: {trainer.model.describe()}, {trainer.loss.describe()}, "
+                  f"{trainer.optimizer.describe()} lr {s.lr:g}, gradient zeroing {zero}")
+            if args.data is not None:
+                print(f"data: {run.scenario.lesson}")
+            if args.session is not None:
+                print(f"continuing {args.session} from step {trainer.step_count}")
+            sys.stdout.flush()  # a reader (a person, a test waiting to press Ctrl+C) sees it now
+        first = trainer.step_count
+        stop, elapsed = _train(trainer, interrupt, show_progress=not args.quiet and sys.stderr.isatty())
+    interrupted = interrupt.requested
     try:
-        if args.weights_out is not None:
-            save_weights(args.weights_out, trainer.params.state_dict())
-        if args.history_out is not None:
-            trainer.history.write_csv(args.history_out)
-        if args.plot_out is not None:
-            from .app.figure import render_figure  # Qt is imported only here
-
-            render_figure(args.plot_out, scenario, trainer)
+        written = _write_outputs(run, args)
     except GdsimError as exc:
         raise _CliError(str(exc)) from None
 
     if not args.quiet:
-        _print_summary(trainer, stop, elapsed, out)
+        _print_summary(trainer, stop, trainer.step_count - first, elapsed, sys.stdout)
+    if interrupted:
+        kept = f"; the outputs are of that step ({', '.join(written)})" if written else ""
+        print(f"gdsim: interrupted at step {trainer.step_count}{kept}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     if stop.divergence is not None:
         print(f"gdsim: {stop.message}", file=sys.stderr)
         return EXIT_DIVERGED
     return EXIT_OK
 
 
-def _print_summary(trainer, stop, elapsed, out) -> None:
+def _train(trainer, interrupt, show_progress: bool):
+    """Train until a stop condition holds or Ctrl+C (``interrupt``); returns (the Stop or None, seconds).
+
+    Steps go in chunks of about 20 ms, so Ctrl+C ends the run within one chunk, after a whole step.
+    """
+    progress = _Progress(trainer.max_steps, enabled=show_progress)
+    chunk, stop = 1, None
+    started = time.perf_counter()
+    while not interrupt.requested:
+        t0 = time.perf_counter()
+        stop = trainer.run(limit=chunk)
+        progress.update(trainer.step_count)
+        if stop is not None:
+            break
+        took = time.perf_counter() - t0
+        chunk = chunk * 2 if took < 0.01 else max(1, chunk // 2) if took > 0.04 else chunk
+    elapsed = time.perf_counter() - started
+    progress.done()
+    return stop, elapsed
+
+
+class _Interrupt:
+    """Ctrl+C while training asks to stop after the step under way; a second one stops at once."""
+
+    requested = False
+
+    def __enter__(self):
+        import signal
+        import threading
+
+        self._previous = None
+        if threading.current_thread() is threading.main_thread():  # only there can Python catch signals
+            self._previous = signal.signal(signal.SIGINT, self._request)
+        return self
+
+    def _request(self, signum, frame):
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __exit__(self, *exc):
+        import signal
+
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+
+def _write_outputs(run: _Run, args) -> list[str]:
+    """Every output asked for, renamed into place together once all are written (or none is)."""
+    from .core.files import all_or_none
+
+    # Each writer is imported only when its output is asked for: a run without outputs starts sooner.
+    trainer = run.trainer
+    with all_or_none():
+        if args.weights_out is not None:
+            from .core.weights import save_weights
+
+            save_weights(args.weights_out, trainer.params.state_dict())
+        if args.history_out is not None:
+            from .core.history_csv import write_history_csv
+
+            write_history_csv(args.history_out, trainer.history, settings=trainer.settings)
+        if args.session_out is not None:
+            from .core.session import save_session
+
+            save_session(args.session_out, trainer, trainer.settings, run.scenario, run.app)
+        if args.plot_out is not None:
+            from .app.figure import render_figure  # Qt is imported only here
+
+            render_figure(args.plot_out, run.scenario, trainer)
+    return [getattr(args, key) for key in _OUTPUTS if getattr(args, key) is not None]
+
+
+def _print_summary(trainer, stop, taken: int, elapsed: float, out) -> None:
     from .core.metrics import METRIC_TITLES
 
     h = trainer.history
     n = trainer.step_count
-    rate = n / elapsed if elapsed > 0 else float("inf")
-    print(f"stopped: {stop.message}", file=out)
+    rate = taken / elapsed if elapsed > 0 else float("inf")
+    print(f"stopped: {stop.message if stop is not None else f'interrupted (Ctrl+C) at step {n}'}", file=out)
     if n:
         print(f"  loss      {h.loss[0]:.6g} at step {int(h.steps[0])} -> {trainer.last_loss:.6g} at step {n}",
               file=out)
@@ -372,7 +525,7 @@ def _print_summary(trainer, stop, elapsed, out) -> None:
         if trainer.metric:
             line += f", {METRIC_TITLES[trainer.metric]} {_fmt_metric(trainer.metric, vm)}"
         print(line + f" (after step {int(h.val_steps[-1])})", file=out)
-    print(f"  speed     {rate:,.0f} steps/s ({n} steps in {elapsed:.3f} s)", file=out)
+    print(f"  speed     {rate:,.0f} steps/s ({taken} steps in {elapsed:.3f} s)", file=out)
 
 
 def _fmt_metric(name, value) -> str:
@@ -385,7 +538,6 @@ class _Progress:
     def __init__(self, total, enabled):
         self.total = total
         self.enabled = enabled
-        self.chunk = 2000 if enabled else None
         self._last = time.perf_counter()
         self._shown = False
 

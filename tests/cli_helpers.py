@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from gdsim.core.history_csv import SETTINGS_COLUMNS
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -30,3 +32,12 @@ def read_csv(path):
 def column(rows, header, name):
     j = header.index(name)
     return np.array([float(r[j]) if r[j] != "" else np.nan for r in rows])
+
+
+# The history CSV's last columns: how thinned it is, and the run's settings (the same on every row).
+RUN_COLUMNS = ["steps_per_row", *SETTINGS_COLUMNS.values()]
+
+
+def measured(header):
+    """The columns of a history CSV that hold what each step measured (before the run's columns)."""
+    return header[:header.index("steps_per_row")]

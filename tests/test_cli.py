@@ -9,7 +9,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from cli_helpers import column, read_csv, subprocess_gdsim
+from cli_helpers import RUN_COLUMNS, column, measured, read_csv, subprocess_gdsim
 from gdsim.cli import main
 from gdsim.core.scenarios import SCENARIOS, build_trainer
 from gdsim.core.settings import Settings
@@ -107,7 +107,7 @@ def test_history_out(capsys, tmp_path, scenario, steps, header):
     rc, _, _ = cli(capsys, "run", scenario, "--steps", steps, "--history-out", path, "--quiet")
     assert rc == 0
     got_header, rows = read_csv(path)
-    assert got_header == header
+    assert got_header == header + RUN_COLUMNS
     assert len(rows) == steps
     assert [r[0] for r in rows] == [str(k) for k in range(1, steps + 1)]
     t = engine(scenario, steps=steps)
@@ -292,7 +292,7 @@ def test_divergence_at_step_1_writes_header_and_initial_weights(capsys, tmp_path
     assert rc == 3
     assert err == "gdsim: diverged at step 1: the loss is infinite; the initial weights are kept\n"
     header, rows = read_csv(tmp_path / "h.csv")
-    assert header == ["step", "loss", "grad_norm"] and rows == []
+    assert measured(header) == ["step", "loss", "grad_norm"] and rows == []
     with np.load(tmp_path / "out.npz") as f:
         np.testing.assert_array_equal(f["weight"], big["weight"])
 

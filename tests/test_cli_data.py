@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cli_helpers import column, read_csv, subprocess_gdsim
+from cli_helpers import column, measured, read_csv, subprocess_gdsim
 from gdsim.cli import main
 from gdsim.core import table as table_module
 from gdsim.core.scenarios import scenario_from_table
@@ -103,7 +103,7 @@ def test_data_defaults_inputs_target_and_validation(capsys, tmp_path, reg_csv):
     assert "RMSE" in out and "validation loss" in out and "(after step 200)" in out
     header, rows = read_csv(h)
     # 50 rows: 20% (10 rows) kept for validation, so the history has validation columns.
-    assert header == ["step", "loss", "grad_norm", "rmse", "val_loss", "val_rmse"]
+    assert measured(header) == ["step", "loss", "grad_norm", "rmse", "val_loss", "val_rmse"]
     assert len(rows) == 200
     # Defaults = all but the last column as inputs, the last as the target, a 0.2 split.
     scenario, twin = engine_for(reg_csv, ["a", "b"], ["y"], val_fraction=0.2)
@@ -244,6 +244,30 @@ def test_mlp_models(capsys, tmp_path, reg_csv, spec, described, hidden):
     np.testing.assert_array_equal(loss, twin.history.loss)
 
 
+def test_a_model_too_big_to_train_is_refused_before_anything_is_allocated(capsys, tmp_path, reg_csv):
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        rc, out, err = cli(capsys, "run", "--data", reg_csv, "--model", "mlp:4096,4096,4096,4096,4096,4096")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert_one_line_error(rc, out, err, "MLP 2-4096-4096-4096-4096-4096-4096-1 (relu, ",
+                          "has 83,922,945 weights; gdsim trains at most 5,000,000")
+    assert peak < 50 * 2**20
+
+
+def test_a_model_whose_forward_pass_would_not_fit_is_refused(capsys, tmp_path):
+    rows = regression_rows(n=4000).tolist()
+    big = write_csv(tmp_path / "rows.csv", ["a", "b", "y"], rows)
+    rc, out, err = cli(capsys, "run", "--data", big, "--model", "mlp:4096")
+    assert_one_line_error(rc, out, err, "would keep 26,214,400 numbers for the 3,200 rows it is given at once; "
+                                        "gdsim keeps at most 20,000,000")
+    rc, out, err = cli(capsys, "run", "--data", big, "--model", "mlp:1024", "--steps", "1", "--quiet")
+    assert rc == 0, err
+
+
 @pytest.mark.parametrize("fraction,n_val", [("0", 0), ("0.5", 25), ("0.1", 5), ("0.0", 0)])
 def test_val_fraction(capsys, tmp_path, reg_csv, fraction, n_val):
     h = tmp_path / "h.csv"
@@ -252,9 +276,9 @@ def test_val_fraction(capsys, tmp_path, reg_csv, fraction, n_val):
     assert rc == 0
     header, rows = read_csv(h)
     if n_val:
-        assert header[-2:] == ["val_loss", "val_rmse"] and "validation loss" in out
+        assert measured(header)[-2:] == ["val_loss", "val_rmse"] and "validation loss" in out
     else:
-        assert header == ["step", "loss", "grad_norm", "rmse"] and "validation" not in out
+        assert measured(header) == ["step", "loss", "grad_norm", "rmse"] and "validation" not in out
     scenario, twin = engine_for(reg_csv, ["a", "b"], ["y"], val_fraction=float(fraction), steps=20)
     assert scenario.data.n_train == 50 - n_val
     twin.run()
@@ -268,7 +292,7 @@ def test_binary_task(capsys, tmp_path, bin_csv):
     assert out.splitlines()[0] == "csv:bin: linear 2 -> 1, binary cross-entropy, SGD lr 0.5, gradient zeroing on"
     assert "accuracy" in out and "%" in out
     header, rows = read_csv(h)
-    assert header == ["step", "loss", "grad_norm", "accuracy", "val_loss", "val_accuracy"]
+    assert measured(header) == ["step", "loss", "grad_norm", "accuracy", "val_loss", "val_accuracy"]
     acc = column(rows, header, "accuracy")
     assert set(np.round(acc * 48).tolist()) <= set(range(49))  # a share of the 48 training rows
     assert acc[-1] >= 0.9
@@ -381,7 +405,7 @@ def test_bad_data_exits_2_with_one_line(capsys, tmp_path, text, extra, fragments
 
 def test_data_that_is_a_folder(capsys, tmp_path):
     rc, out, err = cli(capsys, "run", "--data", tmp_path)
-    assert_one_line_error(rc, out, err, f"{str(tmp_path)!r} is a folder, not a CSV file")
+    assert_one_line_error(rc, out, err, f"CSV file {str(tmp_path)!r} is a folder, not a file")
 
 
 @pytest.mark.parametrize("flag", ["--inputs", "--targets"])
@@ -518,6 +542,15 @@ def test_plot_out_of_own_data_and_after_divergence(tmp_path, bin_csv):
     assert proc.returncode == 3
     assert proc.stderr.count("\n") == 1 and "diverged at step 324" in proc.stderr
     assert ET.parse(svg).getroot().tag.endswith("svg")
+
+
+def test_divergence_with_plot_out_draws_the_finite_history_and_exits_3(tmp_path):
+    # The README's own example: x doubles each step until its loss overflows at step 512.
+    png = tmp_path / "p.png"
+    proc = subprocess_gdsim("run", "parabola", "--lr", "1.5", "--steps", "1000", "--plot-out", png)
+    assert proc.returncode == 3, proc.stderr
+    assert proc.stderr == "gdsim: diverged at step 512: the loss is infinite; the weights after step 511 are kept\n"
+    assert _png_size(png.read_bytes()) == (1400, 860)
 
 
 @pytest.mark.parametrize("name", ["out.jpg", "out.PNG.txt", "out", "out.pdf"])

@@ -304,7 +304,7 @@ def test_bad_settings_raise_gdsim_error(kw, message):
 
 
 def test_settings_from_dict_refuses_unknown_keys():
-    with pytest.raises(GdsimError, match="unknown settings: colour"):
+    with pytest.raises(GdsimError, match="unknown settings: 'colour'"):
         Settings.from_dict({"scenario": "fruit", "colour": "red"})
     assert Settings.from_dict(Settings(lr=0.5).to_dict()) == Settings(lr=0.5)
 

@@ -81,6 +81,42 @@ def test_semicolon_file_with_commas_in_names_and_comma_file_with_semicolons_in_n
     assert t.columns == ("x;y;z", "w") and t.data.tolist() == [[1, 2], [3, 4]]
 
 
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_empty_cells_at_the_end_of_every_line_are_left_out(tmp_path, delimiter):
+    # What some spreadsheets export: a separator after the last cell of every data line (or every line).
+    rows = [["1", "2.5", "3"], ["4", "-6", "7e2"], ["8", "9", "10"]]
+    for header_end in ("", delimiter):
+        text = delimiter.join(["a", "b", "y"]) + header_end + "\n"
+        text += "".join(delimiter.join(row) + delimiter + "\n" for row in rows)
+        t = read_table(write(tmp_path, text))
+        assert t.columns == ("a", "b", "y")
+        assert t.data.tolist() == [[1, 2.5, 3], [4, -6, 700], [8, 9, 10]]
+
+
+def test_a_wide_file_within_the_limits_reads(tmp_path):
+    # 15,001 columns, 3 MB: cut by the wrong delimiter its lines are single cells longer than the csv
+    # module allows, which once made it look like a quote left open.
+    n, rows = 15_001, 20
+    rng = np.random.default_rng(3)
+    data = rng.integers(100_000_000, 999_999_999, size=(rows, n))  # lines of 150,000 characters
+    text = ",".join(f"col{j}" for j in range(n)) + "\n"
+    text += "".join(",".join(map(str, row)) + "\n" for row in data)
+    path = write(tmp_path, text)
+    assert 2_000_000 < path.stat().st_size < 20 * 2**20
+    t = read_table(path)
+    assert t.data.shape == (rows, n) and t.columns[-1] == "col15000"
+    np.testing.assert_array_equal(t.data, data)
+
+
+def test_a_file_wider_than_the_limits_says_which_limit(tmp_path, monkeypatch):
+    monkeypatch.setattr(table_module, "MAX_CELLS", 100_000)
+    n = 15_001
+    text = ",".join(f"c{j}" for j in range(n)) + "\n" + "".join(",".join(["1"] * n) + "\n" for _ in range(8))
+    path = write(tmp_path, text)
+    assert error_of(path) == (f"{str(path)!r} holds more than 100,000 numbers (rows x columns), the most gdsim "
+                              f"reads; line 8 goes over (use fewer rows or columns)")
+
+
 def test_bom_crlf_quotes_whitespace_and_blank_lines(tmp_path):
     content = (b"\xef\xbb\xbf  size ,  \"rooms\" ,\"price, USD\"\r\n"
                b"\r\n"
@@ -149,7 +185,7 @@ def test_missing_file(tmp_path):
 
 
 def test_folder(tmp_path):
-    assert error_of(tmp_path) == f"{str(tmp_path)!r} is a folder, not a CSV file"
+    assert error_of(tmp_path) == f"CSV file {str(tmp_path)!r} is a folder, not a file"
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/null"), reason="needs /dev/null")
@@ -208,7 +244,7 @@ def test_wrong_number_of_cells(tmp_path):
     rows = "\n".join("1,2,3,4" for _ in range(5))
     path = write(tmp_path, f"a,b,c,d\n{rows}\n1,2,3\n1,2,3,4\n")
     assert error_of(path) == f"{str(path)!r}, line 7 has 3 cells, but the header names 4 columns"
-    path = write(tmp_path, "a,b\n1,2\n1,2,\n", "extra.csv")
+    path = write(tmp_path, "a,b\n1,2\n1,2,3\n", "extra.csv")
     assert error_of(path).endswith("line 3 has 3 cells, but the header names 2 columns")
     path = write(tmp_path, "a,b\n1,2\n1\n", "one.csv")
     assert error_of(path).endswith("line 3 has 1 cell, but the header names 2 columns")

@@ -367,3 +367,72 @@ def test_valid_file_reads_clean(tmp_path):
     path.write_bytes(VALID)
     read_is_clean(path)
     np.testing.assert_array_equal(read_weights(path, FRUIT_SPECS)["weight"], FRUIT["weight"])
+
+
+# ----- hostile files: bounded before anything is decompressed or allocated ------------------------------
+
+def traced_peak(fn):
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        fn()
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return peak
+
+
+def test_a_header_claiming_a_billion_numbers_is_refused_before_allocating(tmp_path):
+    import struct
+
+    header = b"{'descr': '<f8', 'fortran_order': False, 'shape': (1000, 1000000), }"
+    header += b" " * (118 - len(header)) + b"\n"
+    path = tmp_path / "w.npz"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("weight.npy", b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header + bytes(48))
+        z.writestr("bias.npy", npz_member(FRUIT["bias"]))
+    messages = []
+    peak = traced_peak(lambda: messages.append(read_error(path)))
+    assert messages == [f"parameter 'weight' has shape (1000, 1000000) in {str(path)!r}, but the model needs (2, 3)"]
+    assert peak < 8 * 2**20
+
+
+def npz_member(array) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, array)
+    return buf.getvalue()
+
+
+def test_a_member_that_expands_to_hundreds_of_megabytes_is_refused_unread(tmp_path):
+    path = tmp_path / "w.npz"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        with z.open("weight.npy", "w", force_zip64=True) as fh:
+            fh.write(npz_member(FRUIT["weight"]))
+            for _ in range(300):
+                fh.write(bytes(1 << 20))
+        z.writestr("bias.npy", npz_member(FRUIT["bias"]))
+    messages = []
+    peak = traced_peak(lambda: messages.append(read_error(path)))
+    assert "cannot read parameter 'weight'" in messages[0] and "would expand to 314.6 MB" in messages[0]
+    assert peak < 8 * 2**20
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
+def test_a_device_is_not_read(device):
+    if not os.path.exists(device):
+        pytest.skip(f"no {device} here")
+    assert read_error(device) == f"cannot read weights file {device!r}: it is not a regular file (a device, FIFO or socket)"
+
+
+def test_a_malformed_header_is_called_damaged_in_words(tmp_path):
+    import struct
+
+    header = b"{'descr': __import__('os').getcwd(), 'fortran_order': False, 'shape': (2, 3), }"
+    header += b" " * (127 - len(header) % 64) + b"\n"
+    path = tmp_path / "w.npz"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("weight.npy", b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header + bytes(48))
+        z.writestr("bias.npy", npz_member(FRUIT["bias"]))
+    msg = read_error(path)
+    assert "header is damaged" in msg and "ast." not in msg and "object at" not in msg

@@ -99,7 +99,8 @@ def full_batches(steps):
 
 # ----- fruit: linear regression, jovian.ai's "PyTorch basics: linear regression" ------------------------
 
-def fruit(state, steps=100, lr=1e-5, **options):
+def fruit(state, steps=100, lr=1e-5, loss=None, **options):
+    """``loss``: None for the tutorial's hand-written MSE, else a loss named as gdsim names it."""
     inputs, targets = tensor(FRUIT_INPUTS), tensor(FRUIT_TARGETS)
     w, b = leaf(state["weight"]), leaf(state["bias"])
 
@@ -110,7 +111,8 @@ def fruit(state, steps=100, lr=1e-5, **options):
         diff = t1 - t2
         return torch.sum(diff * diff) / diff.numel()
 
-    losses = tutorial_loop([w, b], lambda _: mse(model(inputs), targets), full_batches(steps), lr, **options)
+    loss_fn = mse if loss is None else digits_loss_fn(loss)
+    losses = tutorial_loop([w, b], lambda _: loss_fn(model(inputs), targets), full_batches(steps), lr, **options)
     return losses, numpy_state([("weight", w), ("bias", b)])
 
 

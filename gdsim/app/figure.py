@@ -15,12 +15,10 @@ FIGURE_SIZE = (1400, 860)
 def render_figure(path, scenario, trainer) -> None:
     if "QT_QPA_PLATFORM" not in os.environ:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # never a window, display or not
-    from PySide6.QtCore import QRect, QSize, Qt, qInstallMessageHandler
-    from PySide6.QtSvg import QSvgGenerator
+    from PySide6.QtCore import Qt, qInstallMessageHandler
     from PySide6.QtWidgets import QApplication, QSplitter
 
-    from ..core.errors import GdsimError
-    from ..core.files import atomic_path
+    from ..core.files import atomic_writer
     from ..core.snapshot import SnapshotTaker, run_info
     from . import theme
     from .views.gradient_view import GradientView
@@ -54,17 +52,33 @@ def render_figure(path, scenario, trainer) -> None:
     figure.show()  # offscreen: lays everything out, shows nothing
     app.processEvents()
 
-    with atomic_path(path) as tmp:
-        if path.suffix.lower() == ".svg":
-            generator = QSvgGenerator()
-            generator.setFileName(tmp)
-            generator.setSize(QSize(*FIGURE_SIZE))
-            generator.setViewBox(QRect(0, 0, *FIGURE_SIZE))
-            generator.setTitle(f"gdsim: {scenario.name} after {trainer.step_count} steps")
-            figure.render(generator)
-        elif not figure.grab().save(tmp, "PNG"):
-            raise GdsimError(f"cannot write {str(path)!r}")
+    # Drawn into memory, then written by Python, which reports a full disk (Qt's writers do not);
+    # the written file is checked before it replaces anything (gdsim.core.files).
+    title = f"gdsim: {scenario.name} after {trainer.step_count} steps"
+    data = _encode(figure, path.suffix.lower() == ".svg", title)
     figure.close()
+    with atomic_writer(path, "wb") as fh:
+        fh.write(data)
+
+
+def _encode(figure, svg: bool, title: str) -> bytes:
+    from PySide6.QtCore import QBuffer, QIODevice, QRect, QSize
+    from PySide6.QtSvg import QSvgGenerator
+
+    from ..core.errors import GdsimError
+
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if svg:
+        generator = QSvgGenerator()
+        generator.setOutputDevice(buffer)
+        generator.setSize(QSize(*FIGURE_SIZE))
+        generator.setViewBox(QRect(0, 0, *FIGURE_SIZE))
+        generator.setTitle(title)
+        figure.render(generator)  # ends its painter: the SVG is complete
+    elif not figure.grab().save(buffer, "PNG"):
+        raise GdsimError("cannot draw the figure as a PNG image")
+    return bytes(buffer.data())
 
 
 def _quiet(mode, context, message) -> None:

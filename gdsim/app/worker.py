@@ -449,7 +449,8 @@ class TrainingWorker(QObject):
 
             t = self.trainer
             small = t.params.size <= SMALL_MODEL_WEIGHTS
-            write_history_csv(path, t.history, t.trace if small else None, t.params.labels() if small else None)
+            write_history_csv(path, t.history, t.trace if small else None, t.params.labels() if small else None,
+                              settings=self.settings)
             self.finished_task.emit("history", path)
         self._guard(go, FILE)
 

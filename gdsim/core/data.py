@@ -99,7 +99,21 @@ class BatchSampler:
         }
 
     def set_state(self, state: dict) -> None:
-        self._rng = np.random.default_rng(self._seed_seq)
-        self._rng.bit_generator.state = state["rng"]
-        self._order = None if state["order"] is None else np.asarray(state["order"], dtype=np.intp)
-        self._pos = int(state["pos"])
+        """Restore ``get_state``'s output; raises ValueError, changing nothing, if it cannot be this
+        sampler's (a position past the rows, an order that is not a permutation of them, a random
+        state the generator refuses)."""
+        order, pos = state["order"], state["pos"]
+        if isinstance(pos, bool) or not isinstance(pos, (int, np.integer)) or not 0 <= pos <= self.n:
+            raise ValueError(f"the batch position {pos!r} is not between 0 and {self.n}")
+        if order is not None:
+            order = np.asarray(order)
+            if self.full or order.shape != (self.n,) or not np.array_equal(np.sort(order), np.arange(self.n)):
+                raise ValueError("the batch order is not a permutation of the training rows")
+        rng = np.random.default_rng(self._seed_seq)
+        try:
+            rng.bit_generator.state = state["rng"]
+        except Exception:  # TypeError, ValueError, OverflowError, KeyError: numpy checks it its own ways
+            raise ValueError("the batch order's random state is damaged") from None
+        self._rng = rng
+        self._order = None if order is None else order.astype(np.intp)
+        self._pos = int(pos)

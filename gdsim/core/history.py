@@ -194,7 +194,8 @@ class History:
         return out
 
     def load_arrays(self, arrays: dict[str, np.ndarray]) -> None:
-        """Restore ``as_arrays``; raises ValueError if the columns do not fit together."""
+        """Restore ``as_arrays``; raises ValueError, changing nothing, if the columns do not fit
+        together or hold what no run records (steps out of order, a loss that is not finite)."""
         n = len(arrays["step"])
         m = len(arrays["val_step"])
         wanted = ["loss", "grad_norm"] + (["metric"] if self.metric is not None else [])
@@ -204,14 +205,23 @@ class History:
         for key in ("val_loss", "val_metric"):
             if len(arrays[key]) != m:
                 raise ValueError(f"history column {key!r} has {len(arrays[key])} rows, not {m}")
-        steps = np.asarray(arrays["step"])
-        if n > self.max_rows or m > self.max_rows or (n and (np.any(np.diff(steps) <= 0) or steps[0] < 1)):
+        steps, val_steps = np.asarray(arrays["step"]), np.asarray(arrays["val_step"])
+        if n > self.max_rows or m > self.max_rows or not (_rising(steps) and _rising(val_steps)):
             raise ValueError("the history's steps are not in order")
         norms = arrays.get("tensor_grad_sq_norms")
         if self.track_tensor_norms and (norms is None or norms.shape != (n, len(self.tensor_names))):
             raise ValueError("the history has no gradient norm for every tensor")
+        # Steps that diverge are not recorded: what was recorded is finite (a metric may be NaN).
+        if not (np.all(np.isfinite(arrays["loss"])) and np.all(np.isfinite(arrays["grad_norm"]))
+                and np.all(arrays["grad_norm"] >= 0)
+                and (self.metric is None or not np.any(np.isinf(arrays["metric"])))
+                and (norms is None or np.all(norms >= 0))):
+            raise ValueError("the history holds losses or gradient norms that no step records")
+        if np.asarray(arrays["stride"]).shape != (3,):
+            raise ValueError("the history's thinning state is damaged")
         stride, val_stride, val_seen = (int(v) for v in arrays["stride"])
-        if stride < 1 or val_stride < 1 or val_seen < m:
+        if (not (_power_of_two(stride) and _power_of_two(val_stride)) or val_seen < m
+                or np.any(steps % stride) or (val_stride == 1 and val_seen != m)):
             raise ValueError("the history's thinning state does not fit its rows")
         self.clear()
         if n > self._cap:
@@ -234,8 +244,17 @@ class History:
         self._vn = m
         self.stride, self.val_stride, self._val_seen = stride, val_stride, val_seen
 
-    def write_csv(self, path) -> None:
-        """One row per recorded step: ``step,loss,grad_norm`` (+ metric, validation columns)."""
+    def write_csv(self, path, settings=None) -> None:
+        """One row per recorded step (see ``history_csv`` for the columns)."""
         from .history_csv import write_history_csv
 
-        write_history_csv(path, self)
+        write_history_csv(path, self, settings=settings)
+
+
+def _rising(steps: np.ndarray) -> bool:
+    """Steps of a history: one column of whole numbers from 1 up, each greater than the last."""
+    return steps.ndim == 1 and (steps.size == 0 or (steps[0] >= 1 and bool(np.all(np.diff(steps) > 0))))
+
+
+def _power_of_two(n: int) -> bool:
+    return n >= 1 and not n & (n - 1)

@@ -21,7 +21,17 @@ from __future__ import annotations
 import numpy as np
 
 from .activations import Activation, make_activation
+from .errors import GdsimError
 from .parameter import ParameterSet, ParameterSpec
+
+# Bounds on what a person can ask for (``--model mlp:4096,4096``), checked before anything is
+# allocated, so a typo is a message and not a MemoryError: the widest hidden layer, the weights of
+# a model (a run keeps about ten copies of them: values, gradients, optimizer state, the last update,
+# so 5 million weights take about 400 MB), and the numbers a forward pass keeps for the rows it is
+# given (each hidden unit's input and output for every row: 20 million take 160 MB).
+MAX_HIDDEN = 4096
+MAX_WEIGHTS = 5_000_000
+MAX_ACTIVATIONS = 20_000_000
 
 
 class Model:
@@ -47,6 +57,23 @@ class Model:
 
     def describe(self) -> str:
         return self.name
+
+    def activation_numbers(self, rows: int) -> int:
+        """How many numbers a forward pass over ``rows`` rows keeps besides its input and output."""
+        return 0
+
+
+def check_size(model: Model, rows: int) -> None:
+    """Refuse, before any weight is allocated, a model too big to train here (see MAX_WEIGHTS)."""
+    weights = sum(spec.size for spec in model.parameter_specs())
+    if weights > MAX_WEIGHTS:
+        raise GdsimError(f"{model.describe()} has {weights:,} weights; gdsim trains at most {MAX_WEIGHTS:,} "
+                         f"(about {MAX_WEIGHTS * 80 // 10**6} MB of memory); choose smaller layers")
+    kept = model.activation_numbers(rows)
+    if kept > MAX_ACTIVATIONS:
+        raise GdsimError(f"{model.describe()} would keep {kept:,} numbers for the {rows:,} rows it is given "
+                         f"at once; gdsim keeps at most {MAX_ACTIVATIONS:,} (about "
+                         f"{MAX_ACTIVATIONS * 8 // 10**6} MB); choose smaller layers or fewer rows")
 
 
 class Linear(Model):
@@ -225,6 +252,9 @@ class MLP(Model):
                 np.matmul(ones, g, out=gb)
             if i:
                 g = g @ w
+
+    def activation_numbers(self, rows):
+        return 2 * rows * sum(self.sizes[1:-1])  # each hidden layer's input to its activation, and output
 
     def predict(self, x):
         h = x

@@ -13,11 +13,12 @@ from typing import Callable
 
 import numpy as np
 
+from .catalog import CATALOG
 from .data import Dataset
 from .errors import GdsimError
 from .initializers import INITIALIZERS
 from .losses import BINARY, LOSSES, MULTICLASS, REGRESSION
-from .models import MLP, Linear, Model, Polynomial, Scalar
+from .models import MAX_HIDDEN, MLP, Linear, Model, Polynomial, Scalar, check_size
 from .optimizers import OPTIMIZERS
 from .resources import resource_path
 from .settings import Settings
@@ -115,6 +116,8 @@ class Scenario:
         n_out = 2 if loss.target_kind == MULTICLASS else self.n_outputs
         choice, args = self.model_choice(s.model)
         model = choice.build(data, n_out, *args)
+        # The predictions the views and the summary make see every training (or validation) row at once.
+        check_size(model, max(data.n_train, len(data.x_val) if data.has_validation else 0))
         trainer = Trainer(
             model, loss, optimizer, data,
             lr=s.lr, initializer=init, seed=s.seed, batch_size=s.batch_size,
@@ -219,18 +222,22 @@ def _register(s: Scenario) -> None:
     SCENARIOS[s.name] = s
 
 
+def _model(scenario: str, name: str, build, **options) -> ModelChoice:
+    """A built-in scenario's model, with the summary the catalog gives it."""
+    return ModelChoice(name, CATALOG[scenario].model_summary(name), build, **options)
+
+
 _register(Scenario(
     name="fruit",
     title="Apples and oranges",
-    summary="linear regression: crop yields of apples and oranges from temperature, rainfall and humidity",
+    summary=CATALOG["fruit"].summary,
     lesson="Fit y = x @ W.T + b to five regions' yields. At lr 1e-5 the loss falls from 8,361 to "
            "236 in 100 steps. lr 1e-4 gets below 1. Just past it, at 1.2e-4, every step overshoots "
            "more than the last and the loss explodes (past 1e15 by step 100). Turn gradient zeroing "
            "off at 1e-5: the summed gradients overshoot, and the loss climbs back above 8,000 by "
            "step 8 before it settles.",
     load_data=_fruit,
-    models=(ModelChoice("linear", "linear 3 -> 2 (weight 2x3, bias 2)",
-                        lambda d, n: Linear(_n_inputs(d), n)),),
+    models=(_model("fruit", "linear", lambda d, n: Linear(_n_inputs(d), n)),),
     loss="mse", init="normal", optimizer="sgd", lr=1e-5, steps=100,
     x_label="target (tons per hectare)", y_label="prediction (tons per hectare)",
 ))
@@ -238,14 +245,13 @@ _register(Scenario(
 _register(Scenario(
     name="quadratic",
     title="Speed of a roller coaster",
-    summary="fit a*t**2 + b*t + c to 20 noisy speeds with SGD at lr 1e-5",
+    summary=CATALOG["quadratic"].summary,
     lesson="Three numbers a, b, c become a curve through the measured speeds. At lr 1e-5 the loss "
            "falls from 800 to 358 in four steps, then hardly moves (356.5 after 100 steps): t**2 "
            "reaches 361, so a learning rate small enough to keep a stable is far too small to move "
            "b and c. Five times larger, lr 5e-5, diverges.",
     load_data=_quadratic,
-    models=(ModelChoice("polynomial", "a*t**2 + b*t + c (params: a, b, c)",
-                        lambda d, n: Polynomial(2)),),
+    models=(_model("quadratic", "polynomial", lambda d, n: Polynomial(2)),),
     loss="mse", init="normal", optimizer="sgd", lr=1e-5, steps=100, metric="rmse",
     view="curve", x_label="time", y_label="speed",
 ))
@@ -253,15 +259,14 @@ _register(Scenario(
 _register(Scenario(
     name="micrograd",
     title="A tiny tanh network",
-    summary="MLP 3-4-4-1 with tanh, sum of squared errors, SGD at lr 0.4 (forget to zero the gradients!)",
+    summary=CATALOG["micrograd"].summary,
     lesson="Four examples, 41 weights. With gradient zeroing on the loss drops below 0.01 by step "
            "6. Turn zeroing off: the gradients pile up, the tanh units saturate and training "
            "stalls at a loss of 8. At lr 0.4 some other draws of weights saturate even with "
            "zeroing on (New weights: seed 33 stalls at 8); at lr 0.1 every seed from 32 to 41 gets "
            "below 0.01 in 50 steps.",
     load_data=_micrograd,
-    models=(ModelChoice("mlp", "MLP 3-4-4-1, tanh after every layer",
-                        lambda d, n: MLP((_n_inputs(d), 4, 4, n), "tanh")),),
+    models=(_model("micrograd", "mlp", lambda d, n: MLP((_n_inputs(d), 4, 4, n), "tanh")),),
     loss="sse", init="uniform:-1,1", optimizer="sgd", lr=0.4, steps=50, seed=31,
     x_label="target", y_label="prediction",
 ))
@@ -269,7 +274,7 @@ _register(Scenario(
 _register(Scenario(
     name="digits",
     title="3s versus 7s",
-    summary="fastai's MNIST 3-vs-7 classifier on 800 real images, mini-batches of 256",
+    summary=CATALOG["digits"].summary,
     lesson="Each image is scored from its 784 pixels and a sigmoid turns the score into the "
            "probability of a 3. Starting from zero weights, the weight image shows where 3s and "
            "7s differ within a few steps; after 120 steps 98.1% of the validation images are "
@@ -278,11 +283,9 @@ _register(Scenario(
            "reaches 98.8%; its 30 units still look like their random start.",
     load_data=_digits,
     models=(
-        ModelChoice("linear", "linear 784 -> 1, sigmoid output (weight 1x784, bias 1)",
-                    lambda d, n: Linear(784, n)),
-        ModelChoice("mlp", "MLP 784-30-1, ReLU hidden layer",
-                    lambda d, n: MLP((784, 30, n), ("relu", "identity")),
-                    defaults={"loss": "bce", "init": "he_uniform", "lr": 0.1}),
+        _model("digits", "linear", lambda d, n: Linear(784, n)),
+        _model("digits", "mlp", lambda d, n: MLP((784, 30, n), ("relu", "identity")),
+               defaults={"loss": "bce", "init": "he_uniform", "lr": 0.1}),
     ),
     # Zero weights, not fastai's normal ones: the lesson is the weight image, and random
     # starting weights of std 1 drown it (what 120 steps change is small beside them).
@@ -293,14 +296,14 @@ _register(Scenario(
 _register(Scenario(
     name="parabola",
     title="Rolling down x**2",
-    summary="minimise f(x) = x**2 from x = 3: learning rates too small, just right, too large",
+    summary=CATALOG["parabola"].summary,
     lesson="The gradient of x**2 is 2x, so each step multiplies x by (1 - 2*lr). lr 0.01 crawls "
            "(x = 2.0 after 20 steps); lr 0.1 moves in steadily (x = 0.035); lr 0.9 overshoots, "
            "flipping sign every step, yet lands as close; lr 1 bounces between 3 and -3 for ever; "
            "above 1 every step throws x further out (lr 1.1: x = 115 after 20 steps). Untick the "
            "step limit at lr 1.5 and x overflows: diverged at step 512.",
     load_data=_parabola,
-    models=(ModelChoice("scalar", "one number x, f(x) = x**2", lambda d, n: Scalar("x")),),
+    models=(_model("parabola", "scalar", lambda d, n: Scalar("x")),),
     loss="sse", init="constant:3", optimizer="sgd", lr=0.1, steps=20,
     view="parabola", x_label="x", y_label="f(x) = x**2",
 ))
@@ -309,10 +312,9 @@ _register(Scenario(
 # ----- your own data --------------------------------------------------------------------------
 
 def _hidden_sizes(args) -> tuple[int, ...]:
-    sizes = tuple(int(a) for a in args) or (16,)
-    if any(a != int(a) or a < 1 or a > 4096 for a in args):
-        raise GdsimError(f"hidden layer sizes must be whole numbers from 1 to 4096, not {args}")
-    return sizes
+    if any(a != int(a) or a < 1 or a > MAX_HIDDEN for a in args):
+        raise GdsimError(f"hidden layer sizes must be whole numbers from 1 to {MAX_HIDDEN}, not {args}")
+    return tuple(int(a) for a in args) or (16,)
 
 
 def _custom_mlp(data: Dataset, n_out: int, *hidden) -> Model:

@@ -15,6 +15,7 @@ from .errors import GdsimError
 # Past this the updates of any lesson here are astronomically large; a bound keeps
 # every step's arithmetic inside float64 and catches typing 1e10 for 1e-10.
 MAX_LR = 1e6
+MAX_CHOICE = 1000  # characters in a choice such as "mlp:32,16" or a scenario's name
 
 
 @dataclass(frozen=True)
@@ -42,14 +43,23 @@ class Settings:
 
     @classmethod
     def from_dict(cls, data: dict) -> "Settings":
+        """Settings from a record such as ``to_dict`` gives (unchecked: call ``validate``)."""
         known = {f.name for f in fields(cls)}
         unknown = set(data) - known
         if unknown:
-            raise GdsimError(f"unknown settings: {', '.join(sorted(unknown))}")
+            raise GdsimError(f"unknown settings: {', '.join(sorted(repr(k)[:40] for k in unknown))}")
         return cls(**data)
 
     def validate(self) -> None:
-        """Check every number; raise ``GdsimError`` naming the first bad one."""
+        """Check every field; raise ``GdsimError`` naming the first bad one."""
+        if not isinstance(self.scenario, str) or not 0 < len(self.scenario) <= MAX_CHOICE:
+            raise GdsimError(f"the scenario must be a name, not {self.scenario!r:.60}")
+        for name in ("model", "loss", "init", "optimizer"):
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, str) and len(value) <= MAX_CHOICE):
+                raise GdsimError(f"the {name} must be a choice like 'sgd' or 'uniform:-1,1', not {value!r:.60}")
+        if not isinstance(self.zero_grad, bool):
+            raise GdsimError(f"gradient zeroing must be on or off (true or false), not {self.zero_grad!r:.60}")
         if self.lr is not None:
             check_lr(self.lr)
         if self.steps is not None:

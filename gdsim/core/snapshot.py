@@ -251,12 +251,14 @@ class SnapshotTaker:
         seen = [float(v) for v in trainer.params.values] + ([float(new_values.min()), float(new_values.max())]
                                                             if new_values.size else [])
         reach = max([4.0] + [abs(v) for v in seen if np.isfinite(v)])
-        # Round the reach up to a power of 2 so the curve is recomputed rarely.
+        # Round the reach up to a power of 2 so the curve is recomputed rarely (below float64's
+        # largest number, where the rounding would overflow).
         reach = float(2.0 ** np.ceil(np.log2(min(reach * 1.1, 1e300))))
         if self._landscape_key != reach:
             xs = landscape_grid(reach)
             target = trainer.data.y
             with np.errstate(all="ignore"):
                 fs = np.array([trainer.loss.forward(np.asarray(x), target) for x in xs])
-            self._landscape_key, self._landscape = reach, (xs, fs)
+            finite = np.isfinite(fs)  # far out, x**2 overflows: the curve is drawn where it has a value
+            self._landscape_key, self._landscape = reach, (xs[finite], fs[finite])
         return self._landscape

@@ -22,7 +22,6 @@ import itertools
 import math
 import os
 import re
-import stat
 from array import array
 from dataclasses import dataclass, field
 
@@ -30,6 +29,7 @@ import numpy as np
 
 from .data import Dataset
 from .errors import GdsimError
+from .files import open_regular
 from .losses import BINARY, REGRESSION
 
 MAX_CSV_BYTES = 20 * 1024 * 1024  # bigger files are refused with a size message
@@ -41,6 +41,7 @@ _DELIMITERS = (",", ";", "\t")  # in order of preference when the lines leave a 
 _DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs"}
 _UTF8_BOM = b"\xef\xbb\xbf"
 _HEADER_LINES = 100  # lines looked at to choose the delimiter
+_SAMPLE_LINES = 20  # data lines among them that the delimiter should cut like the header
 _HEAD_BYTES = 8192  # the start of the file, looked at for signs of a binary file
 _CHUNK_ROWS = 8192  # rows gathered as Python floats before they become one numpy block
 
@@ -100,24 +101,14 @@ def read_table(path, *, max_bytes=None, progress=None) -> Table:
         max_bytes = MAX_CSV_BYTES  # read at call time, so the limit can be changed
     name = os.fsdecode(os.fspath(path))
     shown = repr(name)
-    try:
-        info = os.stat(name)
-    except FileNotFoundError:
-        raise GdsimError(f"CSV file {shown} does not exist") from None
-    except (OSError, ValueError) as exc:
-        raise GdsimError(f"cannot read {shown}: {_reason(exc)}") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise GdsimError(f"{shown} is a folder, not a CSV file")
-    if not stat.S_ISREG(info.st_mode):
-        raise GdsimError(f"cannot read {shown}: it is not a regular file")
-    size = info.st_size
-    if size > max_bytes:
-        raise GdsimError(_too_big(shown, size, max_bytes))
-    try:
-        with open(name, "rb") as fh:
+    with open_regular(name, "CSV file") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size > max_bytes:
+            raise GdsimError(_too_big(shown, size, max_bytes))
+        try:
             return _Reader(fh, name, size, max_bytes, progress).read()
-    except OSError as exc:
-        raise GdsimError(f"cannot read {shown}: {_reason(exc)}") from None
+        except OSError as exc:
+            raise GdsimError(f"cannot read {shown}: {_reason(exc)}") from None
 
 
 def _reason(exc: Exception) -> str:
@@ -198,27 +189,8 @@ class _Reader:
         if first is None:
             raise GdsimError(f"{shown} is empty" + (" (it has only blank lines)" if skipped else ""))
         header_line = skipped + 1
-        # The header (its quotes may hold line ends) and the first data line, if it comes soon,
-        # choose the delimiter; csv.reader then reads them again.
-        peeked = [first]
-        quotes = first.count('"')
-        while quotes % 2 and len(peeked) < _HEADER_LINES:
-            more = next(lines, None)
-            if more is None:
-                break
-            peeked.append(more)
-            quotes += more.count('"')
-        header_text = "".join(peeked)
-        second = None
-        while len(peeked) < _HEADER_LINES:
-            more = next(lines, None)
-            if more is None:
-                break
-            peeked.append(more)
-            if more.strip():
-                second = more
-                break
-        delimiter = self._delimiter(header_text, second, header_line)
+        peeked, header_text, sample = _peek(first, lines)
+        delimiter = _choose_delimiter(header_text, sample)
         reader = csv.reader(itertools.chain(peeked, lines), delimiter=delimiter, skipinitialspace=True)
         header = self._next(reader, header_line) or []
         columns = self._columns(header, header_line)
@@ -244,6 +216,8 @@ class _Reader:
                 next_report = end + PROGRESS_LINES
                 self._report()
             values = None
+            if len(row) > ncol and end == start and not any(cell.strip() for cell in row[ncol:]):
+                del row[ncol:]  # empty cells after the last column, as some spreadsheets leave them
             if len(row) == ncol:
                 try:
                     values = [float(cell) for cell in row]
@@ -304,26 +278,11 @@ class _Reader:
         except csv.Error as exc:
             raise GdsimError(f"{self.shown}, line {start} cannot be read as CSV: {_csv_problem(exc)}") from None
 
-    def _delimiter(self, header: str, data: str | None, lineno: int) -> str:
-        """Commas, semicolons or tabs: the one that cuts the header and the first data line into
-        the same number of cells, most cells first; failing that, the one that cuts the header most."""
-        counts = {}
-        for d in _DELIMITERS:
-            counts[d] = (self._cells(header, d, lineno),
-                         self._cells(data, d, lineno + 1) if data is not None and data.strip() else None)
-        consistent = [d for d in _DELIMITERS if counts[d][0] == counts[d][1]]
-        candidates = consistent or list(_DELIMITERS)
-        return max(candidates, key=lambda d: (counts[d][0], -_DELIMITERS.index(d)))
-
-    def _cells(self, line: str, delimiter: str, lineno: int) -> int:
-        try:
-            return len(next(csv.reader([line], delimiter=delimiter, skipinitialspace=True), []))
-        except csv.Error as exc:
-            raise GdsimError(f"{self.shown}, line {lineno} cannot be read as CSV: {_csv_problem(exc)}") from None
-
     def _columns(self, header, lineno: int) -> tuple[str, ...]:
         shown = self.shown
         names = [cell.strip() for cell in header]
+        while len(names) > 1 and not names[-1]:
+            names.pop()  # empty cells after the last name, as some spreadsheets leave them
         if not names:
             raise GdsimError(f"{shown}, line {lineno}: the header row names no columns")
         filled = [n for n in names if n]
@@ -372,6 +331,52 @@ class _Reader:
         if _SEPARATED_DIGITS.search(text):
             hint = " (write numbers without thousands separators, with a point for decimals)"
         raise GdsimError(f"{where}: {_show(text)} is not a number{hint}")
+
+
+def _peek(first: str, lines):
+    """The header's lines (its quotes may hold line ends) and up to ``_SAMPLE_LINES`` data lines
+    after it, to choose the delimiter from: (every line read, the header's text, the sample)."""
+    peeked = [first]
+    quotes = first.count('"')
+    while quotes % 2 and len(peeked) < _HEADER_LINES:
+        more = next(lines, None)
+        if more is None:
+            break
+        peeked.append(more)
+        quotes += more.count('"')
+    header = "".join(peeked)
+    sample = []
+    while len(peeked) < _HEADER_LINES and len(sample) < _SAMPLE_LINES:
+        more = next(lines, None)
+        if more is None:
+            break
+        peeked.append(more)
+        if more.strip(" \t,;\r\n"):  # lines of empty cells only are skipped when read, so here too
+            sample.append(more)
+    return peeked, header, sample
+
+
+def _choose_delimiter(header: str, sample: list[str]) -> str:
+    """Commas, semicolons or tabs: of those that cut at least half of the sample data lines into
+    as many cells as the header, the one that cuts the header into most; failing that, the one
+    that cuts the header into most. Empty cells at the end of a line do not count."""
+    counts = {d: _cells(header, d) for d in _DELIMITERS}
+    readable = [d for d in _DELIMITERS if counts[d] is not None] or [","]
+    fits = {d: sum(1 for line in sample if _cells(line, d) == counts[d]) for d in readable}
+    consistent = [d for d in readable if 2 * fits[d] >= len(sample)]
+    return max(consistent or readable, key=lambda d: (counts[d] or 0, fits[d], -_DELIMITERS.index(d)))
+
+
+def _cells(line: str, delimiter: str) -> int | None:
+    """How many cells ``delimiter`` cuts ``line`` into, not counting empty ones at its end (None if
+    the csv module cannot cut it so: then one cell would be longer than it allows)."""
+    try:
+        cells = next(csv.reader([line], delimiter=delimiter, skipinitialspace=True), [])
+    except csv.Error:
+        return None
+    while len(cells) > 1 and not cells[-1].strip():
+        cells.pop()
+    return len(cells)
 
 
 def _csv_problem(exc: csv.Error) -> str:

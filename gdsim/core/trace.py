@@ -95,19 +95,32 @@ class Trace:
         return scalars, arrays
 
     @classmethod
-    def from_state(cls, scalars: dict, arrays: dict[str, np.ndarray], n_weights: int) -> "Trace":
-        indices = np.asarray(arrays["indices"], dtype=np.intp)
-        if indices.size and (indices.min() < 0 or indices.max() >= n_weights):
+    def from_state(cls, scalars: dict, arrays: dict[str, np.ndarray], n_weights: int,
+                   step_count: int) -> "Trace":
+        """A trace saved by ``get_state``, checked against a run of ``n_weights`` weights at step
+        ``step_count``; raises ValueError saying what does not fit. The row budget is this code's
+        (DEFAULT_BUDGET), whatever the saved state says."""
+        indices = np.asarray(arrays["indices"])
+        if indices.ndim != 1 or not 1 <= indices.size <= n_weights or indices.dtype.kind not in "iu":
+            raise ValueError("the trace's list of weights is damaged")
+        if indices.min() < 0 or indices.max() >= n_weights or np.unique(indices).size != indices.size:
             raise ValueError("the trace follows weights this model does not have")
         steps, values, grads = arrays["steps"], arrays["values"], arrays["grads"]
         rows = len(steps)
-        if values.shape != (rows, indices.size) or grads.shape != (rows, indices.size):
+        if steps.ndim != 1 or values.shape != (rows, indices.size) or grads.shape != (rows, indices.size):
             raise ValueError("the trace's arrays do not fit together")
-        capacity = int(scalars["capacity"])
-        trace = cls(indices, int(scalars["start_step"]), budget=capacity * max(1, indices.size))
+        start, stride = int(scalars["start_step"]), int(scalars["stride"])
+        if not 0 <= start <= step_count or stride < 1 or stride & (stride - 1):
+            raise ValueError("the trace's start or thinning is damaged")
+        if rows and (np.any(np.diff(steps) <= 0) or steps[0] < start or steps[-1] > step_count
+                     or np.any((steps - start) % stride)):
+            raise ValueError("the trace's steps are not in order")
+        if not (np.all(np.isfinite(values)) and np.all(np.isfinite(grads))):
+            raise ValueError("the trace holds numbers that are not finite")
+        trace = cls(indices, start)
         if rows > trace.capacity:
             raise ValueError("the trace holds more rows than its budget")
-        trace.stride = int(scalars["stride"])
+        trace.stride = stride
         trace._cap = max(trace._cap, rows)
         trace._steps = np.empty(trace._cap, dtype=np.int64)
         trace._values = np.empty((trace._cap, indices.size))

@@ -204,8 +204,11 @@ class Trainer:
         self.optimizer = optimizer
 
     def _make_sampler(self) -> None:
+        self.sampler = self._new_sampler(self.seed)
+
+    def _new_sampler(self, seed: int) -> BatchSampler:
         # Its own stream from the seed: drawing weights never shifts the batch order.
-        self.sampler = BatchSampler(self.data.n_train, self._batch_size, np.random.SeedSequence([self.seed, 1]))
+        return BatchSampler(self.data.n_train, self._batch_size, np.random.SeedSequence([seed, 1]))
 
     @property
     def batch_size(self) -> int:
@@ -456,62 +459,74 @@ class Trainer:
 
     def set_state(self, scalars: dict, arrays: dict[str, np.ndarray]) -> None:
         """Restore ``get_state``'s output. Raises ValueError (with what does not fit) and changes
-        nothing if the state does not belong to a trainer built like this one."""
+        nothing if the state does not belong to a trainer built like this one, or holds what no
+        run of it could have reached. ``scalars`` have the types ``get_state`` gives them (a
+        session's reader checks those); this checks how they fit together and with ``arrays``."""
         n = self.params.size
         for key in ("values", "grads", "initial_values", "values_before", "last_grads"):
             if arrays[key].shape != (n,):
                 raise ValueError(f"{key} has {arrays[key].size} numbers; this model has {n} weights")
-        for key in ("values", "initial_values"):
             if not np.all(np.isfinite(arrays[key])):
                 raise ValueError(f"{key} holds numbers that are not finite")
-        opt_keys = sorted(self.optimizer.state)
-        if list(scalars["optimizer_keys"]) != opt_keys:
-            raise ValueError(f"the optimizer state holds {scalars['optimizer_keys']}, "
-                             f"but {self.optimizer.name} keeps {opt_keys}")
-        for key in opt_keys:
-            if np.shape(arrays[f"optimizer.{key}"]) != np.shape(self.optimizer.state[key]):
-                raise ValueError(f"optimizer state {key!r} has the wrong shape")
-        history = {k[len("history."):]: v for k, v in arrays.items() if k.startswith("history.")}
-        steps = int(scalars["step_count"])
-        recorded = history["step"]
-        stride = int(history["stride"][0])
-        if len(recorded) and recorded[-1] > steps:
+        steps, epochs = scalars["step_count"], scalars["epoch_count"]
+        if not (0 <= epochs <= steps and 0 <= scalars["best_val_step"] <= steps
+                and 0 <= scalars["epochs_since_best"] <= epochs):
+            raise ValueError("its step and epoch counters do not fit together")
+        optimizer_state = self._checked_optimizer_state(scalars, arrays, steps)
+        history = History(self.history.tensor_names, self.history.metric, self.history.track_tensor_norms,
+                          self.history.max_rows)
+        history.load_arrays({k[len("history."):]: v for k, v in arrays.items() if k.startswith("history.")})
+        recorded = history.steps
+        if len(recorded) and recorded[-1] > steps or len(history.val_steps) and history.val_steps[-1] > steps:
             raise ValueError(f"the history goes past step {steps}")
-        if stride == 1 and len(recorded) != steps:
+        if history.stride == 1 and len(recorded) != steps:
             raise ValueError(f"the history does not have one row for each of the {steps} steps")
-        last = [None if v is None else float(v) for v in scalars["last"]]
         trace = None
         if scalars.get("trace") is not None:
             trace = Trace.from_state(scalars["trace"], {k[len("trace."):]: v for k, v in arrays.items()
-                                                        if k.startswith("trace.")}, n)
-        sampler_state = dict(scalars["sampler"], order=arrays.get("sampler.order"))
-        if sampler_state["order"] is not None and sorted(sampler_state["order"].tolist()) != list(range(self.data.n_train)):
-            raise ValueError("the batch order is not a permutation of the training rows")
+                                                        if k.startswith("trace.")}, n, steps)
+        sampler = self._new_sampler(scalars["seed"])
+        sampler.set_state(dict(scalars["sampler"], order=arrays.get("sampler.order")))
 
         # Every check passed: now change things.
         self.seed = int(scalars["seed"])
-        self._make_sampler()
-        self.sampler.set_state(sampler_state)
+        self.sampler = sampler
         np.copyto(self.params.values, arrays["values"])
         np.copyto(self.params.grads, arrays["grads"])
         self.initial_values = np.array(arrays["initial_values"], dtype=self.params.dtype)
         np.copyto(self.values_before, arrays["values_before"])
         np.copyto(self.last_grads, arrays["last_grads"])
-        for key in opt_keys:
-            self.optimizer.state[key][...] = arrays[f"optimizer.{key}"]
+        for key, value in optimizer_state.items():
+            self.optimizer.state[key][...] = value
         self.lr = float(scalars["lr"])
         self.last_lr = float(scalars["last_lr"])
         self.zero_grad = bool(scalars["zero_grad"])
-        self.step_count = steps
-        self.epoch_count = int(scalars["epoch_count"])
+        self.step_count = int(steps)
+        self.epoch_count = int(epochs)
         self.best_val_loss = float(scalars["best_val_loss"])
         self.best_val_step = int(scalars["best_val_step"])
         self.epochs_since_best = int(scalars["epochs_since_best"])
-        self.history.load_arrays(history)
+        self.history = history
         self._grads_zero = not self.params.grads.any()
-        self.last_loss, self.last_grad_norm, self.last_metric = last
+        self.last_loss, self.last_grad_norm, self.last_metric = (None if v is None else float(v)
+                                                                 for v in scalars["last"])
         self.trace = trace
         self.divergence = None
+
+    def _checked_optimizer_state(self, scalars: dict, arrays: dict, steps: int) -> dict[str, np.ndarray]:
+        opt_keys = sorted(self.optimizer.state)
+        if list(scalars["optimizer_keys"]) != opt_keys:
+            raise ValueError(f"the optimizer state holds {scalars['optimizer_keys']}, "
+                             f"but {self.optimizer.name} keeps {opt_keys}")
+        state = {}
+        for key in opt_keys:
+            value = np.asarray(arrays[f"optimizer.{key}"])
+            if value.shape != np.shape(self.optimizer.state[key]):
+                raise ValueError(f"optimizer state {key!r} has the wrong shape")
+            if np.any(np.isnan(value)) or (key == "step" and not 0 <= int(value) <= steps):
+                raise ValueError(f"optimizer state {key!r} holds numbers no run reaches")
+            state[key] = value
+        return state
 
     # ----- reading the model ------------------------------------------------------------------
 

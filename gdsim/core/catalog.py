@@ -1,0 +1,39 @@
+"""The built-in scenarios' names and one-line summaries, and the models each offers.
+
+Plain strings, no NumPy: ``gdsim list`` and ``gdsim --help`` read only this module,
+so they answer at once. ``scenarios.py`` takes every name and summary from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    summary: str
+    models: tuple[tuple[str, str], ...]  # (name, summary) of each model offered, the default first
+
+    def model_summary(self, model: str) -> str:
+        return dict(self.models)[model]
+
+
+CATALOG: dict[str, Entry] = {e.name: e for e in (
+    Entry("fruit",
+          "linear regression: crop yields of apples and oranges from temperature, rainfall and humidity",
+          (("linear", "linear 3 -> 2 (weight 2x3, bias 2)"),)),
+    Entry("quadratic",
+          "fit a*t**2 + b*t + c to 20 noisy speeds with SGD at lr 1e-5",
+          (("polynomial", "a*t**2 + b*t + c (params: a, b, c)"),)),
+    Entry("micrograd",
+          "MLP 3-4-4-1 with tanh, sum of squared errors, SGD at lr 0.4 (forget to zero the gradients!)",
+          (("mlp", "MLP 3-4-4-1, tanh after every layer"),)),
+    Entry("digits",
+          "fastai's MNIST 3-vs-7 classifier on 800 real images, mini-batches of 256",
+          (("linear", "linear 784 -> 1, sigmoid output (weight 1x784, bias 1)"),
+           ("mlp", "MLP 784-30-1, ReLU hidden layer"))),
+    Entry("parabola",
+          "minimise f(x) = x**2 from x = 3: learning rates too small, just right, too large",
+          (("scalar", "one number x, f(x) = x**2"),)),
+)}
