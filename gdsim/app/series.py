@@ -63,6 +63,16 @@ def dots_while_few(curve, n: int, colour, size: int = 5) -> None:
         curve.setSymbol(None)
 
 
+PAINT_LIMIT = 1e300  # pyqtgraph's bounding rectangles add and double extents: 1e308 overflows
+
+
+def paintable(values) -> np.ndarray:
+    """Values a plot item can measure and paint: within +-PAINT_LIMIT (a diverging run's 1e308,
+    or an infinity, is drawn at the edge); NaN stays a gap. A new array."""
+    v = np.array(values, dtype=np.float64)
+    return np.clip(v, -PAINT_LIMIT, PAINT_LIMIT, out=v)
+
+
 def positive_or_nan(y: np.ndarray) -> np.ndarray:
     """What a log axis can draw: values <= 0 or not finite become gaps."""
     with np.errstate(invalid="ignore"):
@@ -164,8 +174,8 @@ class Envelope:
             lo = np.append(lo, col(np.asarray(self._plo)))
             hi = np.append(hi, col(np.asarray(self._phi)))
         if self.exact:
-            return x.copy(), lo.copy()
-        return np.repeat(x, 2), np.column_stack([lo, hi]).ravel()
+            return x.copy(), paintable(lo)
+        return np.repeat(x, 2), paintable(np.column_stack([lo, hi]).ravel())
 
 
 class TraceMirror:

@@ -9,6 +9,7 @@ from PySide6.QtCore import QPoint, QRect, QRectF, Qt
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ...core.snapshot import RunInfo, Snapshot
+from ..series import PAINT_LIMIT
 
 
 class ValueAxis(pg.AxisItem):
@@ -357,7 +358,7 @@ class RangeKeeper:
                 self.plot.setYRange(*want, padding=0.05)
 
 
-AXIS_LIMIT = 1e300  # pyqtgraph refuses a range whose padded span overflows; stay well inside
+AXIS_LIMIT = PAINT_LIMIT  # pyqtgraph refuses a range whose padded span overflows; stay well inside
 
 
 def _finite_range(lo: float, hi: float) -> tuple[float, float]:

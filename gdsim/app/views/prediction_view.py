@@ -8,7 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from .. import theme
-from ..series import MAX_DOTS, TraceMirror
+from ..series import MAX_DOTS, TraceMirror, paintable
 from .base import PlotView, RangeKeeper, legend_title
 
 
@@ -102,9 +102,10 @@ class PredictionView(PlotView):
 
     def _show_scatter(self, snap):
         y = np.asarray(self.info.y).reshape(len(self.info.y), -1)
-        pred = np.asarray(snap.predictions).reshape(y.shape)
+        pred = paintable(snap.predictions).reshape(y.shape)
         for j, item in enumerate(self.points):
-            item.setData(y[:, j], pred[:, j])
+            shown = np.isfinite(pred[:, j])  # an undefined prediction (0 x inf) has no place to be drawn
+            item.setData(y[shown, j], pred[shown, j])
         self.range.fit(y, np.concatenate([y.ravel(), pred.ravel()]))
 
     # ----- quadratic: the measured data and the fitted curve -----------------------------------
@@ -122,9 +123,9 @@ class PredictionView(PlotView):
         self.range = RangeKeeper(self.plot)
 
     def _show_curve(self, snap):
-        self.pred_points.setData(self.info.x, snap.predictions)
+        self.pred_points.setData(self.info.x, paintable(snap.predictions))
         if snap.curve_predictions is not None:
-            self.curve.setData(self.info.curve_x, snap.curve_predictions)
+            self.curve.setData(self.info.curve_x, paintable(snap.curve_predictions), connect="finite")
         self.range.fit(self.info.x, np.concatenate([np.ravel(self.info.y), np.ravel(snap.predictions)]))
 
     # ----- classes (digits, binary CSV data): probability of the positive class by true class ------
