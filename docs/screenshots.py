@@ -45,13 +45,14 @@ def shoot(app, name, settings, steps, dark) -> None:
         app.setPalette(app.style().standardPalette())
     theme.configure_plots()
     w = MainWindow(settings)
-    w.resize(1400, 880)
+    w.resize(1280, 720)  # a projector's size
     w.show()
     spin_until(lambda: w.last_snapshot is not None)
     w.step(steps)
     spin_until(lambda: w.last_snapshot.step >= steps and w.state != "running")
     spin_until(lambda: False, 300)  # let the last paint land
     w.grab().save(str(OUT / name))
+    w.ask_on_close = False
     w.close()
     print("wrote", OUT / name)
 

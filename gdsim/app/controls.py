@@ -63,6 +63,7 @@ class ControlPanel(QScrollArea):
         self.settings: Settings | None = None
         self.info = None
         self.setWidgetResizable(True)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the controls, not to their frame
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setMinimumWidth(270)  # leaves the views room on a 1024-pixel screen
         self.setMaximumWidth(360)

@@ -284,6 +284,13 @@ class MainWindow(QMainWindow):
                      "Take N steps")
         self._action(train, "Reset", self.reset, Qt.Key.Key_R, "Back to the same initial weights")
         self._action(train, "New weights", self.new_weights, Qt.Key.Key_N, "Draw fresh initial weights")
+        train.addSeparator()
+        self.zero_action = self._action(train, "Zero the gradients after each step",
+                                        lambda: self.controls.zero_grad.click(), Qt.Key.Key_Z,
+                                        "Untick to forget p.grad.zero_(): each step then uses the sum of all "
+                                        "gradients so far")
+        self.zero_action.setCheckable(True)
+        self.zero_action.setChecked(True)
 
         view = mb.addMenu("&View")
         self._action(view, "Log scale for the loss", lambda: self.loss_view.log_box.toggle(), Qt.Key.Key_L,
@@ -331,6 +338,7 @@ class MainWindow(QMainWindow):
     def _run_started(self, info) -> None:
         self.info = info
         self.settings = info.settings
+        self.zero_action.setChecked(info.settings.zero_grad)
         self.last_snapshot = None
         self.banner.clear()  # whatever it said was about the run before
         self.controls.show_run(info)
@@ -343,6 +351,7 @@ class MainWindow(QMainWindow):
             self.banner.clear(SETTINGS)  # a setting that works settles the complaint about one that did not
         self.settings = settings
         self.controls.show_settings(settings)
+        self.zero_action.setChecked(settings.zero_grad)
 
     def _snapshot(self, snap) -> None:
         try:
