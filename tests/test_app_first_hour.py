@@ -283,11 +283,11 @@ def test_standard_keys_and_a_complete_shortcut_sheet(make_window):
     rows = {key: what for keys, what in w.shortcut_rows() for key in keys.split(", ")}
     for keys, what in (("Ctrl+S", "Save session"), ("Ctrl+O", "Open session..."), ("Ctrl+I", "Train on a CSV file..."),
                        ("Ctrl+L", "Load weights..."), ("Ctrl+Shift+L", "Save weights..."),
-                       ("Ctrl+W", "Close window"), ("Ctrl+Z", "Undo"), ("Space", "Run / Pause"),
+                       ("Ctrl+W", "Close window"), ("Ctrl+Q", "Quit"), ("Ctrl+Z", "Undo"), ("Space", "Run / Pause"),
                        ("Ctrl+E", "History as CSV..."), ("Ctrl+Alt+1", "Loss view as PNG or SVG..."),
                        ("F1", "Keyboard shortcuts")):
         assert rows.get(QKeySequence(keys).toString(QKeySequence.SequenceFormat.NativeText)) == what, keys
-    assert len(w.shortcut_rows()) == len([a for a in w.actions() if a.shortcuts()])
+    assert len(w.shortcut_rows()) == len([a for a in w.actions() if a.shortcuts()])  # none left out
 
 
 # ----- 8. the window fits the screen; tooltips wrap -----------------------------------------------------

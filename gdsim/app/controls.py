@@ -73,7 +73,7 @@ class ControlPanel(QScrollArea):
         col.setContentsMargins(6, 6, 6, 6)
 
         # --- scenario
-        box = QGroupBox("Scenario")
+        box = QGroupBox("&Scenario")
         lay = QVBoxLayout(box)
         self.scenario = QComboBox()
         for name, s in SCENARIOS.items():
@@ -93,7 +93,7 @@ class ControlPanel(QScrollArea):
         col.addWidget(box)
 
         # --- training loop
-        box = QGroupBox("Training")
+        box = QGroupBox("Tr&aining")
         grid = QGridLayout(box)
         self.run_button = QPushButton("Run")
         self.run_button.setToolTip("Run gradient descent until a stop condition holds, or pause it (Space).")
@@ -136,7 +136,7 @@ class ControlPanel(QScrollArea):
         col.addWidget(box)
 
         # --- learning rate and gradients
-        box = QGroupBox("Learning rate and gradients")
+        box = QGroupBox("Learning &rate and gradients")
         lay = QVBoxLayout(box)
         row = QHBoxLayout()
         self.lr_slider = QSlider(Qt.Orientation.Horizontal)
@@ -164,18 +164,20 @@ class ControlPanel(QScrollArea):
         col.addWidget(box)
 
         # --- model and optimizer
-        box = QGroupBox("Model and optimizer")
+        box = QGroupBox("&Model and optimizer")
         form = QFormLayout(box)
         self.model = QComboBox()
         self.model.setToolTip("The model variants this scenario offers. Changing it starts a new run.")
         self.model.activated.connect(self._model_chosen)
-        self.model_label = QLabel("Model")
+        self.model_label = QLabel("M&odel")
+        self.model_label.setBuddy(self.model)
         form.addRow(self.model_label, self.model)
         self.hidden = QLineEdit()
         self.hidden.setToolTip("Sizes of the hidden layers: 16 for one layer of 16 units, 32,16 for two. "
                                "Changing them starts a new run.")
         self.hidden.editingFinished.connect(self._hidden_typed)
-        self.hidden_label = QLabel("Hidden layers")
+        self.hidden_label = QLabel("Hidden la&yers")
+        self.hidden_label.setBuddy(self.hidden)
         form.addRow(self.hidden_label, self.hidden)
         self.loss = self._spec_combo(LOSS_NAMES, LOSS_HELP,
                                      "What is minimised. Regression losses (MSE, MAE, Huber) suit "
@@ -183,28 +185,28 @@ class ControlPanel(QScrollArea):
                                      "(only the losses this scenario's data allows are listed). "
                                      "'custom...' takes huber:2 for another delta. Changing it starts a new run.",
                                      "loss")
-        form.addRow("Loss", self.loss)
+        form.addRow("&Loss", self.loss)
         self.init = self._spec_combo(INIT_NAMES, INIT_HELP,
                                      "How the initial weights are drawn. 'custom...' takes normal:0,0.01 or "
                                      "uniform:-0.5,0.5 for other parameters. Changing it starts a new run.",
                                      "init")
-        form.addRow("Initializer", self.init)
+        form.addRow("&Initializer", self.init)
         self.optimizer = self._spec_combo(OPTIMIZER_NAMES, OPTIMIZER_HELP,
                                           "The update rule. SGD is w -= lr * grad; the others remember "
                                           "past gradients. 'custom...' takes momentum:0.5 or adam:0.9,0.99. "
                                           "Changes apply at the next step.", "optimizer")
-        form.addRow("Optimizer", self.optimizer)
+        form.addRow("O&ptimizer", self.optimizer)
         self.batch = QSpinBox()
         self.batch.setToolTip("Rows per step. The full batch uses all training rows every step; smaller "
                               "mini-batches are shuffled each epoch. Changing it starts a new run.")
         self.batch.editingFinished.connect(self._batch_changed)
-        form.addRow("Batch size", self.batch)
+        form.addRow("&Batch size", self.batch)
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setToolTip("The random seed of the initial weights and the batch order: the same "
                              "seed gives the same run.")
         self.seed.editingFinished.connect(lambda: self._edit(seed=self.seed.value()))
-        form.addRow("Seed", self.seed)
+        form.addRow("See&d", self.seed)
         self.l1 = self._number_field("L1 penalty: adds L1 * sum(|w|) to the loss, pushing weights to "
                                      "exactly 0. Applies at the next step.", "l1")
         self.l2 = self._number_field("L2 penalty (weight decay): adds L2 * sum(w**2) to the loss, "
@@ -218,7 +220,7 @@ class ControlPanel(QScrollArea):
         col.addWidget(box)
 
         # --- stop conditions
-        box = QGroupBox("Stop when")
+        box = QGroupBox("Stop &when")
         grid = QGridLayout(box)
         self.steps_on = QCheckBox("steps reach")
         self.steps_on.setToolTip("Stop after this many steps in total. Untick to run until you pause.")

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt
+from PySide6.QtCore import QBuffer, QIODevice, QPoint, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
 from ..core.errors import GdsimError
-from ..core.files import atomic_path
+from ..core.files import atomic_writer
 
 SCALES = (1, 2, 3)
 DEFAULT_SCALE = 2  # sharp on a slide or in print
@@ -48,12 +48,25 @@ def export_figure(path, parts: list[tuple[object, QRect]], caption: str, scale: 
         raise GdsimError(f"cannot export to {path.name!r}: choose a .png or .svg file name")
     if not parts:
         raise GdsimError("there is no view to export")
+    data = figure_bytes(parts, caption, suffix == ".svg", scale, title=caption or path.stem)
+    # Written by Python, which reports a full disk (Qt's writers do not), and checked before it
+    # replaces anything (gdsim.core.files).
+    with atomic_writer(path, "wb") as fh:
+        fh.write(data)
+
+
+def figure_bytes(parts, caption: str, svg: bool, scale: float = 1.0, title: str = "gdsim") -> bytes:
+    """The figure encoded in memory: a PNG at ``scale`` times the size on screen, or an SVG."""
     layout, size = _layout(parts, caption)
-    with atomic_path(path) as tmp:
-        if suffix == ".png":
-            _write_png(tmp, layout, caption, size, scale)
-        else:
-            _write_svg(tmp, layout, caption, size, path.stem)
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if svg:
+        _paint_svg(buffer, layout, caption, size, title)
+    else:
+        image = _paint_image(layout, caption, size, scale)
+        if not image.save(buffer, "PNG"):
+            raise GdsimError("cannot draw the figure as a PNG image")
+    return bytes(buffer.data())
 
 
 def _caption_font() -> QFont:
@@ -89,7 +102,7 @@ def _paint(painter: QPainter, layout, caption: str, size: QSize) -> None:
         view.paint_for_export(painter, rect)
 
 
-def _write_png(tmp: str, layout, caption: str, size: QSize, scale: float) -> None:
+def _paint_image(layout, caption: str, size: QSize, scale: float) -> QImage:
     image = QImage(size * scale, QImage.Format.Format_ARGB32)
     image.fill(QColor("white"))
     painter = QPainter(image)
@@ -100,23 +113,22 @@ def _write_png(tmp: str, layout, caption: str, size: QSize, scale: float) -> Non
         _paint(painter, layout, caption, size)
     finally:
         painter.end()
-    if not image.save(tmp, "PNG"):
-        raise GdsimError(f"cannot write {tmp!r}")
+    return image
 
 
-def _write_svg(tmp: str, layout, caption: str, size: QSize, title: str) -> None:
+def _paint_svg(device, layout, caption: str, size: QSize, title: str) -> None:
     from PySide6.QtSvg import QSvgGenerator
 
     generator = QSvgGenerator()
-    generator.setFileName(tmp)
+    generator.setOutputDevice(device)
     generator.setSize(size)
     generator.setViewBox(QRect(QPoint(0, 0), size))
     generator.setTitle(title)
     generator.setDescription(caption)
     painter = QPainter()
     if not painter.begin(generator):
-        raise GdsimError(f"cannot write {tmp!r}")
+        raise GdsimError("cannot draw the figure as an SVG image")
     try:
         _paint(painter, layout, caption, size)
     finally:
-        painter.end()
+        painter.end()  # ends the SVG document: the file is complete

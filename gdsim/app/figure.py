@@ -18,7 +18,6 @@ def render_figure(path, scenario, trainer) -> None:
     from PySide6.QtCore import Qt, qInstallMessageHandler
     from PySide6.QtWidgets import QApplication, QSplitter
 
-    from ..core.files import atomic_writer
     from ..core.snapshot import SnapshotTaker, run_info
     from . import theme
     from .views.gradient_view import GradientView
@@ -47,38 +46,15 @@ def render_figure(path, scenario, trainer) -> None:
     for view in (loss, predictions, gradients):
         view.begin_run(info)
         view.show_snapshot(snapshot)
-    loss.log_box.hide()  # controls mean nothing on paper
-    gradients.track_box.hide()
     figure.show()  # offscreen: lays everything out, shows nothing
     app.processEvents()
 
-    # Drawn into memory, then written by Python, which reports a full disk (Qt's writers do not);
-    # the written file is checked before it replaces anything (gdsim.core.files).
-    title = f"gdsim: {scenario.name} after {trainer.step_count} steps"
-    data = _encode(figure, path.suffix.lower() == ".svg", title)
+    # The window's own export: the views painted under a caption saying which run this is.
+    from .export import caption_text, export_figure, placed
+
+    export_figure(path, placed((loss, predictions, gradients), figure),
+                  caption_text(info, trainer.settings, trainer.step_count), scale=1)
     figure.close()
-    with atomic_writer(path, "wb") as fh:
-        fh.write(data)
-
-
-def _encode(figure, svg: bool, title: str) -> bytes:
-    from PySide6.QtCore import QBuffer, QIODevice, QRect, QSize
-    from PySide6.QtSvg import QSvgGenerator
-
-    from ..core.errors import GdsimError
-
-    buffer = QBuffer()
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    if svg:
-        generator = QSvgGenerator()
-        generator.setOutputDevice(buffer)
-        generator.setSize(QSize(*FIGURE_SIZE))
-        generator.setViewBox(QRect(0, 0, *FIGURE_SIZE))
-        generator.setTitle(title)
-        figure.render(generator)  # ends its painter: the SVG is complete
-    elif not figure.grab().save(buffer, "PNG"):
-        raise GdsimError("cannot draw the figure as a PNG image")
-    return bytes(buffer.data())
 
 
 def _quiet(mode, context, message) -> None:

@@ -43,6 +43,21 @@ def per_second(rate: float) -> str:
     return f"{rate:,.0f} step{'' if round(rate) == 1 else 's'}/s"
 
 
+# Keys every keyboard has; the platform's standard shortcuts also list media keys ("Open", "F14").
+_TYPED_KEYS = {Qt.Key.Key_Space, Qt.Key.Key_Right, Qt.Key.Key_Left, Qt.Key.Key_Up, Qt.Key.Key_Down,
+               Qt.Key.Key_Return, Qt.Key.Key_Escape, Qt.Key.Key_Tab, Qt.Key.Key_Delete, Qt.Key.Key_Home,
+               Qt.Key.Key_End, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown}
+
+
+_USUAL_KEYS = {QKeySequence.StandardKey.Quit: "Ctrl+Q", QKeySequence.StandardKey.HelpContents: "F1"}
+
+
+def _on_a_keyboard(sequence: QKeySequence) -> bool:
+    key = sequence[0].key()
+    return (Qt.Key.Key_Exclam <= key <= Qt.Key.Key_AsciiTilde or Qt.Key.Key_F1 <= key <= Qt.Key.Key_F12
+            or key in _TYPED_KEYS)
+
+
 class Banner(QWidget):
     """A message above the views (divergence, stops, errors) that belongs to its cause.
 
@@ -140,6 +155,8 @@ class MainWindow(QMainWindow):
         self.controls.problem.connect(lambda text: self.banner.show_message(text, "warning", SETTINGS))
         self.controls.edit_done.connect(self.take_keyboard)
         self.gradient_view.weight_selected.connect(c.track)
+        # The keyboard starts at the first choice a newcomer makes; Space, Right, R still act on the run.
+        self.controls.scenario.setFocus(Qt.FocusReason.OtherFocusReason)
         c.start()
 
     # ----- building -------------------------------------------------------------------------------
@@ -211,7 +228,12 @@ class MainWindow(QMainWindow):
     def _action(self, menu, text, slot, shortcut=None, tip=None) -> QAction:
         act = QAction(text, self)
         if isinstance(shortcut, QKeySequence.StandardKey):
-            act.setShortcuts(shortcut)  # every key the platform binds to it (Close: Ctrl+W and Ctrl+F4)
+            # Every key the platform binds to it (Close: Ctrl+W and Ctrl+F4), and the usual one
+            # where the platform binds only a media key (Quit is the "Exit" key without a desktop).
+            keys = QKeySequence.keyBindings(shortcut)
+            if not any(_on_a_keyboard(k) for k in keys) and shortcut in _USUAL_KEYS:
+                keys.append(QKeySequence(_USUAL_KEYS[shortcut]))
+            act.setShortcuts(keys)
         elif shortcut is not None:
             act.setShortcut(QKeySequence(shortcut))
         act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
@@ -653,7 +675,8 @@ class MainWindow(QMainWindow):
         """(keys, what they do) for every action that has a shortcut: the F1 sheet is made of these."""
         rows = []
         for act in self.actions():
-            keys = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in act.shortcuts())
+            keys = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in act.shortcuts()
+                             if _on_a_keyboard(k))
             if keys:
                 rows.append((keys, act.text().replace("&", "").split(":")[0]))
         return rows
