@@ -158,8 +158,12 @@ class TrainingWorker(QObject):
             self._apply_live(settings, changed)
             return
         what = ", ".join(sorted(changed - set(LIVE_SETTINGS)))
-        action = "choosing another scenario" if "scenario" in changed else f"changing the {what}"
-        self._build(settings, reason=f"new run: {what} changed", action=action)
+        if "scenario" in changed:
+            scenario = self._scenario(settings.scenario)
+            self._build(settings, reason=f"{scenario.name}: {scenario.title}, from the lesson's own settings",
+                        action="choosing another scenario")
+        else:
+            self._build(settings, reason=f"new run: {what} changed", action=f"changing the {what}")
 
     def _apply_live(self, settings: Settings, changed: set[str]) -> None:
         t = self.trainer

@@ -79,10 +79,11 @@ def legend_title(plot: pg.PlotItem, entries, size: str = "8pt", per_line: int | 
     set_title(plot, "<br>".join(lines), size=size)
 
 
-def set_title(plot: pg.PlotItem, text: str, size: str = "8pt") -> None:
+def set_title(plot: pg.PlotItem, text: str, size: str = "8pt", justify: str = "center") -> None:
     """A plot title that may be cut short in a narrow column but never widens it (pyqtgraph
-    makes a label's text width its minimum, which pushed whole panels off a 1024-pixel screen)."""
-    plot.setTitle(text, size=size)
+    makes a label's text width its minimum, which pushed whole panels off a 1024-pixel screen).
+    A title whose start matters more than its end is justified left: it is cut at the end."""
+    plot.setTitle(text, size=size, justify=justify)
     relax_width(plot.titleLabel)
 
 
@@ -104,6 +105,8 @@ def relax_width(label: pg.LabelItem) -> None:
 
     label.updateMin = update_min
     update_min()
+    # A text cut short is cut at the label's edge, not drawn over the next column.
+    label.setFlag(QGraphicsItem.GraphicsItemFlag.ItemClipsChildrenToShape)
 
 
 def magnitude(values) -> tuple[float, str]:

@@ -342,12 +342,12 @@ class GradientView(PlotView):
         label = self.info.labels[self.tracked]
         pixel = self._pixel_of(self.tracked)
         if pixel is not None:
-            label += f" (pixel row {pixel[0]}, col {pixel[1]})"
+            label += f" (pixel {pixel[0]},{pixel[1]})"
         column = self.trace.column(self.tracked)
         if column is not None and len(column[0]) and column[0][0] > 0:
             # A big model records the weight it follows from the moment it is chosen.
             label += f", from step {int(column[0][0])}"
-        set_title(self.value_plot, f"tracking {label}")
+        set_title(self.value_plot, label, justify="left")  # the y labels say "value" and "gradient"
 
     def _pixel_of(self, index: int):
         """(row, column) of the pixel an image-layer weight multiplies, else None."""
