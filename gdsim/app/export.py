@@ -8,6 +8,7 @@ letter is drawn twice as large and stays sharp, and an SVG is vectors throughout
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QIODevice, QPoint, QRect, QRectF, QSize, Qt
@@ -57,13 +58,14 @@ def export_figure(path, parts: list[tuple[object, QRect]], caption: str, scale: 
 
 def figure_bytes(parts, caption: str, svg: bool, scale: float = 1.0, title: str = "gdsim") -> bytes:
     """The figure encoded in memory: a PNG at ``scale`` times the size on screen, or an SVG."""
-    layout, size = _layout(parts, caption)
+    layout, size, caption_h = _layout(parts, caption)
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    paint = functools.partial(_paint, layout=layout, caption=caption, size=size, caption_h=caption_h)
     if svg:
-        _paint_svg(buffer, layout, caption, size, title)
+        _paint_svg(buffer, paint, size, title, caption)
     else:
-        image = _paint_image(layout, caption, size, scale)
+        image = _paint_image(paint, size, scale)
         if not image.save(buffer, "PNG"):
             raise GdsimError("cannot draw the figure as a PNG image")
     return bytes(buffer.data())
@@ -75,34 +77,39 @@ def _caption_font() -> QFont:
     return font
 
 
-def _caption_height() -> int:
-    return QFontMetrics(_caption_font()).height() * 2
+def _caption_height(caption: str, width: int) -> int:
+    """The caption's lines at ``width`` (a single view is narrower than one line), plus room."""
+    metrics = QFontMetrics(_caption_font())
+    box = metrics.boundingRect(QRect(0, 0, max(1, width - 2 * MARGIN), 10_000), _WRAPPED, caption)
+    return box.height() + metrics.height() // 2
+
+
+_WRAPPED = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
 
 
 def _layout(parts, caption: str):
-    """Shift the parts so the figure starts at (MARGIN, caption height); the figure's size."""
+    """Shift the parts below the caption, inside a margin; the figure's size and caption height."""
     left = min(r.left() for _, r in parts)
     top = min(r.top() for _, r in parts)
-    caption_h = _caption_height() if caption else 0
+    width = max(r.right() for _, r in parts) + 1 - left + 2 * MARGIN
+    caption_h = _caption_height(caption, width) if caption else 0
     moved = [(view, r.translated(MARGIN - left, MARGIN + caption_h - top)) for view, r in parts]
-    right = max(r.right() for _, r in moved) + 1 + MARGIN
     bottom = max(r.bottom() for _, r in moved) + 1 + MARGIN
-    return moved, QSize(right, bottom)
+    return moved, QSize(width, bottom), caption_h
 
 
-def _paint(painter: QPainter, layout, caption: str, size: QSize) -> None:
+def _paint(painter: QPainter, layout, caption: str, size: QSize, caption_h: int) -> None:
     palette = QApplication.palette()
     painter.fillRect(QRect(QPoint(0, 0), size), palette.color(QPalette.ColorRole.Window))
     if caption:
         painter.setPen(palette.color(QPalette.ColorRole.WindowText))
         painter.setFont(_caption_font())
-        painter.drawText(QRectF(MARGIN, MARGIN / 2, size.width() - 2 * MARGIN, _caption_height()),
-                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, caption)
+        painter.drawText(QRectF(MARGIN, MARGIN, size.width() - 2 * MARGIN, caption_h), _WRAPPED, caption)
     for view, rect in layout:
         view.paint_for_export(painter, rect)
 
 
-def _paint_image(layout, caption: str, size: QSize, scale: float) -> QImage:
+def _paint_image(paint, size: QSize, scale: float) -> QImage:
     image = QImage(size * scale, QImage.Format.Format_ARGB32)
     image.fill(QColor("white"))
     painter = QPainter(image)
@@ -110,13 +117,13 @@ def _paint_image(layout, caption: str, size: QSize, scale: float) -> QImage:
     painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
     painter.scale(scale, scale)
     try:
-        _paint(painter, layout, caption, size)
+        paint(painter)
     finally:
         painter.end()
     return image
 
 
-def _paint_svg(device, layout, caption: str, size: QSize, title: str) -> None:
+def _paint_svg(device, paint, size: QSize, title: str, caption: str) -> None:
     from PySide6.QtSvg import QSvgGenerator
 
     generator = QSvgGenerator()
@@ -129,6 +136,6 @@ def _paint_svg(device, layout, caption: str, size: QSize, title: str) -> None:
     if not painter.begin(generator):
         raise GdsimError("cannot draw the figure as an SVG image")
     try:
-        _paint(painter, layout, caption, size)
+        paint(painter)
     finally:
         painter.end()  # ends the SVG document: the file is complete
