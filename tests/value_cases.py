@@ -98,4 +98,4 @@ def torch_result(case: Case) -> tuple[float, dict[str, float]]:
     leaves = {name: torch.tensor(x, dtype=torch.float64, requires_grad=True) for name, x in case.leaves.items()}
     out = case.fn(leaves, torch_ops())
     out.backward()
-    return float(out), {name: float(leaf.grad) for name, leaf in leaves.items()}
+    return out.item(), {name: leaf.grad.item() for name, leaf in leaves.items()}
