@@ -153,9 +153,10 @@ def _as_value(x) -> Value:
 
 def _power(x: float, k: float) -> float:
     """``x ** k`` as ``torch.pow`` gives it: infinity for overflow and 0 ** -k, NaN for (-x) ** 0.5."""
-    odd = float(k).is_integer() and int(k) % 2 == 1
-    if x < 0 and not float(k).is_integer():
+    whole = math.isfinite(k) and float(k).is_integer()
+    if x < 0 and math.isfinite(k) and not whole:
         return math.nan
+    odd = whole and int(k) % 2 == 1
     try:
         return x**k
     except (OverflowError, ZeroDivisionError):
