@@ -147,8 +147,8 @@ def _run_arguments(run, max_lr: float) -> None:
                      help="number of steps (default: the scenario's; with --session: steps to take from where it was)")
     run.add_argument("--lr", type=_positive_number("learning rate", max_lr), help="learning rate")
     run.add_argument("--optimizer", help="sgd, momentum, nesterov, adagrad, rmsprop, adam (NAME or NAME:ARGS)")
-    run.add_argument("--loss", help="mse, sse, mae, huber, bce, cross_entropy, mnist (NAME or NAME:ARGS)")
-    run.add_argument("--init", help="normal, uniform, zeros, ones, constant, xavier_normal, xavier_uniform, "
+    run.add_argument("--loss", help="mse, sse, mae, huber, bce, cross_entropy, mnist, value (NAME or NAME:ARGS)")
+    run.add_argument("--init", help="normal, uniform, zeros, ones, constant, values, xavier_normal, xavier_uniform, "
                                     "he_normal, he_uniform (NAME or NAME:ARGS, e.g. uniform:-1,1)")
     run.add_argument("--model", help="model variant the scenario offers (see 'gdsim list')")
     run.add_argument("--batch-size", type=_whole("batch size", 1), help="mini-batch size (default: the scenario's)")

@@ -40,12 +40,12 @@ def assert_one_line_error(rc, out, err, *texts):
 
 # ----- list ---------------------------------------------------------------------------------------------------
 
-def test_list_shows_all_five(capsys):
+def test_list_shows_every_scenario(capsys):
     rc, out, err = cli(capsys, "list")
     assert rc == 0 and err == ""
     lines = out.splitlines()
     starts = [line.split()[0] for line in lines if line and not line.startswith(" ")]
-    assert starts == ["fruit", "quadratic", "micrograd", "digits", "parabola"]
+    assert starts == ["fruit", "quadratic", "micrograd", "digits", "parabola", "chain-rule"]
     for name, s in SCENARIOS.items():
         assert any(line.startswith(name) and s.summary in line for line in lines)
     assert any("--model mlp" in line for line in lines)

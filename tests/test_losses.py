@@ -25,7 +25,7 @@ def strict_float():
 
 
 def test_registry_has_every_loss():
-    assert set(LOSSES) == {"mse", "sse", "mae", "huber", "bce", "cross_entropy", "mnist"}
+    assert set(LOSSES) == {"mse", "sse", "mae", "huber", "bce", "cross_entropy", "mnist", "value"}
 
 
 def test_mse_is_mean_over_all_elements():

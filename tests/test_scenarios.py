@@ -1,4 +1,4 @@
-"""The five scenarios: their data, parameters, defaults, lessons, and the settings they refuse."""
+"""The built-in scenarios: their data, parameters, defaults, lessons, and the settings they refuse."""
 
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ def trainer(scenario, **kw):
     return build_trainer(Settings(scenario=scenario, **kw))
 
 
-def test_the_five_scenarios():
-    assert list(SCENARIOS) == ["fruit", "quadratic", "micrograd", "digits", "parabola"]
+def test_the_built_in_scenarios():
+    assert list(SCENARIOS) == ["fruit", "quadratic", "micrograd", "digits", "parabola", "chain-rule"]
     for s in SCENARIOS.values():
         assert s.summary and "\n" not in s.summary
 

@@ -36,4 +36,7 @@ CATALOG: dict[str, Entry] = {e.name: e for e in (
     Entry("parabola",
           "minimise f(x) = x**2 from x = 3: learning rates too small, just right, too large",
           (("scalar", "one number x, f(x) = x**2"),)),
+    Entry("chain-rule",
+          "backpropagation by hand: e = a*b, d = e + c, L = d*f, the chain rule node by node, SGD on a, b, c, f",
+          (("expression", "e = a*b, d = e + c, L = d*f (leaves a, b, c, f; L is minimised)"),)),
 )}

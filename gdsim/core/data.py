@@ -6,14 +6,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .losses import BINARY, REGRESSION
+from .losses import BINARY, OBJECTIVE, REGRESSION
 
 
 @dataclass
 class Dataset:
     """Inputs and targets, already in the shapes the model and loss expect.
 
-    ``task`` is ``"regression"`` or ``"binary"`` (targets 0/1).
+    ``task`` is ``"regression"``, ``"binary"`` (targets 0/1) or ``"objective"`` (no targets:
+    the model's output is minimised as it is).
     """
 
     x: np.ndarray
@@ -26,7 +27,7 @@ class Dataset:
     notes: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        if self.task not in (REGRESSION, BINARY):
+        if self.task not in (REGRESSION, BINARY, OBJECTIVE):
             raise ValueError(f"unknown task {self.task!r}")
         if (self.x_val is None) != (self.y_val is None):
             raise ValueError("a validation split needs both inputs and targets")

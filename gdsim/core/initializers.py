@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from .errors import GdsimError
 from .parameter import ParameterSet, ParameterSpec
 
 
@@ -103,6 +104,31 @@ class Ones(Constant):
         return "ones"
 
 
+class Values(Initializer):
+    """Given numbers, one per weight in the model's order (``values:2,-3,10,-2``): a lesson's
+    starting point written out, the same whatever the seed."""
+
+    name = "values"
+
+    def __init__(self, *numbers: float):
+        if not numbers:
+            raise ValueError("values needs one number per weight, e.g. values:2,-3,10,-2")
+        if not all(math.isfinite(x) for x in numbers):
+            raise ValueError(f"values needs finite numbers, not {numbers}")
+        self.numbers = tuple(float(x) for x in numbers)
+
+    def fill(self, params, rng):
+        if len(self.numbers) != params.size:
+            labels = params.labels()
+            which = f" ({', '.join(labels)})" if len(labels) <= 10 else ""
+            raise GdsimError(f"values gives {len(self.numbers)} number{'s' if len(self.numbers) != 1 else ''}; "
+                             f"this model has {params.size} weight{'s' if params.size != 1 else ''}{which}")
+        params.values[...] = self.numbers
+
+    def describe(self):
+        return "the values " + ", ".join(f"{x:g}" for x in self.numbers)
+
+
 class XavierNormal(Initializer):
     name = "xavier_normal"
     title = "Xavier (Glorot) normal"
@@ -143,7 +169,7 @@ class HeUniform(Initializer):
 
 INITIALIZERS: dict[str, type[Initializer]] = {
     cls.name: cls
-    for cls in (Normal, Uniform, Zeros, Ones, Constant, XavierNormal, XavierUniform, HeNormal, HeUniform)
+    for cls in (Normal, Uniform, Zeros, Ones, Constant, Values, XavierNormal, XavierUniform, HeNormal, HeUniform)
 }
 
 INIT_HELP = {
@@ -152,6 +178,7 @@ INIT_HELP = {
     "zeros": "every weight 0",
     "ones": "every weight 1",
     "constant": "constant:VALUE",
+    "values": "values:V1,V2,... one number per weight, in the model's order",
     "xavier_normal": "Glorot normal, std sqrt(2/(fan_in+fan_out)); biases 0",
     "xavier_uniform": "Glorot uniform, bound sqrt(6/(fan_in+fan_out)); biases 0",
     "he_normal": "He normal, std sqrt(2/fan_in); biases 0",

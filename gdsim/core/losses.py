@@ -8,7 +8,8 @@ or softmax themselves, as ``BCEWithLogitsLoss`` and ``CrossEntropyLoss`` do;
 
 Targets: regression losses take an array of ``pred``'s shape; the binary
 losses take 0/1 floats of ``pred``'s shape; cross-entropy takes integer class
-indices, one per row.
+indices, one per row. The ``value`` loss takes no target: it is for a model whose output is
+itself the quantity minimised (an expression such as the chain-rule lesson's L).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from .activations import sigmoid
 REGRESSION = "regression"
 BINARY = "binary"
 MULTICLASS = "multiclass"
+OBJECTIVE = "objective"  # no targets: the model's output is what is minimised
 
 
 class Loss:
@@ -163,8 +165,27 @@ class MnistLoss(Loss):
         return np.where(self._pos, -dp, dp) / max(p.size, 1)
 
 
+class OutputValue(Loss):
+    """The model's output itself, one number: L = output, dL/doutput = 1 (PyTorch's
+    ``out.backward()`` on a scalar). The target is ignored."""
+
+    name = "value"
+    title = "the output itself"
+    target_kind = OBJECTIVE
+
+    def forward(self, pred, target):
+        self._shape = np.shape(pred)
+        return float(pred)
+
+    def backward(self):
+        return np.ones(self._shape)
+
+    def describe(self):
+        return "the output itself (L is minimised)"
+
+
 LOSSES: dict[str, type[Loss]] = {
-    cls.name: cls for cls in (MSE, SSE, MAE, Huber, BCEWithLogits, CrossEntropy, MnistLoss)
+    cls.name: cls for cls in (MSE, SSE, MAE, Huber, BCEWithLogits, CrossEntropy, MnistLoss, OutputValue)
 }
 
 LOSS_HELP = {
@@ -175,6 +196,7 @@ LOSS_HELP = {
     "bce": "binary cross-entropy on logits (0/1 targets)",
     "cross_entropy": "softmax cross-entropy (class targets)",
     "mnist": "fastai's where(target==1, 1-p, p).mean() on sigmoid outputs",
+    "value": "the model's output itself, L (expression scenarios such as chain-rule)",
 }
 
 

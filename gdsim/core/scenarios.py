@@ -16,8 +16,9 @@ import numpy as np
 from .catalog import CATALOG
 from .data import Dataset
 from .errors import GdsimError
+from .expression import CHAIN_RULE, ExpressionModel, expression_data
 from .initializers import INITIALIZERS
-from .losses import BINARY, LOSSES, MULTICLASS, REGRESSION
+from .losses import BINARY, LOSSES, MULTICLASS, OBJECTIVE, REGRESSION
 from .models import MAX_HIDDEN, MLP, Linear, Model, Polynomial, Scalar, check_size
 from .optimizers import OPTIMIZERS
 from .resources import resource_path
@@ -134,7 +135,11 @@ class Scenario:
         return int(y.shape[1]) if y.ndim == 2 else 1
 
     def fits_loss(self, target_kind: str) -> bool:
-        """Regression losses fit any targets; the classification losses need 0/1 targets."""
+        """Regression losses fit any targets; the classification losses need 0/1 targets. A
+        scenario without targets (an expression) minimises its output as it is, with the
+        ``value`` loss, and that loss fits no other scenario."""
+        if OBJECTIVE in (target_kind, self.data.task):
+            return target_kind == self.data.task
         return target_kind == REGRESSION or self.data.task == BINARY
 
     @property
@@ -144,17 +149,19 @@ class Scenario:
 
     def data_for_loss(self, target_kind: str) -> Dataset:
         """The data with targets in the form the loss needs (class indices for cross-entropy)."""
-        data = self.data
-        if target_kind == REGRESSION:
-            return data
         if not self.fits_loss(target_kind):
-            loss_kind = "binary (0/1)" if target_kind == BINARY else "class"
-            raise GdsimError(
-                f"scenario {self.name!r} is a regression; a {loss_kind} loss needs a classification "
+            raise GdsimError(self._misfit(target_kind))
+        return _with_class_targets(self.data) if target_kind == MULTICLASS else self.data
+
+    def _misfit(self, target_kind: str) -> str:
+        if self.data.task == OBJECTIVE:
+            return f"scenario {self.name!r} has no targets: it minimises its expression's value itself (loss value)"
+        if target_kind == OBJECTIVE:
+            return (f"the loss 'value' minimises a model's output itself; scenario {self.name!r} has targets "
+                    f"to compare predictions with")
+        loss_kind = "binary (0/1)" if target_kind == BINARY else "class"
+        return (f"scenario {self.name!r} is a regression; a {loss_kind} loss needs a classification "
                 f"scenario (use mse, sse, mae or huber)")
-        if target_kind == BINARY:
-            return data
-        return _with_class_targets(data)
 
 
 def _with_class_targets(data: Dataset) -> Dataset:
@@ -306,6 +313,24 @@ _register(Scenario(
     models=(_model("parabola", "scalar", lambda d, n: Scalar("x")),),
     loss="sse", init="constant:3", optimizer="sgd", lr=0.1, steps=20,
     view="parabola", x_label="x", y_label="f(x) = x**2",
+))
+
+_register(Scenario(
+    name="chain-rule",
+    title="The chain rule, node by node",
+    summary=CATALOG["chain-rule"].summary,
+    lesson="e = a*b, d = e + c, L = d*f, from the article's a = 2, b = -3, c = 10, f = -2: L = -8. "
+           "Backward, node by node, the chain rule gives the article's gradients: dL/dd = f = -2, "
+           "dL/de = dL/dd x dd/de = -2 x 1 = -2, and for the leaves a: 6, b: -4, c: -2, f: 4. Each SGD "
+           "step at lr 0.01 moves every leaf against its gradient (a: 2 -> 1.94) and L falls: -8.73 at "
+           "step 2, -15.6 at step 10. L has no lowest value: untick the step limit and it runs away, "
+           "diverged at step 82. Turn gradient zeroing off: step 2 updates with the sum of two "
+           "gradients (a: 6 + 6.04 = 12.04) and L reaches -56.2 at step 10.",
+    load_data=lambda: expression_data("L"),
+    models=(_model("chain-rule", "expression", lambda d, n: ExpressionModel(CHAIN_RULE)),),
+    # The article's leaves, in the order a, b, c, f.
+    loss="value", init="values:2,-3,10,-2", optimizer="sgd", lr=0.01, steps=10,
+    view="graph", x_label="step", y_label="L",
 ))
 
 

@@ -9,7 +9,7 @@ import pyqtgraph as pg
 
 from .. import theme
 from ..series import MAX_DOTS, TraceMirror, paintable
-from .base import PlotView, RangeKeeper, legend_title
+from .base import PlotView, RangeKeeper, empty_text, legend_title
 
 
 MAX_PATH_POINTS = 2000  # drawn of the path of x; a long run's older steps are thinned evenly
@@ -75,7 +75,7 @@ class PredictionView(PlotView):
         self.plot = self.add_plot(0, 0, x=info.x_label, y=info.y_label)
         self.last = None
         build = {"scatter": self._build_scatter, "curve": self._build_curve,
-                 "classes": self._build_classes, "parabola": self._build_parabola}[info.view]
+                 "classes": self._build_classes, "parabola": self._build_parabola}.get(info.view, self._build_value)
         build(info)
 
     # ----- fruit and micrograd: prediction against target, one colour per output -----------------
@@ -236,6 +236,19 @@ class PredictionView(PlotView):
             top = float(visible.max()) if visible.size else 1.0
             self.plot.setYRange(-0.05 * top, top * 1.1, padding=0)
 
+    # ----- a view drawn elsewhere (chain-rule's graph): the output as a number ---------------------
+
+    def _build_value(self, info):
+        self.plot.hideAxis("bottom")
+        self.plot.hideAxis("left")
+        self.value_text = empty_text(self.plot, "")
+
+    def _show_value(self, snap):
+        shown = ", ".join(f"{v:.6g}" for v in np.ravel(snap.predictions)[:4])
+        self.value_text.setText(f"{self.info.y_label} = {shown}")
+        self.title_label.setText(f"<b>Predictions</b>: {self.info.y_label} = {shown} at the weights after "
+                                 f"step {snap.step}")
+
     # ----- dispatch -------------------------------------------------------------------------------
 
     def ingest(self, snap):
@@ -250,4 +263,4 @@ class PredictionView(PlotView):
     def draw(self):
         snap = self.last
         {"scatter": self._show_scatter, "curve": self._show_curve,
-         "classes": self._show_classes, "parabola": self._show_parabola}[self.info.view](snap)
+         "classes": self._show_classes, "parabola": self._show_parabola}.get(self.info.view, self._show_value)(snap)
