@@ -43,7 +43,7 @@ PROBE = """
 import json, sys, time
 import gdsim  # first, as in real use
 import numpy as np
-from gdsim.core.data import Dataset
+from gdsim.core.data.dataset import Dataset
 from gdsim.core.scenarios import custom_scenario, get_scenario
 from gdsim.core.settings import Settings
 {case}

@@ -258,7 +258,7 @@ def cmd_app(scenario: str, theme: str = "system") -> int:
 
 def cmd_open(path: str, theme: str = "system") -> int:
     from .core.errors import GdsimError
-    from .core.session import load_session
+    from .core.files.session import load_session
 
     try:
         load_session(path)  # a file that cannot be opened is refused here, before any window
@@ -273,7 +273,7 @@ def _data_scenario(args):
     """The scenario of --data FILE.csv and its column choices."""
     from .core.errors import GdsimError
     from .core.scenarios import scenario_from_table
-    from .core.table import read_table
+    from .core.data.csv_reader import read_table
 
     if args.scenario is not None:
         raise GdsimError(f"give a scenario name or --data, not both ({args.scenario!r} and {args.data!r})")
@@ -293,7 +293,7 @@ def _check_outputs(args) -> None:
     import os
 
     from .core.errors import GdsimError
-    from .core.files import check_writable
+    from .core.files.atomic import check_writable
 
     seen = {}
     # A session may be saved over the one it continues: it has been read whole before anything is written.
@@ -358,7 +358,7 @@ def _new_run(args) -> _Run:
     full = args.plot_out is not None or args.session_out is not None
     trainer = scenario.build(settings, track_tensor_norms=full, record_updates=full)
     if args.weights_in is not None:
-        from .core.weights import read_weights
+        from .core.files.weights import read_weights
 
         trainer.set_initial_weights(read_weights(args.weights_in, trainer.params.specs))
     return _Run(scenario, trainer)
@@ -367,7 +367,7 @@ def _new_run(args) -> _Run:
 def _continued_run(args) -> _Run:
     """The run a session file holds, read by the loader the window uses; --steps N adds N steps."""
     from .core.errors import GdsimError
-    from .core.session import load_session
+    from .core.files.session import load_session
 
     for key in _RUN_CHOICES:
         if getattr(args, key) is not None:
@@ -479,21 +479,21 @@ class _Interrupt:
 
 def _write_outputs(run: _Run, args) -> list[str]:
     """Every output asked for, renamed into place together once all are written (or none is)."""
-    from .core.files import all_or_none
+    from .core.files.atomic import all_or_none
 
     # Each writer is imported only when its output is asked for: a run without outputs starts sooner.
     trainer = run.trainer
     with all_or_none():
         if args.weights_out is not None:
-            from .core.weights import save_weights
+            from .core.files.weights import save_weights
 
             save_weights(args.weights_out, trainer.params.state_dict())
         if args.history_out is not None:
-            from .core.history_csv import write_history_csv
+            from .core.files.history_csv import write_history_csv
 
             write_history_csv(args.history_out, trainer.history, settings=trainer.settings)
         if args.session_out is not None:
-            from .core.session import save_session
+            from .core.files.session import save_session
 
             save_session(args.session_out, trainer, trainer.settings, run.scenario, run.app)
         if args.plot_out is not None:
@@ -504,7 +504,7 @@ def _write_outputs(run: _Run, args) -> list[str]:
 
 
 def _print_summary(trainer, stop, taken: int, elapsed: float, out) -> None:
-    from .core.metrics import METRIC_TITLES
+    from .core.engine.metrics import METRIC_TITLES
 
     h = trainer.history
     n = trainer.step_count

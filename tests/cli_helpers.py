@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gdsim.core.history_csv import SETTINGS_COLUMNS
+from gdsim.core.files.history_csv import SETTINGS_COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent
 

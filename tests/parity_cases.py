@@ -9,17 +9,22 @@ them in every run, PyTorch or not. Nothing here imports torch until a loop is ru
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import hashlib
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from gdsim.core.data import BatchSampler
+from gdsim.core.data.dataset import BatchSampler
 from gdsim.core.scenarios import build_trainer
 from gdsim.core.settings import Settings
 
 RTOL = 1e-6  # relative, with an absolute floor of 1e-12 of the largest value (for numbers near 0)
 
+
+
+GOLDEN_DIR = Path(__file__).resolve().parent / "golden"  # PyTorch's results, stored
 
 @dataclass(frozen=True)
 class Case:

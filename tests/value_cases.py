@@ -2,7 +2,7 @@
 
 Each case is a function of its leaves and an ``ops`` namespace (``tanh``, ``exp``, ``relu``);
 the arithmetic is Python's operators with plain numbers on either side, so the same case runs
-on ``gdsim.core.value.Value`` (``VALUE_OPS``) and on PyTorch tensors (``torch_ops()``).
+on ``gdsim.core.engine.value.Value`` (``VALUE_OPS``) and on PyTorch tensors (``torch_ops()``).
 Leaf values keep clear of kinks (relu at 0), so finite differences are meaningful.
 
 Used by tests/test_value.py (finite differences), tests/test_value_pytorch.py (PyTorch, live
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Callable
 
-from gdsim.core.value import Value
+from gdsim.core.engine.value import Value
 
 VALUE_OPS = SimpleNamespace(tanh=lambda x: x.tanh(), exp=lambda x: x.exp(), relu=lambda x: x.relu())
 

@@ -16,13 +16,13 @@ from PySide6.QtWidgets import (
     QPushButton, QScrollArea, QSizePolicy, QSlider, QSpinBox, QVBoxLayout, QWidget,
 )
 
-from ..core.errors import GdsimError
-from ..core.initializers import INIT_HELP
-from ..core.losses import LOSS_HELP
-from ..core.optimizers import OPTIMIZER_HELP
+from ..core.errors import GdsimError, sentence
+from ..core.engine.initializers import INIT_HELP
+from ..core.engine.losses import LOSS_HELP
+from ..core.engine.optimizers import OPTIMIZER_HELP
 from ..core.scenarios import SCENARIOS
 from ..core.settings import MAX_LR, Settings, check_finite, check_lr
-from ..core.spec import parse_spec
+from ..core.choices import parse_spec
 
 SPEEDS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, None]  # steps per second; None = full speed
 LR_MIN_EXP, LR_MAX_EXP = -7.0, 1.0  # the slider's range; the field takes anything in (0, MAX_LR]
@@ -489,7 +489,7 @@ class ControlPanel(QScrollArea):
     def _reject(self, edit: QLineEdit, message: str) -> None:
         """A value that cannot be used: say why, mark the field, change nothing."""
         edit.setStyleSheet("border: 1px solid #d62728;")
-        self.problem.emit(message[:1].upper() + message[1:] + ".")
+        self.problem.emit(sentence(message) + ".")
 
 
 def _parse_float(text: str) -> float:

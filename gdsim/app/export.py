@@ -16,7 +16,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPalett
 from PySide6.QtWidgets import QApplication, QWidget
 
 from ..core.errors import GdsimError
-from ..core.files import atomic_writer
+from ..core.files.atomic import atomic_writer
 
 SCALES = (1, 2, 3)
 DEFAULT_SCALE = 2  # sharp on a slide or in print
@@ -51,7 +51,7 @@ def export_figure(path, parts: list[tuple[object, QRect]], caption: str, scale: 
         raise GdsimError("there is no view to export")
     data = figure_bytes(parts, caption, suffix == ".svg", scale, title=caption or path.stem)
     # Written by Python, which reports a full disk (Qt's writers do not), and checked before it
-    # replaces anything (gdsim.core.files).
+    # replaces anything (gdsim.core.files.atomic).
     with atomic_writer(path, "wb") as fh:
         fh.write(data)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.buffers import grown
+from ..core.record.columns import grown
 
 
 class Series:

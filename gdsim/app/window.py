@@ -13,8 +13,8 @@ from PySide6.QtWidgets import (
     QToolButton, QVBoxLayout, QWidget,
 )
 
-from ..core.errors import GdsimError
-from ..core.metrics import METRIC_TITLES
+from ..core.errors import GdsimError, sentence
+from ..core.engine.metrics import METRIC_TITLES
 from ..core.settings import Settings
 from . import desktop, export, prefs
 from .controls import ControlPanel
@@ -33,10 +33,6 @@ BANNER_STYLES = {
     "info": "background: #e3f0fb; color: #123d66; border: 1px solid #1f77b4;",
 }
 
-
-def sentence(text: str) -> str:
-    """Messages start with a capital, whoever wrote them."""
-    return text[:1].upper() + text[1:]
 
 
 def per_second(rate: float) -> str:

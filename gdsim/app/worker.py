@@ -19,15 +19,15 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-from ..core.errors import GdsimError
-from ..core.optimizers import OPTIMIZERS
+from ..core.errors import GdsimError, sentence
+from ..core.engine.optimizers import OPTIMIZERS
 from ..core.scenarios import SCENARIOS, Scenario, get_scenario
-from ..core.session import load_session, save_session
+from ..core.files.session import load_session, save_session
 from ..core.settings import Settings, check_lr
 from ..core.snapshot import SMALL_MODEL_WEIGHTS, SnapshotTaker, run_info, trace_indices
-from ..core.spec import make_from_spec, parse_spec
-from ..core.trainer import Trainer
-from ..core.weights import read_weights, save_weights
+from ..core.choices import make_from_spec, parse_spec
+from ..core.engine.trainer import Trainer
+from ..core.files.weights import read_weights, save_weights
 
 MAX_FPS = 45
 SLICE_SECONDS = 0.010  # training between two turns of the GUI, at full speed
@@ -379,7 +379,7 @@ class TrainingWorker(QObject):
     def read_csv(self, path: str) -> None:
         """Read a CSV in this thread, with progress, then send a preview for choosing columns."""
         def go():
-            from ..core.table import read_table
+            from ..core.data.csv_reader import read_table
 
             self.cancel_read.clear()
             if self.state == RUNNING:
@@ -449,7 +449,7 @@ class TrainingWorker(QObject):
     def export_history(self, path: str) -> None:
         """Write the history CSV (with every weight's trace for small models), from this thread."""
         def go():
-            from ..core.history_csv import write_history_csv
+            from ..core.files.history_csv import write_history_csv
 
             t = self.trainer
             small = t.params.size <= SMALL_MODEL_WEIGHTS
@@ -533,7 +533,7 @@ class TrainingWorker(QObject):
             state = DIVERGED if stop.divergence is not None else STOPPED
             hint = (" Press Reset (R) to start again from the initial weights, perhaps with a smaller "
                     "learning rate." if state == DIVERGED else " Change the stop conditions, or use Step.")
-            self._set_state(state, _capital(stop.message) + "." + hint)
+            self._set_state(state, sentence(stop.message) + "." + hint)
             return
         if self._budget is not None and self._budget <= 0:
             self._pause_quietly()
@@ -616,7 +616,7 @@ class TrainingWorker(QObject):
         try:
             action()
         except GdsimError as exc:
-            self.failed.emit(_capital(str(exc)) + ".", cause)
+            self.failed.emit(sentence(str(exc)) + ".", cause)
             if self.settings is not None:
                 self.settings_changed.emit(self.settings)  # put the controls back as they were
         except Exception:
@@ -641,7 +641,7 @@ def table_preview(table, rows: int = 5) -> dict:
 
 def _run_ignoring_limits(trainer, n: int):
     """Step N: take the steps even past the step limit or target, but stop on divergence."""
-    from ..core.trainer import STOP_DIVERGED, Stop
+    from ..core.engine.trainer import STOP_DIVERGED, Stop
 
     for _ in range(n):
         d = trainer.step()
@@ -649,9 +649,6 @@ def _run_ignoring_limits(trainer, n: int):
             return Stop(STOP_DIVERGED, trainer.step_count, d.message, d)
     return None
 
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 class TrainingController(QObject):

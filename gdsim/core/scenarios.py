@@ -14,17 +14,17 @@ from typing import Callable
 import numpy as np
 
 from .catalog import CATALOG
-from .data import Dataset
+from .data.dataset import Dataset
 from .errors import GdsimError
-from .expression import CHAIN_RULE, ExpressionModel, expression_data
-from .initializers import INITIALIZERS
-from .losses import BINARY, LOSSES, MULTICLASS, OBJECTIVE, REGRESSION
-from .models import MAX_HIDDEN, MLP, Linear, Model, Polynomial, Scalar, check_size
-from .optimizers import OPTIMIZERS
-from .resources import resource_path
+from .engine.expression import CHAIN_RULE, ExpressionModel, expression_data
+from .engine.initializers import INITIALIZERS
+from .engine.losses import BINARY, LOSSES, MULTICLASS, OBJECTIVE, REGRESSION
+from .engine.models import MAX_HIDDEN, MLP, Linear, Model, Polynomial, Scalar, check_size
+from .engine.optimizers import OPTIMIZERS
+from .data.resources import resource_path
 from .settings import Settings
-from .spec import make_from_spec, parse_spec
-from .trainer import Trainer
+from .choices import make_from_spec, parse_spec
+from .engine.trainer import Trainer
 
 
 @dataclass(frozen=True)
@@ -379,10 +379,10 @@ def custom_scenario(data: Dataset, name: str, title: str, description: str = "")
 
 def scenario_from_table(table, inputs, targets, *, task: str = REGRESSION, standardize: bool = False,
                         val_fraction: float = 0.0) -> Scenario:
-    """A scenario of chosen columns of a CSV ``Table`` (see ``gdsim.core.table``)."""
+    """A scenario of chosen columns of a CSV ``Table`` (see ``gdsim.core.data``)."""
     from pathlib import Path
 
-    from .table import make_dataset
+    from .data.from_table import make_dataset
 
     data, standardization = make_dataset(table, inputs, targets, task=task, standardize=standardize,
                                          val_fraction=val_fraction)

@@ -13,10 +13,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .losses import apply_link
+from .engine.losses import apply_link
 from .scenarios import Scenario
 from .settings import Settings
-from .trainer import Trainer
+from .engine.trainer import Trainer
 
 # Models with at most this many weights get a per-weight view (bars, CSV columns).
 SMALL_MODEL_WEIGHTS = 300

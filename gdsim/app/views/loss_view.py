@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QCheckBox
 
-from ...core.metrics import METRIC_TITLES
+from ...core.engine.metrics import METRIC_TITLES
 from .. import theme
 from ..series import Envelope, dots_while_few, positive_or_nan
 from .base import PlotView, RangeKeeper, empty_text, legend_title

@@ -1,0 +1,1 @@
+"""Training data: datasets and their batch order, CSV files, the bundled MNIST images."""

@@ -1,0 +1,120 @@
+"""Training data, a validation split, and the order in which batches are drawn."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..engine.losses import BINARY, OBJECTIVE, REGRESSION
+
+
+@dataclass
+class Dataset:
+    """Inputs and targets, already in the shapes the model and loss expect.
+
+    ``task`` is ``"regression"``, ``"binary"`` (targets 0/1) or ``"objective"`` (no targets:
+    the model's output is minimised as it is).
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    x_val: np.ndarray | None = None
+    y_val: np.ndarray | None = None
+    input_names: tuple[str, ...] = ()
+    target_names: tuple[str, ...] = ()
+    task: str = REGRESSION
+    notes: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.task not in (REGRESSION, BINARY, OBJECTIVE):
+            raise ValueError(f"unknown task {self.task!r}")
+        if (self.x_val is None) != (self.y_val is None):
+            raise ValueError("a validation split needs both inputs and targets")
+
+    @property
+    def n_train(self) -> int:
+        return int(self.x.shape[0]) if self.x.ndim else 1
+
+    @property
+    def has_validation(self) -> bool:
+        return self.x_val is not None
+
+
+class BatchSampler:
+    """Which rows each step trains on.
+
+    Full batch (``batch_size`` None or >= n): every step sees every row, and
+    every step ends an epoch. Mini-batches: the rows are shuffled at the start of
+    every epoch from a seeded generator and cut into consecutive batches, the
+    last one smaller when ``n`` is not a multiple (PyTorch's DataLoader with
+    ``shuffle=True, drop_last=False``).
+    """
+
+    def __init__(self, n: int, batch_size: int | None, seed_seq):
+        self.n = n
+        self.full = batch_size is None or batch_size >= n
+        self.batch_size = n if self.full else int(batch_size)
+        self._seed_seq = seed_seq
+        self.reset()
+
+    def reset(self) -> None:
+        self._rng = np.random.default_rng(self._seed_seq)
+        self._order = None
+        self._pos = 0
+        self._undo = None
+
+    @property
+    def batches_per_epoch(self) -> int:
+        return 1 if self.full else -(-self.n // self.batch_size)
+
+    def next(self):
+        """Return ``(indices, ends_epoch)``; indices is None for the full batch."""
+        if self.full:
+            return None, True
+        if self._order is None or self._pos >= self.n:
+            self._undo = (self._order, self._pos, self._rng.bit_generator.state)
+            self._order = self._rng.permutation(self.n)
+            self._pos = 0
+        else:
+            self._undo = (self._order, self._pos, None)
+        start = self._pos
+        self._pos = min(start + self.batch_size, self.n)
+        return self._order[start:self._pos], self._pos >= self.n
+
+    def undo(self) -> None:
+        """Take back the last ``next()``: the step that drew that batch was not taken."""
+        if self._undo is None:
+            return
+        self._order, self._pos, rng_state = self._undo
+        if rng_state is not None:
+            self._rng.bit_generator.state = rng_state
+        self._undo = None
+
+    # The sampler's position is part of a run's state (sessions save it).
+    def get_state(self) -> dict:
+        return {
+            "rng": self._rng.bit_generator.state,
+            "order": None if self._order is None else self._order.copy(),
+            "pos": self._pos,
+        }
+
+    def set_state(self, state: dict) -> None:
+        """Restore ``get_state``'s output; raises ValueError, changing nothing, if it cannot be this
+        sampler's (a position past the rows, an order that is not a permutation of them, a random
+        state the generator refuses)."""
+        order, pos = state["order"], state["pos"]
+        if isinstance(pos, bool) or not isinstance(pos, (int, np.integer)) or not 0 <= pos <= self.n:
+            raise ValueError(f"the batch position {pos!r} is not between 0 and {self.n}")
+        if order is not None:
+            order = np.asarray(order)
+            if self.full or order.shape != (self.n,) or not np.array_equal(np.sort(order), np.arange(self.n)):
+                raise ValueError("the batch order is not a permutation of the training rows")
+        rng = np.random.default_rng(self._seed_seq)
+        try:
+            rng.bit_generator.state = state["rng"]
+        except Exception:  # TypeError, ValueError, OverflowError, KeyError: numpy checks it its own ways
+            raise ValueError("the batch order's random state is damaged") from None
+        self._rng = rng
+        self._order = None if order is None else order.astype(np.intp)
+        self._pos = int(pos)

@@ -1,0 +1,191 @@
+"""From a ``Table`` to a ``Dataset``: chosen input and target columns, checked for the task.
+
+``make_dataset`` picks input and target columns, checks them for the task
+(regression, or binary classification with a 0/1 target), splits off a fixed
+validation set and, if asked, standardises the inputs with the training rows'
+mean and standard deviation.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .dataset import Dataset
+from ..errors import GdsimError, quoted
+from ..engine.losses import BINARY, REGRESSION
+from .csv_reader import Table
+
+@dataclass(frozen=True)
+class Standardization:
+    """How the inputs were standardised: ``(x - mean) / std``, both from the training rows.
+
+    ``std`` is the population standard deviation (ddof=0).
+    """
+
+    columns: tuple[str, ...]
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+
+    def describe(self) -> str:
+        parts = ", ".join(f"{name} (mean {m:.4g}, std {s:.4g})"
+                          for name, m, s in zip(self.columns, self.mean, self.std))
+        return f"inputs standardised with the training rows' mean and std: {parts}"
+
+    def apply(self, x) -> np.ndarray:
+        """Standardise raw inputs (rows of the input columns, in ``columns`` order)."""
+        x = np.asarray(x, dtype=np.float64)
+        return (x - np.asarray(self.mean)) / np.asarray(self.std)
+
+
+def make_dataset(table: Table, inputs, targets, *, task=REGRESSION, standardize=False,
+                 val_fraction=0.0) -> tuple[Dataset, Standardization | None]:
+    """The ``Dataset`` of the chosen input and target columns of ``table``.
+
+    ``val_fraction`` (0 to 0.5) of the rows, chosen by a fixed permutation
+    (``numpy.random.default_rng(0)``, independent of any training seed), become
+    the validation split; rows keep the file's order within each part. With
+    ``standardize`` every input becomes ``(x - mean) / std`` with the training
+    rows' mean and population std, applied to both parts; the ``Standardization``
+    is returned (and kept in ``notes``), else ``None``.
+    """
+    shown = repr(table.path)
+    if task not in (REGRESSION, BINARY):
+        raise GdsimError(f"unknown task {task!r}; use {REGRESSION!r} or {BINARY!r}")
+    inputs = _column_names(inputs, "input")
+    targets = _column_names(targets, "target")
+    columns = table.columns
+    for name in inputs + targets:
+        if name not in columns:
+            raise GdsimError(f"{shown} has no column {quoted(name)}; its columns are {_listing(columns)}")
+    both = [n for n in inputs if n in targets]
+    if both:
+        raise GdsimError(f"column {quoted(both[0])} is both an input and a target; a column can only be one")
+    fraction = _fraction(val_fraction)
+
+    data, lines = table.data, table.lines
+    n = table.n_rows
+    if n < 2:
+        raise GdsimError(f"{shown} has {'only one row' if n == 1 else 'no rows'} of data; training needs at least 2")
+    in_idx = [columns.index(c) for c in inputs]
+    out_idx = [columns.index(c) for c in targets]
+    for name, j in zip(inputs + targets, in_idx + out_idx):
+        bad = np.flatnonzero(~np.isfinite(data[:, j]))
+        if bad.size:
+            raise GdsimError(f"{shown}, line {lines[bad[0]]}, column {quoted(name)}: {data[bad[0], j]!r} is not "
+                             f"a finite number")
+
+    if task == BINARY:
+        if len(targets) != 1:
+            raise GdsimError(f"binary classification needs exactly one target column, not "
+                             f"{len(targets)} ({', '.join(quoted(t) for t in targets)})")
+        y_col = data[:, out_idx[0]]
+        bad = np.flatnonzero((y_col != 0) & (y_col != 1))
+        if bad.size:
+            i = bad[0]
+            raise GdsimError(f"{shown}, line {lines[i]}, column {quoted(targets[0])}: {_fmt(y_col[i])} is not 0 or 1 "
+                             f"(a binary target must be 0 or 1 on every row)")
+
+    for name, j in zip(inputs, in_idx):
+        col = data[:, j]
+        if np.all(col == col[0]):
+            raise GdsimError(f"input column {quoted(name)} has the same value ({_fmt(col[0])}) on every row; it "
+                             f"cannot help the model, and standardising it would divide by zero")
+    for name, j in zip(targets, out_idx):
+        col = data[:, j]
+        if np.all(col == col[0]):
+            raise GdsimError(f"target column {quoted(name)} has the same value ({_fmt(col[0])}) on every row; "
+                             f"there is nothing to learn")
+
+    n_val = 0
+    if fraction > 0:
+        n_val = max(1, int(math.floor(n * fraction + 0.5)))
+        if n - n_val < 2:
+            raise GdsimError(f"a validation fraction of {fraction:g} takes {n_val} of the {n} rows, which leaves "
+                             f"{n - n_val} for training; training needs at least 2 (use more rows or a smaller "
+                             f"fraction)")
+    order = np.random.default_rng(0).permutation(n)
+    val_rows = np.sort(order[:n_val])
+    train_rows = np.sort(order[n_val:])
+
+    x_all = data[:, in_idx]
+    y_all = data[:, out_idx]
+    if task == BINARY:
+        y_all = (y_all == 1).astype(np.float64)  # 0/1 exactly (no -0.0)
+    x, y = np.ascontiguousarray(x_all[train_rows]), np.ascontiguousarray(y_all[train_rows])
+    x_val = y_val = None
+    if n_val:
+        x_val, y_val = np.ascontiguousarray(x_all[val_rows]), np.ascontiguousarray(y_all[val_rows])
+
+    standardization = None
+    if standardize:
+        with np.errstate(all="ignore"):  # overflow and underflow are reported below, in words
+            mean = x.mean(axis=0)
+            std = x.std(axis=0)
+            for j, name in enumerate(inputs):
+                col = x[:, j]
+                if not (np.isfinite(mean[j]) and np.isfinite(std[j])):
+                    raise GdsimError(f"input column {quoted(name)} holds numbers too large to standardise "
+                                     f"(up to {_fmt(float(np.max(np.abs(col))))}); rescale it, or do not standardise")
+                if not std[j] > 0:
+                    if np.all(col == col[0]):
+                        raise GdsimError(f"input column {quoted(name)} has the same value ({_fmt(col[0])}) on every "
+                                         f"training row; standardising it would divide by zero (use more rows, "
+                                         f"or do not standardise)")
+                    raise GdsimError(f"input column {quoted(name)} holds values too close together to standardise "
+                                     f"(their spread is below what a float64 holds); rescale it, or do not "
+                                     f"standardise")
+            x = (x - mean) / std
+            if x_val is not None:
+                x_val = (x_val - mean) / std
+        if not (np.all(np.isfinite(x)) and (x_val is None or np.all(np.isfinite(x_val)))):
+            raise GdsimError("the standardised inputs are not all finite numbers; rescale the inputs, or do not "
+                             "standardise")
+        standardization = Standardization(tuple(inputs), tuple(float(m) for m in mean),
+                                          tuple(float(s) for s in std))
+
+    dataset = Dataset(x, y, x_val, y_val, input_names=tuple(inputs), target_names=tuple(targets), task=task,
+                      notes={"source": table.path, "standardization": standardization,
+                             "rows": int(len(train_rows)), "val_rows": int(n_val)})
+    return dataset, standardization
+
+
+def _column_names(names, kind: str) -> tuple[str, ...]:
+    if isinstance(names, str):
+        names = [names]
+    result = tuple(str(n).strip() for n in names)
+    if not result:
+        raise GdsimError(f"choose at least one {kind} column")
+    seen = set()
+    for n in result:
+        if n in seen:
+            raise GdsimError(f"column {quoted(n)} is listed twice as {'an' if kind == 'input' else 'a'} {kind}")
+        seen.add(n)
+    return result
+
+
+def _fraction(value) -> float:
+    try:
+        fraction = float(value)
+    except (TypeError, ValueError):
+        raise GdsimError(f"the validation fraction must be a number from 0 to 0.5, not {value!r}") from None
+    if isinstance(value, bool) or not (0.0 <= fraction <= 0.5):
+        raise GdsimError(f"the validation fraction must be from 0 to 0.5, not {value!r}")
+    return fraction
+
+
+def _listing(columns, limit: int = 20) -> str:
+    shown = ", ".join(quoted(c) for c in columns[:limit])
+    if len(columns) > limit:
+        shown += f" and {len(columns) - limit} more"
+    return shown
+
+
+def _fmt(value: float) -> str:
+    """A number for a message: whole numbers without '.0', others as Python writes them."""
+    value = float(value)
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)

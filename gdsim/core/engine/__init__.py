@@ -1,0 +1,1 @@
+"""The gradient-descent engine: parameters, models, losses, initializers, optimizers, the trainer."""

@@ -1,0 +1,311 @@
+"""Session files: a whole run in one file, to close and continue exactly where it was.
+
+Format (version 1): a zip archive holding
+
+- ``session.json``: ``{"format": "gdsim-session", "version": 1, "gdsim": "...", "saved": "...",
+  "settings": {...}, "scenario": {...}, "trainer": {...}, "app": {...}}`` (plain values; the
+  schema is ``session_doc``);
+- ``arrays.npz``: every array: weights, gradient buffers, optimizer state, batch order,
+  the whole history, the weight trace, and for your own data the data itself.
+
+Reopening rebuilds the trainer from the settings and restores every array, so continuing
+gives, bit for bit, the trajectory that continuing without closing would have given.
+
+Opening never trusts the file. ``session.json`` is read (at most ``MAX_JSON_BYTES``) and every
+field checked; the run is then built aside from the settings, which says how big every array
+must be: ``arrays.npz`` is refused if it declares more than those arrays can take, and each
+array if its dtype or shape is not the one expected, before its numbers are read. Only then
+are the arrays' values checked and restored. Any problem is a ``GdsimError`` naming the file,
+and nothing outside the new ``Session`` has changed.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import numpy as np
+
+from ..data.dataset import Dataset
+from ..errors import GdsimError
+from .atomic import atomic_writer, open_regular
+from .npz import MAX_HEADER_BYTES, ArchiveError, ZipReader
+from ..scenarios import Scenario, custom_scenario, get_scenario
+from .session_schema import FORMAT, VERSION, check_doc, check_version
+from ..settings import Settings
+from ..data.csv_reader import MAX_CELLS
+from ..record.trace import DEFAULT_BUDGET
+from ..engine.trainer import Trainer
+
+__all__ = ["FORMAT", "VERSION", "MAX_JSON_BYTES", "Session", "save_session", "load_session"]
+
+MAX_JSON_BYTES = 10 * 1024 * 1024
+_JSON, _ARRAYS = "session.json", "arrays.npz"
+_F8, _I8 = np.dtype("<f8"), np.dtype("<i8")
+_VECTORS = ("values", "grads", "initial_values", "values_before", "last_grads")
+_DATA = ("data.x", "data.y", "data.x_val", "data.y_val")
+# A member's zip headers (local and central, with NumPy's zip64 fields) and its .npy header.
+_MEMBER_OVERHEAD = 256 + MAX_HEADER_BYTES + 12
+
+
+@dataclass
+class Session:
+    """What a session file holds, rebuilt: the scenario, its settings and a trainer mid-run."""
+
+    scenario: Scenario
+    settings: Settings
+    trainer: Trainer
+    app: dict = field(default_factory=dict)  # view state the app keeps (tracked weight, speed)
+
+
+def save_session(path, trainer: Trainer, settings: Settings, scenario: Scenario, app: dict | None = None) -> None:
+    from ... import __version__
+
+    scalars, arrays = trainer.get_state()
+    scenario_info: dict = {"name": scenario.name, "builtin": _is_builtin(scenario)}
+    if not scenario_info["builtin"]:
+        data = scenario.data
+        scenario_info.update(
+            title=scenario.title, task=data.task, input_names=list(data.input_names),
+            target_names=list(data.target_names), description=_description(data),
+            notes={k: v for k, v in data.notes.items() if _jsonable(v)},
+        )
+        arrays["data.x"], arrays["data.y"] = np.asarray(data.x), np.asarray(data.y)
+        if data.has_validation:
+            arrays["data.x_val"], arrays["data.y_val"] = np.asarray(data.x_val), np.asarray(data.y_val)
+    doc = {
+        "format": FORMAT, "version": VERSION, "gdsim": __version__,
+        "saved": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "settings": settings.to_dict(), "scenario": scenario_info,
+        "trainer": _to_json(scalars), "app": app or {},
+    }
+    npz = io.BytesIO()
+    np.savez(npz, **arrays)
+    with atomic_writer(path, "wb") as fh:
+        with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as z:
+            z.writestr(_JSON, json.dumps(doc, indent=1, allow_nan=True))
+            z.writestr(_ARRAYS, npz.getvalue())
+
+
+def load_session(path, **trainer_options) -> Session:
+    """Read a session file; any problem is a ``GdsimError`` naming the file and what is wrong."""
+    shown = repr(str(path))
+    with open_regular(path, "session file") as fh:
+        try:
+            archive = ZipReader(fh, "a zip archive")
+        except ArchiveError as exc:
+            raise GdsimError(f"{shown} is not a gdsim session ({exc})") from None
+        if _JSON not in archive.names or _ARRAYS not in archive.names:
+            raise GdsimError(f"{shown} is not a gdsim session (it lacks {_JSON} or {_ARRAYS})")
+        try:
+            raw = archive.read_bytes(_JSON, MAX_JSON_BYTES)
+            doc = _parse(raw)
+            check_version(doc)
+        except (ArchiveError, GdsimError) as exc:
+            raise GdsimError(f"{shown} {_phrase(exc)}") from None
+        try:
+            return _rebuild(archive, check_doc(doc), trainer_options)
+        except ArchiveError as exc:
+            raise GdsimError(f"{shown} is damaged: {exc}") from None
+        except GdsimError as exc:
+            raise GdsimError(f"{shown} cannot be opened: {exc}") from None
+        except ValueError as exc:  # what the trainer, history, trace or sampler refuse to restore
+            raise GdsimError(f"{shown} is damaged: {exc}") from None
+
+
+def _parse(raw: bytes):
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except Exception:  # UnicodeDecodeError, JSONDecodeError, RecursionError on deep nesting
+        raise GdsimError("is damaged: session.json is not valid JSON") from None
+
+
+def _phrase(exc: Exception) -> str:
+    """A reason as the rest of a sentence that starts with the file's name."""
+    text = str(exc)
+    if text.startswith("it "):
+        return text[len("it "):]
+    return text if text.startswith("is ") else f"is damaged: {text}"
+
+
+# ----- rebuilding the run, aside -----------------------------------------------------------------
+
+def _rebuild(archive: ZipReader, doc: dict, trainer_options: dict) -> Session:
+    settings, info, scalars = doc["settings"], doc["scenario"], doc["trainer"]
+    # The history's columns are as they were saved.
+    options = dict(trainer_options, track_tensor_norms=scalars["track_tensor_norms"])
+    if info["builtin"]:
+        scenario = get_scenario(info["name"])
+        trainer = scenario.build(settings, **options)
+        arrays = _read_arrays(archive, _run_layout(trainer, scalars, trainer.data.n_train), {})
+    else:
+        # The run's arrays are sized by the model, the model by the data's columns: a stand-in
+        # with the saved columns gives the sizes before the data itself is read.
+        stand_in = _custom(info, _placeholder_data(info))
+        rows = MAX_CELLS // (len(info["input_names"]) + len(info["target_names"]))
+        layout = _run_layout(stand_in.build(settings, **options), scalars, rows)
+        arrays = _read_arrays(archive, layout, _data_layout(info, rows))
+        scenario = _custom(info, _dataset(arrays, info))
+        trainer = scenario.build(settings, **options)
+    if scalars["history_metric"] != trainer.history.metric:
+        raise ValueError(f"its history records the metric {scalars['history_metric']!r}, but this run "
+                         f"records {trainer.history.metric!r}")
+    trainer.set_state(scalars, arrays)
+    return Session(scenario, trainer.settings, trainer, doc["app"])
+
+
+def _custom(info: dict, data: Dataset) -> Scenario:
+    return custom_scenario(data, info["name"], info["title"], info["description"])
+
+
+def _placeholder_data(info: dict) -> Dataset:
+    k, t = len(info["input_names"]), len(info["target_names"])
+    x, y = np.tile([[0.0], [1.0]], (1, k)), np.tile([[0.0], [1.0]], (1, t))
+    return Dataset(x, y, input_names=info["input_names"], target_names=info["target_names"], task=info["task"])
+
+
+def _dataset(arrays: dict, info: dict) -> Dataset:
+    x, y = arrays["data.x"], arrays["data.y"]
+    x_val, y_val = arrays.get("data.x_val"), arrays.get("data.y_val")
+    if (x_val is None) != (y_val is None):
+        raise ValueError("its validation data lacks inputs or targets")
+    parts = [a for a in (x, y, x_val, y_val) if a is not None]
+    if len(x) != len(y) or len(x) < 2 or x_val is not None and (len(x_val) != len(y_val) or len(x_val) < 1):
+        raise ValueError("its data arrays do not fit together")
+    if sum(a.size for a in parts) > MAX_CELLS:
+        raise ValueError(f"its data holds more than {MAX_CELLS:,} numbers, the most gdsim reads")
+    if not all(np.all(np.isfinite(a)) for a in parts):
+        raise ValueError("its data contains numbers that are not finite")
+    if info["task"] == "binary" and not all(np.all((a == 0) | (a == 1)) for a in (y, y_val) if a is not None):
+        raise ValueError("its binary targets are not all 0 or 1")
+    copy = [None if a is None else np.array(a, dtype=np.float64) for a in (x, y, x_val, y_val)]
+    return Dataset(*copy, input_names=info["input_names"], target_names=info["target_names"], task=info["task"],
+                   notes=dict(info["notes"]))
+
+
+# ----- which arrays, of what dtype and shape --------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Member:
+    dtype: np.dtype
+    shape: tuple  # the exact shape, or with max_rows: the shape of one row
+    max_rows: int | None = None
+    required: bool = True
+
+    @property
+    def max_bytes(self) -> int:
+        rows = 1 if self.max_rows is None else self.max_rows
+        return rows * math.prod(self.shape) * self.dtype.itemsize
+
+    def check(self, name: str):
+        def check(dtype, shape):
+            rows_ok = self.max_rows is None or (len(shape) == len(self.shape) + 1 and shape[0] <= self.max_rows)
+            tail = tuple(shape) if self.max_rows is None else tuple(shape[1:])
+            if dtype != self.dtype or tail != self.shape or not rows_ok:
+                raise ArchiveError(f"array {name!r} is {dtype} of shape {tuple(shape)}, not {self._expected()}")
+        return check
+
+    def _expected(self) -> str:
+        if self.max_rows is None:
+            return f"{self.dtype} of shape {self.shape}"
+        return f"{self.dtype} of shape (rows,{''.join(f' {s},' for s in self.shape)[:-1]}) with at most {self.max_rows:,} rows"
+
+
+def _run_layout(trainer: Trainer, scalars: dict, train_rows: int) -> dict[str, _Member]:
+    """The arrays of ``trainer``'s state after ``scalars['step_count']`` steps, at their largest."""
+    n, steps = trainer.params.size, scalars["step_count"]
+    history = trainer.history
+    rows, val_rows = min(history.max_rows, steps), min(history.max_rows, scalars["epoch_count"])
+    layout = {key: _Member(_F8, (n,)) for key in _VECTORS}
+    for key, value in trainer.optimizer.state.items():
+        layout[f"optimizer.{key}"] = _Member(np.asarray(value).dtype.newbyteorder("<"), np.shape(value))
+    layout["sampler.order"] = _Member(_I8, (), train_rows, required=False)
+    columns = {"step": _I8, "loss": _F8, "grad_norm": _F8, **({"metric": _F8} if history.metric else {})}
+    for key, dtype in columns.items():
+        layout[f"history.{key}"] = _Member(dtype, (), rows)
+    if history.track_tensor_norms:
+        layout["history.tensor_grad_sq_norms"] = _Member(_F8, (len(history.tensor_names),), rows)
+    layout["history.stride"] = _Member(_I8, (3,))
+    for key, dtype in (("val_step", _I8), ("val_loss", _F8), ("val_metric", _F8)):
+        layout[f"history.{key}"] = _Member(dtype, (), val_rows)
+    if scalars["trace"] is not None:
+        # Rows times weights followed stays within the trace's budget (or 16 rows, for many weights).
+        trace_rows = min(steps + 1, DEFAULT_BUDGET)
+        layout["trace.indices"] = _Member(_I8, (), n)
+        layout["trace.steps"] = _Member(_I8, (), trace_rows)
+        for key in ("trace.values", "trace.grads"):
+            layout[key] = _Member(_F8, (), max(16 * n, DEFAULT_BUDGET))  # rows x weights, checked later
+    return layout
+
+
+def _data_layout(info: dict, rows: int) -> dict[str, _Member]:
+    k, t = len(info["input_names"]), len(info["target_names"])
+    return {"data.x": _Member(_F8, (k,), rows), "data.y": _Member(_F8, (t,), rows),
+            "data.x_val": _Member(_F8, (k,), rows, required=False),
+            "data.y_val": _Member(_F8, (t,), rows, required=False)}
+
+
+def _read_arrays(archive: ZipReader, layout: dict, data_layout: dict) -> dict[str, np.ndarray]:
+    """The members of ``arrays.npz`` that ``layout`` names, each checked before it is read."""
+    data_bytes = MAX_CELLS * 8 if data_layout else 0  # all of the data together is one table's numbers
+    limit = sum(m.max_bytes + _MEMBER_OVERHEAD for m in layout.values()) + data_bytes + 4 * _MEMBER_OVERHEAD
+    blob = archive.read_bytes(_ARRAYS, limit)
+    try:
+        inner = ZipReader(io.BytesIO(blob), "a zip archive of arrays")
+    except ArchiveError as exc:
+        text = str(exc)
+        raise ArchiveError(f"{_ARRAYS} {text[3:]}" if text.startswith("it ") else f"{_ARRAYS}: {text}") from None
+    present = set(inner.names)
+    arrays = {}
+    for name, member in {**layout, **data_layout}.items():
+        stored = f"{name}.npy"
+        if stored not in present:
+            if member.required:
+                raise ArchiveError(f"{_ARRAYS} lacks the array {name!r}")
+            continue
+        if name in ("trace.values", "trace.grads"):  # now that the trace's width is known
+            width = max(1, len(arrays["trace.indices"]))
+            member = _Member(_F8, (width,), min(member.max_rows // width, layout["trace.steps"].max_rows))
+        arrays[name] = inner.read_array(stored, member.max_bytes + _MEMBER_OVERHEAD, member.check(name))
+    return arrays
+
+
+# ----- saving helpers -----------------------------------------------------------------------------
+
+def _is_builtin(scenario: Scenario) -> bool:
+    try:
+        return get_scenario(scenario.name) is scenario
+    except GdsimError:
+        return False
+
+
+def _description(data: Dataset) -> str:
+    std = data.notes.get("standardization")
+    return std.describe() if hasattr(std, "describe") else (std or "")
+
+
+def _jsonable(value) -> bool:
+    try:
+        json.dumps(value)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+# Infinities (best validation loss before any epoch) survive JSON as strings.
+def _to_json(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return {"float": repr(value)}
+    if isinstance(value, dict):
+        return {k: _to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_to_json(v) for v in value]
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return _to_json(float(value))
+    return value

@@ -1,0 +1,200 @@
+"""Session files: a saved run reopens and continues bit for bit; bad files are refused clearly."""
+
+from __future__ import annotations
+
+import zipfile
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from session_helpers import rewrite, save, trainer_for
+from gdsim.core.data.dataset import Dataset
+from gdsim.core.errors import GdsimError
+from gdsim.core.engine.losses import BINARY
+from gdsim.core.scenarios import custom_scenario, get_scenario
+from gdsim.core.files.session import VERSION, load_session, save_session
+from gdsim.core.settings import Settings
+
+
+def assert_same_run(a, b):
+    np.testing.assert_array_equal(a.params.values, b.params.values)
+    np.testing.assert_array_equal(a.params.grads, b.params.grads)
+    np.testing.assert_array_equal(a.history.loss, b.history.loss)
+    np.testing.assert_array_equal(a.history.grad_norm, b.history.grad_norm)
+    np.testing.assert_array_equal(a.history.tensor_grad_norms, b.history.tensor_grad_norms)
+    np.testing.assert_array_equal(a.history.val_loss, b.history.val_loss)
+    np.testing.assert_array_equal(a.trace.steps, b.trace.steps)
+    np.testing.assert_array_equal(a.trace.values, b.trace.values)
+    for key in a.optimizer.state:
+        np.testing.assert_array_equal(a.optimizer.state[key], b.optimizer.state[key])
+    assert (a.step_count, a.epoch_count) == (b.step_count, b.epoch_count)
+
+
+@pytest.mark.parametrize("kw", [
+    dict(scenario="fruit"),
+    dict(scenario="fruit", zero_grad=False),
+    dict(scenario="quadratic", optimizer="adam", lr=0.1),
+    dict(scenario="micrograd", zero_grad=False, optimizer="momentum"),
+    dict(scenario="micrograd", optimizer="rmsprop", lr=0.01, l1=0.01, l2=0.001),
+    dict(scenario="digits"),  # 7 steps: mid-epoch, so the batch order and position matter
+    dict(scenario="digits", model="mlp", optimizer="nesterov", zero_grad=False),
+    dict(scenario="parabola", optimizer="adagrad"),
+])
+def test_a_reopened_session_continues_bit_for_bit(tmp_path, kw):
+    a = trainer_for(**kw)
+    a.run(7)
+    path = save(tmp_path, a)
+    b = load_session(path).trainer
+    assert_same_run(a, b)
+    a.run(13)
+    b.run(13)
+    assert_same_run(a, b)
+    # Reset still goes back to the same initial weights.
+    a.reset()
+    b.reset()
+    np.testing.assert_array_equal(a.params.values, b.params.values)
+
+
+def test_settings_scenario_and_app_state_come_back(tmp_path):
+    a = trainer_for(scenario="micrograd", lr=0.1, zero_grad=False, until_loss=0.01, l2=0.5)
+    a.run(3)
+    path = save(tmp_path, a, app={"tracked": 12, "speed": 5})
+    s = load_session(path)
+    assert s.settings == a.settings
+    assert s.scenario is get_scenario("micrograd")
+    assert s.app == {"tracked": 12, "speed": 5}
+    assert s.trainer.lr == 0.1 and s.trainer.zero_grad is False and s.trainer.until_loss == 0.01
+
+
+def test_a_session_of_your_own_data_carries_the_data(tmp_path):
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(30, 2))
+    y = (x[:, :1] + x[:, 1:] > 0).astype(float)
+    data = Dataset(x[:24], y[:24], x[24:], y[24:], input_names=("a", "b"), target_names=("c",), task=BINARY)
+    scenario = custom_scenario(data, "csv:points", "points.csv")
+    a = scenario.build(Settings(scenario="csv:points", model="mlp:8", steps=0), track_tensor_norms=True)
+    a.run(5)
+    path = save(tmp_path, a, scenario=scenario)
+    s = load_session(path)
+    assert s.scenario.name == "csv:points" and s.scenario.data.task == BINARY
+    np.testing.assert_array_equal(s.scenario.data.x_val, x[24:])
+    b = s.trainer
+    a.run(6)
+    b.run(6)
+    np.testing.assert_array_equal(a.params.values, b.params.values)
+    np.testing.assert_array_equal(a.history.val_metric, b.history.val_metric)
+
+
+def test_saving_replaces_the_file_atomically(tmp_path, monkeypatch):
+    a = trainer_for(scenario="fruit")
+    a.run(2)
+    path = save(tmp_path, a)
+    before = path.read_bytes()
+    a.run(5)
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", disk_full)
+    with pytest.raises(GdsimError, match="No space left"):
+        save_session(path, a, a.settings, get_scenario("fruit"))
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.gdsim"]  # no temporary file left behind
+
+
+@pytest.fixture
+def saved(tmp_path):
+    a = trainer_for(scenario="digits")
+    a.run(4)
+    return save(tmp_path, a)
+
+
+def error_of(path):
+    with pytest.raises(GdsimError) as info:
+        load_session(path)
+    message = str(info.value)
+    assert "\n" not in message
+    return message
+
+
+def test_a_file_from_a_newer_gdsim_says_so(saved):
+    rewrite(saved, edit_doc=lambda d: d.update(version=VERSION + 1, gdsim="9.0"))
+    msg = error_of(saved)
+    assert "newer gdsim (9.0" in msg and f"format {VERSION + 1}" in msg and "update gdsim" in msg
+
+
+@pytest.mark.parametrize("case, expected", [
+    (dict(drop="arrays.npz"), "not a gdsim session"),
+    (dict(drop="session.json"), "not a gdsim session"),
+    (dict(edit_doc=lambda d: d.update(format="other")), "not a gdsim session"),
+    (dict(edit_doc=lambda d: d.pop("version")), "no format version"),
+    (dict(edit_doc=lambda d: d["settings"].update(lr=-1.0)), "learning rate must be > 0"),
+    (dict(edit_doc=lambda d: d["settings"].update(bogus=1)), "unknown settings: 'bogus'"),
+    (dict(edit_doc=lambda d: d["scenario"].update(name="nope")), "unknown scenario 'nope'"),
+    (dict(edit_doc=lambda d: d.pop("trainer")), "damaged"),
+    (dict(edit_arrays=lambda a: a.update(values=a["values"][:10])), "array 'values' is float64 of shape (10,), not float64 of shape (785,)"),
+    (dict(edit_arrays=lambda a: a.pop("history.loss")), "damaged"),
+    (dict(edit_arrays=lambda a: a.update({"history.loss": a["history.loss"][:2]})), "history column 'loss' has 2 rows, not 4"),
+    (dict(edit_arrays=lambda a: a.update({"sampler.order": a["sampler.order"] * 0})), "not a permutation"),
+    (dict(edit_arrays=lambda a: a.update({"trace.indices": a["trace.indices"] + 10_000})), "weights this model does not have"),
+])
+def test_damaged_sessions_are_refused_with_a_clear_message(saved, case, expected):
+    rewrite(saved, **case)
+    assert expected in error_of(saved)
+
+
+def test_not_a_session_at_all(tmp_path):
+    (tmp_path / "a.gdsim").write_text("hello")
+    assert "not a zip archive" in error_of(tmp_path / "a.gdsim")
+    assert "does not exist" in error_of(tmp_path / "missing.gdsim")
+    assert "is a folder" in error_of(tmp_path)
+    with zipfile.ZipFile(tmp_path / "b.gdsim", "w") as z:
+        z.writestr("session.json", "{not json")
+        z.writestr("arrays.npz", b"")
+    assert "not valid JSON" in error_of(tmp_path / "b.gdsim")
+
+
+VALID = None
+
+
+def valid_bytes(tmp_path_factory):
+    global VALID
+    if VALID is None:
+        a = trainer_for(scenario="micrograd")
+        a.run(3)
+        path = tmp_path_factory.mktemp("valid") / "v.gdsim"
+        save_session(path, a, a.settings, get_scenario("micrograd"))
+        VALID = path.read_bytes()
+    return VALID
+
+
+@settings(max_examples=80, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_corrupted_sessions_give_a_clear_error_or_a_correct_session(tmp_path_factory, data):
+    good = valid_bytes(tmp_path_factory)
+    kind = data.draw(st.sampled_from(["flip", "truncate", "junk", "random"]))
+    b = bytearray(good)
+    if kind == "flip":
+        for _ in range(data.draw(st.integers(1, 8))):
+            i = data.draw(st.integers(0, len(b) - 1))
+            b[i] ^= data.draw(st.integers(1, 255))
+    elif kind == "truncate":
+        b = b[: data.draw(st.integers(0, len(b) - 1))]
+    elif kind == "junk":
+        i = data.draw(st.integers(0, len(b)))
+        b[i:i] = data.draw(st.binary(min_size=1, max_size=64))
+    else:
+        b = bytearray(data.draw(st.binary(max_size=2048)))
+    path = tmp_path_factory.mktemp("fuzz") / "f.gdsim"
+    path.write_bytes(bytes(b))
+    try:
+        s = load_session(path)
+    except GdsimError as exc:
+        assert "\n" not in str(exc)
+    else:
+        # It read: then it must be a usable, consistent run.
+        assert s.trainer.step_count == len(s.trainer.history)
+        s.trainer.run(1)
+    assert path.read_bytes() == bytes(b)  # reading never changes the file
