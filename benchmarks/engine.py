@@ -38,8 +38,7 @@ if _HERE not in sys.path:  # run as a script or imported from elsewhere: find th
     sys.path.insert(0, _HERE)
 
 import system  # noqa: E402
-from system import (calibrate, fmt_rate, fmt_ratio, log, median, render_table, target,  # noqa: E402
-                    verdict)
+from system import calibrate, fmt_rate, fmt_ratio, log, median, render_table, target, verdict  # noqa: E402
 
 # (key, scenario, model)
 CASES = [

@@ -13,7 +13,7 @@ Ctrl+C (outputs written from the last finished step), 141 stdout closed by its r
 from __future__ import annotations
 
 import argparse
-import math
+import dataclasses
 import sys
 import time
 
@@ -36,54 +36,26 @@ class _Parser(argparse.ArgumentParser):
 
 # ----- argument types with messages a person can act on ---------------------------------------
 
-def _number(name):
+def _setting(field: str, at_least: int | None = None, why: str = ""):
+    """An option that sets a field of ``Settings``: parsed and checked there, in one place."""
     def parse(text):
+        from .core.errors import GdsimError
+        from .core.settings import NUMBERS
+
+        number = NUMBERS[field] if at_least is None else dataclasses.replace(NUMBERS[field], low=at_least)
         try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a number, not {text!r}") from None
-        if not math.isfinite(value):
-            raise argparse.ArgumentTypeError(f"{name} must be a finite number, not {text!r}")
-        return value
+            return number.parse(text)
+        except GdsimError as exc:
+            raise argparse.ArgumentTypeError(str(exc) + (why if "must be >=" in str(exc) else "")) from None
     return parse
 
 
-def _positive_number(name, upper=None):
-    base = _number(name)
+def _choices_help(kind: str) -> str:
+    """The choices of a registry, from the registry: help for --loss, --init, --optimizer."""
+    from .core.choices import command_line_help
+    from .core.scenarios import REGISTRIES
 
-    def parse(text):
-        value = base(text)
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"{name} must be > 0, not {text}")
-        if upper is not None and value > upper:
-            raise argparse.ArgumentTypeError(f"{name} must be at most {upper:g}, not {text}")
-        return value
-    return parse
-
-
-def _non_negative_number(name):
-    base = _number(name)
-
-    def parse(text):
-        value = base(text)
-        if value < 0:
-            raise argparse.ArgumentTypeError(f"{name} must be >= 0, not {text}")
-        return value
-    return parse
-
-
-def _whole(name, low):
-    def parse(text):
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a whole number, not {text!r}") from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"{name} must be >= {low}, not {text}")
-        if value > 2**63 - 1:
-            raise argparse.ArgumentTypeError(f"{name} is too large: {text}")
-        return value
-    return parse
+    return command_line_help(REGISTRIES[kind])
 
 
 def _given(name):
@@ -96,15 +68,18 @@ def _given(name):
 
 
 def _fraction(text):
-    value = _number("validation fraction")(text)
-    if not 0 <= value <= 0.5:
-        raise argparse.ArgumentTypeError(f"validation fraction must be from 0 to 0.5, not {text}")
-    return value
+    from .core.data.from_table import parse_fraction
+    from .core.errors import GdsimError
+
+    try:
+        return parse_fraction(text)
+    except GdsimError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from .core.settings import MAX_LR
-
+def build_parser(command: str | None = "run") -> argparse.ArgumentParser:
+    """The parser; ``run``'s options (whose help lists the registries' choices, with NumPy) only
+    when the command is ``run``, so that ``gdsim list`` and ``gdsim --help`` answer at once."""
     parser = _Parser(prog="gdsim", description="A gradient-descent simulator: watch tiny models learn.")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
@@ -124,11 +99,12 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Train a scenario, or your own CSV data (--data), or continue a saved "
                                      "session (--session), without a window. Row k of --history-out holds the "
                                      "loss computed before the update of step k.")
-    _run_arguments(run, MAX_LR)
+    if command == "run":
+        _run_arguments(run)
     return parser
 
 
-def _run_arguments(run, max_lr: float) -> None:
+def _run_arguments(run) -> None:
     run.add_argument("scenario", nargs="?", help="scenario name (see 'gdsim list'); omit with --data or --session")
     run.add_argument("--session", metavar="FILE.gdsim", type=_given("the session file"),
                      help="continue the run saved in this session file (from the app or --session-out) with "
@@ -143,25 +119,24 @@ def _run_arguments(run, max_lr: float) -> None:
                       help="scale every input to mean 0, std 1 (from the training rows)")
     data.add_argument("--val-fraction", type=_fraction, default=None, metavar="F",
                       help="share of rows kept for validation, 0 to 0.5 (default 0.2 from 10 rows up, else 0)")
-    run.add_argument("--steps", type=_whole("steps", 1),
+    run.add_argument("--steps", type=_setting("steps", 1, " (a run without a window needs an end)"),
                      help="number of steps (default: the scenario's; with --session: steps to take from where it was)")
-    run.add_argument("--lr", type=_positive_number("learning rate", max_lr), help="learning rate")
-    run.add_argument("--optimizer", help="sgd, momentum, nesterov, adagrad, rmsprop, adam (NAME or NAME:ARGS)")
-    run.add_argument("--loss", help="mse, sse, mae, huber, bce, cross_entropy, mnist, value (NAME or NAME:ARGS)")
-    run.add_argument("--init", help="normal, uniform, zeros, ones, constant, values, xavier_normal, xavier_uniform, "
-                                    "he_normal, he_uniform (NAME or NAME:ARGS, e.g. uniform:-1,1)")
+    run.add_argument("--lr", type=_setting("lr"), help="learning rate")
+    run.add_argument("--optimizer", help=_choices_help("optimizer"))
+    run.add_argument("--loss", help=_choices_help("loss"))
+    run.add_argument("--init", help=_choices_help("init"))
     run.add_argument("--model", help="model variant the scenario offers (see 'gdsim list')")
-    run.add_argument("--batch-size", type=_whole("batch size", 1), help="mini-batch size (default: the scenario's)")
-    run.add_argument("--seed", type=_whole("seed", 0), help="seed for initial weights and batch order")
+    run.add_argument("--batch-size", type=_setting("batch_size"), help="mini-batch size (default: the scenario's)")
+    run.add_argument("--seed", type=_setting("seed"), help="seed for initial weights and batch order")
     run.add_argument("--no-zero-grad", action="store_true", default=None,
                      help="never reset the gradients: each step uses the sum of all gradients so far")
-    run.add_argument("--until-loss", type=_number("target loss"), metavar="X",
+    run.add_argument("--until-loss", type=_setting("until_loss"), metavar="X",
                      help="stop once a step's loss falls below X")
-    run.add_argument("--patience", type=_whole("patience", 1), metavar="K",
+    run.add_argument("--patience", type=_setting("patience"), metavar="K",
                      help="stop when validation loss has not improved for K epochs")
-    run.add_argument("--l1", type=_non_negative_number("L1 penalty"),
+    run.add_argument("--l1", type=_setting("l1"),
                      help="add L1 * sum(|p|) over all parameters to the loss")
-    run.add_argument("--l2", type=_non_negative_number("L2 penalty"),
+    run.add_argument("--l2", type=_setting("l2"),
                      help="add L2 * sum(p**2) over all parameters to the loss")
     run.add_argument("--weights-in", metavar="F.npz", type=_given("the weights file"), help="initial weights (npz keyed by parameter name)")
     outputs = run.add_argument_group("outputs (written together at the end: all of them, or none)")
@@ -198,7 +173,7 @@ def main(argv=None) -> int:
 
 def _main(argv) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser(argv[0] if argv else None).parse_args(argv)
     except UsageError as exc:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
@@ -271,9 +246,10 @@ def cmd_open(path: str, theme: str = "system") -> int:
 
 def _data_scenario(args):
     """The scenario of --data FILE.csv and its column choices."""
+    from .core.data.csv_reader import read_table
+    from .core.data.from_table import default_val_fraction
     from .core.errors import GdsimError
     from .core.scenarios import scenario_from_table
-    from .core.data.csv_reader import read_table
 
     if args.scenario is not None:
         raise GdsimError(f"give a scenario name or --data, not both ({args.scenario!r} and {args.data!r})")
@@ -283,7 +259,7 @@ def _data_scenario(args):
         raise GdsimError(f"{args.data!r} has one column ({columns[0]!r}); it needs inputs and a target")
     targets = _names(args.targets) if args.targets else [columns[-1]]
     inputs = _names(args.inputs) if args.inputs else [c for c in columns if c not in targets]
-    fraction = args.val_fraction if args.val_fraction is not None else (0.2 if table.n_rows >= 10 else 0.0)
+    fraction = args.val_fraction if args.val_fraction is not None else default_val_fraction(table.n_rows)
     return scenario_from_table(table, inputs, targets, task=args.task or "regression",
                                standardize=bool(args.standardize), val_fraction=fraction)
 

@@ -12,7 +12,6 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 import pytest  # noqa: E402
-
 from gui_helpers import TIMEOUT  # noqa: E402
 
 

@@ -24,7 +24,6 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-
 from parity_cases import CASES, weights_digest  # noqa: E402
 
 GOLDEN = HERE / "golden" / "pytorch.npz"

@@ -28,7 +28,6 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 import torch  # noqa: E402
-
 from value_cases import CASES, torch_result, value_result  # noqa: E402
 
 GOLDEN = HERE / "golden" / "value_pytorch.json"

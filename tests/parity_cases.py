@@ -9,10 +9,9 @@ them in every run, PyTorch or not. Nothing here imports torch until a loop is ru
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 

@@ -9,8 +9,8 @@ import zipfile
 
 import numpy as np
 
-from gdsim.core.scenarios import build_trainer, get_scenario
 from gdsim.core.files.session import save_session
+from gdsim.core.scenarios import build_trainer, get_scenario
 from gdsim.core.settings import Settings
 
 

@@ -12,32 +12,22 @@ import math
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-    QPushButton, QScrollArea, QSizePolicy, QSlider, QSpinBox, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea,
+    QSizePolicy, QSlider, QSpinBox, QVBoxLayout, QWidget,
 )
 
+from ..core.choices import listed, parse_spec, written
+from ..core.engine.models import hidden_sizes
 from ..core.errors import GdsimError, sentence
-from ..core.engine.initializers import INIT_HELP
-from ..core.engine.losses import LOSS_HELP
-from ..core.engine.optimizers import OPTIMIZER_HELP
-from ..core.scenarios import SCENARIOS
-from ..core.settings import MAX_LR, Settings, check_finite, check_lr
-from ..core.choices import parse_spec
+from ..core.scenarios import REGISTRIES, SCENARIOS
+from ..core.settings import MAX_LR, NUMBERS, Settings
 
 SPEEDS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, None]  # steps per second; None = full speed
 LR_MIN_EXP, LR_MAX_EXP = -7.0, 1.0  # the slider's range; the field takes anything in (0, MAX_LR]
 LR_TICKS_PER_DECADE = 100
 
-LOSS_NAMES = {"mse": "MSE", "sse": "sum of squared errors", "mae": "MAE", "huber": "Huber",
-              "bce": "binary cross-entropy", "cross_entropy": "cross-entropy", "mnist": "fastai MNIST loss"}
-OPTIMIZER_NAMES = {"sgd": "SGD", "momentum": "momentum", "nesterov": "Nesterov", "adagrad": "AdaGrad",
-                   "rmsprop": "RMSProp", "adam": "Adam"}
-# Initializers are shown as what one would type, parameters included.
-INIT_NAMES = {spec: spec for spec in ("normal", "uniform:-1,1", "zeros", "ones", "xavier_normal",
-                                      "xavier_uniform", "he_normal", "he_uniform")}
 CUSTOM = "custom..."  # the last entry of a choice box: type NAME:ARGS
-CUSTOM_EXAMPLES = {"loss": "huber:2", "init": "normal:0,0.01 or uniform:-0.5,0.5 or constant:0.1",
-                   "optimizer": "momentum:0.5 or adam:0.9,0.99 or rmsprop:0.9"}
+WHAT = {"loss": "loss", "init": "initializer", "optimizer": "optimizer"}  # a Settings field, in words
 
 
 def fmt_lr(lr: float) -> str:
@@ -71,8 +61,15 @@ class ControlPanel(QScrollArea):
         self.setWidget(body)
         col = QVBoxLayout(body)
         col.setContentsMargins(6, 6, 6, 6)
+        for build in (self._scenario_box, self._training_box, self._learning_rate_box, self._model_box,
+                      self._stop_box):
+            col.addWidget(build())
+        col.addStretch(1)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
 
-        # --- scenario
+    # ----- the groups of controls (declarative: each makes its widgets and says what they do) -----
+
+    def _scenario_box(self) -> QGroupBox:
         box = QGroupBox("&Scenario")
         lay = QVBoxLayout(box)
         self.scenario = QComboBox()
@@ -90,39 +87,26 @@ class ControlPanel(QScrollArea):
         self.model_text = QLabel()
         self.model_text.setWordWrap(True)
         lay.addWidget(self.model_text)
-        col.addWidget(box)
+        return box
 
-        # --- training loop
+    def _training_box(self) -> QGroupBox:
         box = QGroupBox("Tr&aining")
         grid = QGridLayout(box)
-        self.run_button = QPushButton("Run")
-        self.run_button.setToolTip("Run gradient descent until a stop condition holds, or pause it (Space).")
-        self.run_button.clicked.connect(self.run_clicked)
+        self.run_button = _button("Run", "Run gradient descent until a stop condition holds, or pause it (Space).",
+                                  self.run_clicked)
         self.run_button.setMinimumHeight(30)
-        self.step_button = QPushButton("Step")
-        self.step_button.setToolTip("Take exactly one step: predict, compute the loss, backpropagate, "
-                                    "update the weights (Right arrow).")
-        self.step_button.clicked.connect(lambda: self.step_clicked.emit(1))
+        self.step_button = _button("Step", "Take exactly one step: predict, compute the loss, backpropagate, "
+                                   "update the weights (Right arrow).", lambda: self.step_clicked.emit(1))
         self.step_n = QSpinBox()
         self.step_n.setRange(1, 1_000_000)
         self.step_n.setValue(10)
         self.step_n.setToolTip("How many steps 'Step N' takes, at the chosen speed (Shift+Right).")
-        self.step_n_button = QPushButton("Step N")
-        self.step_n_button.setToolTip("Take N steps at the chosen speed, then pause (Shift+Right).")
-        self.step_n_button.clicked.connect(lambda: self.step_clicked.emit(self.step_n.value()))
-        self.reset_button = QPushButton("Reset")
-        self.reset_button.setToolTip("Back to the same initial weights, so you can compare runs that "
-                                     "differ in one setting (R).")
-        self.reset_button.clicked.connect(self.reset_clicked)
-        self.new_button = QPushButton("New weights")
-        self.new_button.setToolTip("Draw fresh initial weights (the seed goes up by one) (N).")
-        self.new_button.clicked.connect(self.new_weights_clicked)
-        grid.addWidget(self.run_button, 0, 0, 1, 3)
-        grid.addWidget(self.step_button, 1, 0)
-        grid.addWidget(self.step_n, 1, 1)
-        grid.addWidget(self.step_n_button, 1, 2)
-        grid.addWidget(self.reset_button, 2, 0, 1, 2)
-        grid.addWidget(self.new_button, 2, 2)
+        self.step_n_button = _button("Step N", "Take N steps at the chosen speed, then pause (Shift+Right).",
+                                     lambda: self.step_clicked.emit(self.step_n.value()))
+        self.reset_button = _button("Reset", "Back to the same initial weights, so you can compare runs that "
+                                    "differ in one setting (R).", self.reset_clicked)
+        self.new_button = _button("New weights", "Draw fresh initial weights (the seed goes up by one) (N).",
+                                  self.new_weights_clicked)
         self.speed = QSlider(Qt.Orientation.Horizontal)
         self.speed.setRange(0, len(SPEEDS) - 1)
         self.speed.setValue(len(SPEEDS) - 1)
@@ -130,12 +114,14 @@ class ControlPanel(QScrollArea):
                               "up to as fast as the computer can.")
         self.speed_label = QLabel(speed_text(None))
         self.speed.valueChanged.connect(self._speed_moved)
-        grid.addWidget(QLabel("Speed"), 3, 0)
-        grid.addWidget(self.speed, 3, 1)
-        grid.addWidget(self.speed_label, 3, 2)
-        col.addWidget(box)
+        for widget, row, col, span in ((self.run_button, 0, 0, 3), (self.step_button, 1, 0, 1), (self.step_n, 1, 1, 1),
+                                       (self.step_n_button, 1, 2, 1), (self.reset_button, 2, 0, 2),
+                                       (self.new_button, 2, 2, 1), (QLabel("Speed"), 3, 0, 1), (self.speed, 3, 1, 1),
+                                       (self.speed_label, 3, 2, 1)):
+            grid.addWidget(widget, row, col, 1, span)
+        return box
 
-        # --- learning rate and gradients
+    def _learning_rate_box(self) -> QGroupBox:
         box = QGroupBox("Learning &rate and gradients")
         lay = QVBoxLayout(box)
         row = QHBoxLayout()
@@ -145,25 +131,22 @@ class ControlPanel(QScrollArea):
                                   "Too small crawls; too large overshoots or diverges.")
         self.lr_slider.sliderReleased.connect(self._lr_slider_released)
         self.lr_slider.valueChanged.connect(self._lr_slider_moved)
-        self.lr_field = QLineEdit()
-        self.lr_field.setMaximumWidth(90)
-        self.lr_field.setToolTip(f"The exact learning rate: how far each step moves the weights against "
-                                 f"the gradient (w -= lr * grad). Any number above 0, up to {MAX_LR:g}.")
-        self.lr_field.editingFinished.connect(self._lr_typed)
-        self.lr_field.returnPressed.connect(self.edit_done)
+        self.lr_field = self._number_field("lr", f"The exact learning rate: how far each step moves the weights "
+                                           f"against the gradient (w -= lr * grad). Any number above 0, up to "
+                                           f"{MAX_LR:g}.", width=90)
         row.addWidget(self.lr_slider, 1)
         row.addWidget(self.lr_field)
         lay.addLayout(row)
         self.zero_grad = QCheckBox("Zero the gradients after each step")
         self.zero_grad.setToolTip(
             "PyTorch adds every new gradient to .grad; tutorials call p.grad.zero_() after each update. "
-            "Untick this to forget that call: each step then uses the sum of ALL gradients so far, "
-            "so updates grow and overshoot (the micrograd scenario stalls).")
+            "Untick this (or press Z) to forget that call: each step then uses the sum of ALL gradients "
+            "so far, so updates grow and overshoot (the micrograd scenario stalls).")
         self.zero_grad.toggled.connect(lambda on: self._edit(zero_grad=on))
         lay.addWidget(self.zero_grad)
-        col.addWidget(box)
+        return box
 
-        # --- model and optimizer
+    def _model_box(self) -> QGroupBox:
         box = QGroupBox("&Model and optimizer")
         form = QFormLayout(box)
         self.model = QComboBox()
@@ -179,22 +162,14 @@ class ControlPanel(QScrollArea):
         self.hidden_label = QLabel("Hidden la&yers")
         self.hidden_label.setBuddy(self.hidden)
         form.addRow(self.hidden_label, self.hidden)
-        self.loss = self._spec_combo(LOSS_NAMES, LOSS_HELP,
-                                     "What is minimised. Regression losses (MSE, MAE, Huber) suit "
-                                     "numbers; BCE, cross-entropy and the fastai loss suit classes "
-                                     "(only the losses this scenario's data allows are listed). "
-                                     "'custom...' takes huber:2 for another delta. Changing it starts a new run.",
-                                     "loss")
+        self.loss = self._choice_box("loss", "What is minimised. Regression losses (MSE, MAE, Huber) suit numbers; "
+                                     "BCE, cross-entropy and the fastai loss suit classes (only the losses this "
+                                     "scenario's data allows are listed). Changing it starts a new run.")
         form.addRow("&Loss", self.loss)
-        self.init = self._spec_combo(INIT_NAMES, INIT_HELP,
-                                     "How the initial weights are drawn. 'custom...' takes normal:0,0.01 or "
-                                     "uniform:-0.5,0.5 for other parameters. Changing it starts a new run.",
-                                     "init")
+        self.init = self._choice_box("init", "How the initial weights are drawn. Changing it starts a new run.")
         form.addRow("&Initializer", self.init)
-        self.optimizer = self._spec_combo(OPTIMIZER_NAMES, OPTIMIZER_HELP,
-                                          "The update rule. SGD is w -= lr * grad; the others remember "
-                                          "past gradients. 'custom...' takes momentum:0.5 or adam:0.9,0.99. "
-                                          "Changes apply at the next step.", "optimizer")
+        self.optimizer = self._choice_box("optimizer", "The update rule. SGD is w -= lr * grad; the others remember "
+                                          "past gradients. Changes apply at the next step.")
         form.addRow("O&ptimizer", self.optimizer)
         self.batch = QSpinBox()
         self.batch.setToolTip("Rows per step. The full batch uses all training rows every step; smaller "
@@ -207,19 +182,17 @@ class ControlPanel(QScrollArea):
                              "seed gives the same run.")
         self.seed.editingFinished.connect(lambda: self._edit(seed=self.seed.value()))
         form.addRow("See&d", self.seed)
-        self.l1 = self._number_field("L1 penalty: adds L1 * sum(|w|) to the loss, pushing weights to "
-                                     "exactly 0. Applies at the next step.", "l1")
-        self.l2 = self._number_field("L2 penalty (weight decay): adds L2 * sum(w**2) to the loss, "
-                                     "keeping weights small. Applies at the next step.", "l2")
+        self.l1 = self._number_field("l1", "L1 penalty: adds L1 * sum(|w|) to the loss, pushing weights to "
+                                     "exactly 0. Applies at the next step.")
+        self.l2 = self._number_field("l2", "L2 penalty (weight decay): adds L2 * sum(w**2) to the loss, "
+                                     "keeping weights small. Applies at the next step.")
         pen = QHBoxLayout()
-        pen.addWidget(QLabel("L1"))
-        pen.addWidget(self.l1)
-        pen.addWidget(QLabel("L2"))
-        pen.addWidget(self.l2)
+        for widget in (QLabel("L1"), self.l1, QLabel("L2"), self.l2):
+            pen.addWidget(widget)
         form.addRow("Penalty", pen)
-        col.addWidget(box)
+        return box
 
-        # --- stop conditions
+    def _stop_box(self) -> QGroupBox:
         box = QGroupBox("Stop &when")
         grid = QGridLayout(box)
         self.steps_on = QCheckBox("steps reach")
@@ -229,16 +202,12 @@ class ControlPanel(QScrollArea):
         self.steps.setToolTip("The step limit.")
         self.steps_on.toggled.connect(self._steps_changed)
         self.steps.editingFinished.connect(self._steps_changed)
-        grid.addWidget(self.steps_on, 0, 0)
-        grid.addWidget(self.steps, 0, 1)
         self.target_on = QCheckBox("loss below")
         self.target_on.setToolTip("Stop as soon as a step's loss falls below this target.")
         self.target = QLineEdit()
         self.target.setToolTip("The target loss.")
         self.target_on.toggled.connect(self._target_changed)
         self.target.editingFinished.connect(self._target_changed)
-        grid.addWidget(self.target_on, 1, 0)
-        grid.addWidget(self.target, 1, 1)
         self.patience_on = QCheckBox("no better for")
         self.patience_on.setToolTip("Early stopping: stop when the validation loss has not improved for "
                                     "this many epochs in a row, the sign that the model starts to "
@@ -249,24 +218,26 @@ class ControlPanel(QScrollArea):
         self.patience.setToolTip("How many epochs in a row without a better validation loss to allow.")
         self.patience_on.toggled.connect(self._patience_changed)
         self.patience.editingFinished.connect(self._patience_changed)
-        grid.addWidget(self.patience_on, 2, 0)
-        grid.addWidget(self.patience, 2, 1)
-        col.addWidget(box)
-        col.addStretch(1)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        for row, (check, field) in enumerate(((self.steps_on, self.steps), (self.target_on, self.target),
+                                              (self.patience_on, self.patience))):
+            grid.addWidget(check, row, 0)
+            grid.addWidget(field, row, 1)
+        return box
 
     # ----- small builders -----------------------------------------------------------------------
 
-    def _spec_combo(self, names: dict, help_: dict, tooltip: str, field: str) -> QComboBox:
-        """A list of the registry's choices, and 'custom...' to type one with its arguments.
+    def _choice_box(self, field: str, tooltip: str) -> QComboBox:
+        """The registry's choices for ``field``, labelled and explained by the registry itself, and
+        'custom...' to type one with its arguments.
 
         Not editable: a box with a text field would keep the keyboard after a choice, and
         Space would type a space instead of pausing the run.
         """
         box = QComboBox()
-        box.names, box.help = names, help_
-        _fill_choices(box, list(names))
-        box.setToolTip(tooltip)
+        box.entries = listed(REGISTRIES[field])
+        _fill_choices(box, [choice for choice, _, _ in box.entries])
+        written_as = ", ".join(written(cls) for cls in REGISTRIES[field].values() if cls.syntax)
+        box.setToolTip(f"{tooltip} 'custom...' takes a choice with its arguments: {written_as}.")
         box.activated.connect(lambda _: self._spec_chosen(box, field))
         return box
 
@@ -285,11 +256,11 @@ class ControlPanel(QScrollArea):
     def _ask_custom(self, field: str) -> str | None:
         from PySide6.QtWidgets import QInputDialog
 
-        what = {"loss": "loss", "init": "initializer", "optimizer": "optimizer"}[field]
+        what = WHAT[field]
+        examples = ", ".join(written(cls) for cls in REGISTRIES[field].values() if cls.syntax)
         current = getattr(self.settings, field) if self.settings is not None else ""
         text, ok = QInputDialog.getText(
-            self, f"Custom {what}", f"Type the {what} as NAME or NAME:ARGS, for example "
-                                   f"{CUSTOM_EXAMPLES[field]}:", text=current or "")
+            self, f"Custom {what}", f"Type the {what} as NAME or NAME:ARGS ({examples}):", text=current or "")
         text = text.strip()
         return text if ok and text else None
 
@@ -297,23 +268,26 @@ class ControlPanel(QScrollArea):
         self._edit(model=self.model.currentData(), loss=None, init=None, optimizer=None, lr=None)
         self.edit_done.emit()
 
-    def _number_field(self, tooltip: str, field: str) -> QLineEdit:
+    def _number_field(self, field: str, tooltip: str, width: int = 70) -> QLineEdit:
+        """A field for a number of ``Settings``, parsed and checked there (the same words as the
+        command line's); a bad value is refused and changes nothing."""
         edit = QLineEdit()
-        edit.setMaximumWidth(70)
+        edit.setMaximumWidth(width)
         edit.setToolTip(tooltip)
 
         def typed():
-            text = edit.text().strip() or "0"
+            if self.settings is None:
+                return
             try:
-                value = check_finite(field.upper() + " penalty", _parse_float(text))
-                if value < 0:
-                    raise GdsimError(f"{field.upper()} penalty must be >= 0, not {text}")
+                value = NUMBERS[field].parse(edit.text() or "0")
             except GdsimError as exc:
                 self._reject(edit, str(exc))
                 return
-            if self.settings is not None and value != getattr(self.settings, field):
+            edit.setStyleSheet("")
+            if value != getattr(self.settings, field):
                 self._edit(**{field: value})
         edit.editingFinished.connect(typed)
+        edit.returnPressed.connect(self.edit_done)
         return edit
 
     # ----- showing what is in force -----------------------------------------------------------------
@@ -340,7 +314,7 @@ class ControlPanel(QScrollArea):
         self.model_label.setVisible(len(info.models) > 1)
         self.model.blockSignals(False)
         self.loss.blockSignals(True)
-        _fill_choices(self.loss, list(info.losses))
+        _fill_choices(self.loss, [name for name, _, _ in self.loss.entries if name in info.losses])
         self.loss.blockSignals(False)
         n = int(info.x.shape[0]) if info.x.ndim else 1
         self.batch.blockSignals(True)
@@ -430,29 +404,15 @@ class ControlPanel(QScrollArea):
     def _lr_slider_released(self) -> None:
         self._edit(lr=_slider_to_lr(self.lr_slider.value()))
 
-    def _lr_typed(self) -> None:
-        text = self.lr_field.text().strip()
-        try:
-            lr = check_lr(_parse_float(text))
-        except GdsimError as exc:
-            self._reject(self.lr_field, str(exc))
-            return
-        self.lr_field.setStyleSheet("")
-        if self.settings is not None and lr != self.settings.lr:
-            self._edit(lr=lr)
-
     def _hidden_typed(self) -> None:
         text = self.hidden.text().replace(" ", "")
         model = parse_spec(self.settings.model)[0] if self.settings else "mlp"
         try:
-            _, sizes = parse_spec(f"{model}:{text}")
-            if not sizes or any(v != int(v) or v < 1 or v > 4096 for v in sizes):
-                raise GdsimError(f"hidden layer sizes are whole numbers from 1 to 4096, like 16 or 32,16; "
-                                 f"not {self.hidden.text()!r}")
+            sizes = hidden_sizes(parse_spec(f"{model}:{text}")[1])
         except GdsimError as exc:
             self._reject(self.hidden, str(exc))
             return
-        spec = f"{model}:" + ",".join(str(int(v)) for v in sizes)
+        spec = f"{model}:" + ",".join(str(v) for v in sizes)
         if self.settings is not None and spec != self.settings.model:
             self._edit(model=spec, loss=None, init=None, optimizer=None, lr=None)
 
@@ -476,7 +436,7 @@ class ControlPanel(QScrollArea):
             self.target.setText("0.001")
             text = "0.001"
         try:
-            value = check_finite("target loss", _parse_float(text))
+            value = NUMBERS["until_loss"].parse(text)
         except GdsimError as exc:
             self._reject(self.target, str(exc))
             return
@@ -492,19 +452,21 @@ class ControlPanel(QScrollArea):
         self.problem.emit(sentence(message) + ".")
 
 
-def _parse_float(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise GdsimError(f"{text!r} is not a number") from None
+def _button(text: str, tooltip: str, clicked) -> QPushButton:
+    button = QPushButton(text)
+    button.setToolTip(tooltip)
+    button.clicked.connect(clicked)
+    return button
 
 
-def _fill_choices(box: QComboBox, names: list[str]) -> None:
-    """The registry's names (shown by their display names) and 'custom...' last."""
+def _fill_choices(box: QComboBox, choices: list[str]) -> None:
+    """``choices`` (those the registry lists, by its labels and help) and 'custom...' last."""
+    about = {choice: (label, help_) for choice, label, help_ in box.entries}
     box.clear()
-    for name in names:
-        box.addItem(box.names.get(name, name), name)
-        box.setItemData(box.count() - 1, box.help.get(name.split(":")[0], ""), Qt.ItemDataRole.ToolTipRole)
+    for choice in choices:
+        label, help_ = about.get(choice, (choice, ""))
+        box.addItem(label, choice)
+        box.setItemData(box.count() - 1, help_, Qt.ItemDataRole.ToolTipRole)
     box.addItem(CUSTOM, CUSTOM)
     box.setItemData(box.count() - 1, "Type a choice with its arguments, NAME:ARGS", Qt.ItemDataRole.ToolTipRole)
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QSpinBox, QTableWidget,
-    QTableWidgetItem, QVBoxLayout,
+    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QSpinBox, QTableWidget, QTableWidgetItem,
+    QVBoxLayout,
 )
+
+from ..core.data.from_table import MAX_VAL_FRACTION, default_val_fraction
 
 INPUT, TARGET, UNUSED = "input", "target", "not used"
 
@@ -54,9 +56,9 @@ class ImportDialog(QDialog):
                                     "standardising puts them on one scale. The lesson text says so.")
         form.addRow("", self.standardize)
         self.val = QSpinBox()
-        self.val.setRange(0, 50)
+        self.val.setRange(0, round(100 * MAX_VAL_FRACTION))
         self.val.setSuffix(" %")
-        self.val.setValue(20 if preview["n_rows"] >= 10 else 0)
+        self.val.setValue(round(100 * default_val_fraction(preview["n_rows"])))
         self.val.setToolTip("Rows kept aside to measure the loss on data the model never trains on "
                             "(a fixed random choice). 0 for none.")
         form.addRow("Validation rows", self.val)

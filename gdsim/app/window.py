@@ -9,12 +9,12 @@ from pathlib import Path
 from PySide6.QtCore import QEventLoop, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QCheckBox, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QProgressBar, QSplitter,
-    QToolButton, QVBoxLayout, QWidget,
+    QCheckBox, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QProgressBar, QSplitter, QToolButton,
+    QVBoxLayout, QWidget,
 )
 
-from ..core.errors import GdsimError, sentence
 from ..core.engine.metrics import METRIC_TITLES
+from ..core.errors import GdsimError, sentence
 from ..core.settings import Settings
 from . import desktop, export, prefs
 from .controls import ControlPanel

@@ -19,15 +19,15 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-from ..core.errors import GdsimError, sentence
-from ..core.engine.optimizers import OPTIMIZERS
-from ..core.scenarios import SCENARIOS, Scenario, get_scenario
-from ..core.files.session import load_session, save_session
-from ..core.settings import Settings, check_lr
-from ..core.snapshot import SMALL_MODEL_WEIGHTS, SnapshotTaker, run_info, trace_indices
 from ..core.choices import make_from_spec, parse_spec
+from ..core.engine.optimizers import OPTIMIZERS
 from ..core.engine.trainer import Trainer
+from ..core.errors import GdsimError, sentence
+from ..core.files.session import load_session, save_session
 from ..core.files.weights import read_weights, save_weights
+from ..core.scenarios import SCENARIOS, Scenario, get_scenario
+from ..core.settings import Settings
+from ..core.snapshot import SMALL_MODEL_WEIGHTS, SnapshotTaker, run_info, trace_indices
 
 MAX_FPS = 45
 SLICE_SECONDS = 0.010  # training between two turns of the GUI, at full speed
@@ -168,9 +168,8 @@ class TrainingWorker(QObject):
     def _apply_live(self, settings: Settings, changed: set[str]) -> None:
         t = self.trainer
         settings.validate()  # every check before any change, so a bad value changes nothing
-        lr = check_lr(settings.lr)
         optimizer = make_from_spec("optimizer", OPTIMIZERS, settings.optimizer) if "optimizer" in changed else None
-        t.lr = lr
+        t.lr = settings.lr
         if optimizer is not None:
             t.set_optimizer(optimizer)
         t.zero_grad = settings.zero_grad

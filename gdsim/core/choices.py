@@ -41,3 +41,27 @@ def make_from_spec(kind: str, registry: dict, text: str):
         raise GdsimError(f"{kind} {name!r} does not take {len(args)} argument(s): {text!r}") from None
     except ValueError as exc:
         raise GdsimError(f"{kind} {text!r}: {exc}") from None
+
+
+# ----- what the registries of losses, initializers and optimizers say about themselves ---------
+
+def written(cls) -> str:
+    """How a choice is written, arguments named: ``huber:DELTA``, ``sgd``."""
+    return cls.syntax or cls.name
+
+
+def listed(registry: dict) -> list[tuple[str, str, str]]:
+    """(the choice, its label, its help) for each entry an app's list offers, in registry order."""
+    return [(cls.offer or cls.name, cls.label, cls.help) for cls in registry.values() if cls.label]
+
+
+def command_line_help(registry: dict) -> str:
+    """The help of a --loss/--init/--optimizer option: every choice as it is written."""
+    return ", ".join(written(cls) for cls in registry.values()) + " (NAME or NAME:ARGS)"
+
+
+def markdown_table(kind: str, registry: dict) -> str:
+    """The README's table of a registry (a test keeps the README's copy in sync)."""
+    rows = [f"| {kind} | written | what it is |", "|---|---|---|"]
+    rows += [f"| `{cls.name}` | `{written(cls)}` | {cls.help} |" for cls in registry.values()]
+    return "\n".join(rows)

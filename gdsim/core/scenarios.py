@@ -14,17 +14,17 @@ from typing import Callable
 import numpy as np
 
 from .catalog import CATALOG
-from .data.dataset import Dataset
-from .errors import GdsimError
+from .choices import make_from_spec, parse_spec
+from .data.dataset import BINARY, MULTICLASS, OBJECTIVE, REGRESSION, Dataset
+from .data.resources import resource_path
 from .engine.expression import CHAIN_RULE, ExpressionModel, expression_data
 from .engine.initializers import INITIALIZERS
-from .engine.losses import BINARY, LOSSES, MULTICLASS, OBJECTIVE, REGRESSION
-from .engine.models import MAX_HIDDEN, MLP, Linear, Model, Polynomial, Scalar, check_size
+from .engine.losses import LOSSES
+from .engine.models import MLP, Linear, Model, Polynomial, Scalar, check_size, hidden_sizes
 from .engine.optimizers import OPTIMIZERS
-from .data.resources import resource_path
-from .settings import Settings
-from .choices import make_from_spec, parse_spec
 from .engine.trainer import Trainer
+from .errors import GdsimError
+from .settings import Settings
 
 
 @dataclass(frozen=True)
@@ -336,14 +336,8 @@ _register(Scenario(
 
 # ----- your own data --------------------------------------------------------------------------
 
-def _hidden_sizes(args) -> tuple[int, ...]:
-    if any(a != int(a) or a < 1 or a > MAX_HIDDEN for a in args):
-        raise GdsimError(f"hidden layer sizes must be whole numbers from 1 to {MAX_HIDDEN}, not {args}")
-    return tuple(int(a) for a in args) or (16,)
-
-
 def _custom_mlp(data: Dataset, n_out: int, *hidden) -> Model:
-    sizes = _hidden_sizes(hidden)
+    sizes = hidden_sizes(hidden)
     return MLP((_n_inputs(data), *sizes, n_out), ["relu"] * len(sizes) + ["identity"])
 
 
@@ -402,10 +396,5 @@ def build_trainer(settings: Settings, **trainer_options) -> Trainer:
     return get_scenario(settings.scenario).build(settings, **trainer_options)
 
 
-def choice_names(kind: str) -> list[str]:
-    """Names offered for a kind of choice (loss, init, optimizer)."""
-    return list({"loss": LOSSES, "init": INITIALIZERS, "optimizer": OPTIMIZERS}[kind])
-
-
-def spec_name(text: str) -> str:
-    return parse_spec(text)[0]
+# The registries of the choices a Settings names, by its field.
+REGISTRIES = {"loss": LOSSES, "init": INITIALIZERS, "optimizer": OPTIMIZERS}

@@ -60,47 +60,65 @@ class Settings:
                 raise GdsimError(f"the {name} must be a choice like 'sgd' or 'uniform:-1,1', not {value!r:.60}")
         if not isinstance(self.zero_grad, bool):
             raise GdsimError(f"gradient zeroing must be on or off (true or false), not {self.zero_grad!r:.60}")
-        if self.lr is not None:
-            check_lr(self.lr)
-        if self.steps is not None:
-            check_int("steps", self.steps, 0)
-        if self.batch_size is not None:
-            check_int("batch size", self.batch_size, 1)
-        if self.seed is not None:
-            check_int("seed", self.seed, 0, 2**63 - 1)
-        if self.until_loss is not None:
-            check_finite("target loss", self.until_loss)
-        if self.patience is not None:
-            check_int("patience", self.patience, 1)
-        for name, value in (("L1 penalty", self.l1), ("L2 penalty", self.l2)):
-            check_finite(name, value)
-            if value < 0:
-                raise GdsimError(f"{name} must be >= 0, not {value:g}")
+        for name, number in NUMBERS.items():
+            value = getattr(self, name)
+            if value is not None:
+                number.check(value)
 
 
-def check_lr(lr) -> float:
-    lr = check_finite("learning rate", lr)
-    if lr <= 0:
-        raise GdsimError(f"learning rate must be > 0, not {lr:g}")
-    if lr > MAX_LR:
-        raise GdsimError(f"learning rate {lr:g} is too large (at most {MAX_LR:g})")
-    return lr
+@dataclass(frozen=True)
+class Number:
+    """A number a setting holds, and the one place its range is checked: the window's fields,
+    the command line's options and a session's values all come through ``check`` or ``parse``."""
+
+    words: str  # how a message names it: "learning rate"
+    whole: bool = False
+    low: float | None = None
+    above_low: bool = False  # > low (a learning rate), not >= low
+    high: float | None = None
+
+    def check(self, value, typed: str | None = None):
+        """``value`` if it is in range, else a GdsimError that names it as the person wrote it
+        (``typed``, for a number read from text)."""
+        shown = typed if typed is not None else (f"{value:g}" if isinstance(value, float) else repr(value)[:60])
+        kind = "whole number" if self.whole else "number"
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (self.whole and not isinstance(value, int)):
+            raise GdsimError(f"{self.words} must be a {kind}, not {value!r:.60}")
+        if not self.whole:
+            value = float(value)
+            if not math.isfinite(value):
+                raise GdsimError(f"{self.words} must be a finite number, not {_quoted_if_typed(shown, typed)}")
+        if self.low is not None and (value <= self.low if self.above_low else value < self.low):
+            raise GdsimError(f"{self.words} must be {'>' if self.above_low else '>='} {self.low:g}, not {shown}")
+        if self.high is not None and value > self.high:
+            if self.whole:
+                raise GdsimError(f"{self.words} is too large: {shown} (at most {self.high:,})")
+            raise GdsimError(f"{self.words} must be at most {self.high:g}, not {shown}")
+        return value
+
+    def parse(self, text: str):
+        """A number typed by a person (a field, an option): checked as ``check`` does."""
+        text = text.strip()
+        try:
+            value = int(text) if self.whole else float(text)
+        except ValueError:
+            kind = "whole number" if self.whole else "number"
+            raise GdsimError(f"{self.words} must be a {kind}, not {text!r:.60}") from None
+        return self.check(value, typed=text)
 
 
-def check_finite(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise GdsimError(f"{name} must be a number, not {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise GdsimError(f"{name} must be a finite number, not {value}")
-    return value
+def _quoted_if_typed(shown: str, typed: str | None) -> str:
+    return repr(typed) if typed is not None else shown
 
 
-def check_int(name: str, value, low: int, high: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise GdsimError(f"{name} must be a whole number, not {value!r}")
-    if value < low:
-        raise GdsimError(f"{name} must be >= {low}, not {value}")
-    if high is not None and value > high:
-        raise GdsimError(f"{name} must be <= {high}, not {value}")
-    return value
+# Every number of a run, by field: how it is named and the range it must be in.
+NUMBERS = {
+    "lr": Number("learning rate", low=0, above_low=True, high=MAX_LR),
+    "steps": Number("steps", whole=True, low=0),
+    "batch_size": Number("batch size", whole=True, low=1),
+    "seed": Number("seed", whole=True, low=0, high=2**63 - 1),
+    "until_loss": Number("target loss"),
+    "patience": Number("patience", whole=True, low=1),
+    "l1": Number("L1 penalty", low=0),
+    "l2": Number("L2 penalty", low=0),
+}

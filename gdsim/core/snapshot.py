@@ -14,9 +14,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .engine.losses import apply_link
+from .engine.trainer import Trainer
 from .scenarios import Scenario
 from .settings import Settings
-from .engine.trainer import Trainer
 
 # Models with at most this many weights get a per-weight view (bars, CSV columns).
 SMALL_MODEL_WEIGHTS = 300

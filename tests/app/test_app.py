@@ -7,11 +7,11 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
+from gui_helpers import TIMEOUT, wait_paused_at
 from PySide6.QtCore import Qt
 
 from gdsim.core.scenarios import build_trainer
 from gdsim.core.settings import Settings
-from gui_helpers import TIMEOUT, wait_paused_at
 
 pytestmark = pytest.mark.gui
 

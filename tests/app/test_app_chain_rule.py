@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from gui_helpers import TIMEOUT, wait_paused_at
 
 pytestmark = pytest.mark.gui

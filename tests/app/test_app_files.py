@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from gui_helpers import TIMEOUT, wait_paused_at, write_houses
 from PySide6.QtWidgets import QMessageBox
 
+from gdsim.core.files.weights import save_weights
 from gdsim.core.scenarios import build_trainer
 from gdsim.core.settings import Settings
-from gdsim.core.files.weights import save_weights
-
-from gui_helpers import TIMEOUT, wait_paused_at, write_houses
 
 pytestmark = pytest.mark.gui
 

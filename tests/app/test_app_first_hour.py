@@ -8,13 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from gui_helpers import TIMEOUT, wait_paused_at, write_houses
 from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QHelpEvent, QImage, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QToolTip
 
 from gdsim.core.scenarios import build_trainer
 from gdsim.core.settings import Settings
-from gui_helpers import TIMEOUT, wait_paused_at, write_houses
 
 pytestmark = pytest.mark.gui
 

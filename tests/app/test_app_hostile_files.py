@@ -10,12 +10,12 @@ import zipfile
 
 import numpy as np
 import pytest
-
-from gdsim.core.files.weights import save_weights
 from gui_helpers import TIMEOUT, wait_paused_at, write_houses
 from session_helpers import (
     BAD_VALUES, contents, lie_about_size, rewrite, save, trainer_for, with_values_header, write_session, zeros_member,
 )
+
+from gdsim.core.files.weights import save_weights
 
 pytestmark = pytest.mark.gui
 

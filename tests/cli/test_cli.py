@@ -8,12 +8,11 @@ import zipfile
 
 import numpy as np
 import pytest
-
 from cli_helpers import RUN_COLUMNS, column, measured, read_csv, subprocess_gdsim
+
 from gdsim.cli import main
 from gdsim.core.scenarios import SCENARIOS, build_trainer
 from gdsim.core.settings import Settings
-
 
 
 def cli(capsys, *args):

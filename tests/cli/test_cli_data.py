@@ -16,13 +16,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from cli_helpers import column, measured, read_csv, subprocess_gdsim
+
 from gdsim.cli import main
 from gdsim.core.data import csv_reader as table_module
+from gdsim.core.data.csv_reader import MAX_CSV_BYTES, read_table
 from gdsim.core.scenarios import scenario_from_table
 from gdsim.core.settings import Settings
-from gdsim.core.data.csv_reader import MAX_CSV_BYTES, read_table
 
 QT_PREFIXES = ("PySide6", "pyqtgraph", "shiboken6")
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from cli_helpers import column, read_csv
 from session_helpers import rewrite
+
 from gdsim.cli import main
 from gdsim.core.files.session import load_session
 

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from cli_helpers import column, read_csv
+
 from gdsim.cli import main
-from gdsim.core.errors import GdsimError
+from gdsim.core.choices import make_from_spec
 from gdsim.core.engine.expression import CHAIN_RULE, ExpressionModel
 from gdsim.core.engine.losses import OutputValue
 from gdsim.core.engine.optimizers import OPTIMIZERS
+from gdsim.core.engine.value import Value
+from gdsim.core.errors import GdsimError
 from gdsim.core.scenarios import build_trainer, get_scenario
 from gdsim.core.settings import Settings
-from gdsim.core.choices import make_from_spec
-from gdsim.core.engine.value import Value
 
 ARTICLE = {"a": 2.0, "b": -3.0, "c": 10.0, "f": -2.0}
 ARTICLE_GRADS = {"a": 6.0, "b": -4.0, "c": -2.0, "f": 4.0, "e": -2.0, "d": -2.0}

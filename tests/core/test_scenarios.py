@@ -7,14 +7,14 @@ import math
 import numpy as np
 import pytest
 
-from gdsim.core.errors import GdsimError
-from gdsim.core.engine.losses import BCEWithLogits, CrossEntropy, MnistLoss, MSE, SSE
+from gdsim.core.data.resources import resource_path
+from gdsim.core.engine.losses import MSE, SSE, BCEWithLogits, CrossEntropy, MnistLoss
 from gdsim.core.engine.models import MLP, Linear, Polynomial, Scalar
 from gdsim.core.engine.optimizers import SGD
-from gdsim.core.data.resources import resource_path
+from gdsim.core.engine.trainer import STOP_DIVERGED, STOP_STEPS
+from gdsim.core.errors import GdsimError
 from gdsim.core.scenarios import SCENARIOS, build_trainer, get_scenario
 from gdsim.core.settings import Settings
-from gdsim.core.engine.trainer import STOP_DIVERGED, STOP_STEPS
 
 
 def trainer(scenario, **kw):
@@ -275,13 +275,13 @@ def test_parabola_lr_0_9_oscillates_inward():
     ({"lr": -0.1}, "learning rate must be > 0, not -0.1"),
     ({"lr": math.inf}, "learning rate must be a finite number, not inf"),
     ({"lr": math.nan}, "learning rate must be a finite number, not nan"),
-    ({"lr": 1e7}, "learning rate 1e+07 is too large (at most 1e+06)"),
+    ({"lr": 1e7}, "learning rate must be at most 1e+06, not 1e+07"),  # the command line's words too
     ({"lr": "0.1"}, "learning rate must be a number, not '0.1'"),
     ({"steps": -5}, "steps must be >= 0, not -5"),
     ({"steps": 2.5}, "steps must be a whole number, not 2.5"),
     ({"batch_size": 0}, "batch size must be >= 1, not 0"),
     ({"seed": -1}, "seed must be >= 0, not -1"),
-    ({"seed": 2**63}, "seed must be <="),
+    ({"seed": 2**63}, "seed is too large"),
     ({"patience": 0}, "patience must be >= 1, not 0"),
     ({"until_loss": math.nan}, "target loss must be a finite number"),
     ({"l1": -1.0}, "L1 penalty must be >= 0, not -1"),

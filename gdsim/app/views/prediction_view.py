@@ -11,7 +11,6 @@ from .. import theme
 from ..series import MAX_DOTS, TraceMirror, paintable
 from .base import PlotView, RangeKeeper, empty_text, legend_title
 
-
 MAX_PATH_POINTS = 2000  # drawn of the path of x; a long run's older steps are thinned evenly
 SYMLOG_FROM = 1e3  # once x has gone this far, the parabola is drawn on symmetric log scales
 

@@ -6,7 +6,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..engine.losses import BINARY, OBJECTIVE, REGRESSION
+# What a dataset's targets are for; a loss says which kind it takes.
+REGRESSION = "regression"  # numbers to predict
+BINARY = "binary"  # 0/1 targets
+MULTICLASS = "multiclass"  # class indices (cross-entropy's targets)
+OBJECTIVE = "objective"  # no targets: the model's output is what is minimised
 
 
 @dataclass

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .dataset import Dataset
 from ..errors import GdsimError, quoted
-from ..engine.losses import BINARY, REGRESSION
 from .csv_reader import Table
+from .dataset import BINARY, REGRESSION, Dataset
+
 
 @dataclass(frozen=True)
 class Standardization:
@@ -63,7 +63,7 @@ def make_dataset(table: Table, inputs, targets, *, task=REGRESSION, standardize=
     both = [n for n in inputs if n in targets]
     if both:
         raise GdsimError(f"column {quoted(both[0])} is both an input and a target; a column can only be one")
-    fraction = _fraction(val_fraction)
+    fraction = check_fraction(val_fraction)
 
     data, lines = table.data, table.lines
     n = table.n_rows
@@ -166,14 +166,33 @@ def _column_names(names, kind: str) -> tuple[str, ...]:
     return result
 
 
-def _fraction(value) -> float:
+MAX_VAL_FRACTION = 0.5
+
+
+def default_val_fraction(n_rows: int) -> float:
+    """The share of rows kept for validation unless a person chooses: a fifth, from 10 rows up."""
+    return 0.2 if n_rows >= 10 else 0.0
+
+
+def check_fraction(value, typed: str | None = None) -> float:
+    """A validation share, 0 to MAX_VAL_FRACTION (the command line's and the import dialog's)."""
+    shown = typed if typed is not None else repr(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise GdsimError(f"validation fraction must be a number, not {shown}")
+    if not math.isfinite(value):
+        raise GdsimError(f"validation fraction must be a finite number, not {shown}")
+    if not 0.0 <= value <= MAX_VAL_FRACTION:
+        raise GdsimError(f"validation fraction must be from 0 to {MAX_VAL_FRACTION}, not {typed or value}")
+    return float(value)
+
+
+def parse_fraction(text: str) -> float:
+    """A validation share as typed: ``check_fraction``'s words, the text quoted where it is not a number."""
     try:
-        fraction = float(value)
-    except (TypeError, ValueError):
-        raise GdsimError(f"the validation fraction must be a number from 0 to 0.5, not {value!r}") from None
-    if isinstance(value, bool) or not (0.0 <= fraction <= 0.5):
-        raise GdsimError(f"the validation fraction must be from 0 to 0.5, not {value!r}")
-    return fraction
+        value = float(text)
+    except ValueError:
+        raise GdsimError(f"validation fraction must be a number, not {text!r}") from None
+    return check_fraction(value, typed=text if math.isfinite(value) else repr(text))
 
 
 def _listing(columns, limit: int = 20) -> str:

@@ -17,8 +17,7 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-from ..data.dataset import Dataset
-from .losses import OBJECTIVE
+from ..data.dataset import OBJECTIVE, Dataset
 from .models import Model
 from .parameter import ParameterSpec
 from .value import Value, graph_data

@@ -19,6 +19,12 @@ from .parameter import ParameterSet, ParameterSpec
 class Initializer:
     name = "init"
     title = "initializer"
+    # What the app and the command line say of it (gdsim.core.choices reads these): the label in
+    # the app's list (None: typed with its arguments instead), one line of help, how it is written.
+    label: str | None = None
+    help = ""
+    syntax: str | None = None  # "huber:DELTA"; None: its name alone
+    offer: str | None = None  # the choice its list entry stands for; None: its name
     biases_zero = False
 
     def sample(self, spec: ParameterSpec, rng: np.random.Generator) -> np.ndarray:
@@ -37,6 +43,9 @@ class Initializer:
 
 class Normal(Initializer):
     name = "normal"
+    label = "normal"
+    help = "normal with MEAN, STD (default 0, 1)"
+    syntax = "normal:MEAN,STD"
 
     def __init__(self, mean: float = 0.0, std: float = 1.0):
         if not (math.isfinite(mean) and math.isfinite(std)) or std < 0:
@@ -54,6 +63,10 @@ class Normal(Initializer):
 
 class Uniform(Initializer):
     name = "uniform"
+    label = "uniform:-1,1"
+    offer = "uniform:-1,1"  # the list offers micrograd's range, written as one would type it
+    help = "uniform between LOW and HIGH (default -1, 1)"
+    syntax = "uniform:LOW,HIGH"
 
     def __init__(self, low: float = -1.0, high: float = 1.0):
         if not (math.isfinite(low) and math.isfinite(high)) or low > high:
@@ -71,6 +84,9 @@ class Uniform(Initializer):
 
 class Constant(Initializer):
     name = "constant"
+    label = None  # not in the app's list: typed with its arguments (custom...)
+    help = "every weight VALUE"
+    syntax = "constant:VALUE"
 
     def __init__(self, value: float = 0.0):
         if not math.isfinite(value):
@@ -86,6 +102,8 @@ class Constant(Initializer):
 
 class Zeros(Constant):
     name = "zeros"
+    label = "zeros"
+    help = "every weight 0"
 
     def __init__(self):
         super().__init__(0.0)
@@ -96,6 +114,8 @@ class Zeros(Constant):
 
 class Ones(Constant):
     name = "ones"
+    label = "ones"
+    help = "every weight 1"
 
     def __init__(self):
         super().__init__(1.0)
@@ -109,6 +129,9 @@ class Values(Initializer):
     starting point written out, the same whatever the seed."""
 
     name = "values"
+    label = None  # not in the app's list: typed with its arguments (custom...)
+    help = "one number per weight, in the model's order"
+    syntax = "values:V1,V2,..."
 
     def __init__(self, *numbers: float):
         if not numbers:
@@ -131,6 +154,8 @@ class Values(Initializer):
 
 class XavierNormal(Initializer):
     name = "xavier_normal"
+    label = "xavier_normal"
+    help = "Glorot normal, std sqrt(2/(fan_in+fan_out)); biases 0"
     title = "Xavier (Glorot) normal"
     biases_zero = True
 
@@ -140,6 +165,8 @@ class XavierNormal(Initializer):
 
 class XavierUniform(Initializer):
     name = "xavier_uniform"
+    label = "xavier_uniform"
+    help = "Glorot uniform, bound sqrt(6/(fan_in+fan_out)); biases 0"
     title = "Xavier (Glorot) uniform"
     biases_zero = True
 
@@ -150,6 +177,8 @@ class XavierUniform(Initializer):
 
 class HeNormal(Initializer):
     name = "he_normal"
+    label = "he_normal"
+    help = "He normal, std sqrt(2/fan_in); biases 0"
     title = "He (Kaiming) normal"
     biases_zero = True
 
@@ -159,6 +188,8 @@ class HeNormal(Initializer):
 
 class HeUniform(Initializer):
     name = "he_uniform"
+    label = "he_uniform"
+    help = "He uniform, bound sqrt(6/fan_in); biases 0"
     title = "He (Kaiming) uniform"
     biases_zero = True
 
@@ -170,17 +201,4 @@ class HeUniform(Initializer):
 INITIALIZERS: dict[str, type[Initializer]] = {
     cls.name: cls
     for cls in (Normal, Uniform, Zeros, Ones, Constant, Values, XavierNormal, XavierUniform, HeNormal, HeUniform)
-}
-
-INIT_HELP = {
-    "normal": "normal:MEAN,STD (default standard normal)",
-    "uniform": "uniform:LOW,HIGH (default -1,1)",
-    "zeros": "every weight 0",
-    "ones": "every weight 1",
-    "constant": "constant:VALUE",
-    "values": "values:V1,V2,... one number per weight, in the model's order",
-    "xavier_normal": "Glorot normal, std sqrt(2/(fan_in+fan_out)); biases 0",
-    "xavier_uniform": "Glorot uniform, bound sqrt(6/(fan_in+fan_out)); biases 0",
-    "he_normal": "He normal, std sqrt(2/fan_in); biases 0",
-    "he_uniform": "He uniform, bound sqrt(6/fan_in); biases 0",
 }

@@ -16,17 +16,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..data.dataset import BINARY, MULTICLASS, OBJECTIVE, REGRESSION
 from .activations import sigmoid
-
-REGRESSION = "regression"
-BINARY = "binary"
-MULTICLASS = "multiclass"
-OBJECTIVE = "objective"  # no targets: the model's output is what is minimised
 
 
 class Loss:
     name = "loss"
     title = "loss"
+    # What the app and the command line say of it (gdsim.core.choices reads these): the label in
+    # the app's list (None: typed with its arguments instead), one line of help, how it is written.
+    label: str | None = None
+    help = ""
+    syntax: str | None = None  # "huber:DELTA"; None: its name alone
+    offer: str | None = None  # the choice its list entry stands for; None: its name
     target_kind = REGRESSION
     link = "identity"  # what turns a model output into a prediction a person reads
 
@@ -42,6 +44,8 @@ class Loss:
 
 class MSE(Loss):
     name = "mse"
+    label = "MSE"
+    help = "mean of the squared errors over all elements"
     title = "mean squared error"
 
     def forward(self, pred, target):
@@ -56,6 +60,8 @@ class MSE(Loss):
 
 class SSE(Loss):
     name = "sse"
+    label = "sum of squared errors"
+    help = "sum of the squared errors (micrograd writes it by hand)"
     title = "sum of squared errors"
 
     def forward(self, pred, target):
@@ -68,6 +74,8 @@ class SSE(Loss):
 
 class MAE(Loss):
     name = "mae"
+    label = "MAE"
+    help = "mean absolute error"
     title = "mean absolute error"
 
     def forward(self, pred, target):
@@ -83,6 +91,9 @@ class Huber(Loss):
     """PyTorch's ``HuberLoss``: quadratic within ``delta`` of the target, linear beyond."""
 
     name = "huber"
+    label = "Huber"
+    help = "quadratic near the target, linear beyond DELTA (default 1)"
+    syntax = "huber:DELTA"
     title = "Huber loss"
 
     def __init__(self, delta: float = 1.0):
@@ -110,6 +121,8 @@ class BCEWithLogits(Loss):
     """Binary cross-entropy on logits, computed without overflow."""
 
     name = "bce"
+    label = "binary cross-entropy"
+    help = "binary cross-entropy on logits, for 0/1 targets"
     title = "binary cross-entropy"
     target_kind = BINARY
     link = "sigmoid"
@@ -128,6 +141,8 @@ class CrossEntropy(Loss):
     """Softmax cross-entropy on logits of shape (n, classes) with class-index targets."""
 
     name = "cross_entropy"
+    label = "cross-entropy"
+    help = "softmax cross-entropy, for class targets"
     title = "cross-entropy"
     target_kind = MULTICLASS
     link = "softmax"
@@ -150,6 +165,8 @@ class MnistLoss(Loss):
     """fastai's ``mnist_loss``: ``where(target == 1, 1 - p, p).mean()`` with ``p = sigmoid(output)``."""
 
     name = "mnist"
+    label = "fastai MNIST loss"
+    help = "fastai's where(target == 1, 1 - p, p).mean() on sigmoid outputs"
     title = "fastai MNIST loss"
     target_kind = BINARY
     link = "sigmoid"
@@ -170,6 +187,8 @@ class OutputValue(Loss):
     ``out.backward()`` on a scalar). The target is ignored."""
 
     name = "value"
+    label = "the output itself"
+    help = "the model's output L itself (expression lessons such as chain-rule)"
     title = "the output itself"
     target_kind = OBJECTIVE
 
@@ -186,17 +205,6 @@ class OutputValue(Loss):
 
 LOSSES: dict[str, type[Loss]] = {
     cls.name: cls for cls in (MSE, SSE, MAE, Huber, BCEWithLogits, CrossEntropy, MnistLoss, OutputValue)
-}
-
-LOSS_HELP = {
-    "mse": "mean of squared errors over all elements",
-    "sse": "sum of squared errors",
-    "mae": "mean absolute error",
-    "huber": "Huber loss, huber:DELTA (default delta 1)",
-    "bce": "binary cross-entropy on logits (0/1 targets)",
-    "cross_entropy": "softmax cross-entropy (class targets)",
-    "mnist": "fastai's where(target==1, 1-p, p).mean() on sigmoid outputs",
-    "value": "the model's output itself, L (expression scenarios such as chain-rule)",
 }
 
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .activations import Activation, make_activation
 from ..errors import GdsimError
+from .activations import Activation, make_activation
 from .parameter import ParameterSet, ParameterSpec
 
 # Bounds on what a person can ask for (``--model mlp:4096,4096``), checked before anything is
@@ -32,6 +32,19 @@ from .parameter import ParameterSet, ParameterSpec
 MAX_HIDDEN = 4096
 MAX_WEIGHTS = 5_000_000
 MAX_ACTIVATIONS = 20_000_000
+
+
+DEFAULT_HIDDEN = (16,)  # an MLP of your own data, when no sizes are given
+
+
+def hidden_sizes(args) -> tuple[int, ...]:
+    """Hidden layer sizes as written after ``mlp:`` (``mlp:32,16``): whole numbers from 1 to
+    MAX_HIDDEN; none given is DEFAULT_HIDDEN."""
+    if any(a != int(a) or a < 1 or a > MAX_HIDDEN for a in args):
+        shown = ",".join(f"{a:g}" for a in args)
+        raise GdsimError(f"hidden layer sizes must be whole numbers from 1 to {MAX_HIDDEN} (like 16, or 32,16), "
+                         f"not {shown}")
+    return tuple(int(a) for a in args) or DEFAULT_HIDDEN
 
 
 class Model:

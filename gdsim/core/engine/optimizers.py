@@ -22,6 +22,12 @@ def _check_eps(eps: float) -> float:
 class Optimizer:
     name = "optimizer"
     title = "optimizer"
+    # What the app and the command line say of it (gdsim.core.choices reads these): the label in
+    # the app's list (None: typed with its arguments instead), one line of help, how it is written.
+    label: str | None = None
+    help = ""
+    syntax: str | None = None  # "huber:DELTA"; None: its name alone
+    offer: str | None = None  # the choice its list entry stands for; None: its name
 
     def __init__(self):
         self.state: dict[str, np.ndarray | int] = {}
@@ -54,6 +60,8 @@ class SGD(Optimizer):
     """``p -= lr * grad``: the rule every tutorial writes by hand."""
 
     name = "sgd"
+    label = "SGD"
+    help = "plain SGD: p -= lr * grad"
     title = "SGD"
 
     def reset(self, size, dtype=np.float64):
@@ -69,6 +77,9 @@ class Momentum(Optimizer):
     """``torch.optim.SGD(momentum=mu)``: buf = mu*buf + grad; p -= lr*buf."""
 
     name = "momentum"
+    label = "momentum"
+    help = "SGD with momentum MU (default 0.9)"
+    syntax = "momentum:MU"
     title = "SGD with momentum"
     nesterov = False
 
@@ -103,6 +114,9 @@ class Nesterov(Momentum):
     """``torch.optim.SGD(momentum=mu, nesterov=True)``."""
 
     name = "nesterov"
+    label = "Nesterov"
+    help = "SGD with Nesterov momentum MU (default 0.9)"
+    syntax = "nesterov:MU"
     title = "Nesterov momentum"
     nesterov = True
 
@@ -111,6 +125,9 @@ class AdaGrad(Optimizer):
     """``torch.optim.Adagrad``: sum += grad**2; p -= lr * grad / (sqrt(sum) + eps)."""
 
     name = "adagrad"
+    label = "AdaGrad"
+    help = "AdaGrad with EPS (default 1e-10)"
+    syntax = "adagrad:EPS"
     title = "AdaGrad"
 
     def __init__(self, eps: float = 1e-10):
@@ -135,6 +152,9 @@ class RMSProp(Optimizer):
     """``torch.optim.RMSprop``: v = alpha*v + (1-alpha)*grad**2; p -= lr * grad / (sqrt(v) + eps)."""
 
     name = "rmsprop"
+    label = "RMSProp"
+    help = "RMSProp with ALPHA, EPS (default 0.99, 1e-8)"
+    syntax = "rmsprop:ALPHA,EPS"
     title = "RMSProp"
 
     def __init__(self, alpha: float = 0.99, eps: float = 1e-8):
@@ -164,6 +184,9 @@ class Adam(Optimizer):
     """``torch.optim.Adam`` with bias correction, betas (0.9, 0.999), eps 1e-8."""
 
     name = "adam"
+    label = "Adam"
+    help = "Adam with BETA1, BETA2, EPS (default 0.9, 0.999, 1e-8)"
+    syntax = "adam:BETA1,BETA2,EPS"
     title = "Adam"
 
     def __init__(self, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
@@ -208,13 +231,4 @@ class Adam(Optimizer):
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {
     cls.name: cls for cls in (SGD, Momentum, Nesterov, AdaGrad, RMSProp, Adam)
-}
-
-OPTIMIZER_HELP = {
-    "sgd": "plain SGD, p -= lr * grad",
-    "momentum": "SGD with momentum, momentum:MU (default 0.9)",
-    "nesterov": "SGD with Nesterov momentum, nesterov:MU (default 0.9)",
-    "adagrad": "AdaGrad, adagrad:EPS (default 1e-10)",
-    "rmsprop": "RMSProp, rmsprop:ALPHA,EPS (default 0.99,1e-8)",
-    "adam": "Adam, adam:BETA1,BETA2,EPS (default 0.9,0.999,1e-8)",
 }

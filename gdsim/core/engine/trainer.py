@@ -25,13 +25,13 @@ import numpy as np
 
 from ..data.dataset import BatchSampler, Dataset
 from ..record.history import History
+from ..record.trace import DEFAULT_BUDGET, Trace
 from .initializers import Initializer
 from .losses import MSE, Loss
 from .metrics import METRICS
 from .models import Model
 from .optimizers import Optimizer
 from .parameter import ParameterSet
-from ..record.trace import DEFAULT_BUDGET, Trace
 
 # |lr * g| below this cannot carry a weight past float64's largest number (1.8e308) in one step.
 SAFE_GRAD_NORM = 1e150

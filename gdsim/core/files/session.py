@@ -30,16 +30,16 @@ from datetime import datetime, timezone
 
 import numpy as np
 
+from ..data.csv_reader import MAX_CELLS
 from ..data.dataset import Dataset
+from ..engine.trainer import Trainer
 from ..errors import GdsimError
+from ..record.trace import DEFAULT_BUDGET
+from ..scenarios import Scenario, custom_scenario, get_scenario
+from ..settings import Settings
 from .atomic import atomic_writer, open_regular
 from .npz import MAX_HEADER_BYTES, ArchiveError, ZipReader
-from ..scenarios import Scenario, custom_scenario, get_scenario
 from .session_schema import FORMAT, VERSION, check_doc, check_version
-from ..settings import Settings
-from ..data.csv_reader import MAX_CELLS
-from ..record.trace import DEFAULT_BUDGET
-from ..engine.trainer import Trainer
 
 __all__ = ["FORMAT", "VERSION", "MAX_JSON_BYTES", "Session", "save_session", "load_session"]
 

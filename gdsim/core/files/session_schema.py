@@ -11,10 +11,10 @@ from __future__ import annotations
 import math
 
 from ..catalog import CATALOG
-from ..errors import GdsimError
-from ..engine.losses import BINARY, REGRESSION
-from ..settings import Settings, check_lr
 from ..data.csv_reader import MAX_CELLS
+from ..data.dataset import BINARY, REGRESSION
+from ..errors import GdsimError
+from ..settings import NUMBERS, Settings
 
 FORMAT = "gdsim-session"
 VERSION = 1
@@ -119,8 +119,8 @@ def _trainer(value) -> dict:
     t = _fields(value, "the trainer state", _TRAINER)
     out = {key: _whole(t[key], key.replace("_", " "), 0, _BIG)
            for key in ("seed", "step_count", "epoch_count", "best_val_step", "epochs_since_best")}
-    out["lr"] = check_lr(_real(t["lr"], "the learning rate"))
-    out["last_lr"] = check_lr(_real(t["last_lr"], "the last learning rate"))
+    out["lr"] = NUMBERS["lr"].check(_real(t["lr"], "the learning rate"))
+    out["last_lr"] = NUMBERS["lr"].check(_real(t["last_lr"], "the last learning rate"))
     out["zero_grad"] = _flag(t["zero_grad"], "zero_grad")
     out["track_tensor_norms"] = _flag(t["track_tensor_norms"], "track_tensor_norms")
     out["best_val_loss"] = _real(t["best_val_loss"], "the best validation loss", allow=("inf",))

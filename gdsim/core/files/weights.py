@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..engine.parameter import ParameterSpec
 from ..errors import GdsimError
 from .atomic import atomic_writer, open_regular
 from .npz import MAX_HEADER_BYTES, ArchiveError, ZipReader
-from ..engine.parameter import ParameterSpec
 
 # The widest numbers a weights file may hold (long double); each is converted to float64.
 _MAX_ITEMSIZE = 16

@@ -244,12 +244,6 @@ class History:
         self._vn = m
         self.stride, self.val_stride, self._val_seen = stride, val_stride, val_seen
 
-    def write_csv(self, path, settings=None) -> None:
-        """One row per recorded step (see ``history_csv`` for the columns)."""
-        from ..files.history_csv import write_history_csv
-
-        write_history_csv(path, self, settings=settings)
-
 
 def _rising(steps: np.ndarray) -> bool:
     """Steps of a history: one column of whole numbers from 1 up, each greater than the last."""

@@ -8,10 +8,8 @@ scenario, with and without zeroing, every optimizer, loss and penalty, matches t
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
-
 from parity_cases import CASES, GOLDEN_DIR, assert_same_run, gdsim_run, weights_digest
 
 GOLDEN = GOLDEN_DIR / "pytorch.npz"

@@ -9,9 +9,7 @@ import numpy as np
 import pytest
 
 from gdsim.core.engine.activations import sigmoid
-from gdsim.core.engine.losses import (
-    LOSSES, MAE, MSE, SSE, BCEWithLogits, CrossEntropy, Huber, MnistLoss, apply_link,
-)
+from gdsim.core.engine.losses import LOSSES, MAE, MSE, SSE, BCEWithLogits, CrossEntropy, Huber, MnistLoss, apply_link
 from gdsim.core.engine.metrics import accuracy, rmse
 
 

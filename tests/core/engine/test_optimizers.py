@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from gdsim.core.errors import GdsimError
-from gdsim.core.engine.optimizers import OPTIMIZERS, SGD, AdaGrad, Adam, Momentum, Nesterov, RMSProp
 from gdsim.core.choices import make_from_spec
+from gdsim.core.engine.optimizers import OPTIMIZERS, SGD, AdaGrad, Adam, Momentum, Nesterov, RMSProp
+from gdsim.core.errors import GdsimError
 
 # Three steps of fixed gradients on a two-element parameter vector.
 P0 = np.array([1.0, -2.0])

@@ -12,10 +12,10 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import torch_loops  # noqa: E402  (needs torch)
+from parity_cases import CASES, Case, assert_close, assert_same_run, gdsim_run  # noqa: E402
 
 from gdsim.core.scenarios import build_trainer  # noqa: E402
 from gdsim.core.settings import Settings  # noqa: E402
-from parity_cases import CASES, Case, assert_close, assert_same_run, gdsim_run  # noqa: E402
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

@@ -9,9 +9,9 @@ import pytest
 
 from gdsim.core.data.dataset import BatchSampler
 from gdsim.core.engine.optimizers import Momentum
+from gdsim.core.engine.trainer import STOP_DIVERGED, STOP_EARLY, STOP_STEPS, STOP_TARGET_LOSS
 from gdsim.core.scenarios import build_trainer
 from gdsim.core.settings import Settings
-from gdsim.core.engine.trainer import STOP_DIVERGED, STOP_EARLY, STOP_STEPS, STOP_TARGET_LOSS
 
 FRUIT_X = np.array([[73, 67, 43], [91, 88, 64], [87, 134, 58], [102, 43, 37], [69, 96, 70]], dtype=float)
 FRUIT_Y = np.array([[56, 70], [81, 101], [119, 133], [22, 37], [103, 119]], dtype=float)

@@ -7,9 +7,9 @@ import math
 import sys
 
 import pytest
+from value_cases import CASES, VALUE_OPS, value_result
 
 from gdsim.core.engine.value import Value, backward_steps, graph_data, topological_order
-from value_cases import CASES, VALUE_OPS, value_result
 
 
 def _at(case, name=None, x=None):

@@ -16,9 +16,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from gdsim.core.engine.value import Value
 from gdsim.core.scenarios import build_trainer
 from gdsim.core.settings import Settings
-from gdsim.core.engine.value import Value
 
 STEPS = 4
 

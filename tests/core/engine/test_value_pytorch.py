@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from gdsim.core.engine.value import Value
 from parity_cases import GOLDEN_DIR
 from value_cases import CASES, torch_result, value_result
+
+from gdsim.core.engine.value import Value
 
 GOLDEN = GOLDEN_DIR / "value_pytorch.json"
 

@@ -14,11 +14,11 @@ import time
 
 import numpy as np
 import pytest
-
 from cli_helpers import read_csv, subprocess_gdsim
+
 from gdsim.cli import main
-from gdsim.core.files import atomic as files
 from gdsim.core.errors import GdsimError
+from gdsim.core.files import atomic as files
 from gdsim.core.files.atomic import TEMP_PREFIX, all_or_none, atomic_path, atomic_writer
 
 OLD = b"the previous file, which must survive\n"

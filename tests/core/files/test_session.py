@@ -6,14 +6,14 @@ import zipfile
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
-
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from session_helpers import rewrite, save, trainer_for
-from gdsim.core.data.dataset import Dataset
+
+from gdsim.core.data.dataset import BINARY, Dataset
 from gdsim.core.errors import GdsimError
-from gdsim.core.engine.losses import BINARY
-from gdsim.core.scenarios import custom_scenario, get_scenario
 from gdsim.core.files.session import VERSION, load_session, save_session
+from gdsim.core.scenarios import custom_scenario, get_scenario
 from gdsim.core.settings import Settings
 
 

@@ -13,19 +13,19 @@ import zipfile
 
 import numpy as np
 import pytest
-
 from cli_helpers import subprocess_gdsim
 from session_helpers import (
     BAD_VALUES, contents, lie_about_size, npz_bytes, rewrite, save, trainer_for, with_values_header, write_session,
     zeros_member,
 )
+
 from gdsim.cli import main
 from gdsim.core.data.dataset import Dataset
 from gdsim.core.errors import GdsimError
-from gdsim.core.scenarios import custom_scenario
 from gdsim.core.files.session import load_session
-from gdsim.core.settings import Settings
 from gdsim.core.record.trace import Trace
+from gdsim.core.scenarios import custom_scenario
+from gdsim.core.settings import Settings
 
 MEMORY_BOUND = 40 * 2**20  # what refusing any of these files may allocate (Python and NumPy, traced)
 

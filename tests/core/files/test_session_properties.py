@@ -13,12 +13,12 @@ import tracemalloc
 import numpy as np
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
-
 from session_helpers import contents, save, trainer_for, write_session
+
 from gdsim.cli import main
 from gdsim.core.data.dataset import Dataset
-from gdsim.core.scenarios import custom_scenario
 from gdsim.core.files.session import load_session
+from gdsim.core.scenarios import custom_scenario
 from gdsim.core.settings import Settings
 
 MEMORY_BOUND = 60 * 2**20

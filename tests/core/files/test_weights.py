@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gdsim.core.errors import GdsimError
+from gdsim.core.files.weights import read_weights, save_weights
 from gdsim.core.scenarios import build_trainer
 from gdsim.core.settings import Settings
-from gdsim.core.files.weights import read_weights, save_weights
 
 
 def specs(scenario="fruit", **kw):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from gdsim.core.files.history_csv import read_history_csv, write_history_csv
 from gdsim.core.record.history import History
-from gdsim.core.files.history_csv import read_history_csv
 from gdsim.core.scenarios import build_trainer
 from gdsim.core.settings import Settings
 
@@ -47,7 +47,7 @@ def test_a_long_run_keeps_its_last_loss_and_stops_exactly(tmp_path):
     assert t.last_loss == u.last_loss < 1.0
     assert len(t.history) <= 32 and t.history.stride > 1
     path = tmp_path / "h.csv"
-    t.history.write_csv(path)
+    write_history_csv(path, t.history)
     assert path.read_text().startswith("step,loss,grad_norm,")  # the header first, always
     cols = read_history_csv(path)
     assert np.all(cols["steps_per_row"] == t.history.stride)  # the thinning, said on every row
