@@ -21,6 +21,7 @@ from ..core.engine.models import hidden_sizes
 from ..core.errors import GdsimError, sentence
 from ..core.scenarios import REGISTRIES, SCENARIOS
 from ..core.settings import MAX_LR, NUMBERS, Settings
+from . import theme
 
 SPEEDS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, None]  # steps per second; None = full speed
 LR_MIN_EXP, LR_MAX_EXP = -7.0, 1.0  # the slider's range; the field takes anything in (0, MAX_LR]
@@ -448,7 +449,7 @@ class ControlPanel(QScrollArea):
 
     def _reject(self, edit: QLineEdit, message: str) -> None:
         """A value that cannot be used: say why, mark the field, change nothing."""
-        edit.setStyleSheet("border: 1px solid #d62728;")
+        edit.setStyleSheet(f"border: 1px solid {theme.BAD};")
         self.problem.emit(sentence(message) + ".")
 
 

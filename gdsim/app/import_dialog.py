@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.data.from_table import MAX_VAL_FRACTION, default_val_fraction
+from . import theme
 
 INPUT, TARGET, UNUSED = "input", "target", "not used"
 
@@ -64,7 +65,7 @@ class ImportDialog(QDialog):
         form.addRow("Validation rows", self.val)
         lay.addLayout(form)
         self.problem = QLabel()
-        self.problem.setStyleSheet("color: #d62728;")
+        self.problem.setStyleSheet(f"color: {theme.BAD};")
         lay.addWidget(self.problem)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Train")

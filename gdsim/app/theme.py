@@ -18,8 +18,7 @@ VALIDATION = SERIES[1]
 METRIC = SERIES[2]
 PREDICTION = SERIES[3]
 REFERENCE = "#9a9a9a"  # guides (y = x, thresholds): quiet, and visible on either theme
-GOOD = "#2ca02c"
-BAD = "#d62728"
+BAD = "#d62728"  # what went wrong: a refused value, an error, divergence
 ANTIALIAS = True
 DIVERGING_MAP = "CET-D1A"  # blue - white - red: sign at a glance, zero neutral
 

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 from ..core.engine.metrics import METRIC_TITLES
 from ..core.errors import GdsimError, sentence
 from ..core.settings import Settings
-from . import desktop, export, prefs
+from . import desktop, export, prefs, theme
 from .controls import ControlPanel
 from .views.gradient_view import GradientView
 from .views.loss_view import LossView
@@ -28,7 +28,7 @@ DEFAULT_SIZE = (1400, 880)  # the window's size where the screen has room for it
 MESSAGE_SECONDS = 6
 
 BANNER_STYLES = {
-    "error": "background: #fbe3e4; color: #7a1419; border: 1px solid #d62728;",
+    "error": f"background: #fbe3e4; color: #7a1419; border: 1px solid {theme.BAD};",
     "warning": "background: #fff4d6; color: #5c4200; border: 1px solid #e0a800;",
     "info": "background: #e3f0fb; color: #123d66; border: 1px solid #1f77b4;",
 }
@@ -416,7 +416,7 @@ class MainWindow(QMainWindow):
                 view.draw_now()  # whatever a throttled frame left undrawn
         self.controls.set_running(state == RUNNING)
         self.status_state.setText({RUNNING: "running", DIVERGED: "DIVERGED", STOPPED: "stopped"}.get(state, state))
-        self.status_state.setStyleSheet("color: #d62728; font-weight: bold;" if state == DIVERGED else "")
+        self.status_state.setStyleSheet(f"color: {theme.BAD}; font-weight: bold;" if state == DIVERGED else "")
         if state != RUNNING:
             self.status_rate.setText("")
         if state == DIVERGED:

@@ -50,8 +50,8 @@ class ValueAxis(pg.AxisItem):
         major = levels[0][0]
         if not (major > 0 and room < major * 1e6):
             return levels
-        while major < room:
-            major = _next_round(major)
+        if major < room:
+            major = round_up(room)
         return [(major, 0)] + [level for level in levels[1:] if level[0] < major]
 
 
@@ -59,13 +59,14 @@ LABEL_ROOM_PX = 28.0  # vertical pixels between two labelled ticks, at the least
 LABEL_ROOM_X_PX = 60.0  # horizontal: room for a label like "-0.025"
 
 
-def _next_round(step: float) -> float:
-    """The next of 1, 2, 5, 10, 20, 50... after ``step``."""
-    power = 10.0 ** math.floor(math.log10(step))
-    for m in (2.0, 5.0, 10.0):
-        if step < m * power * 0.999:
+def round_up(x: float) -> float:
+    """The smallest of 1, 2, 5, 10, 20, 50... times a power of ten that is at least ``x`` (> 0):
+    the numbers an axis, a tick step or a colour scale reads well in."""
+    power = 10.0 ** math.floor(math.log10(x))
+    for m in (1.0, 2.0, 5.0):
+        if x <= m * power * (1 + 1e-9):
             return m * power
-    return 20.0 * power
+    return 10.0 * power
 
 
 def legend_title(plot: pg.PlotItem, entries, size: str = "8pt", per_line: int | None = None) -> None:
@@ -240,15 +241,9 @@ def cache_axes(plot: pg.PlotItem) -> None:
 
 
 def _nice_step(span: float) -> float:
-    """A round step (1, 2 or 5 times a power of ten) near span / 4."""
+    """A round step near a quarter of ``span``: four or so of them cover it."""
     raw = span / 4.0
-    if not raw > 0 or not math.isfinite(raw):
-        return 1.0
-    power = 10.0 ** math.floor(math.log10(raw))
-    for m in (1.0, 2.0, 5.0, 10.0):
-        if raw <= m * power:
-            return m * power
-    return 10.0 * power
+    return round_up(raw) if raw > 0 and math.isfinite(raw) else 1.0
 
 
 class RangeKeeper:

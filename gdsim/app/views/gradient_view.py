@@ -19,7 +19,8 @@ from ...core.snapshot import TRACE_EVERY_WEIGHT
 from .. import theme
 from ..series import Envelope, TraceMirror, dots_while_few, positive_or_nan
 from .base import (
-    PlotView, RangeKeeper, empty_text, legend_title, magnitude, relax_width, set_title, style_plot, value_axes,
+    PlotView, RangeKeeper, empty_text, legend_title, magnitude, relax_width, round_up, set_title, style_plot,
+    value_axes,
 )
 
 MAX_HIST_BINS = 80
@@ -39,11 +40,7 @@ def _colour_scale(needed: float, shown: float) -> float:
     kept while the values fill at least a quarter of it (its colour bar then need not redraw)."""
     if shown > 0 and needed <= shown and needed >= shown / 4:
         return shown
-    power = 10.0 ** math.floor(math.log10(needed))
-    for m in (1.0, 2.0, 5.0, 10.0):
-        if needed <= m * power:
-            return m * power
-    return 10.0 * power
+    return round_up(needed)
 
 
 def update_text(label: str, before: float, after: float, grad: float, lr: float, optimizer: str, step: int) -> str:

@@ -161,14 +161,30 @@ class _Reader:
         self.max_bytes = max_bytes
 
     def read(self) -> Table:
-        shown = self.shown
+        reader, header_line, skipped, delimiter = self._open()
+        columns = self._columns(self._next(reader, header_line) or [], header_line)
+        data, row_lines = self._rows(reader, skipped, columns, delimiter)
+        if len(row_lines) == 0:
+            raise GdsimError(f"{self.shown} has a header (line {header_line}) but no data rows")
+        if len(row_lines) == 1:
+            raise GdsimError(f"{self.shown} has only one row of data (line {row_lines[0]}); training needs at least 2")
+        if self.progress is not None:
+            self._report(1.0)
+        data.flags.writeable = False
+        line_numbers = np.frombuffer(row_lines, dtype=np.int64).copy()
+        line_numbers.flags.writeable = False
+        return Table(self.name, columns, data, line_numbers)
+
+    def _open(self):
+        """(a csv reader at the header, the header's line, blank lines before it, the delimiter):
+        the file is text, not empty, and its delimiter is chosen from the header and a sample."""
         head = self.fh.read(_HEAD_BYTES)
         self.fh.seek(0)
         if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-            raise GdsimError(f"{shown} is UTF-16 text; save it as UTF-8 CSV (\"CSV UTF-8\")")
+            raise GdsimError(f"{self.shown} is UTF-16 text; save it as UTF-8 CSV (\"CSV UTF-8\")")
         if b"\0" in head:
-            raise GdsimError(f"{shown} is not a CSV text file: it holds binary data (zero bytes)")
-        lines = _text_lines(self.fh, shown, self.max_bytes)
+            raise GdsimError(f"{self.shown} is not a CSV text file: it holds binary data (zero bytes)")
+        lines = _text_lines(self.fh, self.shown, self.max_bytes)
         first = None
         skipped = 0  # blank lines before the header
         for text in lines:
@@ -177,82 +193,73 @@ class _Reader:
                 break
             skipped += 1
         if first is None:
-            raise GdsimError(f"{shown} is empty" + (" (it has only blank lines)" if skipped else ""))
-        header_line = skipped + 1
+            raise GdsimError(f"{self.shown} is empty" + (" (it has only blank lines)" if skipped else ""))
         peeked, header_text, sample = _peek(first, lines)
         delimiter = _choose_delimiter(header_text, sample)
         reader = csv.reader(itertools.chain(peeked, lines), delimiter=delimiter, skipinitialspace=True)
-        header = self._next(reader, header_line) or []
-        columns = self._columns(header, header_line)
+        return reader, skipped + 1, skipped, delimiter
+
+    def _rows(self, reader, skipped: int, columns, delimiter: str):
+        """Every data row as numbers (one float64 array) and the line each row started on."""
         ncol = len(columns)
         max_rows = MAX_CELLS // ncol
-
         chunks: list[np.ndarray] = []
         chunk: list[list[float]] = []
         row_lines = array("q")
-        nrows = 0
         end = skipped + reader.line_num  # the last line read so far
         next_report = PROGRESS_LINES if self.progress is not None else -1
         while True:
             start = end + 1
-            try:
-                row = next(reader)
-            except StopIteration:
+            row = self._next(reader, start)
+            if row is None:
                 break
-            except csv.Error as exc:
-                raise GdsimError(f"{shown}, line {start} cannot be read as CSV: {_csv_problem(exc)}") from None
             end = skipped + reader.line_num
             if 0 <= next_report <= end:
                 next_report = end + PROGRESS_LINES
                 self._report()
-            values = None
-            if len(row) > ncol and end == start and not any(cell.strip() for cell in row[ncol:]):
-                del row[ncol:]  # empty cells after the last column, as some spreadsheets leave them
-            if len(row) == ncol:
-                try:
-                    values = [float(cell) for cell in row]
-                except ValueError:
-                    pass
-                else:
-                    # float() also takes '1_000', non-ASCII digits, 'nan' and 'inf': those go the careful way.
-                    joined = "".join(row)
-                    total = sum(values)
-                    if not joined.isascii() or "_" in joined or total - total != 0.0:
-                        values = None  # (an overflowing sum of finite values only costs time)
+            values = self._values(row, start, end, columns, delimiter)
             if values is None:
-                if (len(row) <= 1 or len(row) == ncol) and not any(cell.strip() for cell in row):
-                    continue  # a blank line, or one of empty cells only, as spreadsheets leave at the end
-                try:
-                    if len(row) != ncol:
-                        raise GdsimError(self._ragged(row, start, ncol, delimiter))
-                    values = [self._number(cell, start, name) for cell, name in zip(row, columns)]
-                except GdsimError as exc:
-                    if end > start:  # the row ran on over several lines
-                        raise GdsimError(f"{exc} (a quote (\") opened on line {start} runs on to line {end}, "
-                                         f"so they read as one row)") from None
-                    raise
-            if nrows >= max_rows:
-                raise GdsimError(f"{shown} holds more than {MAX_CELLS:,} numbers (rows x columns), the most "
+                continue
+            if len(row_lines) >= max_rows:
+                raise GdsimError(f"{self.shown} holds more than {MAX_CELLS:,} numbers (rows x columns), the most "
                                  f"gdsim reads; line {start} goes over (use fewer rows or columns)")
             chunk.append(values)
             row_lines.append(start)
-            nrows += 1
             if len(chunk) == _CHUNK_ROWS:
                 chunks.append(np.array(chunk, dtype=np.float64))
                 chunk = []
         if chunk:
             chunks.append(np.array(chunk, dtype=np.float64))
-        if nrows == 0:
-            raise GdsimError(f"{shown} has a header (line {header_line}) but no data rows")
-        if nrows == 1:
-            raise GdsimError(f"{shown} has only one row of data (line {row_lines[0]}); training needs at least 2")
-        if self.progress is not None:
-            self._report(1.0)
-        data = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
-        data.flags.writeable = False
-        line_numbers = np.frombuffer(row_lines, dtype=np.int64).copy()
-        line_numbers.flags.writeable = False
-        return Table(self.name, columns, data, line_numbers)
+        data = chunks[0] if len(chunks) == 1 else np.concatenate(chunks) if chunks else np.empty((0, ncol))
+        return data, row_lines
+
+    def _values(self, row, start: int, end: int, columns, delimiter: str):
+        """A row's numbers, None for a blank row; a cell that is not a number names its line and column."""
+        ncol = len(columns)
+        if len(row) > ncol and end == start and not any(cell.strip() for cell in row[ncol:]):
+            del row[ncol:]  # empty cells after the last column, as some spreadsheets leave them
+        if len(row) == ncol:
+            try:
+                values = [float(cell) for cell in row]
+            except ValueError:
+                pass
+            else:
+                # float() also takes '1_000', non-ASCII digits, 'nan' and 'inf': those go the careful way.
+                joined = "".join(row)
+                total = sum(values)
+                if joined.isascii() and "_" not in joined and total - total == 0.0:
+                    return values  # (an overflowing sum of finite values only costs time)
+        if (len(row) <= 1 or len(row) == ncol) and not any(cell.strip() for cell in row):
+            return None  # a blank line, or one of empty cells only, as spreadsheets leave at the end
+        try:
+            if len(row) != ncol:
+                raise GdsimError(self._ragged(row, start, ncol, delimiter))
+            return [self._number(cell, start, name) for cell, name in zip(row, columns)]
+        except GdsimError as exc:
+            if end > start:  # the row ran on over several lines
+                raise GdsimError(f"{exc} (a quote (\") opened on line {start} runs on to line {end}, "
+                                 f"so they read as one row)") from None
+            raise
 
     def _report(self, fraction=None) -> None:
         if fraction is None:

@@ -51,54 +51,78 @@ def make_dataset(table: Table, inputs, targets, *, task=REGRESSION, standardize=
     rows' mean and population std, applied to both parts; the ``Standardization``
     is returned (and kept in ``notes``), else ``None``.
     """
-    shown = repr(table.path)
     if task not in (REGRESSION, BINARY):
         raise GdsimError(f"unknown task {task!r}; use {REGRESSION!r} or {BINARY!r}")
+    inputs, targets = _chosen_columns(table, inputs, targets)
+    fraction = check_fraction(val_fraction)
+    _check_values(table, inputs, targets, task)
+    train_rows, val_rows = split_rows(table.n_rows, fraction)
+    x_all = table.data[:, [table.columns.index(c) for c in inputs]]
+    y_all = table.data[:, [table.columns.index(c) for c in targets]]
+    if task == BINARY:
+        y_all = (y_all == 1).astype(np.float64)  # 0/1 exactly (no -0.0)
+    x, y = np.ascontiguousarray(x_all[train_rows]), np.ascontiguousarray(y_all[train_rows])
+    x_val = y_val = None
+    if len(val_rows):
+        x_val, y_val = np.ascontiguousarray(x_all[val_rows]), np.ascontiguousarray(y_all[val_rows])
+    standardization = None
+    if standardize:
+        x, x_val, standardization = _standardised(inputs, x, x_val)
+    dataset = Dataset(x, y, x_val, y_val, input_names=inputs, target_names=targets, task=task,
+                      notes={"source": table.path, "standardization": standardization,
+                             "rows": int(len(train_rows)), "val_rows": int(len(val_rows))})
+    return dataset, standardization
+
+
+def _chosen_columns(table: Table, inputs, targets) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The names of the input and target columns, each a column of the table, none both."""
     inputs = _column_names(inputs, "input")
     targets = _column_names(targets, "target")
-    columns = table.columns
     for name in inputs + targets:
-        if name not in columns:
-            raise GdsimError(f"{shown} has no column {quoted(name)}; its columns are {_listing(columns)}")
+        if name not in table.columns:
+            raise GdsimError(f"{table.path!r} has no column {quoted(name)}; its columns are {_listing(table.columns)}")
     both = [n for n in inputs if n in targets]
     if both:
         raise GdsimError(f"column {quoted(both[0])} is both an input and a target; a column can only be one")
-    fraction = check_fraction(val_fraction)
+    return inputs, targets
 
-    data, lines = table.data, table.lines
-    n = table.n_rows
+
+def _check_values(table: Table, inputs, targets, task: str) -> None:
+    """Enough rows, finite numbers, 0/1 targets for a binary task, no constant column."""
+    shown, data, lines, n = repr(table.path), table.data, table.lines, table.n_rows
     if n < 2:
         raise GdsimError(f"{shown} has {'only one row' if n == 1 else 'no rows'} of data; training needs at least 2")
-    in_idx = [columns.index(c) for c in inputs]
-    out_idx = [columns.index(c) for c in targets]
-    for name, j in zip(inputs + targets, in_idx + out_idx):
-        bad = np.flatnonzero(~np.isfinite(data[:, j]))
+    column = {name: data[:, table.columns.index(name)] for name in inputs + targets}
+    for name, col in column.items():
+        bad = np.flatnonzero(~np.isfinite(col))
         if bad.size:
-            raise GdsimError(f"{shown}, line {lines[bad[0]]}, column {quoted(name)}: {data[bad[0], j]!r} is not "
+            raise GdsimError(f"{shown}, line {lines[bad[0]]}, column {quoted(name)}: {col[bad[0]]!r} is not "
                              f"a finite number")
-
     if task == BINARY:
         if len(targets) != 1:
             raise GdsimError(f"binary classification needs exactly one target column, not "
                              f"{len(targets)} ({', '.join(quoted(t) for t in targets)})")
-        y_col = data[:, out_idx[0]]
+        y_col = column[targets[0]]
         bad = np.flatnonzero((y_col != 0) & (y_col != 1))
         if bad.size:
             i = bad[0]
             raise GdsimError(f"{shown}, line {lines[i]}, column {quoted(targets[0])}: {_fmt(y_col[i])} is not 0 or 1 "
                              f"(a binary target must be 0 or 1 on every row)")
-
-    for name, j in zip(inputs, in_idx):
-        col = data[:, j]
+    for name in inputs:
+        col = column[name]
         if np.all(col == col[0]):
             raise GdsimError(f"input column {quoted(name)} has the same value ({_fmt(col[0])}) on every row; it "
                              f"cannot help the model, and standardising it would divide by zero")
-    for name, j in zip(targets, out_idx):
-        col = data[:, j]
+    for name in targets:
+        col = column[name]
         if np.all(col == col[0]):
             raise GdsimError(f"target column {quoted(name)} has the same value ({_fmt(col[0])}) on every row; "
                              f"there is nothing to learn")
 
+
+def split_rows(n: int, fraction: float) -> tuple[np.ndarray, np.ndarray]:
+    """(training rows, validation rows), each in the file's order: ``fraction`` of the rows by a fixed
+    permutation (``default_rng(0)``, whatever the training seed), at least one when asked for any."""
     n_val = 0
     if fraction > 0:
         n_val = max(1, int(math.floor(n * fraction + 0.5)))
@@ -107,49 +131,34 @@ def make_dataset(table: Table, inputs, targets, *, task=REGRESSION, standardize=
                              f"{n - n_val} for training; training needs at least 2 (use more rows or a smaller "
                              f"fraction)")
     order = np.random.default_rng(0).permutation(n)
-    val_rows = np.sort(order[:n_val])
-    train_rows = np.sort(order[n_val:])
+    return np.sort(order[n_val:]), np.sort(order[:n_val])
 
-    x_all = data[:, in_idx]
-    y_all = data[:, out_idx]
-    if task == BINARY:
-        y_all = (y_all == 1).astype(np.float64)  # 0/1 exactly (no -0.0)
-    x, y = np.ascontiguousarray(x_all[train_rows]), np.ascontiguousarray(y_all[train_rows])
-    x_val = y_val = None
-    if n_val:
-        x_val, y_val = np.ascontiguousarray(x_all[val_rows]), np.ascontiguousarray(y_all[val_rows])
 
-    standardization = None
-    if standardize:
-        with np.errstate(all="ignore"):  # overflow and underflow are reported below, in words
-            mean = x.mean(axis=0)
-            std = x.std(axis=0)
-            for j, name in enumerate(inputs):
-                col = x[:, j]
-                if not (np.isfinite(mean[j]) and np.isfinite(std[j])):
-                    raise GdsimError(f"input column {quoted(name)} holds numbers too large to standardise "
-                                     f"(up to {_fmt(float(np.max(np.abs(col))))}); rescale it, or do not standardise")
-                if not std[j] > 0:
-                    if np.all(col == col[0]):
-                        raise GdsimError(f"input column {quoted(name)} has the same value ({_fmt(col[0])}) on every "
-                                         f"training row; standardising it would divide by zero (use more rows, "
-                                         f"or do not standardise)")
-                    raise GdsimError(f"input column {quoted(name)} holds values too close together to standardise "
-                                     f"(their spread is below what a float64 holds); rescale it, or do not "
-                                     f"standardise")
-            x = (x - mean) / std
-            if x_val is not None:
-                x_val = (x_val - mean) / std
-        if not (np.all(np.isfinite(x)) and (x_val is None or np.all(np.isfinite(x_val)))):
-            raise GdsimError("the standardised inputs are not all finite numbers; rescale the inputs, or do not "
-                             "standardise")
-        standardization = Standardization(tuple(inputs), tuple(float(m) for m in mean),
-                                          tuple(float(s) for s in std))
-
-    dataset = Dataset(x, y, x_val, y_val, input_names=tuple(inputs), target_names=tuple(targets), task=task,
-                      notes={"source": table.path, "standardization": standardization,
-                             "rows": int(len(train_rows)), "val_rows": int(n_val)})
-    return dataset, standardization
+def _standardised(inputs, x, x_val):
+    """(x, x_val, Standardization): every input as (x - mean) / std, both from the training rows."""
+    with np.errstate(all="ignore"):  # overflow and underflow are reported below, in words
+        mean = x.mean(axis=0)
+        std = x.std(axis=0)
+        for j, name in enumerate(inputs):
+            col = x[:, j]
+            if not (np.isfinite(mean[j]) and np.isfinite(std[j])):
+                raise GdsimError(f"input column {quoted(name)} holds numbers too large to standardise "
+                                 f"(up to {_fmt(float(np.max(np.abs(col))))}); rescale it, or do not standardise")
+            if not std[j] > 0:
+                if np.all(col == col[0]):
+                    raise GdsimError(f"input column {quoted(name)} has the same value ({_fmt(col[0])}) on every "
+                                     f"training row; standardising it would divide by zero (use more rows, "
+                                     f"or do not standardise)")
+                raise GdsimError(f"input column {quoted(name)} holds values too close together to standardise "
+                                 f"(their spread is below what a float64 holds); rescale it, or do not "
+                                 f"standardise")
+        x = (x - mean) / std
+        if x_val is not None:
+            x_val = (x_val - mean) / std
+    if not (np.all(np.isfinite(x)) and (x_val is None or np.all(np.isfinite(x_val)))):
+        raise GdsimError("the standardised inputs are not all finite numbers; rescale the inputs, or do not "
+                         "standardise")
+    return x, x_val, Standardization(tuple(inputs), tuple(float(m) for m in mean), tuple(float(s) for s in std))
 
 
 def _column_names(names, kind: str) -> tuple[str, ...]:

@@ -1,8 +1,14 @@
-"""Preallocated arrays that grow: the one helper History, Trace and the views' series share."""
+"""Columns that grow by doubling, and past a budget thin evenly: what History and Trace are made of.
+
+``grown`` is the one helper for a preallocated array that needs more rows (the views' curves use
+it too); ``ThinnedColumns`` is the bounded record both History and Trace keep.
+"""
 
 from __future__ import annotations
 
 import numpy as np
+
+START_ROWS = 1024  # rows allocated at first; doubling from there costs a copy now and then
 
 
 def grown(old: np.ndarray, rows: int, capacity: int) -> np.ndarray:
@@ -10,3 +16,90 @@ def grown(old: np.ndarray, rows: int, capacity: int) -> np.ndarray:
     new = np.empty((capacity,) + old.shape[1:], dtype=old.dtype)
     new[:rows] = old[:rows]
     return new
+
+
+class ThinnedColumns:
+    """Named columns sharing one row count, in bounded memory, spanning everything appended.
+
+    Rows come with rising whole-number keys (a step, or a count of validations) held in the
+    column named ``key``. Until ``budget`` rows every key is kept; then every other row is
+    dropped and from then on only keys ``origin + k * stride`` are kept, ``stride`` doubling each
+    time the budget fills again. So the columns always span the whole run, evenly thinned.
+    """
+
+    def __init__(self, columns: dict[str, tuple[tuple[int, ...], type]], key: str, budget: int,
+                 origin: int = 0):
+        self.specs = dict(columns)
+        self.key = key
+        self.budget = budget
+        self.clear(origin)
+
+    @property
+    def budget(self) -> int:
+        return self._budget
+
+    @budget.setter
+    def budget(self, rows: int) -> None:
+        """A new budget takes effect at the next append (even, so halving keeps whole rows)."""
+        self._budget = max(16, int(rows)) & ~1
+        if hasattr(self, "_cap"):
+            self._cap = min(self._cap, self._budget)
+
+    def clear(self, origin: int | None = None) -> None:
+        if origin is not None:
+            self.origin = int(origin)
+        self.stride = 1
+        self.n = 0
+        self._cap = min(self._budget, START_ROWS)
+        self.arrays = {name: np.empty((self._cap,) + shape, dtype=dtype) for name, (shape, dtype) in self.specs.items()}
+
+    def slot(self, key: int) -> int:
+        """The row to write ``key``'s values into (growing or thinning first); -1 if it is not kept."""
+        if (key - self.origin) % self.stride:
+            return -1
+        i = self.n
+        if i >= self._cap:
+            if i < self._budget:
+                self._grow(min(self._budget, 2 * self._cap))
+            else:
+                while self.n >= self._budget:
+                    self._thin()
+                if (key - self.origin) % self.stride:
+                    return -1
+                i = self.n
+        self.n = i + 1
+        return i
+
+    def _grow(self, capacity: int) -> None:
+        capacity = max(capacity, self.n + 1)
+        for name, array in self.arrays.items():
+            self.arrays[name] = grown(array, self.n, capacity)
+        self._cap = capacity
+
+    def _thin(self) -> None:
+        self.stride *= 2
+        keep = (self.arrays[self.key][: self.n] - self.origin) % self.stride == 0
+        k = int(np.count_nonzero(keep))
+        for array in self.arrays.values():
+            array[:k] = array[: self.n][keep]
+        self.n = k
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        """The recorded part of a column: a view (copy it before handing it to another thread)."""
+        return self.arrays[name][: self.n]
+
+    def since(self, row: int) -> dict[str, np.ndarray]:
+        """Copies of every column from ``row`` on; after thinning a reader should start over."""
+        return {name: array[row: self.n].copy() for name, array in self.arrays.items()}
+
+    def load(self, columns: dict[str, np.ndarray], stride: int) -> None:
+        """Restore rows saved from columns like these (already checked to fit together)."""
+        rows = len(columns[self.key])
+        if rows > self._budget:
+            raise ValueError(f"{rows} rows are more than the budget of {self._budget}")
+        self.clear()
+        self._grow(max(self._cap, rows))
+        for name, values in columns.items():
+            self.arrays[name][:rows] = values
+        self.n = rows
+        self.stride = int(stride)

@@ -17,147 +17,107 @@ from __future__ import annotations
 
 import numpy as np
 
-from .columns import grown
+from .columns import ThinnedColumns
 
 MAX_ROWS = 1 << 21
 
 
 class History:
     """Per-step columns (step, loss, grad_norm, [metric], [one norm per tensor]) sharing one
-    row count, and validation columns (step, loss, metric) sharing another."""
+    row count, and validation columns (step, loss, metric) sharing another, each a
+    ``ThinnedColumns`` (the validations keyed by how many there have been)."""
 
     def __init__(self, tensor_names: list[str], metric: str | None = None, track_tensor_norms: bool = False,
                  max_rows: int = MAX_ROWS):
         self.tensor_names = list(tensor_names)
         self.metric = metric
         self.track_tensor_norms = track_tensor_norms
-        self._max_rows = max(16, int(max_rows))
-        self.stride = 1  # only steps that are multiples of this are recorded (1 = every step)
-        self.val_stride = 1  # likewise for validation rows, counted in validations
-        self._n = 0
-        self._cap = min(1024, self.max_rows)
-        self._step = np.empty(self._cap, dtype=np.int64)
-        self._loss = np.empty(self._cap)
-        self._grad_norm = np.empty(self._cap)
-        self._metric = np.empty(self._cap) if metric is not None else None
-        self._norms = np.empty((self._cap, len(self.tensor_names))) if track_tensor_norms else None
-        self._vn = 0
-        self._val_step = np.empty(64, dtype=np.int64)
-        self._val_loss = np.empty(64)
-        self._val_metric = np.empty(64)
-        self._val_seen = 0
+        columns = {"step": ((), np.int64), "loss": ((), np.float64), "grad_norm": ((), np.float64)}
+        if metric is not None:
+            columns["metric"] = ((), np.float64)
+        if track_tensor_norms:
+            columns["norms"] = ((len(self.tensor_names),), np.float64)
+        self._rows = ThinnedColumns(columns, key="step", budget=max_rows)
+        self._val = ThinnedColumns({"seen": ((), np.int64), "step": ((), np.int64), "loss": ((), np.float64),
+                                    "metric": ((), np.float64)}, key="seen", budget=max_rows)
+        self._val_seen = 0  # validations so far, kept or not
 
     def __len__(self) -> int:
-        return self._n
+        return self._rows.n
 
     @property
     def max_rows(self) -> int:
-        return self._max_rows
+        return self._rows.budget
 
     @max_rows.setter
     def max_rows(self, rows: int) -> None:
-        """A new budget takes effect at the next append (``_cap`` is the row that triggers it)."""
-        self._max_rows = max(16, int(rows))
-        self._cap = min(self._cap, self._max_rows)
+        """A new budget takes effect at the next append."""
+        self._rows.budget = self._val.budget = rows
 
-    # The columns by name, for the operations that treat them all alike.
-    def _columns(self) -> list[str]:
-        names = ["_step", "_loss", "_grad_norm"]
-        if self._metric is not None:
-            names.append("_metric")
-        if self._norms is not None:
-            names.append("_norms")
-        return names
+    @property
+    def stride(self) -> int:
+        """Only steps that are multiples of this are recorded (1: every step)."""
+        return self._rows.stride
+
+    @property
+    def val_stride(self) -> int:
+        return self._val.stride
 
     def append(self, step: int, loss: float, grad_norm: float, metric: float | None = None,
                tensor_sq_norms=None) -> None:
         """One step. ``tensor_sq_norms``: each tensor's squared gradient norm (the square root
         is taken when they are read, not on every step)."""
-        if step % self.stride:
+        i = self._rows.slot(step)
+        if i < 0:
             return
-        i = self._n
-        if i >= self._cap:
-            if i >= self._max_rows:
-                while self._n >= self._max_rows:
-                    self._thin()
-                if step % self.stride:
-                    return
-                i = self._n
-            else:
-                self._grow(min(self._max_rows, 2 * self._cap))
-        self._step[i] = step
-        self._loss[i] = loss
-        self._grad_norm[i] = grad_norm
-        if self._metric is not None:
-            self._metric[i] = np.nan if metric is None else metric
-        if self._norms is not None:
-            self._norms[i] = tensor_sq_norms
-        self._n = i + 1
-
-    def _grow(self, cap: int) -> None:
-        cap = max(cap, self._n + 1)
-        for name in self._columns():
-            setattr(self, name, grown(getattr(self, name), self._n, cap))
-        self._cap = cap
-
-    def _thin(self) -> None:
-        self.stride *= 2
-        keep = self._step[: self._n] % self.stride == 0
-        k = int(np.count_nonzero(keep))
-        for name in self._columns():
-            col = getattr(self, name)
-            col[:k] = col[: self._n][keep]
-        self._n = k
+        a = self._rows.arrays
+        a["step"][i] = step
+        a["loss"][i] = loss
+        a["grad_norm"][i] = grad_norm
+        if self.metric is not None:
+            a["metric"][i] = np.nan if metric is None else metric
+        if self.track_tensor_norms:
+            a["norms"][i] = tensor_sq_norms
 
     def append_validation(self, step: int, loss: float, metric: float | None) -> None:
         seen = self._val_seen
         self._val_seen += 1
-        if seen % self.val_stride:
+        i = self._val.slot(seen)
+        if i < 0:
             return
-        i = self._vn
-        if i >= self.max_rows:
-            self.val_stride *= 2
-            # Keep the rows of every val_stride-th validation, counted from the first.
-            for name in ("_val_step", "_val_loss", "_val_metric"):
-                col = getattr(self, name)
-                col[: (i + 1) // 2] = col[:i:2]
-            self._vn = i = (i + 1) // 2
-            if seen % self.val_stride:
-                return
-        if i == self._val_step.shape[0]:
-            for name in ("_val_step", "_val_loss", "_val_metric"):
-                setattr(self, name, grown(getattr(self, name), i, 2 * i))
-        self._val_step[i] = step
-        self._val_loss[i] = loss
-        self._val_metric[i] = np.nan if metric is None else metric
-        self._vn = i + 1
+        a = self._val.arrays
+        a["seen"][i] = seen
+        a["step"][i] = step
+        a["loss"][i] = loss
+        a["metric"][i] = np.nan if metric is None else metric
 
     def truncate(self, steps: int) -> None:
         """Forget everything after step ``steps`` (used when a run is rewound)."""
-        self._n = int(np.searchsorted(self._step[: self._n], steps, side="right"))
-        self._vn = int(np.searchsorted(self._val_step[: self._vn], steps, side="right"))
-        self._val_seen = min(self._val_seen, self._vn * self.val_stride)
+        self._rows.n = int(np.searchsorted(self.steps, steps, side="right"))
+        self._val.n = int(np.searchsorted(self.val_steps, steps, side="right"))
+        self._val_seen = min(self._val_seen, self._val.n * self.val_stride)
 
     def clear(self) -> None:
-        self._n = self._vn = self._val_seen = 0
-        self.stride = self.val_stride = 1
+        self._rows.clear()
+        self._val.clear()
+        self._val_seen = 0
 
     # Read access: views of the recorded part (copy them before handing them to another thread).
     @property
     def steps(self) -> np.ndarray:
-        return self._step[: self._n]
+        return self._rows["step"]
 
     @property
     def loss(self) -> np.ndarray:
-        return self._loss[: self._n]
+        return self._rows["loss"]
 
     @property
     def grad_norm(self) -> np.ndarray:
-        return self._grad_norm[: self._n]
+        return self._rows["grad_norm"]
 
     @property
     def metric_values(self) -> np.ndarray:
-        return self._metric[: self._n] if self._metric is not None else np.empty(0)
+        return self._rows["metric"] if self.metric is not None else np.empty(0)
 
     @property
     def tensor_grad_norms(self) -> np.ndarray:
@@ -166,19 +126,19 @@ class History:
 
     @property
     def tensor_grad_sq_norms(self) -> np.ndarray:
-        return self._norms[: self._n] if self._norms is not None else np.empty((0, len(self.tensor_names)))
+        return self._rows["norms"] if self.track_tensor_norms else np.empty((0, len(self.tensor_names)))
 
     @property
     def val_steps(self) -> np.ndarray:
-        return self._val_step[: self._vn]
+        return self._val["step"]
 
     @property
     def val_loss(self) -> np.ndarray:
-        return self._val_loss[: self._vn]
+        return self._val["loss"]
 
     @property
     def val_metric(self) -> np.ndarray:
-        return self._val_metric[: self._vn]
+        return self._val["metric"]
 
     def as_arrays(self) -> dict[str, np.ndarray]:
         """Copies of every column (and the thinning state), for saving."""
@@ -223,26 +183,16 @@ class History:
         if (not (_power_of_two(stride) and _power_of_two(val_stride)) or val_seen < m
                 or np.any(steps % stride) or (val_stride == 1 and val_seen != m)):
             raise ValueError("the history's thinning state does not fit its rows")
-        self.clear()
-        if n > self._cap:
-            self._grow(max(n, min(self.max_rows, 2 * n)))
-        self._step[:n] = steps
-        self._loss[:n] = arrays["loss"]
-        self._grad_norm[:n] = arrays["grad_norm"]
-        if self._metric is not None:
-            self._metric[:n] = arrays["metric"]
-        if self._norms is not None:
-            self._norms[:n] = norms
-        self._n = n
-        size = max(64, m)
-        self._val_step = np.empty(size, dtype=np.int64)
-        self._val_loss = np.empty(size)
-        self._val_metric = np.empty(size)
-        self._val_step[:m] = arrays["val_step"]
-        self._val_loss[:m] = arrays["val_loss"]
-        self._val_metric[:m] = arrays["val_metric"]
-        self._vn = m
-        self.stride, self.val_stride, self._val_seen = stride, val_stride, val_seen
+        columns = {"step": steps, "loss": arrays["loss"], "grad_norm": arrays["grad_norm"]}
+        if self.metric is not None:
+            columns["metric"] = arrays["metric"]
+        if self.track_tensor_norms:
+            columns["norms"] = norms
+        self._rows.load(columns, stride)
+        # The validations kept are every val_stride-th, counted from the first.
+        self._val.load({"seen": np.arange(m, dtype=np.int64) * val_stride, "step": val_steps,
+                        "loss": arrays["val_loss"], "metric": arrays["val_metric"]}, val_stride)
+        self._val_seen = val_seen
 
 
 def _rising(steps: np.ndarray) -> bool:

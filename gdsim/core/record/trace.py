@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .columns import grown
+from .columns import ThinnedColumns
 
 # Two float64 matrices (values, gradients) of at most this many numbers each.
 DEFAULT_BUDGET = 1_000_000
@@ -22,70 +22,57 @@ class Trace:
         # Following every weight (small models, every step): a slice copies faster than an index.
         k = self.indices.size
         self._prefix = k if k and np.array_equal(self.indices, np.arange(k)) else None
-        width = max(1, self.indices.size)
-        self.capacity = max(16, budget // width) & ~1  # even, so halving keeps whole rows
-        self.clear(start_step)
+        self.capacity = max(16, budget // max(1, k)) & ~1
+        self._rows = ThinnedColumns({"steps": ((), np.int64), "values": ((k,), np.float64),
+                                     "grads": ((k,), np.float64)}, key="steps", budget=self.capacity,
+                                    origin=start_step)
+
+    @property
+    def start_step(self) -> int:
+        return self._rows.origin
+
+    @property
+    def stride(self) -> int:
+        return self._rows.stride
+
+    @property
+    def n(self) -> int:
+        return self._rows.n
 
     def clear(self, start_step: int = 0) -> None:
-        self.start_step = int(start_step)
-        self.stride = 1
-        self._cap = min(self.capacity, 1024)
-        self._steps = np.empty(self._cap, dtype=np.int64)
-        self._values = np.empty((self._cap, self.indices.size))
-        self._grads = np.empty((self._cap, self.indices.size))
-        self.n = 0
+        self._rows.clear(start_step)
 
     def record(self, step: int, values: np.ndarray, grads: np.ndarray) -> None:
         """Keep ``values`` (after step ``step``) and ``grads`` (what that step used)."""
-        if (step - self.start_step) % self.stride:
+        i = self._rows.slot(step)
+        if i < 0:
             return
-        if self.n == self._cap:
-            if self._cap < self.capacity:
-                self._grow()
-            else:
-                self._thin()
-                if (step - self.start_step) % self.stride:
-                    return
-        i = self.n
-        self._steps[i] = step
+        a = self._rows.arrays
+        a["steps"][i] = step
         k = self._prefix
         if k is not None:
-            self._values[i] = values[:k]
-            self._grads[i] = grads[:k]
+            a["values"][i] = values[:k]
+            a["grads"][i] = grads[:k]
         else:
-            self._values[i] = values[self.indices]
-            self._grads[i] = grads[self.indices]
-        self.n = i + 1
-
-    def _grow(self) -> None:
-        cap = min(self.capacity, self._cap * 2)
-        for name in ("_steps", "_values", "_grads"):
-            setattr(self, name, grown(getattr(self, name), self.n, cap))
-        self._cap = cap
-
-    def _thin(self) -> None:
-        self.stride *= 2
-        keep = (self._steps[: self.n] - self.start_step) % self.stride == 0
-        k = int(np.count_nonzero(keep))
-        for arr in (self._steps, self._values, self._grads):
-            arr[:k] = arr[: self.n][keep]
-        self.n = k
+            a["values"][i] = values[self.indices]
+            a["grads"][i] = grads[self.indices]
 
     @property
     def steps(self) -> np.ndarray:
-        return self._steps[: self.n]
+        return self._rows["steps"]
 
     @property
     def values(self) -> np.ndarray:
-        return self._values[: self.n]
+        return self._rows["values"]
 
     @property
     def grads(self) -> np.ndarray:
-        return self._grads[: self.n]
+        return self._rows["grads"]
 
     def rows_since(self, row: int):
         """Copies of rows ``row`` onwards; after thinning a reader should start over."""
-        return self.steps[row:].copy(), self.values[row:].copy(), self.grads[row:].copy()
+        rows = self._rows.since(row)
+        return rows["steps"], rows["values"], rows["grads"]
 
     # A trace is part of a saved session.
     def get_state(self) -> tuple[dict, dict[str, np.ndarray]]:
@@ -120,13 +107,5 @@ class Trace:
         trace = cls(indices, start)
         if rows > trace.capacity:
             raise ValueError("the trace holds more rows than its budget")
-        trace.stride = stride
-        trace._cap = max(trace._cap, rows)
-        trace._steps = np.empty(trace._cap, dtype=np.int64)
-        trace._values = np.empty((trace._cap, indices.size))
-        trace._grads = np.empty((trace._cap, indices.size))
-        trace._steps[:rows] = steps
-        trace._values[:rows] = values
-        trace._grads[:rows] = grads
-        trace.n = rows
+        trace._rows.load({"steps": steps, "values": values, "grads": grads}, stride)
         return trace
