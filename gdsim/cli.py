@@ -354,8 +354,7 @@ def _continued_run(args) -> _Run:
     session = load_session(args.session)
     trainer = session.trainer
     if args.steps is not None:
-        trainer.max_steps = trainer.step_count + args.steps
-        trainer.settings = trainer.settings.replace(steps=trainer.max_steps)
+        trainer.apply(trainer.settings.replace(steps=trainer.step_count + args.steps))
     elif trainer.max_steps is None and trainer.until_loss is None and trainer.patience is None:
         raise GdsimError(f"{args.session!r} has no stop condition (it was left to run without a step limit): "
                          f"give --steps N")

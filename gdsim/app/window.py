@@ -21,7 +21,8 @@ from .controls import ControlPanel
 from .views.gradient_view import GradientView
 from .views.loss_view import LossView
 from .views.prediction_view import PredictionView
-from .worker import DIVERGED, FILE, RUNNING, SETTINGS, STOPPED, Document, TrainingController
+from .controller import TrainingController
+from .worker import DIVERGED, FILE, RUNNING, SETTINGS, STOPPED, Document
 
 HEAVY_FPS = 15  # at full speed: the per-weight and prediction views redraw this often, at most
 DEFAULT_SIZE = (1400, 880)  # the window's size where the screen has room for it
@@ -147,10 +148,10 @@ class MainWindow(QMainWindow):
         self.controls.step_clicked.connect(self.step)
         self.controls.reset_clicked.connect(self.reset)
         self.controls.new_weights_clicked.connect(self.new_weights)
-        self.controls.speed_changed.connect(c.set_speed)
+        self.controls.speed_changed.connect(lambda speed: c.call("set_speed", speed))
         self.controls.problem.connect(lambda text: self.banner.show_message(text, "warning", SETTINGS))
         self.controls.edit_done.connect(self.take_keyboard)
-        self.gradient_view.weight_selected.connect(c.track)
+        self.gradient_view.weight_selected.connect(lambda index: c.call("track", int(index)))
         # The keyboard starts at the first choice a newcomer makes; Space, Right, R still act on the run.
         self.controls.scenario.setFocus(Qt.FocusReason.OtherFocusReason)
         c.start()
@@ -284,10 +285,10 @@ class MainWindow(QMainWindow):
         self._action(file, "&Quit", self.close, std.Quit)
 
         edit = mb.addMenu("&Edit")
-        self.undo_action = self._action(edit, "&Undo", self.controller_undo, std.Undo,
+        self.undo_action = self._action(edit, "&Undo", lambda: self.controller.call("undo"), std.Undo,
                                         "Bring back the run that Reset, New weights, Open, Load weights or "
                                         "another scenario, model, loss or initializer replaced")
-        self.redo_action = self._action(edit, "&Redo", self.controller_redo, std.Redo)
+        self.redo_action = self._action(edit, "&Redo", lambda: self.controller.call("redo"), std.Redo)
         edit.addSeparator()
         self.ask_action = QAction("&Ask to save a run before closing", self, checkable=True)
         self.ask_action.setChecked(prefs.get_bool("ask_before_close", True))
@@ -330,26 +331,21 @@ class MainWindow(QMainWindow):
             self.controller.pause()
         else:
             self.banner.clear("run")
-            self.controller.run()
+            self.controller.call("run")
 
     def step(self, n: int = 1) -> None:
         self.banner.clear("run")
-        self.controller.step(n)
+        self.controller.call("step", int(n))
 
     def reset(self) -> None:
-        self.controller.reset()
+        self.controller.call("reset")
 
     def new_weights(self) -> None:
-        self.controller.new_weights()
+        self.controller.call("new_weights")
 
-    def controller_undo(self) -> None:
-        self.controller.undo()
-
-    def controller_redo(self) -> None:
-        self.controller.redo()
 
     def _settings_edited(self, settings: Settings) -> None:
-        self.controller.configure(settings)
+        self.controller.call("configure", settings)
 
     # ----- from the worker ------------------------------------------------------------------------
 
@@ -469,7 +465,7 @@ class MainWindow(QMainWindow):
             yield resume
         finally:
             if resume[0]:
-                self.controller.run()
+                self.controller.call("run")
 
     def _wait_for(self, condition, timeout_ms: int = 2000) -> None:
         """Handle events until ``condition()`` holds (the worker answers in milliseconds)."""
@@ -532,7 +528,7 @@ class MainWindow(QMainWindow):
         """The history CSV is written by the model thread, from its own data; progress shows meanwhile."""
         self.busy.show()
         self.say(f"writing the history to {path}...")
-        self.controller.export_history(str(path))
+        self.controller.call("export_history", str(path))
 
     def _export_view_dialog(self, view) -> None:
         with self.paused():
@@ -561,24 +557,24 @@ class MainWindow(QMainWindow):
         """Save the whole run; the model thread writes it (atomically) from its own state."""
         self.busy.show()
         self.say(f"saving the session to {path}...")
-        self.controller.save_session(str(path), self.app_state())
+        self.controller.call("save_session", str(path), self.app_state())
 
     def open_session(self, path) -> None:
-        self.controller.open_session(str(path))
+        self.controller.call("open_session", str(path))
 
     def load_weights(self, path) -> None:
-        self.controller.load_weights(str(path))
+        self.controller.call("load_weights", str(path))
 
     def save_weights(self, path) -> None:
         self.busy.show()
-        self.controller.save_weights(str(path))
+        self.controller.call("save_weights", str(path))
 
     def import_csv(self, path) -> None:
         """Read a CSV file in the model thread; its columns are chosen when it has been read."""
-        self.controller.read_csv(str(path))
+        self.controller.call("read_csv", str(path))
 
     def train_on_table(self, choice: dict) -> None:
-        self.controller.use_table(choice)
+        self.controller.call("use_table", dict(choice))
 
     def _import_csv_dialog(self) -> None:
         with self.paused() as resume:

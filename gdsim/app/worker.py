@@ -1,15 +1,18 @@
-"""The model thread: a ``TrainingWorker`` that owns the trainer and never touches a widget.
+"""The model thread: a ``TrainingWorker`` that owns the run and never touches a widget.
 
-Commands arrive as queued slot calls (from ``TrainingController`` on the GUI
-thread) and take effect between steps. Training runs in short slices from
-the worker's own event loop, so a Pause or a new learning rate is seen
-within one slice. Results leave only as signals carrying copies
-(``RunInfo`` once per run, ``Snapshot`` at most ``MAX_FPS`` times a second,
-and one for every pause, step or stop so the last state is always shown).
+Commands arrive as one queued call, ``perform(name, args)``, from ``TrainingController``
+(gdsim.app.controller) on the GUI thread, and take effect between steps, in the order they were
+sent. Each command is a method marked ``@command(cause)``: bad input in it becomes a ``failed``
+message naming its cause and changes nothing. Training runs in short slices from the worker's own
+event loop, so a Pause or a new learning rate is seen within one slice. Results leave only as
+signals carrying copies (``RunInfo`` once per run, ``Snapshot`` at most ``MAX_FPS`` times a
+second, and one for every pause, step or stop so the last state is always shown). What must cross
+the threads without waiting for the event loop (Pause, Cancel, the GUI's turn) is ``CrossThread``.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -17,22 +20,23 @@ import traceback
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from ..core.choices import make_from_spec, parse_spec
-from ..core.engine.optimizers import OPTIMIZERS
+from ..core.choices import parse_spec
 from ..core.engine.trainer import Trainer
 from ..core.errors import GdsimError, sentence
 from ..core.files.session import load_session, save_session
 from ..core.files.weights import read_weights, save_weights
 from ..core.scenarios import SCENARIOS, Scenario, get_scenario
-from ..core.settings import Settings
+from ..core.settings import LIVE, Settings
 from ..core.snapshot import SMALL_MODEL_WEIGHTS, SnapshotTaker, run_info, trace_indices
 
 MAX_FPS = 45
 SLICE_SECONDS = 0.010  # training between two turns of the GUI, at full speed
 YIELD_SECONDS = 0.02  # longest stretch of training without a turn for the GUI
-CHUNK = 128  # steps between looks at the clock and the Pause flag (well under a millisecond)
+# Steps between two looks at the clock and the Pause flag. A fixed count is wrong for big models
+# (128 digits MLP steps take a third of a second on a slow machine): issue 12 sizes it by time.
+CHUNK = 128
 GUI_WAIT_SECONDS = 0.25  # the longest a slice waits for the GUI to catch up (it may be gone)
 MAX_UNDO = 5  # replaced runs kept for Undo (each holds a whole history)
 
@@ -44,8 +48,6 @@ DIVERGED = "diverged"
 # What a failure is about; the window's banner for it lasts until that cause is settled.
 SETTINGS, FILE, RUN_CAUSE = "settings", "file", "run"
 
-# Settings that apply to the running trainer at its next step; anything else starts a new run.
-LIVE_SETTINGS = ("lr", "zero_grad", "optimizer", "l1", "l2", "steps", "until_loss", "patience")
 
 
 @dataclass(frozen=True)
@@ -64,14 +66,63 @@ class _Run:
     """One run and what the window knows of it as a document."""
 
     trainer: Trainer
-    settings: Settings
     tracked: int | None = None  # the weight followed; None until the run's first RunInfo decides
     path: str | None = None
     revision: int = 0  # counts changes: steps taken, settings, reset
     saved_revision: int | None = None  # the revision that is in ``path``
 
+    @property
+    def settings(self) -> Settings:
+        return self.trainer.settings
+
     def describe(self) -> str:
         return f"{self.settings.scenario} at step {self.trainer.step_count:,}"
+
+
+class CrossThread:
+    """What the GUI thread tells the worker, or the worker waits for, without the event loop."""
+
+    def __init__(self):
+        self.pause = threading.Event()  # Pause was pressed: the loop stops between two chunks
+        self.cancel_read = threading.Event()  # Cancel on a CSV being read
+        self.gui_idle = threading.Event()  # the GUI has handled everything queued so far
+        self.gui_idle.set()
+        # Snapshots sent but not yet drawn. While one is in flight the periodic ones wait: each
+        # snapshot carries everything since the previous one, so waiting loses nothing and a
+        # slow GUI is never buried under a queue of frames.
+        self._in_flight = 0
+        self._lock = threading.Lock()
+
+    def frame_sent(self) -> None:
+        with self._lock:
+            self._in_flight += 1
+
+    def frame_drawn(self) -> None:
+        with self._lock:
+            self._in_flight = max(0, self._in_flight - 1)
+
+    def frames_in_flight(self) -> int:
+        with self._lock:
+            return self._in_flight
+
+
+def command(cause: str = RUN_CAUSE):
+    """A command the GUI may send (``perform``): bad input in it is a ``failed`` message naming
+    ``cause`` (the controls show what is in force again), anything else an internal error."""
+    def wrap(method):
+        @functools.wraps(method)
+        def guarded(self, *args):
+            try:
+                method(self, *args)
+            except GdsimError as exc:
+                self.failed.emit(sentence(str(exc)) + ".", cause)
+                if self.settings is not None:
+                    self.settings_changed.emit(self.settings)  # put the controls back as they were
+            except Exception:
+                self._crash()
+        guarded.is_command = True
+        return guarded
+    return wrap
 
 
 class TrainingWorker(QObject):
@@ -86,11 +137,14 @@ class TrainingWorker(QObject):
     table_read = Signal(str, object)  # (CSV file, a preview: columns, first rows, row count)
     progress = Signal(str, float)  # (what, fraction done); a negative fraction means it is over
     document_changed = Signal(object)  # Document, whenever any of it changes
-    idle_check = Signal()  # after every slice: the GUI answers through gui_idle once it has caught up
+    idle_check = Signal()  # after every slice: the GUI answers through flags.gui_idle once it has caught up
+    SIGNALS = ("run_started", "snapshot", "state_changed", "settings_changed", "failed", "finished_task",
+               "session_opened", "scenario_added", "table_read", "progress", "document_changed")
 
     def __init__(self, settings: Settings):
         super().__init__()
         self._initial_settings = settings
+        self.flags = CrossThread()
         self._run: _Run | None = None
         # Runs a person replaced (Reset, New weights, another scenario, Open...) that had steps:
         # Undo brings them back, newest first. Bounded: each holds a whole history.
@@ -104,23 +158,21 @@ class TrainingWorker(QObject):
         self._last_emit = 0.0
         self._draw_seconds = 0.0  # how long the GUI takes to catch up with a frame (running average)
         self._last_yield = 0.0
-        # Snapshots sent but not yet drawn. While one is in flight the periodic ones wait: each
-        # snapshot carries everything since the previous one, so waiting loses nothing and a
-        # slow GUI is never buried under a queue of frames.
-        self._in_flight = 0
-        self._flight_lock = threading.Lock()
-        self.gui_idle = threading.Event()
-        self.gui_idle.set()
-        # Set from the GUI thread the moment Pause is pressed; the loop checks it between chunks.
-        self.pause_requested = threading.Event()
         self._budget: int | None = None  # steps left for Step N; None when running freely
         self._pace_start = 0.0
         self._pace_steps = 0
         self._rate_window: list[tuple[float, int]] = []
         self._custom: dict[str, Scenario] = {}  # scenarios of a person's own data, by name
         self._table = None  # the CSV last read, waiting for its columns to be chosen
-        self.cancel_read = threading.Event()  # set from the GUI thread to stop reading a CSV
         self._closing = False
+
+    @Slot(str, tuple)
+    def perform(self, name: str, args: tuple) -> None:
+        """The one way in: run the command ``name`` (a method marked ``@command``) with ``args``."""
+        method = getattr(self, name, None)
+        if not getattr(method, "is_command", False):
+            raise AttributeError(f"{name!r} is not a command of the model thread")
+        method(*args)
 
     # The current run's trainer and settings (tests and benchmarks read them while paused).
     @property
@@ -131,7 +183,7 @@ class TrainingWorker(QObject):
     def settings(self) -> Settings | None:
         return None if self._run is None else self._run.settings
 
-    # ----- set-up ------------------------------------------------------------------------
+    # ----- set-up and runs ---------------------------------------------------------------------
 
     @Slot()
     def start(self) -> None:
@@ -139,14 +191,11 @@ class TrainingWorker(QObject):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._tick)
-        self._guard(lambda: self._build(self._initial_settings, reason=None, action=None))
+        self.configure(self._initial_settings)
 
-    @Slot(object)
+    @command(SETTINGS)
     def configure(self, settings: Settings) -> None:
         """Apply new settings: live ones at the next step, others by starting a new run."""
-        self._guard(lambda: self._configure(settings), SETTINGS)
-
-    def _configure(self, settings: Settings) -> None:
         old = self.settings
         if old is None:
             self._build(settings, reason=None, action=None)
@@ -154,10 +203,10 @@ class TrainingWorker(QObject):
         changed = {f for f in settings.to_dict() if getattr(settings, f) != getattr(old, f)}
         if not changed:
             return
-        if changed <= set(LIVE_SETTINGS):
-            self._apply_live(settings, changed)
+        if changed <= set(LIVE):
+            self._apply_live(settings)
             return
-        what = ", ".join(sorted(changed - set(LIVE_SETTINGS)))
+        what = ", ".join(sorted(changed - set(LIVE)))
         if "scenario" in changed:
             scenario = self._scenario(settings.scenario)
             self._build(settings, reason=f"{scenario.name}: {scenario.title}, from the lesson's own settings",
@@ -165,22 +214,12 @@ class TrainingWorker(QObject):
         else:
             self._build(settings, reason=f"new run: {what} changed", action=f"changing the {what}")
 
-    def _apply_live(self, settings: Settings, changed: set[str]) -> None:
-        t = self.trainer
-        settings.validate()  # every check before any change, so a bad value changes nothing
-        optimizer = make_from_spec("optimizer", OPTIMIZERS, settings.optimizer) if "optimizer" in changed else None
-        t.lr = settings.lr
-        if optimizer is not None:
-            t.set_optimizer(optimizer)
-        t.zero_grad = settings.zero_grad
-        t.l1, t.l2 = settings.l1, settings.l2
-        t.max_steps, t.until_loss = settings.steps or None, settings.until_loss
-        t.patience = settings.patience if t.data.has_validation else None
-        self._run.settings = settings
+    def _apply_live(self, settings: Settings) -> None:
+        self.trainer.apply(settings)
         self._run.revision += 1
         self.settings_changed.emit(settings)
         self._document_changed()
-        if self.state == STOPPED and t.check_stop() is None:
+        if self.state == STOPPED and self.trainer.check_stop() is None:
             self._set_state(PAUSED, "")
 
     def _scenario(self, name: str) -> Scenario:
@@ -195,17 +234,17 @@ class TrainingWorker(QObject):
         if settings.patience is not None and not scenario.data.has_validation:
             settings = settings.replace(patience=None)
         trainer = scenario.build(settings, track_tensor_norms=True)
-        self._replace(self._successor(trainer, trainer.settings), action, reason)
+        self._replace(self._successor(trainer), action, reason)
 
-    def _successor(self, trainer: Trainer, settings: Settings) -> _Run:
+    def _successor(self, trainer: Trainer) -> _Run:
         """A new run that follows the current one: the same file while the scenario stays the
         same (Save then writes the new run there), none when the scenario changes. The weight
         followed stays while it means the same weight (same data, same parameters)."""
         old = self._run
-        if old is None or old.settings.scenario != settings.scenario:
-            return _Run(trainer, settings)
+        if old is None or old.settings.scenario != trainer.settings.scenario:
+            return _Run(trainer)
         same = old.trainer.data is trainer.data and old.trainer.params.specs == trainer.params.specs
-        return _Run(trainer, settings, tracked=old.tracked if same else None,
+        return _Run(trainer, tracked=old.tracked if same else None,
                     path=old.path, revision=old.revision + 1, saved_revision=old.saved_revision)
 
     def _replace(self, run: _Run, action: str | None, reason: str | None) -> None:
@@ -249,46 +288,6 @@ class TrainingWorker(QObject):
             self._document = doc
             self.document_changed.emit(doc)
 
-    # ----- commands ------------------------------------------------------------------------
-
-    @Slot()
-    def run(self) -> None:
-        def go():
-            stop = self.trainer.check_stop()
-            if stop is not None:
-                self._set_state(STOPPED, stop.message + ". Change the stop conditions, or use Step.")
-                return
-            self._budget = None
-            self._begin()
-        self._guard(go)
-
-    @Slot()
-    def pause(self) -> None:
-        self.pause_requested.clear()
-        if self.state == RUNNING:
-            self._pause_quietly()
-            self._emit_snapshot()
-            self._set_state(PAUSED, "")
-
-    @Slot(int)
-    def step(self, n: int) -> None:
-        """Take ``n`` steps at the current speed, then pause (stop conditions aside)."""
-        def go():
-            if n <= 0:
-                return
-            self._budget = int(n)
-            self._begin()
-        self._guard(go)
-
-    @Slot()
-    def reset(self) -> None:
-        """Back to the same initial weights, as a new run (Undo brings the old one back)."""
-        def go():
-            old = self.trainer
-            self._replace(self._successor(self._rebuilt(old.initial_values), self.settings), "Reset",
-                          "reset to the same initial weights")
-        self._guard(go)
-
     def _rebuilt(self, initial_values: np.ndarray) -> Trainer:
         """A fresh trainer of the current settings, starting from ``initial_values``."""
         scenario = self._scenario(self.settings.scenario)
@@ -299,68 +298,6 @@ class TrainingWorker(QObject):
             state[p.name] = flat[p.offset:p.offset + p.size].reshape(p.shape)
         trainer.set_initial_weights(state)
         return trainer
-
-    @Slot()
-    def new_weights(self) -> None:
-        """Draw fresh weights from the next seed; the seed shown stays true."""
-        def go():
-            seed = (self.settings.seed + 1) % (2**63)
-            self._build(self.settings.replace(seed=seed), reason=f"new weights from seed {seed}",
-                        action="New weights")
-        self._guard(go)
-
-    @Slot(str)
-    def load_weights(self, path: str) -> None:
-        """Start a new run from the weights in a file; a file that does not fit changes nothing."""
-        def go():
-            state = read_weights(path, self.trainer.params.specs)
-            scenario = self._scenario(self.settings.scenario)
-            trainer = scenario.build(self.settings, track_tensor_norms=True)
-            trainer.set_initial_weights(state)
-            self._replace(self._successor(trainer, self.settings), "Load weights",
-                          f"loaded the weights in {path}; Reset comes back to them")
-        self._guard(go, FILE)
-
-    @Slot(str)
-    def save_weights(self, path: str) -> None:
-        def go():
-            save_weights(path, self.trainer.params.state_dict())
-            self.finished_task.emit("weights", path)
-        self._guard(go, FILE)
-
-    @Slot(str, object)
-    def save_session(self, path: str, app_state) -> None:
-        def go():
-            # The weight followed is the worker's to say (a click may still be on its way here).
-            app = dict(app_state, tracked=self._run.tracked)
-            save_session(path, self.trainer, self.settings, self._scenario(self.settings.scenario), app)
-            self._run.path = path
-            self._run.saved_revision = self._run.revision
-            self._document_changed()
-            self.finished_task.emit("session", path)
-        self._guard(go, FILE)
-
-    @Slot(str)
-    def open_session(self, path: str) -> None:
-        """Replace the run with a saved one; a file that cannot be read changes nothing."""
-        def go():
-            session = load_session(path)  # the whole run, built aside: any failure changes nothing
-            self._adopt_scenario(session.scenario)
-            tracked = session.app.get("tracked")
-            run = _Run(session.trainer, session.settings, tracked=tracked if isinstance(tracked, int) else None,
-                       path=path, revision=0, saved_revision=0)
-            self._replace(run, "Open", f"opened {path} at step {session.trainer.step_count}")
-            self.session_opened.emit(path, session.app)
-        self._guard(go, FILE)
-
-    @Slot()
-    def undo(self) -> None:
-        """Bring back the run the last Reset, New weights, Open... replaced."""
-        self._guard(lambda: self._swap_back(self._undo, self._redo, "back to"))
-
-    @Slot()
-    def redo(self) -> None:
-        self._guard(lambda: self._swap_back(self._redo, self._undo, "forward to"))
 
     def _swap_back(self, source: list, other: list, words: str) -> None:
         if not source:
@@ -374,90 +311,163 @@ class TrainingWorker(QObject):
         self._document_changed()
         self._set_state(PAUSED, f"{words} {run.describe()}")
 
-    @Slot(str)
-    def read_csv(self, path: str) -> None:
-        """Read a CSV in this thread, with progress, then send a preview for choosing columns."""
-        def go():
-            from ..core.data.csv_reader import read_table
-
-            self.cancel_read.clear()
-            if self.state == RUNNING:
-                self._pause_quietly()
-                self._emit_snapshot()
-                self._set_state(PAUSED, "paused to read a CSV file")
-            name = os.path.basename(path)
-
-            def progress(fraction):
-                self.progress.emit(f"Reading {name}", float(fraction))
-                self._yield_to_gui()  # the GUI stays responsive while a big file streams in
-                return not self.cancel_read.is_set()
-
-            try:
-                table = read_table(path, progress=progress)
-            finally:
-                self.progress.emit("", -1.0)
-            self._table = table
-            self.table_read.emit(path, table_preview(table))
-        self._guard(go, FILE)
-
-    @Slot(object)
-    def use_table(self, choice: dict) -> None:
-        """Train on the chosen columns of the CSV just read: a new scenario and a new run."""
-        def go():
-            from ..core.scenarios import scenario_from_table
-
-            if self._table is None:
-                raise GdsimError("read a CSV file first")
-            scenario = scenario_from_table(self._table, choice["inputs"], choice["targets"],
-                                           task=choice["task"], standardize=choice["standardize"],
-                                           val_fraction=choice["val_fraction"])
-            trainer = scenario.build(Settings(scenario=scenario.name), track_tensor_norms=True)
-            self._custom[scenario.name] = scenario
-            self.scenario_added.emit(scenario.name, scenario.title, scenario.summary)
-            # Your own data is a new document with its own defaults, as a built-in scenario is.
-            self._replace(_Run(trainer, trainer.settings), "training on a CSV file",
-                          f"training on {scenario.title}")
-        self._guard(go, FILE)
-
     def _adopt_scenario(self, scenario: Scenario) -> None:
         if scenario.name not in SCENARIOS:
             self._custom[scenario.name] = scenario
             self.scenario_added.emit(scenario.name, scenario.title, scenario.summary)
 
-    @Slot(object)
+    # ----- commands (each runs in this thread, in the order they were sent) ----------------------
+
+    @command()
+    def run(self) -> None:
+        stop = self.trainer.check_stop()
+        if stop is not None:
+            self._set_state(STOPPED, stop.message + ". Change the stop conditions, or use Step.")
+            return
+        self._budget = None
+        self._begin()
+
+    @command()
+    def pause(self) -> None:
+        self.flags.pause.clear()
+        if self.state == RUNNING:
+            self._pause_quietly()
+            self._emit_snapshot()
+            self._set_state(PAUSED, "")
+
+    @command()
+    def step(self, n: int) -> None:
+        """Take ``n`` steps at the current speed, then pause (stop conditions aside)."""
+        if n <= 0:
+            return
+        self._budget = int(n)
+        self._begin()
+
+    @command()
+    def reset(self) -> None:
+        """Back to the same initial weights, as a new run (Undo brings the old one back)."""
+        self._replace(self._successor(self._rebuilt(self.trainer.initial_values)), "Reset",
+                      "reset to the same initial weights")
+
+    @command()
+    def new_weights(self) -> None:
+        """Draw fresh weights from the next seed; the seed shown stays true."""
+        seed = (self.settings.seed + 1) % (2**63)
+        self._build(self.settings.replace(seed=seed), reason=f"new weights from seed {seed}", action="New weights")
+
+    @command(FILE)
+    def load_weights(self, path: str) -> None:
+        """Start a new run from the weights in a file; a file that does not fit changes nothing."""
+        state = read_weights(path, self.trainer.params.specs)
+        trainer = self._scenario(self.settings.scenario).build(self.settings, track_tensor_norms=True)
+        trainer.set_initial_weights(state)
+        self._replace(self._successor(trainer), "Load weights",
+                      f"loaded the weights in {path}; Reset comes back to them")
+
+    @command(FILE)
+    def save_weights(self, path: str) -> None:
+        save_weights(path, self.trainer.params.state_dict())
+        self.finished_task.emit("weights", path)
+
+    @command(FILE)
+    def save_session(self, path: str, app_state: dict) -> None:
+        # The weight followed is the worker's to say (a click may still be on its way here).
+        app = dict(app_state, tracked=self._run.tracked)
+        save_session(path, self.trainer, self.settings, self._scenario(self.settings.scenario), app)
+        self._run.path = path
+        self._run.saved_revision = self._run.revision
+        self._document_changed()
+        self.finished_task.emit("session", path)
+
+    @command(FILE)
+    def open_session(self, path: str) -> None:
+        """Replace the run with a saved one; a file that cannot be read changes nothing."""
+        session = load_session(path)  # the whole run, built aside: any failure changes nothing
+        self._adopt_scenario(session.scenario)
+        tracked = session.app.get("tracked")
+        run = _Run(session.trainer, tracked=tracked if isinstance(tracked, int) else None,
+                   path=path, revision=0, saved_revision=0)
+        self._replace(run, "Open", f"opened {path} at step {session.trainer.step_count}")
+        self.session_opened.emit(path, session.app)
+
+    @command()
+    def undo(self) -> None:
+        """Bring back the run the last Reset, New weights, Open... replaced."""
+        self._swap_back(self._undo, self._redo, "back to")
+
+    @command()
+    def redo(self) -> None:
+        self._swap_back(self._redo, self._undo, "forward to")
+
+    @command(FILE)
+    def read_csv(self, path: str) -> None:
+        """Read a CSV in this thread, with progress, then send a preview for choosing columns."""
+        from ..core.data.csv_reader import read_table
+
+        self.flags.cancel_read.clear()
+        if self.state == RUNNING:
+            self._pause_quietly()
+            self._emit_snapshot()
+            self._set_state(PAUSED, "paused to read a CSV file")
+        name = os.path.basename(path)
+
+        def progress(fraction):
+            self.progress.emit(f"Reading {name}", float(fraction))
+            self._yield_to_gui()  # the GUI stays responsive while a big file streams in
+            return not self.flags.cancel_read.is_set()
+
+        try:
+            table = read_table(path, progress=progress)
+        finally:
+            self.progress.emit("", -1.0)
+        self._table = table
+        self.table_read.emit(path, table_preview(table))
+
+    @command(FILE)
+    def use_table(self, choice: dict) -> None:
+        """Train on the chosen columns of the CSV just read: a new scenario and a new run."""
+        from ..core.scenarios import scenario_from_table
+
+        if self._table is None:
+            raise GdsimError("read a CSV file first")
+        scenario = scenario_from_table(self._table, choice["inputs"], choice["targets"], task=choice["task"],
+                                       standardize=choice["standardize"], val_fraction=choice["val_fraction"])
+        trainer = scenario.build(Settings(scenario=scenario.name), track_tensor_norms=True)
+        self._custom[scenario.name] = scenario
+        self.scenario_added.emit(scenario.name, scenario.title, scenario.summary)
+        # Your own data is a new document with its own defaults, as a built-in scenario is.
+        self._replace(_Run(trainer), "training on a CSV file", f"training on {scenario.title}")
+
+    @command()
     def set_speed(self, steps_per_second) -> None:
         self.speed = None if steps_per_second is None else max(0.1, float(steps_per_second))
         self._pace_start = time.perf_counter()
         self._pace_steps = 0
 
-    @Slot(int)
+    @command()
     def track(self, index: int) -> None:
         """Follow another weight (flat index). The trace already holds every weight of a model
         up to TRACE_EVERY_WEIGHT; a bigger one starts recording the chosen weight now."""
-        def go():
-            t = self.trainer
-            if not 0 <= index < t.params.size or index == self._taker.tracked:
-                return
-            self._run.tracked = self._taker.tracked = int(index)
-            if t.trace is None or index not in t.trace.indices:
-                t.start_trace([index])
-            self._emit_snapshot()
-        self._guard(go)
+        t = self.trainer
+        if not 0 <= index < t.params.size or index == self._taker.tracked:
+            return
+        self._run.tracked = self._taker.tracked = int(index)
+        if t.trace is None or index not in t.trace.indices:
+            t.start_trace([index])
+        self._emit_snapshot()
 
-    @Slot(str)
+    @command(FILE)
     def export_history(self, path: str) -> None:
         """Write the history CSV (with every weight's trace for small models), from this thread."""
-        def go():
-            from ..core.files.history_csv import write_history_csv
+        from ..core.files.history_csv import write_history_csv
 
-            t = self.trainer
-            small = t.params.size <= SMALL_MODEL_WEIGHTS
-            write_history_csv(path, t.history, t.trace if small else None, t.params.labels() if small else None,
-                              settings=self.settings)
-            self.finished_task.emit("history", path)
-        self._guard(go, FILE)
+        t = self.trainer
+        small = t.params.size <= SMALL_MODEL_WEIGHTS
+        write_history_csv(path, t.history, t.trace if small else None, t.params.labels() if small else None,
+                          settings=self.settings)
+        self.finished_task.emit("history", path)
 
-    @Slot()
+    @command()
     def shutdown(self) -> None:
         self._closing = True
         self._pause_quietly()
@@ -491,62 +501,67 @@ class TrainingWorker(QObject):
             self._crash()
 
     def _run_slice(self) -> None:
-        t = self.trainer
-        now = time.perf_counter()
-        if self.speed is None:
-            allowed = None
-        else:
-            due = int((now - self._pace_start) * self.speed) + 1 - self._pace_steps
-            allowed = max(0, due)
-        if self._budget is not None:
-            allowed = self._budget if allowed is None else min(allowed, self._budget)
-        # Slow enough to watch: one step per slice, and every step drawn.
-        watching = self.speed is not None and self.speed <= MAX_FPS
-        if watching:
-            allowed = min(allowed, 1)
-
-        stop = None
-        taken = 0
-        deadline = now + SLICE_SECONDS
-        while allowed is None or taken < allowed:
-            chunk = CHUNK if allowed is None else min(CHUNK, allowed - taken)
-            before = t.step_count
-            if self._budget is not None:
-                stop = _run_ignoring_limits(t, chunk)
-            else:
-                stop = t.run(chunk)
-            taken += t.step_count - before
-            if stop is not None or time.perf_counter() >= deadline or self.pause_requested.is_set():
-                break
-        self._pace_steps += taken
-        self._note_rate(taken)
+        """Train for a slice, then end the run (a stop, the end of Step N), or show a frame and
+        come back for the next slice."""
+        watching = self.speed is not None and self.speed <= MAX_FPS  # one step per slice, each drawn
+        taken, stop = self._train(self._steps_allowed(watching))
         if taken:
             self._run.revision += 1
             self._document_changed()
-
         if self._budget is not None:
             self._budget -= taken
         if stop is not None:
-            self._pause_quietly()
-            self._emit_snapshot()
-            state = DIVERGED if stop.divergence is not None else STOPPED
-            hint = (" Press Reset (R) to start again from the initial weights, perhaps with a smaller "
-                    "learning rate." if state == DIVERGED else " Change the stop conditions, or use Step.")
-            self._set_state(state, sentence(stop.message) + "." + hint)
+            self._end(DIVERGED if stop.divergence is not None else STOPPED, stop)
+        elif self._budget is not None and self._budget <= 0:
+            self._end(PAUSED)
+        elif not self.flags.pause.is_set():  # else the queued pause() is next in this thread's event loop
+            self._show_and_continue(taken, watching)
+
+    def _steps_allowed(self, watching: bool) -> int | None:
+        """Steps this slice may take: those the speed has made due and Step N has left (None: any)."""
+        allowed = None
+        if self.speed is not None:
+            due = int((time.perf_counter() - self._pace_start) * self.speed) + 1 - self._pace_steps
+            allowed = max(0, due)
+        if self._budget is not None:
+            allowed = self._budget if allowed is None else min(allowed, self._budget)
+        return min(allowed, 1) if watching else allowed
+
+    def _train(self, allowed: int | None):
+        """(steps taken, the stop if one came): chunks of steps until ``allowed``, a stop, the end
+        of the slice's time, or Pause."""
+        t = self.trainer
+        stop = None
+        taken = 0
+        deadline = time.perf_counter() + SLICE_SECONDS
+        while allowed is None or taken < allowed:
+            chunk = CHUNK if allowed is None else min(CHUNK, allowed - taken)
+            before = t.step_count
+            stop = _run_ignoring_limits(t, chunk) if self._budget is not None else t.run(chunk)
+            taken += t.step_count - before
+            if stop is not None or time.perf_counter() >= deadline or self.flags.pause.is_set():
+                break
+        self._pace_steps += taken
+        self._note_rate(taken)
+        return taken, stop
+
+    def _end(self, state: str, stop=None) -> None:
+        """The run pauses: a stop condition, divergence, or the last of Step N's steps."""
+        self._pause_quietly()
+        self._emit_snapshot()
+        if stop is None:
+            self._set_state(state, "")
             return
-        if self._budget is not None and self._budget <= 0:
-            self._pause_quietly()
-            self._emit_snapshot()
-            self._set_state(PAUSED, "")
-            return
-        if self.pause_requested.is_set():
-            return  # the queued pause() is next in this thread's event loop
+        hint = (" Press Reset (R) to start again from the initial weights, perhaps with a smaller learning "
+                "rate." if state == DIVERGED else " Change the stop conditions, or use Step.")
+        self._set_state(state, sentence(stop.message) + "." + hint)
+
+    def _show_and_continue(self, taken: int, watching: bool) -> None:
         # At least 1/MAX_FPS between frames, and at least as long training as drawing takes:
         # however slow the drawing, training keeps at least half the time.
         gap = max(1.0 / MAX_FPS, 2.0 * self._draw_seconds)
         due = watching or time.perf_counter() - self._last_emit >= gap
-        frame = taken > 0 and due and self.snapshots_in_flight() == 0
-        if frame:
+        if taken > 0 and due and self.flags.frames_in_flight() == 0:
             self._emit_snapshot()
             # A running average: frames alternate between light and full redraws.
             self._draw_seconds += 0.3 * (self._yield_to_gui() - self._draw_seconds)
@@ -559,7 +574,7 @@ class TrainingWorker(QObject):
         if self.speed is None:
             self._schedule(0)
         else:
-            next_due = self._pace_start + (self._pace_steps + 0) / self.speed
+            next_due = self._pace_start + self._pace_steps / self.speed
             self._schedule(min(1000 / MAX_FPS, max(0.0, (next_due - time.perf_counter()) * 1000)))
 
     def _note_rate(self, taken: int) -> None:
@@ -575,15 +590,6 @@ class TrainingWorker(QObject):
         steps = sum(n for _, n in self._rate_window[1:])
         return steps / span if span > 0 else 0.0
 
-    def snapshots_in_flight(self) -> int:
-        with self._flight_lock:
-            return self._in_flight
-
-    def snapshot_drawn(self) -> None:
-        """Called from the GUI thread once a snapshot is on screen."""
-        with self._flight_lock:
-            self._in_flight = max(0, self._in_flight - 1)
-
     def _yield_to_gui(self) -> float:
         """Wait (without the GIL) until the GUI thread has handled everything queued so far.
 
@@ -593,14 +599,13 @@ class TrainingWorker(QObject):
         to itself until its queue is empty; with nothing to draw that costs microseconds.
         """
         started = time.perf_counter()
-        self.gui_idle.clear()
+        self.flags.gui_idle.clear()
         self.idle_check.emit()
-        self.gui_idle.wait(GUI_WAIT_SECONDS)
+        self.flags.gui_idle.wait(GUI_WAIT_SECONDS)
         return time.perf_counter() - started
 
     def _emit_snapshot(self) -> None:
-        with self._flight_lock:
-            self._in_flight += 1
+        self.flags.frame_sent()
         self._last_emit = time.perf_counter()
         self.snapshot.emit(self._taker.take(self.trainer, self._rate()))
 
@@ -609,17 +614,6 @@ class TrainingWorker(QObject):
         self.state_changed.emit(state, message)
 
     # ----- errors --------------------------------------------------------------------------
-
-    def _guard(self, action, cause: str = RUN_CAUSE) -> None:
-        """Run a command; bad input becomes a message (naming its cause) and changes nothing."""
-        try:
-            action()
-        except GdsimError as exc:
-            self.failed.emit(sentence(str(exc)) + ".", cause)
-            if self.settings is not None:
-                self.settings_changed.emit(self.settings)  # put the controls back as they were
-        except Exception:
-            self._crash()
 
     def _crash(self) -> None:
         self._pause_quietly()
@@ -647,145 +641,3 @@ def _run_ignoring_limits(trainer, n: int):
         if d is not None:
             return Stop(STOP_DIVERGED, trainer.step_count, d.message, d)
     return None
-
-
-
-class TrainingController(QObject):
-    """The GUI thread's handle on the worker: starts the thread, forwards commands as signals."""
-
-    # Relayed from the worker (see TrainingWorker for what each carries).
-    run_started = Signal(object)
-    snapshot = Signal(object)
-    state_changed = Signal(str, str)
-    settings_changed = Signal(object)
-    failed = Signal(str, str)
-    finished_task = Signal(str, str)
-    session_opened = Signal(str, object)
-    scenario_added = Signal(str, str, str)
-    table_read = Signal(str, object)
-    progress = Signal(str, float)
-    document_changed = Signal(object)
-    RELAYED = ("run_started", "snapshot", "state_changed", "settings_changed", "failed", "finished_task",
-               "session_opened", "scenario_added", "table_read", "progress", "document_changed")
-
-    _configure = Signal(object)
-    _run = Signal()
-    _pause = Signal()
-    _step = Signal(int)
-    _reset = Signal()
-    _new_weights = Signal()
-    _load_weights = Signal(str)
-    _save_weights = Signal(str)
-    _save_session = Signal(str, object)
-    _open_session = Signal(str)
-    _read_csv = Signal(str)
-    _use_table = Signal(object)
-    _speed = Signal(object)
-    _track = Signal(int)
-    _export_history = Signal(str)
-    _undo = Signal()
-    _redo = Signal()
-    _shutdown = Signal()
-
-    def __init__(self, settings: Settings, parent=None):
-        super().__init__(parent)
-        self.model_thread = QThread()
-        self.model_thread.setObjectName("gdsim-model")
-        self.worker = TrainingWorker(settings)
-        self.worker.moveToThread(self.model_thread)
-        self.model_thread.started.connect(self.worker.start)
-        self._configure.connect(self.worker.configure)
-        self._run.connect(self.worker.run)
-        self._pause.connect(self.worker.pause)
-        self._step.connect(self.worker.step)
-        self._reset.connect(self.worker.reset)
-        self._new_weights.connect(self.worker.new_weights)
-        self._load_weights.connect(self.worker.load_weights)
-        self._save_weights.connect(self.worker.save_weights)
-        self._save_session.connect(self.worker.save_session)
-        self._open_session.connect(self.worker.open_session)
-        self._read_csv.connect(self.worker.read_csv)
-        self._use_table.connect(self.worker.use_table)
-        self._speed.connect(self.worker.set_speed)
-        self._track.connect(self.worker.track)
-        self._export_history.connect(self.worker.export_history)
-        self._undo.connect(self.worker.undo)
-        self._redo.connect(self.worker.redo)
-        self._shutdown.connect(self.worker.shutdown)
-        # The worker's signals, relayed by signals of this object: a relay is queued to the GUI
-        # thread, so whatever connects here (even a plain function) runs on the GUI thread.
-        for name in self.RELAYED:
-            getattr(self.worker, name).connect(getattr(self, name))
-        self.worker.idle_check.connect(self._answer_idle_check)
-
-    def start(self) -> None:
-        self.model_thread.start()
-
-    def configure(self, settings: Settings) -> None:
-        self._configure.emit(settings)
-
-    def run(self) -> None:
-        self._run.emit()
-
-    def pause(self) -> None:
-        self.worker.pause_requested.set()  # seen at once, between two chunks of steps
-        self._pause.emit()
-
-    def step(self, n: int = 1) -> None:
-        self._step.emit(int(n))
-
-    def reset(self) -> None:
-        self._reset.emit()
-
-    def new_weights(self) -> None:
-        self._new_weights.emit()
-
-    def load_weights(self, path) -> None:
-        self._load_weights.emit(str(path))
-
-    def save_weights(self, path) -> None:
-        self._save_weights.emit(str(path))
-
-    def save_session(self, path, app_state: dict) -> None:
-        self._save_session.emit(str(path), app_state)
-
-    def open_session(self, path) -> None:
-        self._open_session.emit(str(path))
-
-    def read_csv(self, path) -> None:
-        self._read_csv.emit(str(path))
-
-    def cancel_read(self) -> None:
-        self.worker.cancel_read.set()
-
-    def use_table(self, choice: dict) -> None:
-        self._use_table.emit(dict(choice))
-
-    def set_speed(self, steps_per_second) -> None:
-        self._speed.emit(steps_per_second)
-
-    def track(self, index: int) -> None:
-        self._track.emit(int(index))
-
-    def export_history(self, path: str) -> None:
-        self._export_history.emit(str(path))
-
-    def undo(self) -> None:
-        self._undo.emit()
-
-    def redo(self) -> None:
-        self._redo.emit()
-
-    def snapshot_drawn(self) -> None:
-        self.worker.snapshot_drawn()
-
-    def _answer_idle_check(self) -> None:
-        # A zero timer fires once the event queue is empty: paints and input included.
-        QTimer.singleShot(0, self.worker.gui_idle.set)
-
-    def stop(self, timeout_ms: int = 5000) -> bool:
-        """Stop training and the thread; True when the thread has finished."""
-        if not self.model_thread.isRunning():
-            return True
-        self._shutdown.emit()
-        return self.model_thread.wait(timeout_ms)

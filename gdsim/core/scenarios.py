@@ -123,10 +123,9 @@ class Scenario:
             model, loss, optimizer, data,
             lr=s.lr, initializer=init, seed=s.seed, batch_size=s.batch_size,
             zero_grad=s.zero_grad, metric=self.metric, l1=s.l1, l2=s.l2,
-            max_steps=s.steps or None, until_loss=s.until_loss, patience=s.patience,
+            max_steps=s.steps or None, until_loss=s.until_loss, patience=s.patience, settings=s,
             **trainer_options,
         )
-        trainer.settings = s
         return trainer
 
     @property

@@ -17,6 +17,10 @@ from .errors import GdsimError
 MAX_LR = 1e6
 MAX_CHOICE = 1000  # characters in a choice such as "mlp:32,16" or a scenario's name
 
+# The settings a running trainer takes at its next step (Trainer.apply); a change to any other
+# starts a new run.
+LIVE = ("lr", "zero_grad", "optimizer", "l1", "l2", "steps", "until_loss", "patience")
+
 
 @dataclass(frozen=True)
 class Settings:

@@ -23,14 +23,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..choices import make_from_spec
 from ..data.dataset import BatchSampler, Dataset
 from ..record.history import History
 from ..record.trace import DEFAULT_BUDGET, Trace
+from ..settings import Settings
 from .initializers import Initializer
 from .losses import MSE, Loss
 from .metrics import METRICS
 from .models import Model
-from .optimizers import Optimizer
+from .optimizers import OPTIMIZERS, Optimizer
 from .parameter import ParameterSet
 
 # |lr * g| below this cannot carry a weight past float64's largest number (1.8e308) in one step.
@@ -113,7 +115,10 @@ class Trainer:
         track_tensor_norms: bool = False,
         record_updates: bool = True,
         dtype=np.float64,
+        settings: Settings | None = None,
     ):
+        # The choices this trainer was built from, kept in step with the live ones by ``apply``.
+        self.settings = settings
         self.model = model
         self.params = ParameterSet(model.parameter_specs(), dtype=dtype)
         model.bind(self.params)
@@ -202,6 +207,23 @@ class Trainer:
         """Switch the update rule between steps; the new one starts with empty state."""
         optimizer.reset(self.params.size, self.params.dtype)
         self.optimizer = optimizer
+
+    def apply(self, settings: Settings) -> None:
+        """Take the settings that may change between two steps (``LIVE``): checked first, so a bad
+        value changes nothing; a new optimizer starts with empty state. The rest of ``settings``
+        must be what this trainer was built with."""
+        settings.validate()
+        optimizer = None
+        if self.settings is None or settings.optimizer != self.settings.optimizer:
+            optimizer = make_from_spec("optimizer", OPTIMIZERS, settings.optimizer)
+        self.lr = float(settings.lr)
+        if optimizer is not None:
+            self.set_optimizer(optimizer)
+        self.zero_grad = settings.zero_grad
+        self.l1, self.l2 = settings.l1, settings.l2
+        self.max_steps, self.until_loss = settings.steps or None, settings.until_loss
+        self.patience = settings.patience if self.data.has_validation else None
+        self.settings = settings
 
     def _make_sampler(self) -> None:
         self.sampler = self._new_sampler(self.seed)

@@ -1,0 +1,74 @@
+"""The GUI thread's handle on the model thread: it starts the thread, sends commands, relays results.
+
+Commands go as one queued call: ``controller.call("reset")`` reaches ``TrainingWorker.reset`` in
+the model thread, after every command sent before it (superqt's thread workers have the same
+shape: one way in, signals out). The worker's signals are relayed by signals of this object, so
+whatever connects to them (even a plain function) runs on the GUI thread. What cannot wait for
+the model thread's event loop goes through the worker's ``CrossThread`` flags: Pause is seen
+between two chunks of steps, Cancel between two blocks of a CSV file.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QThread, QTimer, Signal
+
+from ..core.settings import Settings
+from .worker import TrainingWorker
+
+
+class TrainingController(QObject):
+    # Relayed from the worker (see TrainingWorker for what each carries).
+    run_started = Signal(object)
+    snapshot = Signal(object)
+    state_changed = Signal(str, str)
+    settings_changed = Signal(object)
+    failed = Signal(str, str)
+    finished_task = Signal(str, str)
+    session_opened = Signal(str, object)
+    scenario_added = Signal(str, str, str)
+    table_read = Signal(str, object)
+    progress = Signal(str, float)
+    document_changed = Signal(object)
+
+    _perform = Signal(str, tuple)
+
+    def __init__(self, settings: Settings, parent=None):
+        super().__init__(parent)
+        self.model_thread = QThread()
+        self.model_thread.setObjectName("gdsim-model")
+        self.worker = TrainingWorker(settings)
+        self.worker.moveToThread(self.model_thread)
+        self.model_thread.started.connect(self.worker.start)
+        self._perform.connect(self.worker.perform)  # queued: the worker lives in the model thread
+        for name in TrainingWorker.SIGNALS:
+            getattr(self.worker, name).connect(getattr(self, name))
+        self.worker.idle_check.connect(self._answer_idle_check)
+
+    def start(self) -> None:
+        self.model_thread.start()
+
+    def call(self, command: str, *args) -> None:
+        """Run a command of the worker (``TrainingWorker``'s methods marked ``@command``) in the
+        model thread, after those sent before it."""
+        self._perform.emit(command, args)
+
+    def pause(self) -> None:
+        self.worker.flags.pause.set()  # seen at once, between two chunks of steps
+        self.call("pause")
+
+    def cancel_read(self) -> None:
+        self.worker.flags.cancel_read.set()
+
+    def snapshot_drawn(self) -> None:
+        self.worker.flags.frame_drawn()
+
+    def _answer_idle_check(self) -> None:
+        # A zero timer fires once the event queue is empty: paints and input included.
+        QTimer.singleShot(0, self.worker.flags.gui_idle.set)
+
+    def stop(self, timeout_ms: int = 5000) -> bool:
+        """Stop training and the thread; True when the thread has finished."""
+        if not self.model_thread.isRunning():
+            return True
+        self.call("shutdown")
+        return self.model_thread.wait(timeout_ms)
