@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QSizePolicy, QSlider, QSpinBox, QVBoxLayout, QWidget,
 )
 
-from ..core.choices import listed, parse_spec, written
+from ..core.choices import listed, parse_choice, written
 from ..core.engine.models import hidden_sizes
 from ..core.errors import GdsimError, sentence
 from ..core.scenarios import REGISTRIES, SCENARIOS
@@ -239,10 +239,10 @@ class ControlPanel(QScrollArea):
         _fill_choices(box, [choice for choice, _, _ in box.entries])
         written_as = ", ".join(written(cls) for cls in REGISTRIES[field].values() if cls.syntax)
         box.setToolTip(f"{tooltip} 'custom...' takes a choice with its arguments: {written_as}.")
-        box.activated.connect(lambda _: self._spec_chosen(box, field))
+        box.activated.connect(lambda _: self._choice_made(box, field))
         return box
 
-    def _spec_chosen(self, box: QComboBox, field: str) -> None:
+    def _choice_made(self, box: QComboBox, field: str) -> None:
         value = box.currentData()
         if value == CUSTOM:
             value = self._ask_custom(field)
@@ -336,7 +336,7 @@ class ControlPanel(QScrollArea):
             w.blockSignals(True)
         try:
             self.scenario.setCurrentIndex(self.scenario.findData(s.scenario))
-            name, args = parse_spec(s.model)
+            name, args = parse_choice(s.model)
             i = self.model.findData(name)
             if i >= 0:
                 self.model.setCurrentIndex(i)
@@ -346,7 +346,7 @@ class ControlPanel(QScrollArea):
             self.hidden.setText(",".join(f"{a:g}" for a in args) if args else "16")
             self.hidden.setStyleSheet("")
             for box, value in ((self.loss, s.loss), (self.init, s.init), (self.optimizer, s.optimizer)):
-                _show_spec(box, value)
+                _show_choice(box, value)
             self.lr_field.setText(fmt_lr(s.lr))
             self.lr_field.setStyleSheet("")
             self.lr_slider.setValue(_lr_to_slider(s.lr))
@@ -407,9 +407,9 @@ class ControlPanel(QScrollArea):
 
     def _hidden_typed(self) -> None:
         text = self.hidden.text().replace(" ", "")
-        model = parse_spec(self.settings.model)[0] if self.settings else "mlp"
+        model = parse_choice(self.settings.model)[0] if self.settings else "mlp"
         try:
-            sizes = hidden_sizes(parse_spec(f"{model}:{text}")[1])
+            sizes = hidden_sizes(parse_choice(f"{model}:{text}")[1])
         except GdsimError as exc:
             self._reject(self.hidden, str(exc))
             return
@@ -472,7 +472,7 @@ def _fill_choices(box: QComboBox, choices: list[str]) -> None:
     box.setItemData(box.count() - 1, "Type a choice with its arguments, NAME:ARGS", Qt.ItemDataRole.ToolTipRole)
 
 
-def _show_spec(box: QComboBox, value: str) -> None:
+def _show_choice(box: QComboBox, value: str) -> None:
     """Select ``value``; a choice typed with arguments joins the list above 'custom...'."""
     i = box.findData(value)
     if i < 0:

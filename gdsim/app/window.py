@@ -243,9 +243,22 @@ class MainWindow(QMainWindow):
         return act
 
     def _build_menus(self) -> None:
+        bar = self.menuBar()
+        self._file_menu(bar.addMenu("&File"))
+        self._edit_menu(bar.addMenu("&Edit"))
+        self._training_menu(bar.addMenu("&Training"))
+        view = bar.addMenu("&View")
+        self._action(view, "Log scale for the loss", lambda: self.loss_view.log_box.toggle(), Qt.Key.Key_L,
+                     "Switch the loss axis between log and linear")
+        help_ = bar.addMenu("&Help")
+        self._action(help_, "Keyboard shortcuts", self._show_shortcuts, QKeySequence.StandardKey.HelpContents)
+        self._action(help_, "About gdsim", self._show_about)
+        self._document_changed(self.document)
+
+    # The menus are declarative: each action, its keys and its words, in the order shown.
+
+    def _file_menu(self, file) -> None:
         std = QKeySequence.StandardKey
-        mb = self.menuBar()
-        file = mb.addMenu("&File")
         self._action(file, "&Open session...", self._open_session_dialog, std.Open,
                      "Reopen a saved run exactly where it was")
         self._action(file, "&Save session", self._save_session, std.Save,
@@ -260,17 +273,22 @@ class MainWindow(QMainWindow):
         self._action(file, "Save &weights...", self._save_weights_dialog, "Ctrl+Shift+L",
                      "Save the current weights as an .npz file that PyTorch's load_state_dict accepts")
         file.addSeparator()
-        export_menu = file.addMenu("&Export")
+        self._export_menu(file.addMenu("&Export"))
+        file.addSeparator()
+        self._action(file, "&Close window", self.close, std.Close)
+        self._action(file, "&Quit", self.close, std.Quit)
+
+    def _export_menu(self, menu) -> None:
         for i, view in enumerate((self.loss_view, self.prediction_view, self.gradient_view), start=1):
-            self._action(export_menu, f"{view.title} view as PNG or SVG...",
+            self._action(menu, f"{view.title} view as PNG or SVG...",
                          lambda _=False, v=view: self._export_view_dialog(v), f"Ctrl+Alt+{i}",
                          f"Save the {view.title.lower()} view as an image, with a caption saying which run it shows")
-        self._action(export_menu, "All views as PNG or SVG...", self._export_all_dialog, "Ctrl+Shift+E",
+        self._action(menu, "All views as PNG or SVG...", self._export_all_dialog, "Ctrl+Shift+E",
                      "Save the three views together as one image, with a caption")
-        self._action(export_menu, "History as CSV...", self._export_history_dialog, "Ctrl+E",
+        self._action(menu, "History as CSV...", self._export_history_dialog, "Ctrl+E",
                      "Save the loss, metric and gradient norm of every step (and every weight of small models)")
-        export_menu.addSeparator()
-        scale_menu = export_menu.addMenu("Image &scale")
+        menu.addSeparator()
+        scales = menu.addMenu("Image &scale")
         group = QActionGroup(self)
         chosen = prefs.get_int("export/scale", export.DEFAULT_SCALE)
         for scale in export.SCALES:
@@ -279,12 +297,10 @@ class MainWindow(QMainWindow):
             act.setChecked(scale == chosen)
             act.triggered.connect(lambda _=False, s=scale: prefs.set_value("export/scale", s))
             group.addAction(act)
-            scale_menu.addAction(act)
-        file.addSeparator()
-        self._action(file, "&Close window", self.close, std.Close)
-        self._action(file, "&Quit", self.close, std.Quit)
+            scales.addAction(act)
 
-        edit = mb.addMenu("&Edit")
+    def _edit_menu(self, edit) -> None:
+        std = QKeySequence.StandardKey
         self.undo_action = self._action(edit, "&Undo", lambda: self.controller.call("undo"), std.Undo,
                                         "Bring back the run that Reset, New weights, Open, Load weights or "
                                         "another scenario, model, loss or initializer replaced")
@@ -295,7 +311,7 @@ class MainWindow(QMainWindow):
         self.ask_action.toggled.connect(lambda on: prefs.set_value("ask_before_close", on))
         edit.addAction(self.ask_action)
 
-        train = mb.addMenu("&Training")
+    def _training_menu(self, train) -> None:
         self.run_action = self._action(train, "Run / Pause", self.toggle_run, Qt.Key.Key_Space,
                                        "Start or pause training")
         self._action(train, "Step", lambda: self.step(1), Qt.Key.Key_Right, "Take one step")
@@ -310,15 +326,6 @@ class MainWindow(QMainWindow):
                                         "gradients so far")
         self.zero_action.setCheckable(True)
         self.zero_action.setChecked(True)
-
-        view = mb.addMenu("&View")
-        self._action(view, "Log scale for the loss", lambda: self.loss_view.log_box.toggle(), Qt.Key.Key_L,
-                     "Switch the loss axis between log and linear")
-
-        help_ = mb.addMenu("&Help")
-        self._action(help_, "Keyboard shortcuts", self._show_shortcuts, std.HelpContents)
-        self._action(help_, "About gdsim", self._show_about)
-        self._document_changed(self.document)
 
     # ----- commands --------------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from ..core.choices import parse_spec
+from ..core.choices import parse_choice
 from ..core.engine.trainer import Trainer
 from ..core.errors import GdsimError, sentence
 from ..core.files.session import load_session, save_session
@@ -229,7 +229,7 @@ class TrainingWorker(QObject):
     def _build(self, settings: Settings, reason: str | None, action: str | None) -> None:
         """A new run on fresh weights from ``settings``; nothing changes if it cannot be built."""
         scenario = self._scenario(settings.scenario)
-        if settings.model is not None and parse_spec(settings.model)[0] not in scenario.model_names:
+        if settings.model is not None and parse_choice(settings.model)[0] not in scenario.model_names:
             settings = settings.replace(model=None)
         if settings.patience is not None and not scenario.data.has_validation:
             settings = settings.replace(patience=None)

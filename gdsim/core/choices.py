@@ -11,7 +11,7 @@ import math
 from .errors import GdsimError
 
 
-def parse_spec(text: str) -> tuple[str, tuple[float, ...]]:
+def parse_choice(text: str) -> tuple[str, tuple[float, ...]]:
     text = text.strip()
     name, _, rest = text.partition(":")
     name = name.strip().lower().replace("-", "_")
@@ -30,9 +30,9 @@ def parse_spec(text: str) -> tuple[str, tuple[float, ...]]:
     return name, tuple(args)
 
 
-def make_from_spec(kind: str, registry: dict, text: str):
+def make_choice(kind: str, registry: dict, text: str):
     """Build ``registry[name](*args)``; any mistake becomes one clear ``GdsimError``."""
-    name, args = parse_spec(text)
+    name, args = parse_choice(text)
     if name not in registry:
         raise GdsimError(f"unknown {kind} {name!r}; choose from {', '.join(registry)}")
     try:

@@ -14,7 +14,7 @@ from typing import Callable
 import numpy as np
 
 from .catalog import CATALOG
-from .choices import make_from_spec, parse_spec
+from .choices import make_choice, parse_choice
 from .data.dataset import BINARY, MULTICLASS, OBJECTIVE, REGRESSION, Dataset
 from .data.resources import resource_path
 from .engine.expression import CHAIN_RULE, ExpressionModel, expression_data
@@ -70,7 +70,7 @@ class Scenario:
         """The model a choice names, and its arguments (``mlp:32,16`` -> mlp, (32, 16))."""
         if spec is None:
             return self.models[0], ()
-        name, args = parse_spec(spec)
+        name, args = parse_choice(spec)
         for m in self.models:
             if m.name == name:
                 if args and not m.takes_args:
@@ -110,9 +110,9 @@ class Scenario:
     def build(self, settings: Settings | None = None, **trainer_options) -> Trainer:
         """A trainer on fresh weights drawn from ``settings.seed``."""
         s = self.resolve(settings or Settings(scenario=self.name))
-        loss = make_from_spec("loss", LOSSES, s.loss)
-        init = make_from_spec("initializer", INITIALIZERS, s.init)
-        optimizer = make_from_spec("optimizer", OPTIMIZERS, s.optimizer)
+        loss = make_choice("loss", LOSSES, s.loss)
+        init = make_choice("initializer", INITIALIZERS, s.init)
+        optimizer = make_choice("optimizer", OPTIMIZERS, s.optimizer)
         data = self.data_for_loss(loss.target_kind)
         n_out = 2 if loss.target_kind == MULTICLASS else self.n_outputs
         choice, args = self.model_choice(s.model)

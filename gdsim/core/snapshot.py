@@ -75,14 +75,14 @@ class Snapshot:
     steps: np.ndarray  # the step of each new history row
     loss: np.ndarray
     grad_norm: np.ndarray
-    metric: np.ndarray | None
+    metric_values: np.ndarray | None  # the metric at each new row (RunInfo.metric names it)
     tensor_grad_norms: np.ndarray | None
     val_steps: np.ndarray
     val_loss: np.ndarray
     val_metric: np.ndarray
     values: np.ndarray  # every weight now, flat
     values_before: np.ndarray  # before the last update
-    grads: np.ndarray  # the gradient the last update used
+    update_grads: np.ndarray  # the gradient the last update used
     grad_buffer: np.ndarray  # what .grad holds now (zero unless gradients accumulate)
     last_lr: float
     optimizer: str
@@ -182,69 +182,71 @@ class SnapshotTaker:
         self.tracked = info.tracked if info is not None else 0  # the weight followed; the worker moves it
 
     def take(self, trainer: Trainer, steps_per_second: float = 0.0) -> Snapshot:
-        h = trainer.history
-        # Rows after the last step sent (the history may have been thinned since: steps, not rows).
-        first = int(np.searchsorted(h.steps, self.last_step, side="right"))
-        n = len(h)
-        metric = h.metric_values[first:n].copy() if h.metric is not None else None
-        tensor_norms = np.sqrt(h.tensor_grad_sq_norms[first:n]) if h.track_tensor_norms else None
-        nv = len(h.val_steps)
-        vfirst = int(np.searchsorted(h.val_steps, self.last_val_step, side="right"))
+        news = self._history_news(trainer.history)
+        trace = self._trace_news(trainer.trace)
+        current_loss, current_metric = trainer.evaluate("train")
+        return Snapshot(
+            run_id=self.run_id, step=trainer.step_count, epoch=trainer.epoch_count, **news, **trace,
+            values=trainer.params.values.copy(), values_before=trainer.values_before.copy(),
+            update_grads=trainer.update_grads.copy(), grad_buffer=trainer.params.grads.copy(),
+            last_lr=trainer.last_lr, optimizer=trainer.optimizer.name,
+            current_loss=current_loss, current_metric=current_metric,
+            **self._predictions(trainer, trace["trace_values"]),
+            steps_per_second=steps_per_second, tracked=self.tracked,
+        )
 
-        trace = trainer.trace
+    def _history_news(self, h) -> dict:
+        """Copies of the history rows after the last step sent (the history may have been thinned
+        since: steps, not rows, say where to go on), and likewise for validation."""
+        first = int(np.searchsorted(h.steps, self.last_step, side="right"))
+        vfirst = int(np.searchsorted(h.val_steps, self.last_val_step, side="right"))
+        news = dict(
+            steps=h.steps[first:].copy(), loss=h.loss[first:].copy(), grad_norm=h.grad_norm[first:].copy(),
+            metric_values=h.metric_values[first:].copy() if h.metric is not None else None,
+            tensor_grad_norms=np.sqrt(h.tensor_grad_sq_norms[first:]) if h.track_tensor_norms else None,
+            val_steps=h.val_steps[vfirst:].copy(), val_loss=h.val_loss[vfirst:].copy(),
+            val_metric=h.val_metric[vfirst:].copy(),
+        )
+        if len(h):
+            self.last_step = int(h.steps[-1])
+        if len(h.val_steps):
+            self.last_val_step = int(h.val_steps[-1])
+        return news
+
+    def _trace_news(self, trace) -> dict:
+        """The trace's rows since the last snapshot, or all of them when it was thinned or replaced."""
         if trace is None:
             restart = self.trace_id is not None
-            t_steps = np.empty(0, dtype=np.int64)
-            t_vals = t_grads = np.empty((0, 0))
-            t_idx = np.empty(0, dtype=np.intp)
             self.trace_id = None
-        else:
-            restart = (self.trace_id != id(trace) or trace.stride != self.trace_stride
-                       or self.trace_row > trace.n)
-            if restart:
-                self.trace_row = 0
-            t_steps, t_vals, t_grads = trace.rows_since(self.trace_row)
-            t_idx = trace.indices.copy()
-            self.trace_id, self.trace_stride, self.trace_row = id(trace), trace.stride, trace.n
+            return dict(trace_restart=restart, trace_steps=np.empty(0, dtype=np.int64),
+                        trace_values=np.empty((0, 0)), trace_grads=np.empty((0, 0)),
+                        trace_indices=np.empty(0, dtype=np.intp))
+        restart = self.trace_id != id(trace) or trace.stride != self.trace_stride or self.trace_row > trace.n
+        if restart:
+            self.trace_row = 0
+        steps, values, grads = trace.rows_since(self.trace_row)
+        self.trace_id, self.trace_stride, self.trace_row = id(trace), trace.stride, trace.n
+        return dict(trace_restart=restart, trace_steps=steps, trace_values=values, trace_grads=grads,
+                    trace_indices=trace.indices.copy())
 
+    def _predictions(self, trainer: Trainer, new_trace_values: np.ndarray) -> dict:
+        """What the prediction view draws: outputs on the training (and validation) inputs, the
+        fitted curve, and for a one-weight model the loss curve and the loss at each new trace row."""
         link = trainer.loss.link
-        current_loss, current_metric = trainer.evaluate("train")
-        curve = landscape = None
+        curve = landscape = trace_losses = None
         if self.info is not None and self.info.curve_x is not None:
             curve = apply_link(link, trainer.predict(self.info.curve_x)).copy()
-        trace_losses = None
         if self.info is not None and self.info.view == "parabola":
-            landscape = self._landscape_for(trainer, t_vals)
-            target = trainer.data.y
+            landscape = self._landscape_for(trainer, new_trace_values)
             with np.errstate(all="ignore"):
-                trace_losses = np.array([trainer.loss.forward(np.asarray(v[0]), target) for v in t_vals])
-        predictions = apply_link(link, trainer.predict())
+                trace_losses = np.array([trainer.loss.forward(np.asarray(v[0]), trainer.data.y)
+                                         for v in new_trace_values])
         val_predictions = None
         if trainer.data.has_validation:
-            val_predictions = apply_link(link, trainer.predict(trainer.data.x_val))
-
-        snap = Snapshot(
-            run_id=self.run_id, step=trainer.step_count, epoch=trainer.epoch_count,
-            steps=h.steps[first:n].copy(), loss=h.loss[first:n].copy(), grad_norm=h.grad_norm[first:n].copy(), metric=metric,
-            tensor_grad_norms=tensor_norms,
-            val_steps=h.val_steps[vfirst:nv].copy(), val_loss=h.val_loss[vfirst:nv].copy(),
-            val_metric=h.val_metric[vfirst:nv].copy(),
-            values=trainer.params.values.copy(), values_before=trainer.values_before.copy(),
-            grads=trainer.last_grads.copy(), grad_buffer=trainer.params.grads.copy(),
-            last_lr=trainer.last_lr, optimizer=trainer.optimizer.name,
-            predictions=np.asarray(predictions, dtype=np.float64).copy(),
-            val_predictions=None if val_predictions is None else np.asarray(val_predictions).copy(),
-            trace_restart=restart, trace_steps=t_steps, trace_values=t_vals, trace_grads=t_grads,
-            trace_indices=t_idx, current_loss=current_loss, current_metric=current_metric,
-            curve_predictions=curve, landscape=landscape, trace_losses=trace_losses,
-            steps_per_second=steps_per_second,
-            tracked=self.tracked,
-        )
-        if n:
-            self.last_step = int(h.steps[-1])
-        if nv:
-            self.last_val_step = int(h.val_steps[-1])
-        return snap
+            val_predictions = np.asarray(apply_link(link, trainer.predict(trainer.data.x_val))).copy()
+        return dict(predictions=np.asarray(apply_link(link, trainer.predict()), dtype=np.float64).copy(),
+                    val_predictions=val_predictions, curve_predictions=curve, landscape=landscape,
+                    trace_losses=trace_losses)
 
     def _landscape_for(self, trainer: Trainer, new_values: np.ndarray):
         """Loss against the one weight, over a range that covers every value it has taken."""

@@ -75,9 +75,9 @@ def test_toggling_zeroing_mid_run_changes_gradients_as_the_engine_predicts(make_
     grads = []
     for _ in range(2):
         assert t.step() is None
-        grads.append(t.last_grads.copy())
+        grads.append(t.update_grads.copy())
     snap = w.last_snapshot
-    np.testing.assert_array_equal(snap.grads, grads[-1])
+    np.testing.assert_array_equal(snap.update_grads, grads[-1])
     np.testing.assert_array_equal(snap.values, t.params.values)
     # With zeroing off, .grad keeps the sum: step 5 used step 4's gradient plus its own.
     np.testing.assert_array_equal(snap.grad_buffer, t.params.grads)
@@ -95,7 +95,7 @@ def test_changing_the_learning_rate_while_running_takes_effect(make_window, qtbo
     assert w.state == "running"
     snap = w.last_snapshot
     # The last update used the new rate, exactly: value = before - lr * grad.
-    np.testing.assert_array_equal(snap.values, snap.values_before - 2e-05 * snap.grads)
+    np.testing.assert_array_equal(snap.values, snap.values_before - 2e-05 * snap.update_grads)
     w.toggle_run()
 
 
@@ -108,10 +108,10 @@ def test_views_hold_the_data_the_engine_produced(make_window, qtbot):
     np.testing.assert_array_equal(w.loss_view.curve_data()[1], t.history.loss)
     # Gradient bars: one per weight, length = the gradient the last update used.
     opts = w.gradient_view.bars.opts
-    np.testing.assert_array_equal(np.asarray(opts["x0"]) + np.asarray(opts["width"]) * (t.last_grads > 0),
-                                  np.maximum(t.last_grads, 0) + np.minimum(t.last_grads, 0) * (t.last_grads < 0)
-                                  + np.minimum(t.last_grads, 0) * (t.last_grads >= 0))
-    np.testing.assert_array_equal(np.abs(t.last_grads), opts["width"])
+    np.testing.assert_array_equal(np.asarray(opts["x0"]) + np.asarray(opts["width"]) * (t.update_grads > 0),
+                                  np.maximum(t.update_grads, 0) + np.minimum(t.update_grads, 0) * (t.update_grads < 0)
+                                  + np.minimum(t.update_grads, 0) * (t.update_grads >= 0))
+    np.testing.assert_array_equal(np.abs(t.update_grads), opts["width"])
     # Predictions against targets: x = target, y = the model's prediction, per output.
     pred = t.predict()
     for j, item in enumerate(w.prediction_view.points):
@@ -150,7 +150,7 @@ def test_export_writes_real_png_svg_and_csv(make_window, qtbot, tmp_path):
     assert [float(r["loss"]) for r in rows] == list(t.history.loss)
     # Every weight of a small model, at every step: the value after it and the gradient it used.
     assert float(rows[-1]["value:weight[0,2]"]) == t.params["weight"].value[0, 2]
-    assert float(rows[-1]["grad:bias[1]"]) == t.last_grads[-1]
+    assert float(rows[-1]["grad:bias[1]"]) == t.update_grads[-1]
 
 
 def test_export_to_a_missing_folder_says_so_and_keeps_running(make_window, tmp_path):
@@ -271,7 +271,7 @@ def test_choosing_a_weight_tracks_it_and_spells_out_its_update(make_window, qtbo
     snap = w.last_snapshot
     line = w.gradient_view.update_line
     assert line.startswith("step 3:  layers.2.bias[0]: ")
-    assert f"- 0.4 x ({snap.grads[index]:.4f}) = {snap.values[index]:.4f}" in line
+    assert f"- 0.4 x ({snap.update_grads[index]:.4f}) = {snap.values[index]:.4f}" in line
     steps, values = w.gradient_view.value_curve.getData()
     np.testing.assert_array_equal(steps, [0, 1, 2, 3])
     assert values[-1] == snap.values[index]

@@ -17,7 +17,7 @@ def test_the_window_runs_the_chain_rule_lesson_and_shows_l(make_window, qtbot):
     w.step(1)
     wait_paused_at(qtbot, w, 1)
     snap = w.last_snapshot
-    np.testing.assert_array_equal(snap.grads, [6.0, -4.0, -2.0, 4.0])
+    np.testing.assert_array_equal(snap.update_grads, [6.0, -4.0, -2.0, 4.0])
     w.prediction_view.draw_now()
     assert "L = -8.7263" in w.prediction_view.title_label.text()
     w.toggle_run()

@@ -373,7 +373,7 @@ def test_gradient_bars_follow_their_size_down(make_window, qtbot):
     w.step(60)
     wait_paused_at(qtbot, w, 61)
     (x0, x1), _ = w.gradient_view.bar_plot.vb.viewRange()
-    biggest = float(np.max(np.abs(w.last_snapshot.grads)))
+    biggest = float(np.max(np.abs(w.last_snapshot.update_grads)))
     assert biggest > 0.25 * (x1 - x0) / 2  # the longest bar fills a good part of the axis, not a sliver
 
 

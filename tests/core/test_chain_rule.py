@@ -12,7 +12,7 @@ import pytest
 from cli_helpers import column, read_csv
 
 from gdsim.cli import main
-from gdsim.core.choices import make_from_spec
+from gdsim.core.choices import make_choice
 from gdsim.core.engine.expression import CHAIN_RULE, ExpressionModel
 from gdsim.core.engine.losses import OutputValue
 from gdsim.core.engine.optimizers import OPTIMIZERS
@@ -61,7 +61,7 @@ def test_the_first_step_uses_the_article_s_gradients():
     t = trainer()
     t.step()
     assert t.history.loss[0] == -8.0
-    np.testing.assert_array_equal(t.last_grads, [6.0, -4.0, -2.0, 4.0])
+    np.testing.assert_array_equal(t.update_grads, [6.0, -4.0, -2.0, 4.0])
     np.testing.assert_array_equal(t.params.values, [2 - 0.06, -3 + 0.04, 10 + 0.02, -2 - 0.04])
 
 
@@ -89,7 +89,7 @@ def test_the_graph_shows_grad_piling_up_when_zeroing_is_off():
     assert nodes["a"]["pass_grad"] == pytest.approx(g2[0]) and nodes["a"]["grad"] == pytest.approx(6.0 + g2[0])
     assert nodes["e"]["grad"] == nodes["e"]["pass_grad"]  # inner nodes are made afresh each pass
     t.step()
-    np.testing.assert_allclose(t.last_grads, [6.0, -4.0, -2.0, 4.0] + g2, rtol=1e-15)
+    np.testing.assert_allclose(t.update_grads, [6.0, -4.0, -2.0, 4.0] + g2, rtol=1e-15)
 
 
 def test_an_expression_graph_is_evaluated_from_plain_numbers():
@@ -151,7 +151,7 @@ def test_the_weights_file_starts_another_run(tmp_path):
 def test_every_optimizer_steps_on_the_expression_s_gradients(optimizer):
     t = trainer(optimizer=optimizer, lr=0.05)
     t.run(5)
-    rule = make_from_spec("optimizer", OPTIMIZERS, optimizer)
+    rule = make_choice("optimizer", OPTIMIZERS, optimizer)
     rule.reset(4)
     x = np.array([2.0, -3.0, 10.0, -2.0])
     for k in range(5):
@@ -236,7 +236,7 @@ def test_lesson_the_default_run_falls_step_by_step():
 def test_lesson_without_zeroing():
     t = trainer(zero_grad=False)
     t.run(2)
-    assert round(t.last_grads[0], 2) == 12.04 and round(t.last_grads[0] - 6, 2) == 6.04
+    assert round(t.update_grads[0], 2) == 12.04 and round(t.update_grads[0] - 6, 2) == 6.04
     t.run()
     assert round(t.history.loss[9], 1) == -56.2
     says("step 2 updates with the sum of two gradients (a: 6 + 6.04 = 12.04)", "L reaches -56.2 at step 10")

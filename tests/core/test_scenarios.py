@@ -193,7 +193,7 @@ def test_digits_default_run_reaches_95_percent_validation_accuracy():
     assert stop.reason == STOP_STEPS and t.step_count == 120
     assert len(t.history.val_steps) == 40
     assert t.history.val_metric[-1] >= 0.95
-    _, acc = t.evaluate()
+    _, acc = t.evaluate("val")
     assert acc == t.history.val_metric[-1]
 
 

@@ -414,7 +414,7 @@ class GradientView(PlotView):
             curve.setData(*self.norms.drawable(column=j), connect="finite")
         self.norm_empty.setVisible(self.norms.count == 0)
         if self.bars is not None:
-            self._draw_bars(snap.grads)
+            self._draw_bars(snap.update_grads)
         if self.images:
             self._draw_images(snap)
         if self.mosaic is not None:
@@ -444,7 +444,7 @@ class GradientView(PlotView):
     def _draw_images(self, snap) -> None:
         name, _ = self.image_tensor
         h, w = self.info.image_shape
-        for (_plot, img, bar), flat in zip(self.images, (snap.values, snap.grads)):
+        for (_plot, img, bar), flat in zip(self.images, (snap.values, snap.update_grads)):
             tensor = self._tensor(flat, name)
             picture = tensor[0].reshape(h, w)
             m = float(np.nanmax(np.abs(picture))) if np.isfinite(picture).any() else 1.0
@@ -474,7 +474,7 @@ class GradientView(PlotView):
     def _draw_histograms(self, snap) -> None:
         for i, what, curve in self.hists:
             name = self.info.param_names[i]
-            flat = snap.values if what == "value" else snap.grads
+            flat = snap.values if what == "value" else snap.update_grads
             data = self._tensor(flat, name).ravel()
             data = data[np.isfinite(data)]
             if data.size == 0:
@@ -527,7 +527,7 @@ class GradientView(PlotView):
         if self.bars is not None:
             self.highlight.setRegion((j - 0.5, j + 0.5))
         text = update_text(self.info.labels[j], float(snap.values_before[j]), float(snap.values[j]),
-                           float(snap.grads[j]), snap.last_lr, snap.optimizer, snap.step)
+                           float(snap.update_grads[j]), snap.last_lr, snap.optimizer, snap.step)
         self.update_label.setText(text)
 
     @property

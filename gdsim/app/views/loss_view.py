@@ -93,9 +93,9 @@ class LossView(PlotView):
         self.train.extend(steps, snap.loss)
         self.train_pos.extend(steps, positive_or_nan(snap.loss))
         self.loss_range.include(steps, snap.loss)
-        if snap.metric is not None:
-            self.metric_series.extend(steps, snap.metric)
-            self.metric_range.include(ys=snap.metric)
+        if snap.metric_values is not None:
+            self.metric_series.extend(steps, snap.metric_values)
+            self.metric_range.include(ys=snap.metric_values)
         if len(snap.val_steps):
             self.val.extend(snap.val_steps, snap.val_loss)
             self.val_pos.extend(snap.val_steps, positive_or_nan(snap.val_loss))

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..choices import make_from_spec
+from ..choices import make_choice
 from ..data.dataset import BatchSampler, Dataset
 from ..record.history import History
 from ..record.trace import DEFAULT_BUDGET, Trace
@@ -36,7 +36,7 @@ from .optimizers import OPTIMIZERS, Optimizer
 from .parameter import ParameterSet
 
 # |lr * g| below this cannot carry a weight past float64's largest number (1.8e308) in one step.
-SAFE_GRAD_NORM = 1e150
+SAFE_STEP = 1e150
 
 STOP_STEPS = "steps"
 STOP_TARGET_LOSS = "target_loss"
@@ -144,14 +144,14 @@ class Trainer:
 
         n = self.params.size
         self.values_before = np.zeros(n, dtype=self.params.dtype)  # values before the last update
-        self.last_grads = np.zeros(n, dtype=self.params.dtype)  # the gradient the last update used
+        self.update_grads = np.zeros(n, dtype=self.params.dtype)  # the gradient the last update used
         self._grads_saved = np.zeros(n, dtype=self.params.dtype)
         self._zeros = np.zeros(n, dtype=self.params.dtype)  # for the one-call finiteness check
         self._x = np.asarray(data.x)
         self._y = np.asarray(data.y)
         self.divergence: Divergence | None = None
         self.trace = None  # an optional Trace of chosen weights, recorded every step
-        # Keep values_before and last_grads (the last update, for a person to read). A headless
+        # Keep values_before and update_grads (the last update, for a person to read). A headless
         # run that only wants the loss and the final weights turns it off and saves two copies a step.
         self.record_updates = bool(record_updates)
         self.last_lr = self.lr  # the learning rate the last update used
@@ -183,7 +183,7 @@ class Trainer:
         self.sampler.reset()
         self.history.clear()
         np.copyto(self.values_before, self.params.values)
-        self.last_grads.fill(0.0)
+        self.update_grads.fill(0.0)
         self.step_count = 0
         self.epoch_count = 0
         self.best_val_loss = math.inf
@@ -194,13 +194,13 @@ class Trainer:
         self.last_loss = self.last_grad_norm = self.last_metric = None
         if self.trace is not None:
             self.trace.clear(0)
-            self.trace.record(0, self.params.values, self.last_grads)
+            self.trace.record(0, self.params.values, self.update_grads)
 
     def start_trace(self, indices, budget: int = DEFAULT_BUDGET) -> Trace:
         """Record the value and gradient of the weights at ``indices`` (flat) from now on."""
         self.record_updates = True  # a trace records the gradient each update used
         self.trace = Trace(indices, self.step_count, budget)
-        self.trace.record(self.step_count, self.params.values, self.last_grads)
+        self.trace.record(self.step_count, self.params.values, self.update_grads)
         return self.trace
 
     def set_optimizer(self, optimizer: Optimizer) -> None:
@@ -215,7 +215,7 @@ class Trainer:
         settings.validate()
         optimizer = None
         if self.settings is None or settings.optimizer != self.settings.optimizer:
-            optimizer = make_from_spec("optimizer", OPTIMIZERS, settings.optimizer)
+            optimizer = make_choice("optimizer", OPTIMIZERS, settings.optimizer)
         self.lr = float(settings.lr)
         if optimizer is not None:
             self.set_optimizer(optimizer)
@@ -272,7 +272,7 @@ class Trainer:
         trace = self.trace
         record = self.record_updates
         validate = self.data.has_validation
-        values_before, last_grads, saved_grads = self.values_before, self.last_grads, self._grads_saved
+        values_before, update_grads, saved_grads = self.values_before, self.update_grads, self._grads_saved
         zeros = self._zeros
         dot, vdot, copyto, isfinite, sqrt = np.dot, np.vdot, np.copyto, math.isfinite, math.sqrt
         until, max_steps = self.until_loss, self.max_steps
@@ -316,13 +316,13 @@ class Trainer:
                     diverged = ("gradient", grad_norm, True)
                     break
 
-            risky = grad_norm * lr > SAFE_GRAD_NORM
+            risky = grad_norm * lr > SAFE_STEP
             if record or risky:
                 copyto(values_before, values)
             if stateful:
                 optimizer.backup()
             update(values, grads, lr)
-            # With a gradient norm below SAFE_GRAD_NORM / lr no update rule here can take a finite
+            # With a gradient norm below SAFE_STEP / lr no update rule here can take a finite
             # weight past float64's range (SGD moves it by at most lr * |g|; momentum by 1/(1-mu)
             # times that; AdaGrad, RMSProp and Adam by a few lr), so the weights are checked only
             # past that point. 0 * x is 0 for every finite x and NaN for inf or NaN: one call
@@ -336,13 +336,13 @@ class Trainer:
                 break
 
             if record:
-                copyto(last_grads, grads)
+                copyto(update_grads, grads)
             tensor_sq = tensor_sq_norms(grads) if norms_wanted else None
             if zero_grad:
                 grads.fill(0.0)
             grads_zero = zero_grad
             if trace is not None:
-                trace.record(step, values, last_grads)
+                trace.record(step, values, update_grads)
             last = (loss, grad_norm, metric)
             append(step, loss, grad_norm, metric, tensor_sq)
 
@@ -403,7 +403,7 @@ class Trainer:
             grads += (2.0 * self.l2) * v
 
     def _validate_epoch(self) -> None:
-        loss, metric = self.evaluate()
+        loss, metric = self.evaluate("val")
         self.history.append_validation(self.step_count, loss, metric)
         if loss < self.best_val_loss:
             self.best_val_loss = loss
@@ -465,7 +465,7 @@ class Trainer:
         arrays = {
             "values": self.params.values.copy(), "grads": self.params.grads.copy(),
             "initial_values": self.initial_values.copy(), "values_before": self.values_before.copy(),
-            "last_grads": self.last_grads.copy(),
+            "last_grads": self.update_grads.copy(),  # the name session files (format 1) use
         }
         for key, value in self.optimizer.state.items():
             arrays[f"optimizer.{key}"] = np.array(value, copy=True)
@@ -517,7 +517,7 @@ class Trainer:
         np.copyto(self.params.grads, arrays["grads"])
         self.initial_values = np.array(arrays["initial_values"], dtype=self.params.dtype)
         np.copyto(self.values_before, arrays["values_before"])
-        np.copyto(self.last_grads, arrays["last_grads"])
+        np.copyto(self.update_grads, arrays["last_grads"])
         for key, value in optimizer_state.items():
             self.optimizer.state[key][...] = value
         self.lr = float(scalars["lr"])
@@ -552,12 +552,17 @@ class Trainer:
 
     # ----- reading the model ------------------------------------------------------------------
 
-    def evaluate(self, split: str = "val") -> tuple[float, float | None]:
-        """Loss (without penalties) and metric on the current weights, nothing recorded."""
-        if split == "val" and self.data.has_validation:
+    def evaluate(self, split: str) -> tuple[float, float | None]:
+        """Loss (without penalties) and metric on the current weights of ``split`` ("train" or
+        "val"), nothing recorded. A run without a validation split has no "val" to give."""
+        if split == "val":
+            if not self.data.has_validation:
+                raise ValueError("this run has no validation split")
             x, y = self.data.x_val, self.data.y_val
-        else:
+        elif split == "train":
             x, y = self._x, self._y
+        else:
+            raise ValueError(f"split must be 'train' or 'val', not {split!r}")
         with np.errstate(all="ignore"):
             out = self.model.predict(x)
             loss = self.loss.forward(out, y)

@@ -46,7 +46,7 @@ __all__ = ["FORMAT", "VERSION", "MAX_JSON_BYTES", "Session", "save_session", "lo
 MAX_JSON_BYTES = 10 * 1024 * 1024
 _JSON, _ARRAYS = "session.json", "arrays.npz"
 _F8, _I8 = np.dtype("<f8"), np.dtype("<i8")
-_VECTORS = ("values", "grads", "initial_values", "values_before", "last_grads")
+_VECTORS = ("values", "grads", "initial_values", "values_before", "last_grads")  # as format 1 names them
 _DATA = ("data.x", "data.y", "data.x_val", "data.y_val")
 # A member's zip headers (local and central, with NumPy's zip64 fields) and its .npy header.
 _MEMBER_OVERHEAD = 256 + MAX_HEADER_BYTES + 12

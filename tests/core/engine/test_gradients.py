@@ -354,7 +354,7 @@ def trainer_objective_and_grad(scenario, state, **settings):
     t = build_trainer(Settings(scenario=scenario, steps=1, **settings))
     t.set_initial_weights(state)
     assert t.step() is None
-    return float(t.history.loss[0]), t.last_grads.copy(), t
+    return float(t.history.loss[0]), t.update_grads.copy(), t
 
 
 @pytest.mark.parametrize("scenario,l1,l2", [

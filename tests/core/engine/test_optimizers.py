@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from gdsim.core.choices import make_from_spec
+from gdsim.core.choices import make_choice
 from gdsim.core.engine.optimizers import OPTIMIZERS, SGD, AdaGrad, Adam, Momentum, Nesterov, RMSProp
 from gdsim.core.errors import GdsimError
 
@@ -105,7 +105,7 @@ def test_rmsprop_by_hand():
 
 
 def test_rmsprop_alpha_argument():
-    traj = run(make_from_spec("optimizer", OPTIMIZERS, "rmsprop:0.5"))
+    traj = run(make_choice("optimizer", OPTIMIZERS, "rmsprop:0.5"))
     v = np.zeros(2)
     p = P0.copy()
     for g, got in zip(GRADS, traj):
@@ -140,7 +140,7 @@ def test_adam_by_hand():
 
 
 def test_adam_betas_argument_and_step_count():
-    opt = make_from_spec("optimizer", OPTIMIZERS, "adam:0.5,0.9")
+    opt = make_choice("optimizer", OPTIMIZERS, "adam:0.5,0.9")
     traj = run(opt)
     for got, want in zip(traj, adam_reference(GRADS, P0, LR, 0.5, 0.9)):
         np.testing.assert_allclose(got, want, rtol=1e-13)
@@ -238,9 +238,9 @@ def test_backup_is_a_copy_not_a_reference():
 ])
 def test_bad_optimizer_specs(text, match):
     with pytest.raises(GdsimError, match=match.replace("(", r"\(").replace(")", r"\)")):
-        make_from_spec("optimizer", OPTIMIZERS, text)
+        make_choice("optimizer", OPTIMIZERS, text)
 
 
 def test_spec_names_are_normalised():
-    opt = make_from_spec("optimizer", OPTIMIZERS, " Momentum:0.5 ")
+    opt = make_choice("optimizer", OPTIMIZERS, " Momentum:0.5 ")
     assert isinstance(opt, Momentum) and opt.momentum == 0.5

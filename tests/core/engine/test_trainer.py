@@ -70,10 +70,10 @@ def test_zeroing_off_updates_with_the_sum_of_all_gradients():
         assert t.step() is None
         total = np.sum(per_step[:k], axis=0)
         # The update of step k used g_1 + ... + g_k (each at the weights of its own step)...
-        np.testing.assert_allclose(t.last_grads, total, rtol=1e-12)
+        np.testing.assert_allclose(t.update_grads, total, rtol=1e-12)
         np.testing.assert_allclose(t.values_before - t.params.values, 1e-5 * total, rtol=1e-9, atol=1e-18)
         # ...and the buffer still holds it, ready for step k + 1 to add to.
-        np.testing.assert_array_equal(t.params.grads, t.last_grads)
+        np.testing.assert_array_equal(t.params.grads, t.update_grads)
     # Not the same as zeroing: the trajectories part from step 3 on (step 2 already used g1 + g2).
     on = trainer("fruit", steps=20)
     on.run()
@@ -87,7 +87,7 @@ def test_zeroing_on_leaves_grads_zero_after_each_step():
     for _ in range(3):
         t.step()
         assert not np.any(t.params.grads)
-        assert np.any(t.last_grads)
+        assert np.any(t.update_grads)
 
 
 def test_zero_grad_can_change_between_steps():
@@ -163,7 +163,7 @@ def test_tensor_grad_norms_add_up_to_the_grad_norm():
     norms = t.history.tensor_grad_norms
     assert norms.shape == (5, 6)
     np.testing.assert_allclose(np.sqrt((norms**2).sum(axis=1)), t.history.grad_norm, rtol=1e-12)
-    w = t.last_grads[t.params["layers.2.weight"].offset:][:4]
+    w = t.update_grads[t.params["layers.2.weight"].offset:][:4]
     assert norms[-1, 4] == pytest.approx(np.linalg.norm(w), rel=1e-12)
 
 
@@ -578,7 +578,7 @@ def test_evaluate_does_not_change_history_or_training():
     twin = trainer("digits", steps=12, init="normal")
     for _ in range(12):
         before = {key: v.copy() for key, v in t.history.as_arrays().items()}
-        loss, metric = t.evaluate()
+        loss, metric = t.evaluate("val")
         assert (loss, metric) == pytest.approx(digits_val(t), rel=1e-12)
         train_loss, _ = t.evaluate("train")
         assert train_loss != loss

@@ -59,7 +59,7 @@ def test_vector_and_value_engines_agree_step_for_step(zero_grad):
         assert t.step() is None
         assert loss.data == pytest.approx(t.history.loss[-1], rel=1e-12, abs=1e-12), f"loss at step {step}"
         # The gradient the update used: this step's, or with zeroing off the sum of all so far.
-        np.testing.assert_allclose(flat(leaves, "grad"), t.last_grads, rtol=1e-12, atol=1e-12,
+        np.testing.assert_allclose(flat(leaves, "grad"), t.update_grads, rtol=1e-12, atol=1e-12,
                                    err_msg=f"gradients at step {step}")
         for v in (v for tensor in leaves.values() for v in tensor.ravel()):
             v.data -= lr * v.grad
