@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -21,6 +22,27 @@ def subprocess_gdsim(*args, code=None, timeout=180):
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONWARNINGS",)}
     env["QT_QPA_PLATFORM"] = "offscreen"
     return subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env, timeout=timeout)
+
+
+def imported_by(*runs) -> set[str]:
+    """The top-level packages a fresh interpreter has imported after ``gdsim.cli.main`` ran each of
+    ``runs``, given as (argv, expected exit status); its output goes nowhere."""
+    code = (
+        "import contextlib, io, json, sys\n"
+        "from gdsim.cli import main\n"
+        f"for argv, expected in {[(list(map(str, argv)), rc) for argv, rc in runs]!r}:\n"
+        "    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
+        "        rc = main(argv)\n"
+        "    assert rc == expected, (argv, rc)\n"
+        "print('MODULES', json.dumps(sorted({m.split('.')[0] for m in sys.modules} | set(sys.modules))))\n"
+    )
+    proc = subprocess_gdsim(code=code)
+    assert proc.returncode == 0, proc.stderr
+    line = [ln for ln in proc.stdout.splitlines() if ln.startswith("MODULES ")][0]
+    return set(json.loads(line[len("MODULES "):]))
+
+
+QT = {"PySide6", "pyqtgraph", "shiboken6"}
 
 
 def read_csv(path):

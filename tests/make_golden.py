@@ -1,5 +1,5 @@
 """Regenerate tests/golden/pytorch.npz: PyTorch's losses and final weights for every case of
-tests/parity_cases.py, which tests/test_golden.py compares gdsim with in every test run.
+tests/parity_cases.py, which tests/core/engine/test_golden.py compares gdsim with in every test run.
 
 PyTorch is never a dependency of gdsim: run this with a Python of its own that has torch and
 NumPy (the NumPy of uv.lock, so that gdsim draws the same initial weights), for example

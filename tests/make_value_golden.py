@@ -1,5 +1,5 @@
 """Regenerate tests/golden/value_pytorch.json: PyTorch's output and gradients (float64) for every
-expression of tests/value_cases.py, which tests/test_value_pytorch.py compares gdsim's scalar
+expression of tests/value_cases.py, which tests/core/engine/test_value_pytorch.py compares gdsim's scalar
 ``Value`` engine with in every test run.
 
 PyTorch is never a dependency of gdsim: run this with a Python of its own that has torch and
@@ -10,7 +10,7 @@ NumPy, for example
     PYTHONPATH=. /tmp/torchvenv/bin/python tests/make_value_golden.py
 
 ``--check`` writes nothing and compares the live PyTorch numbers with gdsim's instead (the
-comparison tests/test_value_pytorch.py makes where pytest and torch are both installed).
+comparison tests/core/engine/test_value_pytorch.py makes where pytest and torch are both installed).
 
 The file holds ``cases`` (for each case id: ``value``, the output, and ``grads``, each leaf's
 gradient) and ``about``, what made it. JSON keeps every float64 exactly.

@@ -5,7 +5,7 @@ the arithmetic is Python's operators with plain numbers on either side, so the s
 on ``gdsim.core.engine.value.Value`` (``VALUE_OPS``) and on PyTorch tensors (``torch_ops()``).
 Leaf values keep clear of kinks (relu at 0), so finite differences are meaningful.
 
-Used by tests/test_value.py (finite differences), tests/test_value_pytorch.py (PyTorch, live
+Used by tests/core/engine/test_value.py (finite differences), tests/core/engine/test_value_pytorch.py (PyTorch, live
 and stored) and tests/make_value_golden.py (which stores PyTorch's numbers).
 """
 

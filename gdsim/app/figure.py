@@ -15,12 +15,13 @@ FIGURE_SIZE = (1400, 860)
 def render_figure(path, scenario, trainer) -> None:
     if "QT_QPA_PLATFORM" not in os.environ:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # never a window, display or not
-    from PySide6.QtCore import Qt, qInstallMessageHandler
-    from PySide6.QtWidgets import QApplication, QSplitter
+    from PySide6.QtCore import qInstallMessageHandler
+    from PySide6.QtWidgets import QApplication
 
     from ..core.snapshot import SnapshotTaker, run_info
     from . import theme
     from .views.gradient_view import GradientView
+    from .views.layout import arranged
     from .views.loss_view import LossView
     from .views.prediction_view import PredictionView
 
@@ -33,16 +34,9 @@ def render_figure(path, scenario, trainer) -> None:
 
     info = run_info(1, scenario, trainer, trainer.settings)
     snapshot = SnapshotTaker(1, info).take(trainer)
-    top = QSplitter(Qt.Orientation.Horizontal)
-    figure = QSplitter(Qt.Orientation.Vertical)
     loss, predictions, gradients = LossView(), PredictionView(), GradientView()
-    top.addWidget(loss)
-    top.addWidget(predictions)
-    figure.addWidget(top)
-    figure.addWidget(gradients)
+    figure = arranged(loss, predictions, gradients)  # as the window lays them out
     figure.resize(*FIGURE_SIZE)
-    top.setSizes([760, 640])
-    figure.setSizes([430, 430])
     for view in (loss, predictions, gradients):
         view.begin_run(info)
         view.show_snapshot(snapshot)

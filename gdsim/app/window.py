@@ -19,6 +19,7 @@ from ..core.settings import Settings
 from . import desktop, export, prefs, theme
 from .controls import ControlPanel
 from .views.gradient_view import GradientView
+from .views.layout import arranged
 from .views.loss_view import LossView
 from .views.prediction_view import PredictionView
 from .controller import TrainingController
@@ -159,14 +160,7 @@ class MainWindow(QMainWindow):
     # ----- building -------------------------------------------------------------------------------
 
     def _build_layout(self) -> None:
-        top = QSplitter(Qt.Orientation.Horizontal)
-        top.addWidget(self.loss_view)
-        top.addWidget(self.prediction_view)
-        top.setSizes([600, 480])
-        self.views_splitter = QSplitter(Qt.Orientation.Vertical)
-        self.views_splitter.addWidget(top)
-        self.views_splitter.addWidget(self.gradient_view)
-        self.views_splitter.setSizes([430, 430])
+        self.views_splitter = arranged(self.loss_view, self.prediction_view, self.gradient_view)
         self.banner = Banner()
         # The views' side takes the keyboard back after a choice in the controls, so that
         # Space, Right, R and N act on the run instead of typing into a field.

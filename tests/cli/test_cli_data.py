@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from cli_helpers import column, measured, read_csv, subprocess_gdsim
+from cli_helpers import QT, column, imported_by, measured, read_csv, subprocess_gdsim
 
 from gdsim.cli import main
 from gdsim.core.data import csv_reader as table_module
@@ -27,7 +27,7 @@ from gdsim.core.settings import Settings
 QT_PREFIXES = ("PySide6", "pyqtgraph", "shiboken6")
 
 
-# ----- helpers (in the style of tests/test_cli.py) --------------------------------------------------------------
+# ----- helpers (in the style of tests/cli/test_cli.py) --------------------------------------------------------------
 
 def cli(capsys, *args):
     """Run ``gdsim ARGS`` in-process; Python warnings count as output a person would see."""
@@ -589,24 +589,12 @@ def test_plot_out_unwritable_fails_before_training(capsys, tmp_path, target):
 
 
 def test_run_without_plot_out_imports_no_qt(tmp_path, reg_csv):
-    code = (
-        "import sys\n"
-        "from gdsim.cli import main\n"
-        f"rc = main(['run', '--data', {str(reg_csv)!r}, '--model', 'mlp:4', '--steps', '3', '--standardize',\n"
-        f"           '--history-out', {str(tmp_path / 'h.csv')!r}, '--weights-out', {str(tmp_path / 'w.npz')!r}])\n"
-        "assert rc == 0, rc\n"
-        "rc = main(['run', '--data', 'no-such-file.csv'])\n"
-        "assert rc == 2, rc\n"
-        "rc = main(['run', 'digits', '--steps', '2', '--quiet'])\n"
-        "assert rc == 0, rc\n"
-        "qt = sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph', 'shiboken6'))\n"
-        "assert not qt, qt\n"
-        "assert 'gdsim.app' not in sys.modules\n"
-        "print('NO-QT-OK')\n"
-    )
-    proc = subprocess_gdsim(code=code)
-    assert proc.returncode == 0, proc.stderr
-    assert "NO-QT-OK" in proc.stdout
+    modules = imported_by(
+        (["run", "--data", reg_csv, "--model", "mlp:4", "--steps", "3", "--standardize",
+          "--history-out", tmp_path / "h.csv", "--weights-out", tmp_path / "w.npz"], 0),
+        (["run", "--data", "no-such-file.csv"], 2),
+        (["run", "digits", "--steps", "2", "--quiet"], 0))
+    assert not QT & modules and "gdsim.app" not in modules
 
 
 # ----- gdsim open: a file that cannot be opened is refused before any window ---------------------------------------

@@ -43,6 +43,8 @@ class Loss:
 
 
 class MSE(Loss):
+    """``F.mse_loss``: L = sum((p - y)**2) / N over all N elements; dL/dp = 2 (p - y) / N."""
+
     name = "mse"
     label = "MSE"
     help = "mean of the squared errors over all elements"
@@ -59,6 +61,8 @@ class MSE(Loss):
 
 
 class SSE(Loss):
+    """micrograd's hand-written loss: L = sum((p - y)**2); dL/dp = 2 (p - y)."""
+
     name = "sse"
     label = "sum of squared errors"
     help = "sum of the squared errors (micrograd writes it by hand)"
@@ -73,6 +77,8 @@ class SSE(Loss):
 
 
 class MAE(Loss):
+    """``F.l1_loss``: L = sum(|p - y|) / N; dL/dp = sign(p - y) / N (0 where p == y, as PyTorch)."""
+
     name = "mae"
     label = "MAE"
     help = "mean absolute error"
@@ -88,7 +94,8 @@ class MAE(Loss):
 
 
 class Huber(Loss):
-    """PyTorch's ``HuberLoss``: quadratic within ``delta`` of the target, linear beyond."""
+    """``F.huber_loss``: with e = p - y, each element costs e**2 / 2 where |e| <= delta and
+    delta (|e| - delta / 2) beyond; L is their mean; dL/dp = clip(e, -delta, delta) / N."""
 
     name = "huber"
     label = "Huber"
@@ -118,7 +125,9 @@ class Huber(Loss):
 
 
 class BCEWithLogits(Loss):
-    """Binary cross-entropy on logits, computed without overflow."""
+    """``F.binary_cross_entropy_with_logits``: with s the output and y in {0, 1},
+    L = mean(max(s, 0) - s y + log(1 + exp(-|s|))) (the overflow-free form of -[y log p + (1 - y)
+    log(1 - p)], p = sigmoid(s)); dL/ds = (sigmoid(s) - y) / N."""
 
     name = "bce"
     label = "binary cross-entropy"
@@ -138,7 +147,8 @@ class BCEWithLogits(Loss):
 
 
 class CrossEntropy(Loss):
-    """Softmax cross-entropy on logits of shape (n, classes) with class-index targets."""
+    """``F.cross_entropy`` on logits s of shape (n, classes) with class-index targets c:
+    L = mean over rows of logsumexp(s) - s[c]; dL/ds = (softmax(s) - onehot(c)) / n."""
 
     name = "cross_entropy"
     label = "cross-entropy"
@@ -162,7 +172,8 @@ class CrossEntropy(Loss):
 
 
 class MnistLoss(Loss):
-    """fastai's ``mnist_loss``: ``where(target == 1, 1 - p, p).mean()`` with ``p = sigmoid(output)``."""
+    """fastai's ``mnist_loss``: L = mean(where(y == 1, 1 - p, p)) with p = sigmoid(s);
+    dL/ds = where(y == 1, -1, 1) p (1 - p) / N."""
 
     name = "mnist"
     label = "fastai MNIST loss"

@@ -111,7 +111,11 @@ class Momentum(Optimizer):
 
 
 class Nesterov(Momentum):
-    """``torch.optim.SGD(momentum=mu, nesterov=True)``."""
+    """``torch.optim.SGD(momentum=mu, nesterov=True)``: buf = mu*buf + grad; p -= lr*(grad + mu*buf).
+
+    PyTorch's form of Nesterov looks ahead along the *updated* buffer, so the first
+    step is p -= lr*(1 + mu)*grad, not the plain SGD step some texts show.
+    """
 
     name = "nesterov"
     label = "Nesterov"
@@ -181,7 +185,13 @@ class RMSProp(Optimizer):
 
 
 class Adam(Optimizer):
-    """``torch.optim.Adam`` with bias correction, betas (0.9, 0.999), eps 1e-8."""
+    """``torch.optim.Adam``, betas (0.9, 0.999), eps 1e-8 by default.
+
+    At step t: m = b1*m + (1-b1)*grad; v = b2*v + (1-b2)*grad**2;
+    p -= lr/(1-b1**t) * m / (sqrt(v)/sqrt(1-b2**t) + eps).
+    eps is added after v is bias-corrected, as PyTorch does; the Adam paper's
+    "efficient" form adds it before and so takes slightly larger early steps.
+    """
 
     name = "adam"
     label = "Adam"

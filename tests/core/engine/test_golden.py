@@ -1,6 +1,6 @@
 """gdsim against PyTorch's stored results (tests/golden/pytorch.npz), in every test run.
 
-The live comparison (tests/test_pytorch_parity.py) needs PyTorch, which gdsim never depends on;
+The live comparison (tests/core/engine/test_pytorch_parity.py) needs PyTorch, which gdsim never depends on;
 these stored results let every run, CI on a fresh clone included, check the headline claim: every
 scenario, with and without zeroing, every optimizer, loss and penalty, matches the PyTorch loop to
 1e-6 relative, step by step. tests/make_golden.py regenerates the file.

@@ -1,7 +1,7 @@
 """gdsim against PyTorch loops written the tutorial way (tests/torch_loops.py), to 1e-6 relative.
 
 The cases are those of tests/parity_cases.py. Skipped where PyTorch is not installed: it is not a
-dependency of gdsim. tests/test_golden.py compares gdsim with PyTorch's stored results everywhere.
+dependency of gdsim. tests/core/engine/test_golden.py compares gdsim with PyTorch's stored results everywhere.
 """
 
 from __future__ import annotations
