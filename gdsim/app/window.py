@@ -18,6 +18,7 @@ from ..core.errors import GdsimError, sentence
 from ..core.settings import Settings
 from . import desktop, export, prefs, theme
 from .controls import ControlPanel
+from .pacing import HEAVY, LIGHT, ViewSchedule
 from .views.gradient_view import GradientView
 from .views.layout import arranged
 from .views.loss_view import LossView
@@ -25,16 +26,15 @@ from .views.prediction_view import PredictionView
 from .controller import TrainingController
 from .worker import DIVERGED, FILE, RUNNING, SETTINGS, STOPPED, Document
 
-HEAVY_FPS = 15  # at full speed: the per-weight and prediction views redraw this often, at most
 DEFAULT_SIZE = (1400, 880)  # the window's size where the screen has room for it
 MESSAGE_SECONDS = 6
+STATUS_SECONDS = 0.2  # while training runs, the status bar's numbers change this often
 
 BANNER_STYLES = {
     "error": f"background: #fbe3e4; color: #7a1419; border: 1px solid {theme.BAD};",
     "warning": "background: #fff4d6; color: #5c4200; border: 1px solid #e0a800;",
     "info": "background: #e3f0fb; color: #123d66; border: 1px solid #1f77b4;",
 }
-
 
 
 def per_second(rate: float) -> str:
@@ -117,7 +117,7 @@ class MainWindow(QMainWindow):
         self.progress_dialog = None
         self.import_dialog = None
         self._painted = False
-        self._heavy_drawn = 0.0
+        self._status_shown = 0.0
         self._close_when_saved = False
         self.ask_on_close = True  # scripts that close the window on purpose (benchmarks, tests) turn it off
 
@@ -126,6 +126,9 @@ class MainWindow(QMainWindow):
         self.prediction_view = PredictionView()
         self.gradient_view = GradientView()
         self.views = [self.loss_view, self.gradient_view, self.prediction_view]
+        self.schedule = ViewSchedule()
+        for view in self.views:
+            self.schedule.add(view, HEAVY if view.heavy else LIGHT)
         self._build_layout()
         self._build_status_bar()
         self._build_menus()
@@ -373,24 +376,41 @@ class MainWindow(QMainWindow):
             if self.info is None or snap.run_id != self.info.run_id:
                 return
             self.last_snapshot = snap
-            # At full speed the loss curve is drawn every frame and the other views at most
-            # HEAVY_FPS times a second; paused or stopped, everything is drawn at once.
+            for view in self.views:
+                view.show_snapshot(snap, draw=False)
             now = time.perf_counter()
-            heavy = self.state != RUNNING or now - self._heavy_drawn >= 1.0 / HEAVY_FPS
-            if heavy:
-                self._heavy_drawn = now
-            self.loss_view.show_snapshot(snap)
-            self.gradient_view.show_snapshot(snap, draw=heavy)
-            self.prediction_view.show_snapshot(snap, draw=heavy)
-            self._update_status(snap)
-            # Paint now, while the worker waits for us, rather than at the next update
-            # timer, when the worker would be computing and holding the GIL again.
-            self.centralWidget().repaint()
+            if self.state == RUNNING:
+                self._draw_due_views()
+                # Numbers that change 30 times a second cannot be read; relaying out the status
+                # bar that often costs a frame's worth of time every few frames.
+                if now - self._status_shown >= STATUS_SECONDS:
+                    self._update_status(snap)
+            else:
+                self._draw_all_views()
+                self._update_status(snap)
         finally:
             self.controller.snapshot_drawn()
         self.snapshot_drawn.emit(snap)
 
+    def _draw_due_views(self) -> None:
+        """At full speed: the views whose turn it is (pacing.ViewSchedule), each painted at once,
+        while the worker waits for us, rather than at the next update timer, when the worker
+        would be computing and holding the GIL again."""
+        if self.isMinimized():
+            return
+        now = time.perf_counter()
+        for view in self.schedule.due(now, [v for v in self.views if v.undrawn and v.on_screen()]):
+            started = time.perf_counter()
+            view.draw_now()
+            view.canvas.viewport().repaint()
+            self.schedule.drawn(view, now, time.perf_counter() - started)
+
+    def _draw_all_views(self) -> None:
+        for view in self.views:
+            view.draw_now()
+
     def _update_status(self, snap) -> None:
+        self._status_shown = time.perf_counter()
         self.status_step.setText(f"step {snap.step:,}" + (f"  epoch {snap.epoch:,}" if self.info.has_validation else ""))
         if len(snap.loss):
             loss = float(snap.loss[-1])
@@ -409,8 +429,9 @@ class MainWindow(QMainWindow):
     def _state_changed(self, state: str, message: str) -> None:
         self.state = state
         if state != RUNNING:
-            for view in self.views:
-                view.draw_now()  # whatever a throttled frame left undrawn
+            self._draw_all_views()  # whatever a paced frame left undrawn
+            if self.last_snapshot is not None and self.info is not None:
+                self._update_status(self.last_snapshot)
         self.controls.set_running(state == RUNNING)
         self.status_state.setText({RUNNING: "running", DIVERGED: "DIVERGED", STOPPED: "stopped"}.get(state, state))
         self.status_state.setStyleSheet(f"color: {theme.BAD}; font-weight: bold;" if state == DIVERGED else "")

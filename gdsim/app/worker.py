@@ -30,13 +30,11 @@ from ..core.files.weights import read_weights, save_weights
 from ..core.scenarios import SCENARIOS, Scenario, get_scenario
 from ..core.settings import LIVE, Settings
 from ..core.snapshot import SMALL_MODEL_WEIGHTS, SnapshotTaker, run_info, trace_indices
+from .pacing import GUI_SHARE, ChunkSizer
 
 MAX_FPS = 45
 SLICE_SECONDS = 0.010  # training between two turns of the GUI, at full speed
 YIELD_SECONDS = 0.02  # longest stretch of training without a turn for the GUI
-# Steps between two looks at the clock and the Pause flag. A fixed count is wrong for big models
-# (128 digits MLP steps take a third of a second on a slow machine): issue 12 sizes it by time.
-CHUNK = 128
 GUI_WAIT_SECONDS = 0.25  # the longest a slice waits for the GUI to catch up (it may be gone)
 MAX_UNDO = 5  # replaced runs kept for Undo (each holds a whole history)
 
@@ -162,6 +160,7 @@ class TrainingWorker(QObject):
         self._pace_start = 0.0
         self._pace_steps = 0
         self._rate_window: list[tuple[float, int]] = []
+        self._chunks = ChunkSizer()
         self._custom: dict[str, Scenario] = {}  # scenarios of a person's own data, by name
         self._table = None  # the CSV last read, waiting for its columns to be chosen
         self._closing = False
@@ -216,6 +215,7 @@ class TrainingWorker(QObject):
 
     def _apply_live(self, settings: Settings) -> None:
         self.trainer.apply(settings)
+        self._chunks.reset()  # another optimizer, or penalties, cost more per step
         self._run.revision += 1
         self.settings_changed.emit(settings)
         self._document_changed()
@@ -274,6 +274,7 @@ class TrainingWorker(QObject):
         self._run.tracked = info.tracked
         self._taker = SnapshotTaker(self._run_id, info)
         self._rate_window.clear()
+        self._chunks.reset()
         self.run_started.emit(info)
         self._emit_snapshot()
 
@@ -533,13 +534,19 @@ class TrainingWorker(QObject):
         t = self.trainer
         stop = None
         taken = 0
-        deadline = time.perf_counter() + SLICE_SECONDS
+        started = time.perf_counter()
+        deadline = started + SLICE_SECONDS
         while allowed is None or taken < allowed:
-            chunk = CHUNK if allowed is None else min(CHUNK, allowed - taken)
+            chunk = self._chunks.next()
+            if allowed is not None:
+                chunk = min(chunk, allowed - taken)
             before = t.step_count
             stop = _run_ignoring_limits(t, chunk) if self._budget is not None else t.run(chunk)
+            done = time.perf_counter()
+            self._chunks.took(t.step_count - before, done - started)
             taken += t.step_count - before
-            if stop is not None or time.perf_counter() >= deadline or self.flags.pause.is_set():
+            started = done
+            if stop is not None or done >= deadline or self.flags.pause.is_set():
                 break
         self._pace_steps += taken
         self._note_rate(taken)
@@ -557,15 +564,19 @@ class TrainingWorker(QObject):
         self._set_state(state, sentence(stop.message) + "." + hint)
 
     def _show_and_continue(self, taken: int, watching: bool) -> None:
-        # At least 1/MAX_FPS between frames, and at least as long training as drawing takes:
-        # however slow the drawing, training keeps at least half the time.
-        gap = max(1.0 / MAX_FPS, 2.0 * self._draw_seconds)
+        # At least 1/MAX_FPS between frames, and the GUI's turns no more than GUI_SHARE of the
+        # time: however slow the machine or the drawing, training keeps the rest.
+        gap = max(1.0 / MAX_FPS, self._draw_seconds / GUI_SHARE)
         due = watching or time.perf_counter() - self._last_emit >= gap
         if taken > 0 and due and self.flags.frames_in_flight() == 0:
+            started = time.perf_counter()
+            # The GUI may start drawing during the emit itself (PySide lets go of the GIL there),
+            # so the frame's cost is counted from before it.
             self._emit_snapshot()
-            # A running average: frames alternate between light and full redraws.
-            self._draw_seconds += 0.3 * (self._yield_to_gui() - self._draw_seconds)
+            self._yield_to_gui()
             self._last_yield = time.perf_counter()
+            # A running average: frames alternate between light and heavy redraws.
+            self._draw_seconds += 0.3 * (self._last_yield - started - self._draw_seconds)
         elif time.perf_counter() - self._last_yield >= YIELD_SECONDS:
             # Between frames the GUI has little to do (a key, a timer); it still gets a clean turn
             # now and then, so nothing it does waits long behind the switch interval.

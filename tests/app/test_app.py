@@ -162,6 +162,17 @@ def test_export_to_a_missing_folder_says_so_and_keeps_running(make_window, tmp_p
     assert not list(tmp_path.iterdir())
 
 
+def test_a_converged_parabola_draws_gradients_too_small_for_a_power_of_ten(make_window, qtbot):
+    # By step 3,400 x and its gradient are below 1e-300, then subnormal: every view still draws
+    # them (an exception in a slot fails this test) and the run stops where it was told to.
+    w = make_window(scenario="parabola", steps=3600)
+    w.toggle_run()
+    qtbot.waitUntil(lambda: w.state == "stopped", timeout=TIMEOUT)
+    snap = w.last_snapshot
+    assert snap.step == 3600 and 0 < abs(snap.update_grads[0]) < 1e-300
+    assert w.status_step.text() == "step 3,600"
+
+
 def test_divergence_pauses_and_says_so_in_the_window(make_window, qtbot):
     w = make_window(scenario="parabola", lr=1.5, steps=0)
     w.toggle_run()

@@ -59,9 +59,14 @@ LABEL_ROOM_PX = 28.0  # vertical pixels between two labelled ticks, at the least
 LABEL_ROOM_X_PX = 60.0  # horizontal: room for a label like "-0.025"
 
 
+TINY = 1e-300
+
+
 def round_up(x: float) -> float:
     """The smallest of 1, 2, 5, 10, 20, 50... times a power of ten that is at least ``x`` (> 0):
-    the numbers an axis, a tick step or a colour scale reads well in."""
+    the numbers an axis, a tick step or a colour scale reads well in. Below TINY (gradients of
+    a converged parabola reach 1e-320), ``x`` counts as TINY: a power of ten there would be 0."""
+    x = max(x, TINY)
     power = 10.0 ** math.floor(math.log10(x))
     for m in (1.0, 2.0, 5.0):
         if x <= m * power * (1 + 1e-9):
@@ -138,6 +143,8 @@ class PlotView(QWidget):
 
     name = "view"  # used in export file names
     title = "View"
+    heavy = False  # images, histograms, many items: drawn less often while training runs
+    undrawn = False  # has taken in a snapshot it has not drawn yet
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -170,19 +177,32 @@ class PlotView(QWidget):
         """Take in a snapshot; draw now, or leave it for the next ``draw_now``.
 
         Every snapshot is taken in (each carries rows no other will), but at full speed the
-        window may draw a view only every other frame: drawing is what costs.
+        window draws a view only when its share of the time allows (``pacing.ViewSchedule``).
         """
         if not self.accepts(snap):
             return
         self.ingest(snap)
-        self._undrawn = True
+        self.undrawn = True
         if draw:
             self.draw_now()
 
     def draw_now(self) -> None:
-        if getattr(self, "_undrawn", False):
-            self._undrawn = False
+        if self.undrawn:
+            self.undrawn = False
             self.draw()
+
+    def on_screen(self) -> bool:
+        """Some of the canvas can be seen: not hidden, collapsed in its splitter or minimised."""
+        return self.isVisible() and not self.canvas.viewport().visibleRegion().isEmpty()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        self.draw_now()  # what arrived while it was hidden
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        if event.oldSize().isEmpty() or min(event.oldSize().width(), event.oldSize().height()) <= 0:
+            self.draw_now()  # uncollapsed in its splitter
 
     def ingest(self, snap: Snapshot) -> None:
         raise NotImplementedError

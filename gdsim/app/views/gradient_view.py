@@ -55,6 +55,7 @@ def update_text(label: str, before: float, after: float, grad: float, lr: float,
 
 class GradientView(PlotView):
     name = "gradients"
+    heavy = True
     title = "Gradients"
     weight_selected = Signal(int)  # flat index of the weight a person clicked
 

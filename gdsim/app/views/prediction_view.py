@@ -61,6 +61,7 @@ def _is_positive(y: np.ndarray) -> np.ndarray:
 
 class PredictionView(PlotView):
     name = "predictions"
+    heavy = True
     title = "Predictions"
 
     def __init__(self, parent=None):
