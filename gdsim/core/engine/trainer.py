@@ -271,6 +271,7 @@ class Trainer:
         append = history.append
         norms_wanted = history.track_tensor_norms
         tensor_sq_norms = params.tensor_sq_norms
+        tensor_sq_buffer = np.empty(len(params), dtype=params.dtype)  # copied into the history
         trace = self.trace
         record = self.record_updates
         validate = self.data.has_validation
@@ -347,7 +348,7 @@ class Trainer:
 
             if record:
                 update_grads[...] = grads
-            tensor_sq = tensor_sq_norms(grads) if norms_wanted else None
+            tensor_sq = tensor_sq_norms(grads, tensor_sq_buffer) if norms_wanted else None
             if zero_grad:
                 grads.fill(0.0)
             grads_zero = zero_grad
