@@ -12,8 +12,6 @@ Ctrl+C (outputs written from the last finished step), 141 stdout closed by its r
 
 from __future__ import annotations
 
-import argparse
-import dataclasses
 import sys
 import time
 
@@ -28,17 +26,14 @@ class UsageError(Exception):
     """Bad input on the command line; its message is the whole error line."""
 
 
-class _Parser(argparse.ArgumentParser):
-    # argparse prints the usage block and a traceback-free message; we want one line.
-    def error(self, message):
-        raise UsageError(f"{self.prog}: {message}")
-
-
 # ----- argument types with messages a person can act on ---------------------------------------
 
 def _setting(field: str, at_least: int | None = None, why: str = ""):
     """An option that sets a field of ``Settings``: parsed and checked there, in one place."""
     def parse(text):
+        import argparse
+        import dataclasses
+
         from .core.errors import GdsimError
         from .core.settings import NUMBERS
 
@@ -61,6 +56,8 @@ def _choices_help(kind: str) -> str:
 def _given(name):
     """A file or column option: an empty value (an unset shell variable) is a mistake, not 'none'."""
     def parse(text):
+        import argparse
+
         if not text.strip():
             raise argparse.ArgumentTypeError(f"{name} is empty")
         return text
@@ -68,6 +65,8 @@ def _given(name):
 
 
 def _fraction(text):
+    import argparse
+
     from .core.data.from_table import parse_fraction
     from .core.errors import GdsimError
 
@@ -77,9 +76,17 @@ def _fraction(text):
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def build_parser(command: str | None = "run") -> argparse.ArgumentParser:
+def build_parser(command: str | None = "run"):
     """The parser; ``run``'s options (whose help lists the registries' choices, with NumPy) only
-    when the command is ``run``, so that ``gdsim list`` and ``gdsim --help`` answer at once."""
+    when the command is ``run``, so that ``gdsim --help`` answers at once. argparse is imported
+    here, not with this module: ``gdsim list`` needs no parser."""
+    import argparse
+
+    class _Parser(argparse.ArgumentParser):
+        # argparse prints the usage block and a traceback-free message; we want one line.
+        def error(self, message):
+            raise UsageError(f"{self.prog}: {message}")
+
     parser = _Parser(prog="gdsim", description="A gradient-descent simulator: watch tiny models learn.")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
@@ -171,7 +178,54 @@ def main(argv=None) -> int:
         return EXIT_INTERRUPTED
 
 
+# What argparse prints for `gdsim --help` on a terminal at least HELP_COLUMNS wide (narrower, it
+# wraps the lines). Printed from here, the answer takes a third of the time: importing argparse and
+# what it imports costs more than everything else `gdsim --help` does. tests/cli checks that this is
+# still, at every width, exactly what build_parser() prints.
+HELP = """\
+usage: gdsim [-h] COMMAND ...
+
+A gradient-descent simulator: watch tiny models learn.
+
+positional arguments:
+  COMMAND
+    app       open the simulator window (the default)
+    list      list the scenarios
+    open      open a saved session in the simulator window
+    run       train a scenario headless and write its results
+
+options:
+  -h, --help  show this help message and exit
+"""
+HELP_COLUMNS = 63
+
+
+def _terminal_columns() -> int:
+    """The width argparse formats help for: shutil.get_terminal_size's rule, without importing shutil."""
+    import os
+
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
 def _main(argv) -> int:
+    # Two command lines need no parser to check them: answered without importing one.
+    if argv == ["list"]:
+        return cmd_list()
+    if argv in (["--help"], ["-h"]) and _terminal_columns() >= HELP_COLUMNS:
+        try:
+            sys.stdout.write(HELP)
+        except (AttributeError, OSError):  # as argparse's print_help: a reader that went away is no error
+            pass
+        return EXIT_OK
     try:
         args = build_parser(argv[0] if argv else None).parse_args(argv)
     except UsageError as exc:

@@ -6,14 +6,17 @@ so they answer at once. ``scenarios.py`` takes every name and summary from here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
-
-@dataclass(frozen=True)
 class Entry:
-    name: str
-    summary: str
-    models: tuple[tuple[str, str], ...]  # (name, summary) of each model offered, the default first
+    """A scenario's name, summary and the models it offers. A plain class: importing dataclasses
+    would take longer than all the rest of ``gdsim list``."""
+
+    __slots__ = ("name", "summary", "models")
+
+    def __init__(self, name: str, summary: str, models: tuple[tuple[str, str], ...]):
+        self.name = name
+        self.summary = summary
+        self.models = models  # (name, summary) of each model offered, the default first
 
     def model_summary(self, model: str) -> str:
         return dict(self.models)[model]

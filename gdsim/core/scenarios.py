@@ -17,7 +17,6 @@ from .catalog import CATALOG
 from .choices import make_choice, parse_choice
 from .data.dataset import BINARY, MULTICLASS, OBJECTIVE, REGRESSION, Dataset
 from .data.resources import resource_path
-from .engine.expression import CHAIN_RULE, ExpressionModel, expression_data
 from .engine.initializers import INITIALIZERS
 from .engine.losses import LOSSES
 from .engine.models import MLP, Linear, Model, Polynomial, Scalar, check_size, hidden_sizes
@@ -217,6 +216,20 @@ def _parabola() -> Dataset:
     return Dataset(np.zeros(1), np.array(0.0), input_names=(), target_names=("0",))
 
 
+# The chain-rule lesson's expression is imported when that lesson is built: it brings the Value
+# engine, which no other scenario (nor a headless run of one) needs to load.
+def _chain_rule_data() -> Dataset:
+    from .engine.expression import expression_data
+
+    return expression_data("L")
+
+
+def _chain_rule_model(data: Dataset, n_outputs: int) -> Model:
+    from .engine.expression import CHAIN_RULE, ExpressionModel
+
+    return ExpressionModel(CHAIN_RULE)
+
+
 def _n_inputs(data: Dataset) -> int:
     return int(data.x.shape[1])
 
@@ -325,8 +338,8 @@ _register(Scenario(
            "step 2, -15.6 at step 10. L has no lowest value: untick the step limit and it runs away, "
            "diverged at step 82. Turn gradient zeroing off: step 2 updates with the sum of two "
            "gradients (a: 6 + 6.04 = 12.04) and L reaches -56.2 at step 10.",
-    load_data=lambda: expression_data("L"),
-    models=(_model("chain-rule", "expression", lambda d, n: ExpressionModel(CHAIN_RULE)),),
+    load_data=_chain_rule_data,
+    models=(_model("chain-rule", "expression", _chain_rule_model),),
     # The article's leaves, in the order a, b, c, f.
     loss="value", init="values:2,-3,10,-2", optimizer="sgd", lr=0.01, steps=10,
     view="graph", x_label="step", y_label="L",

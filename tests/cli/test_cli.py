@@ -357,6 +357,17 @@ def test_bad_input_as_a_real_process():
     assert proc.stderr.count("\n") == 1 and "unknown scenario 'nosuch'" in proc.stderr
 
 
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_help_is_what_the_parser_prints_at_every_width(capsys, monkeypatch, flag):
+    from gdsim.cli import build_parser
+
+    for columns in range(10, 130):
+        monkeypatch.setenv("COLUMNS", str(columns))
+        rc, out, err = cli(capsys, flag)
+        assert rc == 0 and err == ""
+        assert out == build_parser(None).format_help(), f"at {columns} columns"
+
+
 def test_help_exits_0(capsys):
     rc, out, _ = cli(capsys, "run", "--help")
     assert rc == 0 and "--history-out" in out and "--no-zero-grad" in out

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import gdsim
 
-_PACKAGE = Path(gdsim.__file__).resolve().parent  # gdsim/, wherever this module sits inside it
 
+def resource_path(name: str):
+    """The ``pathlib.Path`` of a bundled file (pathlib is imported here: only the lessons with
+    bundled data need it, and a headless run of another starts without it)."""
+    from pathlib import Path
 
-def resource_path(name: str) -> Path:
+    package = Path(gdsim.__file__).resolve().parent  # gdsim/, wherever this module sits inside it
     # An installed wheel carries resources/ inside the package; a checkout has it at the top.
-    for base in (_PACKAGE / "resources", _PACKAGE.parent / "resources"):
+    for base in (package / "resources", package.parent / "resources"):
         candidate = base / name
         if candidate.exists():
             return candidate
-    raise FileNotFoundError(f"bundled file {name!r} is missing (looked in {_PACKAGE / 'resources'} "
-                            f"and {_PACKAGE.parent / 'resources'})")
+    raise FileNotFoundError(f"bundled file {name!r} is missing (looked in {package / 'resources'} "
+                            f"and {package.parent / 'resources'})")

@@ -104,6 +104,8 @@ class ParameterSet:
             offset = end
         # Start offsets of every tensor, for per-tensor reductions in one call.
         self.offsets = np.array([p.offset for p in self._params.values()], dtype=np.intp)
+        self._squares = np.empty(total, dtype=self.dtype)  # scratch for tensor_sq_norms
+        self._all_single = total == len(specs)  # every tensor one number (the parabola, the chain rule)
 
     def __iter__(self):
         return iter(self._params.values())
@@ -137,11 +139,19 @@ class ParameterSet:
         for p in self:
             p.value[...] = state[p.name]
 
-    def tensor_sq_norms(self, flat: np.ndarray) -> np.ndarray:
-        """Squared 2-norm of each tensor's slice of a flat vector (values or grads)."""
+    def tensor_sq_norms(self, flat: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Squared 2-norm of each tensor's slice of a flat vector (values or grads), written into
+        ``out`` (one number per tensor) if given: the trainer calls this every step."""
+        if out is None:
+            out = np.empty(len(self), dtype=self.dtype)
         if flat.size == 0:
-            return np.zeros(len(self), dtype=self.dtype)
-        return np.add.reduceat(flat * flat, self.offsets)
+            out.fill(0.0)
+        elif self._all_single:  # a slice of one number sums to itself: reduceat would only copy
+            np.multiply(flat, flat, out=out)
+        else:
+            np.multiply(flat, flat, out=self._squares)
+            np.add.reduceat(self._squares, self.offsets, out=out)
+        return out
 
     def labels(self) -> list[str]:
         """One label per scalar weight, e.g. ``weight[0,2]``, in buffer order."""

@@ -254,6 +254,8 @@ class Trainer:
         """
         params = self.params
         values, grads = params.values, params.grads
+        # One weight (the parabola): a NumPy call on it costs ten times the arithmetic it does.
+        one_weight = params.size == 1 and params.dtype == np.float64
         forward, backward = self.model.forward, self.model.backward
         loss_forward, loss_backward = self.loss.forward, self.loss.backward
         optimizer = self.optimizer
@@ -269,21 +271,26 @@ class Trainer:
         append = history.append
         norms_wanted = history.track_tensor_norms
         tensor_sq_norms = params.tensor_sq_norms
+        tensor_sq_buffer = np.empty(len(params), dtype=params.dtype)  # copied into the history
         trace = self.trace
         record = self.record_updates
         validate = self.data.has_validation
         values_before, update_grads, saved_grads = self.values_before, self.update_grads, self._grads_saved
         zeros = self._zeros
-        dot, vdot, copyto, isfinite, sqrt = np.dot, np.vdot, np.copyto, math.isfinite, math.sqrt
-        until, max_steps = self.until_loss, self.max_steps
+        isfinite, sqrt = math.isfinite, math.sqrt
+        until = self.until_loss if stops else None
         watch_patience = stops and self.patience is not None and validate
 
         grads_zero = self._grads_zero  # every .grad is 0: backward can write instead of add
         step, epochs = self.step_count, self.epoch_count
+        # The step limit is a bound on the loop rather than a test in it: stopping there is what
+        # reaching it means, and check_stop below reports it as before.
+        end = None if limit is None else step + limit
+        if stops and self.max_steps is not None:
+            end = self.max_steps if end is None else min(end, self.max_steps)
         last = None  # (loss, gradient norm, metric) of the last step taken in this call
         diverged = None  # (quantity, value, whether the gradients were touched)
-        for _ in (range(limit) if limit is not None else itertools.count()):
-            step += 1
+        for step in (itertools.count(step + 1) if end is None else range(step + 1, end + 1)):
             if full_batch:
                 xb, yb, ends_epoch = x, y, True
             else:
@@ -305,11 +312,15 @@ class Trainer:
                 break
 
             if not grads_zero:
-                copyto(saved_grads, grads)  # what to restore if this step diverges
+                saved_grads[...] = grads  # what to restore if this step diverges
             backward(loss_backward(), not grads_zero)
             if penalized:
                 self._add_penalty_grad(grads)
-            grad_norm = sqrt(dot(grads, grads))
+            if one_weight:  # BLAS's dot of one number is 0.0 + g * g: bit for bit g * g
+                g = grads.item()
+                grad_norm = sqrt(g * g)
+            else:  # ndarray.dot is np.dot without its Python-level dispatch: the same BLAS call
+                grad_norm = sqrt(grads.dot(grads))
             if not isfinite(grad_norm):
                 grad_norm = _robust_norm(grads)
                 if not isfinite(grad_norm):
@@ -318,7 +329,7 @@ class Trainer:
 
             risky = grad_norm * lr > SAFE_STEP
             if record or risky:
-                copyto(values_before, values)
+                values_before[...] = values
             if stateful:
                 optimizer.backup()
             update(values, grads, lr)
@@ -327,17 +338,17 @@ class Trainer:
             # times that; AdaGrad, RMSProp and Adam by a few lr), so the weights are checked only
             # past that point. 0 * x is 0 for every finite x and NaN for inf or NaN: one call
             # checks them all, and unlike a sum or a norm it cannot overflow on finite weights.
-            if risky and not isfinite(vdot(values, zeros)):
+            if risky and not isfinite(values.dot(zeros)):
                 bad = float(values[~np.isfinite(values)][0])
-                copyto(values, values_before)
+                values[...] = values_before
                 if stateful:
                     optimizer.restore()
                 diverged = ("parameters", bad, True)
                 break
 
             if record:
-                copyto(update_grads, grads)
-            tensor_sq = tensor_sq_norms(grads) if norms_wanted else None
+                update_grads[...] = grads
+            tensor_sq = tensor_sq_norms(grads, tensor_sq_buffer) if norms_wanted else None
             if zero_grad:
                 grads.fill(0.0)
             grads_zero = zero_grad
@@ -351,13 +362,10 @@ class Trainer:
                 if validate:
                     self.step_count, self.epoch_count = step, epochs
                     self._validate_epoch()
-            if stops:
-                if until is not None and loss < until:
-                    break
-                if max_steps is not None and step >= max_steps:
-                    break
-                if watch_patience and ends_epoch and self.epochs_since_best >= self.patience:
-                    break
+                    if watch_patience and self.epochs_since_best >= self.patience:
+                        break
+            if until is not None and loss < until:
+                break
 
         # Counters live in locals while the loop runs; write them back once.
         if diverged is not None:

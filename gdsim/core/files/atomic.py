@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import os
-import secrets
 import stat
 import time
 from pathlib import Path
@@ -209,6 +208,8 @@ def _folder(target: Path) -> Path:
 
 def _new_temporary(target: Path, shown) -> Path:
     """A new, empty temporary file beside ``target``; see the module's notes for its name."""
+    import secrets  # here: it imports hashlib and hmac, which a run that writes nothing never needs
+
     suffix = target.suffix if len(target.suffix) <= _MAX_TEMP_SUFFIX else ".tmp"
     for _ in range(100):
         tmp = _folder(target) / f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(4)}{suffix}"

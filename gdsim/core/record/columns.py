@@ -55,6 +55,10 @@ class ThinnedColumns:
 
     def slot(self, key: int) -> int:
         """The row to write ``key``'s values into (growing or thinning first); -1 if it is not kept."""
+        i = self.n
+        if self.stride == 1 and i < self._cap:  # every key kept and a free row: nearly every call
+            self.n = i + 1
+            return i
         if (key - self.origin) % self.stride:
             return -1
         i = self.n

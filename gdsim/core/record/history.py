@@ -67,10 +67,11 @@ class History:
                tensor_sq_norms=None) -> None:
         """One step. ``tensor_sq_norms``: each tensor's squared gradient norm (the square root
         is taken when they are read, not on every step)."""
-        i = self._rows.slot(step)
+        rows = self._rows
+        i = rows.slot(step)
         if i < 0:
             return
-        a = self._rows.arrays
+        a = rows.arrays
         a["step"][i] = step
         a["loss"][i] = loss
         a["grad_norm"][i] = grad_norm

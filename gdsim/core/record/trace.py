@@ -44,13 +44,17 @@ class Trace:
 
     def record(self, step: int, values: np.ndarray, grads: np.ndarray) -> None:
         """Keep ``values`` (after step ``step``) and ``grads`` (what that step used)."""
-        i = self._rows.slot(step)
+        rows = self._rows
+        i = rows.slot(step)
         if i < 0:
             return
-        a = self._rows.arrays
+        a = rows.arrays
         a["steps"][i] = step
         k = self._prefix
-        if k is not None:
+        if k == values.shape[0]:  # every weight: straight into the row, without a slice first
+            a["values"][i] = values
+            a["grads"][i] = grads
+        elif k is not None:
             a["values"][i] = values[:k]
             a["grads"][i] = grads[:k]
         else:
