@@ -119,10 +119,11 @@ def fruit(state, steps=100, lr=1e-5, loss=None, **options):
 # ----- quadratic: fastai book chapter 4, a*t**2 + b*t + c ------------------------------------------------
 
 def quadratic_data():
-    t = np.arange(20, dtype=np.float64)
-    rng = np.random.default_rng(2021)
-    speed = rng.random(20) * 5 + 0.8 * (t - 7.5) ** 2 + 1
-    return t, speed
+    """The article's speeds, as gdsim writes them out (tests/core/test_articles.py checks them
+    against the article's own torch code)."""
+    from gdsim.core.scenarios import QUADRATIC_SPEED
+
+    return np.arange(20, dtype=np.float64), np.array(QUADRATIC_SPEED)
 
 
 def quadratic(state, steps=100, lr=1e-5, **options):

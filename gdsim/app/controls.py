@@ -314,9 +314,10 @@ class ControlPanel(QScrollArea):
         self.model.setVisible(len(info.models) > 1)
         self.model_label.setVisible(len(info.models) > 1)
         self.model.blockSignals(False)
-        self.loss.blockSignals(True)
-        _fill_choices(self.loss, [name for name, _, _ in self.loss.entries if name in info.losses])
-        self.loss.blockSignals(False)
+        for box, offered in ((self.loss, info.losses), (self.init, info.inits)):
+            box.blockSignals(True)
+            _fill_choices(box, [name for name, _, _ in box.entries if parse_choice(name)[0] in offered])
+            box.blockSignals(False)
         n = int(info.x.shape[0]) if info.x.ndim else 1
         self.batch.blockSignals(True)
         self.batch.setRange(1, max(1, n))

@@ -118,6 +118,7 @@ class MainWindow(QMainWindow):
         self.import_dialog = None
         self._painted = False
         self._status_shown = 0.0
+        self._notes_shown = 0  # of the run's notes (Snapshot.notes), those the banner has said
         self._close_when_saved = False
         self.ask_on_close = True  # scripts that close the window on purpose (benchmarks, tests) turn it off
 
@@ -358,6 +359,7 @@ class MainWindow(QMainWindow):
         self.settings = info.settings
         self.zero_action.setChecked(info.settings.zero_grad)
         self.last_snapshot = None
+        self._notes_shown = 0
         self.banner.clear()  # whatever it said was about the run before
         self.controls.show_run(info)
         for view in self.views:
@@ -376,6 +378,11 @@ class MainWindow(QMainWindow):
             if self.info is None or snap.run_id != self.info.run_id:
                 return
             self.last_snapshot = snap
+            if len(snap.notes) > self._notes_shown:
+                self._notes_shown = len(snap.notes)
+                step, note = snap.notes[-1]
+                # Until the next run, and no Step clears it: the loss view marks the step as well.
+                self.banner.show_message(f"Step {step:,}: {note}", "info", "note")
             for view in self.views:
                 view.show_snapshot(snap, draw=False)
             now = time.perf_counter()
@@ -440,7 +447,9 @@ class MainWindow(QMainWindow):
         if state == DIVERGED:
             self.banner.show_message(message, "error", "run")
         elif message and state == STOPPED:
-            self.banner.show_message(message, "info", "run")
+            notes = self.last_snapshot.notes if self.last_snapshot is not None else ()
+            said = " ".join(sentence(f"Step {step:,}: {note}") + "." for step, note in notes)
+            self.banner.show_message(f"{message.rstrip('.')}. {said}" if said else message, "info", "run")
         elif message:
             self.say(message)
 

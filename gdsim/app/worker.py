@@ -23,6 +23,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from ..core.choices import parse_choice
+from ..core.engine.initializers import Article
 from ..core.engine.trainer import Trainer
 from ..core.errors import GdsimError, sentence
 from ..core.files.session import load_session, save_session
@@ -352,9 +353,13 @@ class TrainingWorker(QObject):
 
     @command()
     def new_weights(self) -> None:
-        """Draw fresh weights from the next seed; the seed shown stays true."""
+        """Draw fresh weights from the next seed; the seed shown stays true. The article's weights
+        are drawn no more: the initializer becomes the one the articles drew theirs with."""
         seed = (self.settings.seed + 1) % (2**63)
-        self._build(self.settings.replace(seed=seed), reason=f"new weights from seed {seed}", action="New weights")
+        settings = self.settings.replace(seed=seed)
+        if parse_choice(settings.init or "")[0] == Article.name:
+            settings = settings.replace(init=Article.redraw)
+        self._build(settings, reason=f"new weights from seed {seed}", action="New weights")
 
     @command(FILE)
     def load_weights(self, path: str) -> None:

@@ -17,7 +17,8 @@ from .catalog import CATALOG
 from .choices import make_choice, parse_choice
 from .data.dataset import BINARY, MULTICLASS, OBJECTIVE, REGRESSION, Dataset
 from .data.resources import resource_path
-from .engine.initializers import INITIALIZERS
+from .engine.activations import MicrogradTanhOverflow
+from .engine.initializers import INITIALIZERS, Article
 from .engine.losses import LOSSES
 from .engine.models import MLP, Linear, Model, Polynomial, Scalar, check_size, hidden_sizes
 from .engine.optimizers import OPTIMIZERS
@@ -60,6 +61,9 @@ class Scenario:
     view: str = "scatter"  # how predictions are drawn: scatter, curve, classes, parabola
     x_label: str = "input"
     y_label: str = "target"
+    # The article's starting weights, in the model's order (init "article"): its printed numbers.
+    article_weights: tuple[float, ...] | None = None
+    watch: Callable[[], object] | None = None  # makes the lesson's Trainer.watch, if it has one
 
     @property
     def model_names(self) -> list[str]:
@@ -110,7 +114,7 @@ class Scenario:
         """A trainer on fresh weights drawn from ``settings.seed``."""
         s = self.resolve(settings or Settings(scenario=self.name))
         loss = make_choice("loss", LOSSES, s.loss)
-        init = make_choice("initializer", INITIALIZERS, s.init)
+        init = self._initializer(s.init)
         optimizer = make_choice("optimizer", OPTIMIZERS, s.optimizer)
         data = self.data_for_loss(loss.target_kind)
         n_out = 2 if loss.target_kind == MULTICLASS else self.n_outputs
@@ -123,9 +127,23 @@ class Scenario:
             lr=s.lr, initializer=init, seed=s.seed, batch_size=s.batch_size,
             zero_grad=s.zero_grad, metric=self.metric, l1=s.l1, l2=s.l2,
             max_steps=s.steps or None, until_loss=s.until_loss, patience=s.patience, settings=s,
-            **trainer_options,
+            watch=self.watch() if self.watch is not None else None, **trainer_options,
         )
         return trainer
+
+    def _initializer(self, text: str):
+        init = make_choice("initializer", INITIALIZERS, text)
+        if isinstance(init, Article):
+            if self.article_weights is None:
+                raise GdsimError(f"scenario {self.name!r} has no article's weights (init 'article' is "
+                                 f"for {', '.join(n for n, s in SCENARIOS.items() if s.article_weights)})")
+            init = Article(*self.article_weights)
+        return init
+
+    @property
+    def init_names(self) -> list[str]:
+        """The initializers this scenario offers: the article's weights only where it has them."""
+        return [name for name in INITIALIZERS if name != Article.name or self.article_weights is not None]
 
     @property
     def n_outputs(self) -> int:
@@ -179,11 +197,26 @@ def _fruit() -> Dataset:
                    target_names=("apples", "oranges"))
 
 
+# The fastai book's speeds (chapter 4), exactly as its code makes them in float32:
+#   torch.manual_seed(2021); time = torch.arange(0, 20).float()
+#   speed = torch.rand(20)*5 + 0.8*(time-7.5)**2 + 1; torch.randn(3); params = torch.randn(3)
+# Written out, not redrawn: NumPy's generator is not PyTorch's, and the lesson is the article's run.
+QUADRATIC_SPEED = (
+    46.65219497680664, 37.36693572998047, 28.91278648376465, 20.77944564819336, 13.652358055114746,
+    6.8263678550720215, 3.021545171737671, 6.013855934143066, 2.6714048385620117, 3.2958528995513916,
+    10.047840118408203, 10.884428024291992, 21.311182022094727, 25.820833206176758, 38.544551849365234,
+    47.804012298583984, 61.365455627441406, 74.67955780029297, 93.1169662475586, 110.5024185180664,
+)
+QUADRATIC_PARAMS = (-0.12840519845485687, -1.0042424201965332, 0.5672656297683716)  # a, b, c: that params
+# jovian.ai's "PyTorch basics: linear regression" prints these weights (its torch.randn draw); it
+# does not print the bias, and these values reproduce its printed predictions to 4 decimals.
+FRUIT_WEIGHT = ((-0.9876, -1.2698, 1.1006), (-0.4972, 0.6133, 0.4304))
+FRUIT_BIAS = (1.9517, -1.1420)
+
+
 def _quadratic() -> Dataset:
     t = np.arange(20, dtype=np.float64)
-    rng = np.random.default_rng(2021)  # fixed: the data is part of the lesson, not of the seed
-    speed = rng.random(20) * 5 + 0.8 * (t - 7.5) ** 2 + 1
-    return Dataset(t, speed, input_names=("time",), target_names=("speed",))
+    return Dataset(t, np.array(QUADRATIC_SPEED), input_names=("time",), target_names=("speed",))
 
 
 def _micrograd() -> Dataset:
@@ -250,14 +283,17 @@ _register(Scenario(
     name="fruit",
     title="Apples and oranges",
     summary=CATALOG["fruit"].summary,
-    lesson="Fit y = x @ W.T + b to five regions' yields. At lr 1e-5 the loss falls from 8,361 to "
-           "236 in 100 steps. lr 1e-4 gets below 1. Just past it, at 1.2e-4, every step overshoots "
-           "more than the last and the loss explodes (past 1e15 by step 100). Turn gradient zeroing "
-           "off at 1e-5: the summed gradients overshoot, and the loss climbs back above 8,000 by "
-           "step 8 before it settles.",
+    lesson="Fit y = x @ W.T + b to five regions' yields, from the article's weights: the loss is "
+           "24,868 at step 1 and 16,869 at step 2, as the article prints (24868.0703, 16868.5664). At "
+           "lr 1e-5 it falls to 144 in 100 steps. lr 1e-4 is faster: 13 at step 100, below 1 from step "
+           "277. Just past it, at 1.2e-4, every step overshoots more than the last and the loss "
+           "explodes (past 1e16 by step 100). Turn gradient zeroing off at 1e-5: the summed gradients "
+           "overshoot, and the loss climbs from 486 at step 4 back above 25,000 at step 8 before it "
+           "settles.",
     load_data=_fruit,
     models=(_model("fruit", "linear", lambda d, n: Linear(_n_inputs(d), n)),),
-    loss="mse", init="normal", optimizer="sgd", lr=1e-5, steps=100,
+    loss="mse", init="article", optimizer="sgd", lr=1e-5, steps=100,
+    article_weights=tuple(np.ravel(FRUIT_WEIGHT)) + FRUIT_BIAS,
     x_label="target (tons per hectare)", y_label="prediction (tons per hectare)",
 ))
 
@@ -265,13 +301,15 @@ _register(Scenario(
     name="quadratic",
     title="Speed of a roller coaster",
     summary=CATALOG["quadratic"].summary,
-    lesson="Three numbers a, b, c become a curve through the measured speeds. At lr 1e-5 the loss "
-           "falls from 800 to 358 in four steps, then hardly moves (356.5 after 100 steps): t**2 "
+    lesson="Three numbers a, b, c become a curve through the measured speeds, from the article's "
+           "data and starting a, b, c. At lr 1e-5 the RMSE is 74.96, 36.43, 22.69, 19.01, 18.23 at "
+           "steps 1 to 5, as the article prints, then hardly moves (18.03 after 100 steps): t**2 "
            "reaches 361, so a learning rate small enough to keep a stable is far too small to move "
            "b and c. Five times larger, lr 5e-5, diverges.",
     load_data=_quadratic,
     models=(_model("quadratic", "polynomial", lambda d, n: Polynomial(2)),),
-    loss="mse", init="normal", optimizer="sgd", lr=1e-5, steps=100, metric="rmse",
+    loss="mse", init="article", optimizer="sgd", lr=1e-5, steps=100, metric="rmse",
+    article_weights=QUADRATIC_PARAMS,
     view="curve", x_label="time", y_label="speed",
 ))
 
@@ -281,12 +319,14 @@ _register(Scenario(
     summary=CATALOG["micrograd"].summary,
     lesson="Four examples, 41 weights. With gradient zeroing on the loss drops below 0.01 by step "
            "6. Turn zeroing off: the gradients pile up, the tanh units saturate and training "
-           "stalls at a loss of 8. At lr 0.4 some other draws of weights saturate even with "
+           "stalls at a loss of 8. At step 10 a tanh input passes 354.9, where micrograd's own tanh "
+           "(exp(2x)) overflows: the article's run stopped there with \"OverflowError: math range "
+           "error\"; gdsim says so and goes on. At lr 0.4 some other draws of weights saturate even with "
            "zeroing on (New weights: seed 33 stalls at 8); at lr 0.1 every seed from 32 to 41 gets "
            "below 0.01 in 50 steps.",
     load_data=_micrograd,
     models=(_model("micrograd", "mlp", lambda d, n: MLP((_n_inputs(d), 4, 4, n), "tanh")),),
-    loss="sse", init="uniform:-1,1", optimizer="sgd", lr=0.4, steps=50, seed=31,
+    loss="sse", init="uniform:-1,1", optimizer="sgd", lr=0.4, steps=50, seed=31, watch=MicrogradTanhOverflow,
     x_label="target", y_label="prediction",
 ))
 

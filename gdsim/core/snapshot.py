@@ -56,6 +56,7 @@ class RunInfo:
     class_names: tuple[str, str] = ("0", "1")  # (negative, positive) for binary classification
     models: tuple[tuple[str, str, bool], ...] = ()  # (name, summary, takes sizes) of the models offered
     losses: tuple[str, ...] = ()  # the losses the scenario accepts (its task decides)
+    inits: tuple[str, ...] = ()  # the initializers it offers (the article's weights where it has them)
     tracked: int = 0  # the weight the run follows (flat index); the worker decides, views ask
 
     @property
@@ -100,6 +101,7 @@ class Snapshot:
     trace_losses: np.ndarray | None = None  # for one-number models: the loss at each new trace row
     steps_per_second: float = 0.0
     tracked: int = 0  # the weight followed now (it changes when a person picks another)
+    notes: tuple[tuple[int, str], ...] = ()  # the run's notes so far (Trainer.notes): (step, text)
 
 
 def run_info(run_id: int, scenario: Scenario, trainer: Trainer, settings: Settings,
@@ -126,6 +128,7 @@ def run_info(run_id: int, scenario: Scenario, trainer: Trainer, settings: Settin
         class_names=(str(data.notes.get("negative", "0")), str(data.notes.get("positive", "1"))),
         models=tuple((m.name, m.summary, m.takes_args) for m in scenario.models),
         losses=tuple(scenario.loss_names),
+        inits=tuple(scenario.init_names),
     )
     return replace(info, tracked=resolve_tracked(info, tracked))
 
@@ -192,7 +195,7 @@ class SnapshotTaker:
             last_lr=trainer.last_lr, optimizer=trainer.optimizer.name,
             current_loss=current_loss, current_metric=current_metric,
             **self._predictions(trainer, trace["trace_values"]),
-            steps_per_second=steps_per_second, tracked=self.tracked,
+            steps_per_second=steps_per_second, tracked=self.tracked, notes=tuple(trainer.notes),
         )
 
     def _history_news(self, h) -> dict:

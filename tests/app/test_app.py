@@ -337,3 +337,55 @@ def test_closing_while_running_stops_the_thread_cleanly(make_window, qtbot):
     assert w.questions == ["save?"]  # the run had steps in no file; the test answered Discard
     assert w.controller.model_thread.wait(5000)
     assert w.controller.model_thread.isFinished()
+
+
+def test_micrograd_without_zeroing_says_where_micrograd_itself_would_stop(make_window, qtbot):
+    w = make_window(scenario="micrograd", zero_grad=False)
+    w.step(9)
+    wait_paused_at(qtbot, w, 9)
+    assert w.last_snapshot.notes == () and "OverflowError" not in w.banner.text
+    w.step(1)
+    wait_paused_at(qtbot, w, 10)
+    assert "Step 10: micrograd would stop here with OverflowError: math range error" in w.banner.text
+    line, = w.loss_view._note_lines
+    assert line.value() == 10 and "micrograd would stop here" in line.label.format
+    w.toggle_run()
+    qtbot.waitUntil(lambda: w.state == "stopped", timeout=TIMEOUT)
+    assert w.last_snapshot.step == 50  # the run went on
+    assert "step limit" in w.banner.text and "Step 10: micrograd would stop here" in w.banner.text
+    w.reset()
+    wait_paused_at(qtbot, w, 0)
+    assert w.loss_view._note_lines == [] and "OverflowError" not in w.banner.text
+
+
+def test_the_article_s_weights_are_offered_where_an_article_has_them_and_new_weights_draws_fresh(make_window, qtbot):
+    from gdsim.core.scenarios import QUADRATIC_PARAMS
+
+    w = make_window(scenario="quadratic")
+    offered = [w.controls.init.itemData(i) for i in range(w.controls.init.count())]
+    assert offered[0] == "article" and w.controls.init.currentData() == "article"
+    assert w.controls.init.itemText(0) == "the article's weights"
+    np.testing.assert_array_equal(w.last_snapshot.values, QUADRATIC_PARAMS)
+    w.new_weights()
+    qtbot.waitUntil(lambda: w.settings.init == "normal", timeout=TIMEOUT)
+    assert not np.array_equal(w.last_snapshot.values, QUADRATIC_PARAMS)
+    np.testing.assert_array_equal(w.last_snapshot.values,
+                                  build_trainer(Settings(scenario="quadratic", init="normal", seed=1)).params.values)
+    choose(w.controls.init, "article")  # the article's weights again
+    qtbot.waitUntil(lambda: w.settings.init == "article", timeout=TIMEOUT)
+    np.testing.assert_array_equal(w.last_snapshot.values, QUADRATIC_PARAMS)
+    choose(w.controls.scenario, "digits")
+    qtbot.waitUntil(lambda: w.info.scenario == "digits", timeout=TIMEOUT)
+    offered = [w.controls.init.itemData(i) for i in range(w.controls.init.count())]
+    assert "article" not in offered and "zeros" in offered
+
+
+def test_chain_rule_s_negative_loss_is_drawn_on_a_linear_axis(make_window, qtbot):
+    w = make_window(scenario="chain-rule")
+    assert not w.loss_view.log_box.isChecked() and not w.loss_view.log_box.isEnabled()
+    w.step(2)
+    wait_paused_at(qtbot, w, 2)
+    np.testing.assert_allclose(w.loss_view.train_curve.getData()[1], [-8.0, -8.726304])
+    choose(w.controls.scenario, "fruit")
+    qtbot.waitUntil(lambda: w.info.scenario == "fruit", timeout=TIMEOUT)
+    assert w.loss_view.log_box.isChecked() and w.loss_view.log_box.isEnabled()

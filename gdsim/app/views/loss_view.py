@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox
 
 from ...core.engine.metrics import METRIC_TITLES
 from .. import theme
 from ..series import Envelope, dots_while_few, positive_or_nan
 from .base import PlotView, RangeKeeper, empty_text, legend_title
+
+
+LOG_TIP = ("Show the loss on a logarithmic axis (L). Losses often fall by orders of magnitude; on a "
+           "log axis every factor of 10 looks the same.")
+LOG_SIGNED_TIP = "This lesson's loss is the expression's value, which can be negative: a log axis cannot show it."
 
 
 class LossView(PlotView):
@@ -20,8 +26,7 @@ class LossView(PlotView):
         super().__init__(parent)
         self.log_box = QCheckBox("log scale")
         self.log_box.setChecked(True)
-        self.log_box.setToolTip("Show the loss on a logarithmic axis (L). Losses often fall by "
-                                "orders of magnitude; on a log axis every factor of 10 looks the same.")
+        self.log_box.setToolTip(LOG_TIP)
         self.log_box.toggled.connect(self._set_log)
         self.header.addWidget(self.log_box)
 
@@ -51,6 +56,9 @@ class LossView(PlotView):
         self.canvas.ci.layout.setRowStretchFactor(1, 1)
         self.loss_range = RangeKeeper(self.loss_plot)
         self.metric_range = RangeKeeper(self.metric_plot, x=False)  # its x follows the loss plot
+        self.notes: tuple = ()  # the run's notes (Snapshot.notes), each a marked step
+        self._note_lines: list[pg.InfiniteLine] = []
+        self._log_wanted = True
         self._set_log(True)
 
     def begin_run(self, info):
@@ -59,6 +67,19 @@ class LossView(PlotView):
             s.clear()
         self.loss_range.clear()
         self.metric_range.clear()
+        self.notes = ()
+        for curve in (self.train_curve, self.val_curve):
+            curve.setData([], [])  # not the last run's points on an axis about to change
+        # A loss that is the expression's value itself (chain-rule's L) can be negative, which a
+        # log axis cannot draw at all: linear, and the box says why it is off.
+        signed = info.settings.loss == "value"
+        if signed and self.log_box.isEnabled():
+            self._log_wanted = self.log_box.isChecked()  # back as it was for the next lesson
+            self.log_box.setChecked(False)
+        elif not signed and not self.log_box.isEnabled():
+            self.log_box.setChecked(self._log_wanted)
+        self.log_box.setEnabled(not signed)
+        self.log_box.setToolTip(LOG_SIGNED_TIP if signed else LOG_TIP)
         self.loss_plot.setLabel("left", "loss")  # which loss: the control panel says; a long name would be cut
         has_metric = info.metric is not None
         self.metric_plot.setVisible(has_metric)
@@ -102,6 +123,7 @@ class LossView(PlotView):
             self.val_metric.extend(snap.val_steps, snap.val_metric)
             self.loss_range.include(snap.val_steps, snap.val_loss)
             self.metric_range.include(ys=snap.val_metric)
+        self.notes = snap.notes
 
     def draw(self):
         self._redraw()
@@ -122,6 +144,22 @@ class LossView(PlotView):
             self.metric_curve.setData(*self.metric_series.drawable(), connect="finite")
             self.val_metric_curve.setData(*self.val_metric.drawable(), connect="finite")
         self.empty.setVisible(self.train.count == 0)
+        self._mark_notes()
+
+    def _mark_notes(self) -> None:
+        """A dashed line at each noted step, labelled with the note's first words."""
+        while len(self._note_lines) > len(self.notes):
+            self.loss_plot.removeItem(self._note_lines.pop())
+        for i, (step, text) in enumerate(self.notes):
+            if i == len(self._note_lines):
+                line = pg.InfiniteLine(angle=90, label="", pen=pg.mkPen(theme.BAD, width=1, style=Qt.PenStyle.DashLine),
+                                       labelOpts={"position": 0.9, "color": theme.BAD, "anchors": [(0, 0.5), (0, 0.5)]})
+                self.loss_plot.addItem(line, ignoreBounds=True)
+                self._note_lines.append(line)
+            line = self._note_lines[i]
+            line.setValue(step)
+            line.label.setFormat(f"step {step}: {text.split(' (')[0]}")
+            line.setToolTip(f"Step {step}: {text}")
 
     # For tests and export: what the view holds.
     def curve_data(self):

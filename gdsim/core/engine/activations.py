@@ -6,6 +6,9 @@ because tanh and sigmoid have cheap derivatives in terms of the output.
 
 from __future__ import annotations
 
+import math
+import sys
+
 import numpy as np
 
 
@@ -39,6 +42,26 @@ class Tanh(Activation):
     def backward(self, z, a, grad_a):
         # g * (1 - a**2), written without the scalar-minus-array step (a third cheaper here).
         return grad_a - (grad_a * a) * a
+
+
+# micrograd's Value.tanh computes math.exp(2*x), which raises "OverflowError: math range error"
+# once 2x passes the log of float64's largest number: at inputs above this.
+MICROGRAD_TANH_LIMIT = math.log(sys.float_info.max) / 2  # 354.891...
+
+
+class MicrogradTanhOverflow:
+    """A watch (``Trainer.watch``) for the step whose forward pass gives a tanh unit an input
+    micrograd's scalar tanh cannot take. There the micrograd article's run without zeroing
+    stopped with an OverflowError; NumPy's tanh gives 1.0 and gdsim goes on, so a lesson says
+    where micrograd would have stopped."""
+
+    note = (f"micrograd would stop here with OverflowError: math range error (a tanh input passed "
+            f"{MICROGRAD_TANH_LIMIT:.1f}, where its exp(2x) overflows); gdsim's tanh gives 1 and goes on")
+
+    def over(self, model) -> bool:
+        """The last forward pass gave some tanh an input past the limit (``model`` an MLP)."""
+        return any(isinstance(act, Tanh) and float(z.max()) > MICROGRAD_TANH_LIMIT
+                   for act, z in zip(model.activations, model.forward_inputs()))
 
 
 class ReLU(Activation):

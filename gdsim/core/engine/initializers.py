@@ -152,6 +152,33 @@ class Values(Initializer):
         return "the values " + ", ".join(f"{x:g}" for x in self.numbers)
 
 
+class Article(Values):
+    """The weights a lesson's source article starts from, written out in the scenario
+    (``Scenario.article_weights``), so the lesson shows the article's own numbers step for step.
+    ``Scenario.build`` hands them over; a scenario without an article's weights refuses it."""
+
+    name = "article"
+    label = "the article's weights"
+    help = "the weights the lesson's article starts from (fruit, quadratic)"
+    syntax = None
+    # New weights draws fresh ones: as the articles drew theirs, from a standard normal (torch.randn).
+    redraw = "normal"
+
+    def __init__(self, *numbers: float):
+        if numbers:
+            super().__init__(*numbers)
+        else:
+            self.numbers = ()
+
+    def fill(self, params, rng):
+        if not self.numbers:
+            raise GdsimError("the initializer 'article' needs a scenario built from an article (fruit, quadratic)")
+        super().fill(params, rng)
+
+    def describe(self):
+        return "the article's weights"
+
+
 class XavierNormal(Initializer):
     name = "xavier_normal"
     label = "xavier_normal"
@@ -200,5 +227,5 @@ class HeUniform(Initializer):
 
 INITIALIZERS: dict[str, type[Initializer]] = {
     cls.name: cls
-    for cls in (Normal, Uniform, Zeros, Ones, Constant, Values, XavierNormal, XavierUniform, HeNormal, HeUniform)
+    for cls in (Article, Normal, Uniform, Zeros, Ones, Constant, Values, XavierNormal, XavierUniform, HeNormal, HeUniform)
 }

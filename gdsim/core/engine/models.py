@@ -248,6 +248,10 @@ class MLP(Model):
         self._hs, self._zs = hs, zs
         return h
 
+    def forward_inputs(self) -> list[np.ndarray]:
+        """Each layer's activation input (w.x + b) in the last forward pass."""
+        return self._zs
+
     def backward(self, grad_out, accumulate=True):
         hs, zs, plan = self._hs, self._zs, self._plan
         ones = self._ones

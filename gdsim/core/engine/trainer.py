@@ -116,6 +116,7 @@ class Trainer:
         record_updates: bool = True,
         dtype=np.float64,
         settings: Settings | None = None,
+        watch=None,
     ):
         # The choices this trainer was built from, kept in step with the live ones by ``apply``.
         self.settings = settings
@@ -155,6 +156,10 @@ class Trainer:
         # run that only wants the loss and the final weights turns it off and saves two copies a step.
         self.record_updates = bool(record_updates)
         self.last_lr = self.lr  # the learning rate the last update used
+        # A lesson's watch (activations.MicrogradTanhOverflow): after each forward pass,
+        # ``watch.over(model)``; the first step of a run that crosses it gets ``watch.note``.
+        self.watch = watch
+        self.notes: list[tuple[int, str]] = []  # (step, what happened there), this run's
 
         self.draw_weights(self.seed)
 
@@ -186,6 +191,8 @@ class Trainer:
         self.update_grads.fill(0.0)
         self.step_count = 0
         self.epoch_count = 0
+        self.notes = []
+        self._watch_was_over: bool | None = False  # the start of a run is below any watch
         self.best_val_loss = math.inf
         self.best_val_step = 0
         self.epochs_since_best = 0
@@ -280,6 +287,7 @@ class Trainer:
         isfinite, sqrt = math.isfinite, math.sqrt
         until = self.until_loss if stops else None
         watch_patience = stops and self.patience is not None and validate
+        watch, was_over = self.watch, self._watch_was_over
 
         grads_zero = self._grads_zero  # every .grad is 0: backward can write instead of add
         step, epochs = self.step_count, self.epoch_count
@@ -298,6 +306,11 @@ class Trainer:
                 xb, yb = x[idx], y[idx]
 
             out = forward(xb)  # read only before the update below: it may be a view of the weights
+            if watch is not None:
+                over = watch.over(self.model)
+                if over and was_over is False and not self.notes:
+                    self.notes.append((step, watch.note))
+                was_over = over
             loss = loss_forward(out, yb)
             if metric_fn is None:
                 metric = None
@@ -372,6 +385,7 @@ class Trainer:
             step -= 1  # the step that diverged was not taken
         self.step_count, self.epoch_count = step, epochs
         self._grads_zero = grads_zero
+        self._watch_was_over = was_over
         if last is not None:
             self.last_loss, self.last_grad_norm, self.last_metric = last
             self.last_lr = lr
@@ -542,6 +556,8 @@ class Trainer:
                                                                  for v in scalars["last"])
         self.trace = trace
         self.divergence = None
+        self.notes = []
+        self._watch_was_over = None  # unknown: a run resumed past its start may be over already
 
     def _checked_optimizer_state(self, scalars: dict, arrays: dict, steps: int) -> dict[str, np.ndarray]:
         opt_keys = sorted(self.optimizer.state)
