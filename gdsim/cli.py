@@ -554,8 +554,8 @@ def _print_summary(trainer, stop, taken: int, elapsed: float, out) -> None:
         if trainer.metric:
             line += f", {METRIC_TITLES[trainer.metric]} {_fmt_metric(trainer.metric, vm)}"
         print(line + f" (after step {int(h.val_steps[-1])})", file=out)
-    for step, note in trainer.notes:
-        print(f"  note      step {step}: {note}", file=out)
+    for note in trainer.notes:
+        print(f"  note      step {note.step}: {note.text}", file=out)
     print(f"  speed     {rate:,.0f} steps/s ({taken} steps in {elapsed:.3f} s)", file=out)
 
 

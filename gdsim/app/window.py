@@ -380,9 +380,9 @@ class MainWindow(QMainWindow):
             self.last_snapshot = snap
             if len(snap.notes) > self._notes_shown:
                 self._notes_shown = len(snap.notes)
-                step, note = snap.notes[-1]
+                note = snap.notes[-1]
                 # Until the next run, and no Step clears it: the loss view marks the step as well.
-                self.banner.show_message(f"Step {step:,}: {note}", "info", "note")
+                self.banner.show_message(f"Step {note.step:,}: {note.text}", "info", "note")
             for view in self.views:
                 view.show_snapshot(snap, draw=False)
             now = time.perf_counter()
@@ -448,7 +448,7 @@ class MainWindow(QMainWindow):
             self.banner.show_message(message, "error", "run")
         elif message and state == STOPPED:
             notes = self.last_snapshot.notes if self.last_snapshot is not None else ()
-            said = " ".join(sentence(f"Step {step:,}: {note}") + "." for step, note in notes)
+            said = " ".join(f"Step {note.step:,}: {note.text}." for note in notes)
             self.banner.show_message(f"{message.rstrip('.')}. {said}" if said else message, "info", "run")
         elif message:
             self.say(message)

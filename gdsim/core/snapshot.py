@@ -101,7 +101,7 @@ class Snapshot:
     trace_losses: np.ndarray | None = None  # for one-number models: the loss at each new trace row
     steps_per_second: float = 0.0
     tracked: int = 0  # the weight followed now (it changes when a person picks another)
-    notes: tuple[tuple[int, str], ...] = ()  # the run's notes so far (Trainer.notes): (step, text)
+    notes: tuple = ()  # the run's notes so far (Trainer.notes: step, mark, text)
 
 
 def run_info(run_id: int, scenario: Scenario, trainer: Trainer, settings: Settings,

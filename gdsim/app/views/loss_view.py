@@ -147,18 +147,18 @@ class LossView(PlotView):
         self._mark_notes()
 
     def _mark_notes(self) -> None:
-        """A dashed line at each noted step, labelled with the note's first words."""
+        """A dashed line at each noted step, labelled with the note's mark; its tooltip says it all."""
         while len(self._note_lines) > len(self.notes):
             self.loss_plot.removeItem(self._note_lines.pop())
-        for i, (step, text) in enumerate(self.notes):
+        for i, (step, mark, text) in enumerate(self.notes):
             if i == len(self._note_lines):
                 line = pg.InfiniteLine(angle=90, label="", pen=pg.mkPen(theme.BAD, width=1, style=Qt.PenStyle.DashLine),
-                                       labelOpts={"position": 0.9, "color": theme.BAD, "anchors": [(0, 0.5), (0, 0.5)]})
+                                       labelOpts={"position": 0.08, "color": theme.BAD, "anchors": [(0, 0.5), (0, 0.5)]})
                 self.loss_plot.addItem(line, ignoreBounds=True)
                 self._note_lines.append(line)
             line = self._note_lines[i]
             line.setValue(step)
-            line.label.setFormat(f"step {step}: {text.split(' (')[0]}")
+            line.label.setFormat(f"{mark} (step {step})")
             line.setToolTip(f"Step {step}: {text}")
 
     # For tests and export: what the view holds.

@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -84,6 +85,14 @@ def _fmt_nonfinite(x: float) -> str:
     if math.isinf(x):
         return "infinite" if x > 0 else "-infinite"
     return f"{x:.6g} (overflow)"
+
+
+class Note(NamedTuple):
+    """What a lesson's watch saw at a step: ``mark`` a few words for a plot, ``text`` the whole of it."""
+
+    step: int
+    mark: str
+    text: str
 
 
 class Trainer:
@@ -159,7 +168,7 @@ class Trainer:
         # A lesson's watch (activations.MicrogradTanhOverflow): after each forward pass,
         # ``watch.over(model)``; the first step of a run that crosses it gets ``watch.note``.
         self.watch = watch
-        self.notes: list[tuple[int, str]] = []  # (step, what happened there), this run's
+        self.notes: list[Note] = []  # this run's
 
         self.draw_weights(self.seed)
 
@@ -309,7 +318,7 @@ class Trainer:
             if watch is not None:
                 over = watch.over(self.model)
                 if over and was_over is False and not self.notes:
-                    self.notes.append((step, watch.note))
+                    self.notes.append(Note(step, watch.mark, watch.note))
                 was_over = over
             loss = loss_forward(out, yb)
             if metric_fn is None:
