@@ -556,6 +556,9 @@ class MainWindow(QMainWindow):
 
     def export_view(self, view, path) -> None:
         """One view as PNG or SVG (by suffix), with the caption; problems are shown in the banner."""
+        if view.isHidden():  # the graph view of a run without a graph, the predictions of chain-rule
+            self.banner.show_message(f"This run does not show the {view.title.lower()} view.", "error", FILE)
+            return
         self._export([(view, view.rect())], path, f"the {view.title.lower()} view")
 
     def export_all(self, path) -> None:
