@@ -21,11 +21,12 @@ from gdsim.core.settings import Settings  # noqa: E402
 OUT = Path(__file__).resolve().parent / "screenshots"
 
 SHOTS = [
-    # file, settings, steps, dark
+    # file, settings, steps, dark[, the node the backward walk has reached]
     ("fruit.png", Settings(scenario="fruit"), 40, False),
     ("micrograd-no-zeroing-dark.png", Settings(scenario="micrograd", zero_grad=False), 20, True),
     ("digits.png", Settings(scenario="digits"), 60, False),
     ("parabola-lr-0.9.png", Settings(scenario="parabola", lr=0.9), 12, False),
+    ("chain-rule.png", Settings(scenario="chain-rule"), 0, False, "e"),
 ]
 
 
@@ -38,7 +39,7 @@ def spin_until(cond, limit_ms=30000):
     loop.exec()
 
 
-def shoot(app, name, settings, steps, dark) -> None:
+def shoot(app, name, settings, steps, dark, walk_to=None) -> None:
     if dark:
         theme.apply_dark_palette(app)
     else:
@@ -50,6 +51,8 @@ def shoot(app, name, settings, steps, dark) -> None:
     spin_until(lambda: w.last_snapshot is not None)
     w.step(steps)
     spin_until(lambda: w.last_snapshot.step >= steps and w.state != "running")
+    while walk_to is not None and w.graph_view.current_node() != walk_to:
+        w.graph_view.walk_next()  # the B key
     spin_until(lambda: False, 300)  # let the last paint land
     w.grab().save(str(OUT / name))
     w.ask_on_close = False

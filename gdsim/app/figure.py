@@ -1,4 +1,4 @@
-"""The app's three views of a finished run, drawn into a PNG or SVG without a window.
+"""The app's views of a finished run, drawn into a PNG or SVG without a window.
 
 For ``gdsim run --plot-out``: handouts and CI artefacts show exactly what the
 window would show at the end of the run.
@@ -21,7 +21,8 @@ def render_figure(path, scenario, trainer) -> None:
     from ..core.snapshot import SnapshotTaker, run_info
     from . import theme
     from .views.gradient_view import GradientView
-    from .views.layout import arranged
+    from .views.graph_view import GraphView
+    from .views.layout import arranged, fit_to_run
     from .views.loss_view import LossView
     from .views.prediction_view import PredictionView
 
@@ -34,19 +35,21 @@ def render_figure(path, scenario, trainer) -> None:
 
     info = run_info(1, scenario, trainer, trainer.settings)
     snapshot = SnapshotTaker(1, info).take(trainer)
-    loss, predictions, gradients = LossView(), PredictionView(), GradientView()
-    figure = arranged(loss, predictions, gradients)  # as the window lays them out
+    loss, predictions, gradients, graph = LossView(), PredictionView(), GradientView(), GraphView()
+    views = (loss, predictions, gradients, graph)
+    figure = arranged(loss, predictions, gradients, graph)  # as the window lays them out
     figure.resize(*FIGURE_SIZE)
-    for view in (loss, predictions, gradients):
+    for view in views:
         view.begin_run(info)
         view.show_snapshot(snapshot)
+    fit_to_run(figure, info, predictions, graph)
     figure.show()  # offscreen: lays everything out, shows nothing
     app.processEvents()
 
     # The window's own export: the views painted under a caption saying which run this is.
     from .export import caption_text, export_figure, placed
 
-    export_figure(path, placed((loss, predictions, gradients), figure),
+    export_figure(path, placed(views, figure),
                   caption_text(info, trainer.settings, trainer.step_count), scale=1)
     figure.close()
 

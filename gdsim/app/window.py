@@ -20,7 +20,8 @@ from . import desktop, export, prefs, theme
 from .controls import ControlPanel
 from .pacing import HEAVY, LIGHT, ViewSchedule
 from .views.gradient_view import GradientView
-from .views.layout import arranged
+from .views.graph_view import ALL_KEY, BACK_KEY, NEXT_KEY, GraphView
+from .views.layout import arranged, fit_to_run
 from .views.loss_view import LossView
 from .views.prediction_view import PredictionView
 from .controller import TrainingController
@@ -126,7 +127,9 @@ class MainWindow(QMainWindow):
         self.loss_view = LossView()
         self.prediction_view = PredictionView()
         self.gradient_view = GradientView()
-        self.views = [self.loss_view, self.gradient_view, self.prediction_view]
+        self.graph_view = GraphView()
+        self._graph_kind = "unset"  # the kind of graph the layout was last fitted to (RunInfo.graph)
+        self.views = [self.loss_view, self.gradient_view, self.prediction_view, self.graph_view]
         self.schedule = ViewSchedule()
         for view in self.views:
             self.schedule.add(view, HEAVY if view.heavy else LIGHT)
@@ -157,6 +160,8 @@ class MainWindow(QMainWindow):
         self.controls.problem.connect(lambda text: self.banner.show_message(text, "warning", SETTINGS))
         self.controls.edit_done.connect(self.take_keyboard)
         self.gradient_view.weight_selected.connect(lambda index: c.call("track", int(index)))
+        self.graph_view.neuron_chosen.connect(lambda *choice: c.call("show_neuron", *choice))
+        self.graph_view.choice_done.connect(self.take_keyboard)
         # The keyboard starts at the first choice a newcomer makes; Space, Right, R still act on the run.
         self.controls.scenario.setFocus(Qt.FocusReason.OtherFocusReason)
         c.start()
@@ -164,7 +169,7 @@ class MainWindow(QMainWindow):
     # ----- building -------------------------------------------------------------------------------
 
     def _build_layout(self) -> None:
-        self.views_splitter = arranged(self.loss_view, self.prediction_view, self.gradient_view)
+        self.views_splitter = arranged(self.loss_view, self.prediction_view, self.gradient_view, self.graph_view)
         self.banner = Banner()
         # The views' side takes the keyboard back after a choice in the controls, so that
         # Space, Right, R and N act on the run instead of typing into a field.
@@ -248,6 +253,16 @@ class MainWindow(QMainWindow):
         view = bar.addMenu("&View")
         self._action(view, "Log scale for the loss", lambda: self.loss_view.log_box.toggle(), Qt.Key.Key_L,
                      "Switch the loss axis between log and linear")
+        view.addSeparator()
+        g = self.graph_view
+        self.walk_actions = [
+            self._action(view, "Backward pass: next node", g.walk_next, NEXT_KEY,
+                         "In the computation graph, walk the backward pass one node at a time"),
+            self._action(view, "Backward pass: previous node", g.walk_back, BACK_KEY,
+                         "In the computation graph, one node back"),
+            self._action(view, "Backward pass: all gradients", g.walk_end, ALL_KEY,
+                         "In the computation graph, leave the walk and show every gradient"),
+        ]
         help_ = bar.addMenu("&Help")
         self._action(help_, "Keyboard shortcuts", self._show_shortcuts, QKeySequence.StandardKey.HelpContents)
         self._action(help_, "About gdsim", self._show_about)
@@ -277,12 +292,14 @@ class MainWindow(QMainWindow):
         self._action(file, "&Quit", self.close, std.Quit)
 
     def _export_menu(self, menu) -> None:
-        for i, view in enumerate((self.loss_view, self.prediction_view, self.gradient_view), start=1):
-            self._action(menu, f"{view.title} view as PNG or SVG...",
+        self.export_actions = {}
+        for i, view in enumerate((self.loss_view, self.prediction_view, self.gradient_view, self.graph_view),
+                                 start=1):
+            self.export_actions[view] = self._action(menu, f"{view.title} view as PNG or SVG...",
                          lambda _=False, v=view: self._export_view_dialog(v), f"Ctrl+Alt+{i}",
                          f"Save the {view.title.lower()} view as an image, with a caption saying which run it shows")
         self._action(menu, "All views as PNG or SVG...", self._export_all_dialog, "Ctrl+Shift+E",
-                     "Save the three views together as one image, with a caption")
+                     "Save the views on screen together as one image, with a caption")
         self._action(menu, "History as CSV...", self._export_history_dialog, "Ctrl+E",
                      "Save the loss, metric and gradient norm of every step (and every weight of small models)")
         menu.addSeparator()
@@ -364,6 +381,13 @@ class MainWindow(QMainWindow):
         self.controls.show_run(info)
         for view in self.views:
             view.begin_run(info)
+        if info.graph != self._graph_kind:  # a person's splitter sizes stay while the views stay the same
+            self._graph_kind = info.graph
+            fit_to_run(self.views_splitter, info, self.prediction_view, self.graph_view)
+        for act in self.walk_actions:
+            act.setEnabled(info.graph is not None)
+        for view, act in self.export_actions.items():
+            act.setEnabled(not view.isHidden())
         self._show_title()
 
     def _settings_changed(self, settings: Settings) -> None:
@@ -541,6 +565,9 @@ class MainWindow(QMainWindow):
 
     def export_view(self, view, path) -> None:
         """One view as PNG or SVG (by suffix), with the caption; problems are shown in the banner."""
+        if view.isHidden():  # the graph view of a run without a graph, the predictions of chain-rule
+            self.banner.show_message(f"This run does not show the {view.title.lower()} view.", "error", FILE)
+            return
         self._export([(view, view.rect())], path, f"the {view.title.lower()} view")
 
     def export_all(self, path) -> None:

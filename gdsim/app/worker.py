@@ -30,7 +30,7 @@ from ..core.files.session import load_session, save_session
 from ..core.files.weights import read_weights, save_weights
 from ..core.scenarios import SCENARIOS, Scenario, get_scenario
 from ..core.settings import LIVE, Settings
-from ..core.snapshot import SMALL_MODEL_WEIGHTS, SnapshotTaker, run_info, trace_indices
+from ..core.snapshot import SMALL_MODEL_WEIGHTS, SnapshotTaker, resolve_neuron, run_info, trace_indices
 from .pacing import GUI_SHARE, ChunkSizer
 
 MAX_FPS = 45
@@ -165,6 +165,7 @@ class TrainingWorker(QObject):
         self._custom: dict[str, Scenario] = {}  # scenarios of a person's own data, by name
         self._table = None  # the CSV last read, waiting for its columns to be chosen
         self._closing = False
+        self._neuron: tuple[int, int, int] | None = None  # the neuron graph a person chose (layer, unit, example)
 
     @Slot(str, tuple)
     def perform(self, name: str, args: tuple) -> None:
@@ -274,6 +275,7 @@ class TrainingWorker(QObject):
         info = run_info(self._run_id, scenario, self.trainer, self.settings, self._run.tracked)
         self._run.tracked = info.tracked
         self._taker = SnapshotTaker(self._run_id, info)
+        self._taker.neuron = resolve_neuron(info, self._neuron)
         self._rate_window.clear()
         self._chunks.reset()
         self.run_started.emit(info)
@@ -460,6 +462,17 @@ class TrainingWorker(QObject):
         self._run.tracked = self._taker.tracked = int(index)
         if t.trace is None or index not in t.trace.indices:
             t.start_trace([index])
+        self._emit_snapshot()
+
+    @command()
+    def show_neuron(self, layer: int, unit: int, example: int) -> None:
+        """Draw another neuron, or the same one for another example, in the graph view (runs
+        whose model has neurons to draw; the choice stays for later runs that have it)."""
+        info = self._taker.info
+        choice = resolve_neuron(info, (layer, unit, example))
+        if info.graph != "neuron" or choice != (layer, unit, example) or choice == self._taker.neuron:
+            return
+        self._neuron = self._taker.neuron = choice
         self._emit_snapshot()
 
     @command(FILE)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .engine.losses import apply_link
+from .engine.neuron_graph import neuron_graph, neuron_layers
 from .engine.trainer import Trainer
 from .scenarios import Scenario
 from .settings import Settings
@@ -58,6 +59,10 @@ class RunInfo:
     losses: tuple[str, ...] = ()  # the losses the scenario accepts (its task decides)
     inits: tuple[str, ...] = ()  # the initializers it offers (the article's weights where it has them)
     tracked: int = 0  # the weight the run follows (flat index); the worker decides, views ask
+    # What the graph view draws: "expression" (the whole expression), "neuron" (one neuron of an
+    # MLP for one example, chosen from neuron_layers: (layer, units)) or None (no graph view).
+    graph: str | None = None
+    neuron_layers: tuple[tuple[int, int], ...] = ()
 
     @property
     def n_weights(self) -> int:
@@ -102,6 +107,7 @@ class Snapshot:
     steps_per_second: float = 0.0
     tracked: int = 0  # the weight followed now (it changes when a person picks another)
     notes: tuple = ()  # the run's notes so far (Trainer.notes: step, mark, text)
+    graph: dict | None = None  # RunInfo.graph's graph at the current weights, as value.graph_data gives it
 
 
 def run_info(run_id: int, scenario: Scenario, trainer: Trainer, settings: Settings,
@@ -129,8 +135,34 @@ def run_info(run_id: int, scenario: Scenario, trainer: Trainer, settings: Settin
         models=tuple((m.name, m.summary, m.takes_args) for m in scenario.models),
         losses=tuple(scenario.loss_names),
         inits=tuple(scenario.init_names),
+        **graph_kind(trainer.model),
     )
     return replace(info, tracked=resolve_tracked(info, tracked))
+
+
+def graph_kind(model) -> dict:
+    """RunInfo's ``graph`` and ``neuron_layers`` for ``model``."""
+    if callable(getattr(model, "graph", None)):  # ExpressionModel, without importing the Value engine
+        return {"graph": "expression", "neuron_layers": ()}
+    layers = neuron_layers(model)
+    return {"graph": "neuron" if layers else None, "neuron_layers": layers}
+
+
+def default_neuron(info: RunInfo) -> tuple[int, int, int]:
+    """(layer, unit, example) the neuron graph shows until a person picks another: the neuron the
+    tracked weight belongs to in the micrograd lesson (the first of the second layer), example 0."""
+    layers = dict(info.neuron_layers)
+    return (1 if 1 in layers else min(layers, default=0), 0, 0)
+
+
+def resolve_neuron(info: RunInfo, choice) -> tuple[int, int, int]:
+    """The neuron to draw: ``choice`` if this run has it, else the default."""
+    layers = dict(info.neuron_layers)
+    if choice is not None and len(choice) == 3:
+        layer, unit, example = (int(c) for c in choice)
+        if 0 <= unit < layers.get(layer, 0) and 0 <= example < len(info.x):
+            return layer, unit, example
+    return default_neuron(info)
 
 
 def default_tracked(info: RunInfo) -> int:
@@ -183,6 +215,7 @@ class SnapshotTaker:
         self.trace_stride = 1
         self.trace_id = None
         self.tracked = info.tracked if info is not None else 0  # the weight followed; the worker moves it
+        self.neuron = default_neuron(info) if info is not None else (0, 0, 0)  # the worker moves it too
 
     def take(self, trainer: Trainer, steps_per_second: float = 0.0) -> Snapshot:
         news = self._history_news(trainer.history)
@@ -196,7 +229,18 @@ class SnapshotTaker:
             current_loss=current_loss, current_metric=current_metric,
             **self._predictions(trainer, trace["trace_values"]),
             steps_per_second=steps_per_second, tracked=self.tracked, notes=tuple(trainer.notes),
+            graph=self._graph(trainer),
         )
+
+    def _graph(self, trainer: Trainer) -> dict | None:
+        """Plain data made afresh on each call: nothing in it is shared with the engine."""
+        kind = self.info.graph if self.info is not None else None
+        if kind == "expression":
+            return trainer.model.graph()
+        if kind == "neuron":
+            layer, unit, example = self.neuron
+            return neuron_graph(trainer.model, trainer.loss, trainer.data.x, trainer.data.y, layer, unit, example)
+        return None
 
     def _history_news(self, h) -> dict:
         """Copies of the history rows after the last step sent (the history may have been thinned

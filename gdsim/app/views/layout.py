@@ -1,4 +1,4 @@
-"""How the three views sit together: the window and a figure for --plot-out use the same layout."""
+"""How the views sit together: the window and a figure for --plot-out use the same layout."""
 
 from __future__ import annotations
 
@@ -8,16 +8,45 @@ from PySide6.QtWidgets import QSplitter
 # The loss and the predictions share the top (the loss a little wider), the gradients the bottom.
 TOP_SIZES = (600, 480)
 ROWS = (430, 430)
+# With a graph the top row gets more of the height (the graph's boxes need it). The expression's
+# graph takes the predictions' place (it shows L itself); a neuron's graph (seven columns of boxes)
+# takes most of the row, the loss and predictions stacked beside it.
+GRAPH_ROWS = (500, 360)
+GRAPH_SHARE = {"expression": (400, 680), "neuron": (330, 750)}
 
 
-def arranged(loss, predictions, gradients) -> QSplitter:
-    """A vertical splitter: the loss and predictions views side by side above the gradients view."""
+def arranged(loss, predictions, gradients, graph=None) -> QSplitter:
+    """A vertical splitter: the loss and predictions views (and the graph view, when there is
+    one) side by side above the gradients view."""
+    pair = QSplitter(Qt.Orientation.Horizontal)
+    pair.addWidget(loss)
+    pair.addWidget(predictions)
+    pair.setSizes(list(TOP_SIZES))
     top = QSplitter(Qt.Orientation.Horizontal)
-    top.addWidget(loss)
-    top.addWidget(predictions)
-    top.setSizes(list(TOP_SIZES))
+    top.addWidget(pair)
+    if graph is not None:
+        top.addWidget(graph)
+        graph.hide()
     views = QSplitter(Qt.Orientation.Vertical)
     views.addWidget(top)
     views.addWidget(gradients)
     views.setSizes(list(ROWS))
     return views
+
+
+def fit_to_run(views: QSplitter, info, predictions, graph) -> None:
+    """Show the graph view for a run that has a graph (RunInfo.graph), hide it for one that has
+    not, and give the top row's views their room."""
+    top = views.widget(0)
+    pair = top.widget(0)
+    kind = info.graph if info is not None else None
+    graph.setVisible(kind is not None)
+    predictions.setVisible(kind != "expression")
+    pair.setOrientation(Qt.Orientation.Vertical if kind == "neuron" else Qt.Orientation.Horizontal)
+    pair.setSizes([1, 1] if kind == "neuron" else list(TOP_SIZES))
+    if kind is None:
+        top.setSizes([1, 0])
+        views.setSizes(list(ROWS))
+    else:
+        top.setSizes(list(GRAPH_SHARE[kind]))
+        views.setSizes(list(GRAPH_ROWS))

@@ -194,8 +194,11 @@ def topological_order(root: Value) -> list[Value]:
 
 # ----- the graph as plain data, for a view ---------------------------------------------------------
 
-def graph_data(root: Value) -> dict:
+def graph_data(root: Value, loss_name: str | None = None) -> dict:
     """The graph under ``root`` as plain numbers and strings (no Value objects), for drawing.
+
+    ``loss_name`` names the quantity backward started from when it is not ``root`` itself (a
+    neuron inside a network: ``root.backward(dL/droot)``), so the equations read dL/dw, not do/dw.
 
     - ``nodes``: leaves first, ``root`` last; each ``{"id", "name", "label", "op", "value",
       "grad", "pass_grad", "depth", "children"}``. ``id`` is ``n<position>``, the same for the
@@ -221,27 +224,30 @@ def graph_data(root: Value) -> dict:
             up = node.pass_grad
             edges.append({"node": ids[node], "child": ids[child], "local": local, "upstream": up,
                           "contribution": None if up is None else local * up})
-    return {"nodes": nodes, "edges": edges, "steps": backward_steps(root), "root": ids[root]}
+    return {"nodes": nodes, "edges": edges, "steps": backward_steps(root, loss_name), "root": ids[root]}
 
 
-def backward_steps(root: Value) -> list[dict]:
+def backward_steps(root: Value, loss_name: str | None = None) -> list[dict]:
     """The last backward pass from ``root``, one node at a time, each with its chain rule in numbers.
 
     In the order the pass completes the nodes' gradients (``root`` first), each ``{"node" (its
     id, as in ``graph_data``), "grad" (dL/dnode in that pass), "equation"}``, e.g.
     ``dL/de = dL/dd x dd/de = -2 x 1 = -2``. A node that several others use sums what each
     passes back: ``dL/da = dL/dp x dp/da + dL/dq x dq/da = 2 x 3 + 1 x 4 = 10``.
+    With ``loss_name`` (``graph_data``'s) the output is written by that name and the first step
+    gives ``root``'s gradient as it came from outside: ``dL/do = 0.42``.
     Empty before any backward pass.
     """
     if root.pass_grad is None:
         return []
     order = topological_order(root)
     ids, names = _naming(order)
-    out = names[root]
+    out = loss_name or names[root]
     into: dict[Value, list[ChainTerm]] = {}
     for term in root.chain_terms():
         into.setdefault(term.child, []).append(term)
-    steps = [{"node": ids[root], "grad": root.pass_grad, "equation": f"d{out}/d{out} = {_num(root.pass_grad)}"}]
+    steps = [{"node": ids[root], "grad": root.pass_grad,
+              "equation": f"d{out}/d{names[root]} = {_num(root.pass_grad)}"}]
     for node in reversed(order[:-1]):
         terms, name = into[node], names[node]
         symbols = " + ".join(f"d{out}/d{names[t.node]} x d{names[t.node]}/d{name}" for t in terms)
