@@ -26,7 +26,7 @@ SHOTS = [
     ("micrograd-no-zeroing-dark.png", Settings(scenario="micrograd", zero_grad=False), 20, True),
     ("digits.png", Settings(scenario="digits"), 60, False),
     ("parabola-lr-0.9.png", Settings(scenario="parabola", lr=0.9), 12, False),
-    ("chain-rule.png", Settings(scenario="chain-rule"), 0, False, "e"),
+    ("chain-rule.png", Settings(scenario="chain-rule"), 2, False, "e"),
 ]
 
 
