@@ -95,6 +95,7 @@ def summarize(case: str, done: list[dict], errors: list[str], busy: bool) -> dic
     for name, first in done[0]["views"].items():
         entry["views"][name] = {f: median([r["views"].get(name, {}).get(f) for r in done]) for f in VIEW_FIELDS}
         entry["views"][name]["heavy"] = first["heavy"]
+        entry["views"][name]["on_screen"] = any(r["views"].get(name, {}).get("on_screen") for r in done)
     entry["views_never_redrawn"] = sorted({v for r in done for v in r.get("views_never_redrawn", [])})
     entry["targets"] = judge(case, entry["median"], system.mode_name(busy))
     return entry
@@ -172,9 +173,13 @@ def _views_table(result: dict) -> str:
     rows = []
     for case, e in result["cases"].items():
         for name, v in e.get("views", {}).items():
+            kind = "heavy" if v.get("heavy") else "light"
+            if not v.get("on_screen"):  # the run does not show it (the graph view outside chain-rule, micrograd)
+                rows.append([case, name, kind, "hidden", "", "", "", ""])
+                continue
             share = v["gui_share"]
-            rows.append([case, name, "heavy" if v.get("heavy") else "light", fmt_rate(v["draws_per_s"]),
-                         fmt_ms(v["ingest_ms_mean"]), fmt_ms(v["draw_ms_mean"]), fmt_ms(v["paint_ms_mean"]),
+            rows.append([case, name, kind, fmt_rate(v["draws_per_s"]), fmt_ms(v["ingest_ms_mean"]),
+                         fmt_ms(v["draw_ms_mean"]), fmt_ms(v["paint_ms_mean"]),
                          "-" if share is None else f"{100 * share:.1f}%"])
     return ("Each view of MainWindow.views while running (medians): redraws per second; mean ms to take in a "
             "snapshot, to redraw, to paint its canvas; its share of the wall time\n"

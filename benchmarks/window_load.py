@@ -5,10 +5,11 @@ unchanged: the benchmark only watches it. For the measured stretch of a run it r
 
 - redraws per second: snapshots after which at least one view was redrawn (a frame in which the
   person sees something change); also every snapshot the window took in (``snapshots_per_s``);
-- for every view in ``MainWindow.views``: redraws per second, the cost of its ``draw`` and of its
-  canvas's paints, its share of the time, and what the window's ``ViewSchedule`` believes it
-  costs (each view's ``draw`` is wrapped on the instance, and pyqtgraph's
-  ``GraphicsView.paintEvent`` on the class, in this process only);
+- for every view in ``MainWindow.views``: redraws per second, the cost of its ``ingest`` (every
+  snapshot), of its ``draw`` and of its canvas's paints, its share of the time, and what the
+  window's ``ViewSchedule`` believes it costs (each view's ``ingest`` and ``draw`` are wrapped on
+  the instance, and pyqtgraph's ``GraphicsView.paintEvent`` on the class, in this process only);
+  a view the run does not show (not ``on_screen()`` when the stretch starts) is reported hidden;
 - the UI event loop's delay: a 10 ms timer measures its own lateness (99th percentile, worst);
 - training steps per second in the app against headless: the same settings, built as
   ``gdsim run`` builds them, measured in this process for 1 s just before the window opens and
@@ -150,6 +151,7 @@ class ViewMeter:
         self.ingests: dict[str, list[float]] = {}
         self.draws: dict[str, list[float]] = {}
         self.paints: dict[str, list[float]] = {}
+        self.on_screen: dict[str, bool] = {}  # when recording started (a view the run does not show is hidden)
         self._by_canvas = {}
         self._wrap_paint()
 
@@ -164,6 +166,10 @@ class ViewMeter:
             view.ingest = self._timed(view.ingest, self.ingests[name])
             view.draw = self._timed(view.draw, self.draws[name])
         return self
+
+    def start(self) -> None:
+        self.on_screen = {name: bool(view.on_screen()) for view, name in self.names.items()}
+        self.recording = True
 
     def _timed(self, method, times: list):
         def timed(*args):
@@ -206,7 +212,7 @@ class ViewMeter:
             i, d, p = self.ingests[name], self.draws[name], self.paints[name]
             out[name] = {
                 "heavy": bool(view.heavy),
-                "on_screen": bool(view.on_screen()),
+                "on_screen": self.on_screen.get(name),
                 "ingest_ms_mean": _ms(sum(i) / len(i)) if i else None,
                 "draws": len(d),
                 "draws_per_s": _per_s(len(d), seconds),
@@ -359,7 +365,7 @@ def run_full_speed(w, meter: ViewMeter, seconds: float | None, until_step: int |
         raise RuntimeError(f"the window did not start running (state {w.state!r}): {w.banner.text or '?'}")
     clock = EngineClock(w.controller.worker.trainer)
     start = time.perf_counter()
-    meter.recording = True
+    meter.start()
     probe.start()
     if until_step is not None:
         spin_until(lambda: w.last_snapshot.step >= until_step or w.state != "running")
@@ -457,7 +463,9 @@ def _measure(case, seconds, until_step, session) -> dict:
         "app_vs_headless": round(running["app_steps_per_s"] / headless, 3) if headless else None,
         **pause,
         "views": views,
-        "views_never_redrawn": [name for name, v in views.items() if not v["draws"]],
+        # A view on screen that was never redrawn is a fault; one the run does not show is not drawn by design.
+        "views_never_redrawn": [name for name, v in views.items() if v["on_screen"] and not v["draws"]],
+        "views_hidden": [name for name, v in views.items() if not v["on_screen"]],
         "rss_at_start_mb": round(rss_before, 1),
         "peak_rss_mb": round(peak_rss_mb(), 1),
     }
