@@ -1,7 +1,7 @@
 """gdsim's benchmark suite: one command, a table per section, every figure in benchmarks/results.json.
 
     uv run python benchmarks/run.py                      # everything: ~6 minutes on a quiet 2-core machine
-    uv run python benchmarks/run.py --busy               # window and cold also with a CPU-bound process beside
+    uv run python benchmarks/run.py --busy               # window and cold also with a CPU-bound process beside: ~8
     uv run python benchmarks/run.py --quick              # a smoke run, ~2 minutes
     uv run python benchmarks/run.py --only window,cold   # some sections
 

@@ -105,7 +105,7 @@ def measure(quick: bool = False, busy: bool = False) -> dict:
     runs, seconds = (1, 3.0) if quick else (2, 4.0)
     started = time.perf_counter()
     # Retries of a noisy run only within this budget: the section must end in bounded time.
-    deadline = started + (60 if quick else 180)
+    deadline = started + (60 if quick else 120)
     cases = {}
     with tempfile.TemporaryDirectory(prefix="gdsim-bench-") as folder:
         session, session_error = None, None
