@@ -523,6 +523,11 @@ class TrainingWorker(QObject):
         """Train for a slice, then end the run (a stop, the end of Step N), or show a frame and
         come back for the next slice."""
         watching = self.speed is not None and self.speed <= MAX_FPS  # one step per slice, each drawn
+        if watching and self.flags.frames_in_flight() > 0:
+            # The last step is still being drawn (a slow or busy GUI): every step is to be seen,
+            # so the next waits for it rather than landing in the same frame.
+            self._schedule(1000 / MAX_FPS / 4)
+            return
         taken, stop = self._train(self._steps_allowed(watching))
         if taken:
             self._run.revision += 1
