@@ -507,7 +507,7 @@ def _decode_png(path):
     return image.width(), image.height(), colours
 
 
-@pytest.mark.parametrize("scenario", ["fruit", "digits"])
+@pytest.mark.parametrize("scenario", ["fruit", "digits", "digits10"])
 def test_plot_out_png(tmp_path, scenario):
     png, h = tmp_path / "out.png", tmp_path / "h.csv"
     proc = subprocess_gdsim("run", scenario, "--steps", "5", "--plot-out", png, "--history-out", h)
