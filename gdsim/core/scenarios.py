@@ -15,7 +15,7 @@ import numpy as np
 
 from .catalog import CATALOG
 from .choices import make_choice, parse_choice
-from .data.dataset import BINARY, MULTICLASS, OBJECTIVE, REGRESSION, Dataset
+from .data.dataset import BINARY, MULTICLASS, OBJECTIVE, REGRESSION, TASK_NAMES, Dataset
 from .data.resources import resource_path
 from .engine.activations import MicrogradTanhOverflow
 from .engine.initializers import INITIALIZERS, Article
@@ -448,44 +448,67 @@ def _custom_mlp(data: Dataset, n_out: int, *hidden) -> Model:
 
 
 def custom_scenario(data: Dataset, name: str, title: str, description: str = "") -> Scenario:
-    """A scenario around a person's own data (a CSV file): regression or binary classification."""
-    binary = data.task == BINARY
-    n_in = _n_inputs(data)
-    if binary:
+    """A scenario around a person's own data (a CSV file): regression, binary or multi-class
+    classification."""
+    task, n_in = data.task, _n_inputs(data)
+    if task == BINARY:
         target = data.target_names[0]
         data.notes.setdefault("positive", f"{target} = 1")
         data.notes.setdefault("negative", f"{target} = 0")
-    what = "binary classification" if binary else "regression"
-    lesson = (f"{title}: {what} of {', '.join(data.target_names)} from {', '.join(data.input_names)} "
-              f"({data.n_train} training rows" + (f", {len(data.x_val)} validation rows)" if data.has_validation
-                                                  else ")") + (". " + description if description else "."))
+    n_out = data.n_classes if task == MULTICLASS else 1 if task == BINARY else len(data.target_names)
     return Scenario(
         name=name, title=title,
-        summary=f"your data: {what}, {n_in} input{'s' if n_in != 1 else ''}",
-        lesson=lesson, load_data=lambda: data,
+        summary=f"your data: {TASK_NAMES[task]}, {n_in} input{'s' if n_in != 1 else ''}",
+        lesson=_custom_lesson(data, title, description), load_data=lambda: data,
         models=(
-            ModelChoice("linear", f"linear {n_in} -> {len(data.target_names) if not binary else 1}",
-                        lambda d, n: Linear(_n_inputs(d), n)),
+            ModelChoice("linear", f"linear {n_in} -> {n_out}", lambda d, n: Linear(_n_inputs(d), n)),
             ModelChoice("mlp", "MLP with ReLU hidden layers (mlp:16 by default; mlp:32,16 for two)",
                         _custom_mlp, defaults={"init": "he_uniform"}, takes_args=True),
         ),
-        loss="bce" if binary else "mse", init="xavier_uniform", optimizer="sgd", lr=0.01, steps=200,
-        metric="accuracy" if binary else "rmse",
-        view="classes" if binary else "scatter",
-        x_label="true class" if binary else "target",
-        y_label=f"predicted probability that {data.target_names[0]} = 1" if binary else "prediction",
+        init="xavier_uniform", optimizer="sgd", lr=0.01, steps=200, **_TASK_DEFAULTS[task](data),
     )
 
 
-def scenario_from_table(table, inputs, targets, *, task: str = REGRESSION, standardize: bool = False,
-                        val_fraction: float = 0.0) -> Scenario:
-    """A scenario of chosen columns of a CSV ``Table`` (see ``gdsim.core.data``)."""
+# What a task of your own data starts with: its loss and metric, and how its predictions are drawn.
+_TASK_DEFAULTS = {
+    REGRESSION: lambda d: dict(loss="mse", metric="rmse", view="scatter", x_label="target", y_label="prediction"),
+    BINARY: lambda d: dict(loss="bce", metric="accuracy", view="classes", x_label="true class",
+                           y_label=f"predicted probability that {d.target_names[0]} = 1"),
+    MULTICLASS: lambda d: dict(loss="cross_entropy", metric="accuracy", view="multiclass",
+                               x_label=f"true {d.target_names[0]}", y_label="predicted probability"),
+}
+
+
+def _custom_lesson(data: Dataset, title: str, description: str) -> str:
+    """What the summary and the window say of your data: the task and why, the classes, the rows
+    (and any left out for missing values)."""
+    from .data.from_table import dropped_text
+
+    notes = data.notes
+    why = notes.get("task_reason")
+    task = TASK_NAMES[data.task] + (f" ({'chosen' if why == 'chosen' else 'inferred: ' + why})" if why else "")
+    classes = ""
+    if data.task == MULTICLASS:
+        names = data.class_names
+        listed = ", ".join(f"{i} {n}" for i, n in enumerate(names[:10])) + (", ..." if len(names) > 10 else "")
+        classes = f" into {len(names)} classes (numbered in sorted order: {listed})"
+    rows = f"{data.n_train} training rows" + (f", {len(data.x_val)} validation rows" if data.has_validation else "")
+    dropped = ""
+    if notes.get("dropped"):
+        dropped = "; " + dropped_text(notes["dropped"], notes["rows_read"], notes["dropped_columns"])
+    return (f"{title}: {task} of {', '.join(data.target_names)}{classes} from {', '.join(data.input_names)} "
+            f"({rows}){dropped}." + (" " + description if description else ""))
+
+
+def scenario_from_table(table, inputs, targets, *, task: str | None = None, missing: str = "drop",
+                        standardize: bool = False, val_fraction: float = 0.0) -> Scenario:
+    """A scenario of chosen columns of a CSV ``Table`` (see ``gdsim.core.data``); ``task`` None infers it."""
     from pathlib import Path
 
     from .data.from_table import make_dataset
 
-    data, standardization = make_dataset(table, inputs, targets, task=task, standardize=standardize,
-                                         val_fraction=val_fraction)
+    data, standardization = make_dataset(table, inputs, targets, task=task, missing=missing,
+                                         standardize=standardize, val_fraction=val_fraction)
     name = Path(table.path).name
     description = standardization.describe() if standardization is not None else "Inputs as in the file."
     return custom_scenario(data, f"csv:{Path(table.path).stem}", name, description)

@@ -12,6 +12,8 @@ BINARY = "binary"  # 0/1 targets
 MULTICLASS = "multiclass"  # class indices (cross-entropy's targets)
 OBJECTIVE = "objective"  # no targets: the model's output is what is minimised
 TASKS = (REGRESSION, BINARY, MULTICLASS, OBJECTIVE)
+TASK_NAMES = {REGRESSION: "regression", BINARY: "binary classification", MULTICLASS: "multi-class classification",
+              OBJECTIVE: "an objective minimised as it is"}  # what a person reads
 # More classes than this is almost always a column of names or IDs chosen as the target by mistake.
 MAX_CLASSES = 100
 
