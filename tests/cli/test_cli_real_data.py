@@ -172,3 +172,13 @@ def test_a_session_of_multiclass_data_saves_loads_and_continues_bit_for_bit(caps
     specs = session.trainer.params.specs
     for name, value in read_weights(w10, specs).items():
         np.testing.assert_array_equal(read_weights(w5, specs)[name], value)
+
+
+def test_plot_out_of_multiclass_data(tmp_path):
+    from cli_helpers import subprocess_gdsim
+
+    png = tmp_path / "flowers.png"
+    proc = subprocess_gdsim("run", "--data", FLOWERS, "--targets", "species", "--steps", "20", "--lr", "0.3",
+                            "--plot-out", png, "--quiet")
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    assert png.stat().st_size > 10_000

@@ -304,11 +304,16 @@ class _Reader:
             raise GdsimError(message)
         values, texts = [], None
         for j, cell in enumerate(row):
-            value = parse_cell(cell)
-            if isinstance(value, str):
-                texts = texts or {}
-                texts[j] = value
-                value = math.nan
+            try:  # most cells of a row with text in it are still plain numbers: float() is quickest
+                value = float(cell)
+                if value - value != 0.0 or "_" in cell or not cell.isascii():
+                    raise ValueError  # nan, inf, 1_000 and other digits: the careful way
+            except ValueError:
+                value = parse_cell(cell)
+                if isinstance(value, str):
+                    texts = texts or {}
+                    texts[j] = value
+                    value = math.nan
             values.append(value)
         return values, texts
 

@@ -104,7 +104,7 @@ def column_summary(table: Table, name: str) -> ColumnSummary:
     summary = ColumnSummary(name, int(numbers.size), int(text.sum()), int(missing.sum()),
                             bool(numbers.size and np.all((numbers == 0) | (numbers == 1))))
     if summary.text:
-        labels = _sorted_labels(_labels_of(table, name, ~missing))
+        labels = _class_order(table, name, np.flatnonzero(~missing))[0]
         summary = replace(summary, labels=labels[:MAX_CLASSES + 1], n_labels=len(labels))
     return summary
 
@@ -205,35 +205,37 @@ def make_dataset(table: Table, inputs, targets, *, task=None, missing=DROP, stan
 
 def class_labels(table: Table, name: str, rows: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
     """(each row's class index as a float column, the class names): classes numbered in the sorted
-    order of their labels, numbers by value first, then text alphabetically."""
-    labels = _labels_of(table, name, rows)
-    names = _sorted_labels(labels)
+    order of their labels, numbers by value first, then text alphabetically (without regard to
+    case). A number's label is ``format_number``'s: 2.0 and 2 are one class, '2'."""
+    names, numbers, text_class = _class_order(table, name, rows)
     if len(names) > MAX_CLASSES:
         raise GdsimError(f"target column {quoted(name)} has {len(names):,} different labels; gdsim trains at most "
                          f"{MAX_CLASSES} classes (is it a column of names or IDs?)")
-    index = {label: i for i, label in enumerate(names)}
-    return np.array([[index[label]] for label in labels], dtype=np.float64).reshape(-1, 1), names
-
-
-def _labels_of(table: Table, name: str, rows) -> list[str]:
-    """The class label of each of ``rows`` (indices or a mask): its text, or its number as written
-    by ``format_number``."""
-    rows = np.flatnonzero(rows) if np.asarray(rows).dtype == bool else np.asarray(rows)
-    cells = table.text.get(name)
     values = table.column(name)[rows]
-    if cells is None:
-        return [format_number(v) for v in values]
-    codes = cells.codes[rows]
-    return [cells.values[c] if c >= 0 else format_number(v) for c, v in zip(codes.tolist(), values.tolist())]
+    y = np.searchsorted(numbers, values).astype(np.float64)  # right for the numbers; text is set below
+    cells = table.text.get(name)
+    if cells is not None:
+        codes = cells.codes[rows]
+        y[codes >= 0] = text_class[codes[codes >= 0]]
+    return y.reshape(-1, 1), names
 
 
-def _sorted_labels(labels) -> tuple[str, ...]:
-    def key(label: str):
-        try:
-            return (0, float(label), "", "")
-        except ValueError:
-            return (1, 0.0, label.casefold(), label)
-    return tuple(sorted(set(labels), key=key))
+def _class_order(table: Table, name: str, rows: np.ndarray):
+    """(the labels of ``rows`` in class order, the distinct numbers among them, sorted, and for each
+    text of the column its class index, -1 where none of ``rows`` holds it)."""
+    values = table.column(name)[rows]
+    numbers = np.unique(values[~np.isnan(values)])
+    cells = table.text.get(name)
+    texts = []
+    if cells is not None:
+        used = np.unique(cells.codes[rows])
+        texts = sorted((cells.values[c] for c in used[used >= 0]), key=lambda t: (t.casefold(), t))
+    names = tuple(format_number(v) for v in numbers) + tuple(texts)
+    text_class = np.full(len(cells.values) if cells is not None else 0, -1, dtype=np.intp)
+    if cells is not None:
+        position = {t: len(numbers) + i for i, t in enumerate(texts)}
+        text_class[:] = [position.get(t, -1) for t in cells.values]
+    return names, numbers, text_class
 
 
 def _chosen_columns(table: Table, inputs, targets) -> tuple[tuple[str, ...], tuple[str, ...]]:
