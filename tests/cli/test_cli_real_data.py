@@ -17,6 +17,7 @@ from cli_helpers import read_csv
 from gdsim.cli import main
 from gdsim.core.data.csv_reader import read_table
 from gdsim.core.data.from_table import make_dataset
+from gdsim.core.errors import GdsimError
 from gdsim.core.files.session import load_session
 from gdsim.core.files.weights import read_weights
 
@@ -182,3 +183,11 @@ def test_plot_out_of_multiclass_data(tmp_path):
                             "--plot-out", png, "--quiet")
     assert proc.returncode == 0 and proc.stderr == "", proc.stderr
     assert png.stat().st_size > 10_000
+
+
+def test_one_class_left_after_dropping_rows_is_said_so(tmp_path):
+    path = tmp_path / "few.csv"
+    path.write_text("x,pet\n1,cat\n2,cat\nNA,dog\n4,cat\n")
+    with pytest.raises(GdsimError) as info:
+        make_dataset(read_table(path), ["x"], ["pet"])
+    assert str(info.value) == "target column 'pet' has one class ('cat') on every row kept; there is nothing to learn"

@@ -180,17 +180,33 @@ def make_dataset(table: Table, inputs, targets, *, task=None, missing=DROP, stan
         raise GdsimError(problem)
     keep, dropped_columns = _rows_to_use(table, inputs, targets, task, missing)
     rows = np.flatnonzero(keep)
-    x_all = table.data[np.ix_(rows, [table.columns.index(c) for c in inputs])]
+    _check_rows(table, rows.size)
     notes = {"source": table.path, "standardization": None, "task_reason": why, "rows_read": table.n_rows,
              "dropped": int(table.n_rows - rows.size), "dropped_columns": dropped_columns}
+    x_all = table.data[np.ix_(rows, [table.columns.index(c) for c in inputs])]
+    y_all = _targets(table, targets, rows, task, notes)
+    _check_constant(inputs, targets, x_all, y_all, task)
+    parts, standardization = _split(inputs, x_all, y_all, fraction, standardize)
+    notes.update(standardization=standardization, rows=int(len(parts[0])),
+                 val_rows=0 if parts[2] is None else int(len(parts[2])))
+    dataset = Dataset(*parts, input_names=inputs, target_names=targets, task=task, notes=notes)
+    return dataset, standardization
+
+
+def _targets(table: Table, targets, rows: np.ndarray, task: str, notes: dict) -> np.ndarray:
+    """The targets of ``rows``, as the task takes them: class indices (the class names go into
+    ``notes``), 0/1, or the numbers as they are."""
     if task == MULTICLASS:
-        y_all, notes["class_names"] = class_labels(table, targets[0], rows)
-    else:
-        y_all = table.data[np.ix_(rows, [table.columns.index(c) for c in targets])]
-        if task == BINARY:
-            y_all = (y_all == 1).astype(np.float64)  # 0/1 exactly (no -0.0)
-    _check_values(table, inputs, targets, x_all, y_all, task)
-    train_rows, val_rows = split_rows(rows.size, fraction)
+        y, notes["class_names"] = class_labels(table, targets[0], rows)
+        return y
+    y = table.data[np.ix_(rows, [table.columns.index(c) for c in targets])]
+    return (y == 1).astype(np.float64) if task == BINARY else y  # binary: 0/1 exactly (no -0.0)
+
+
+def _split(inputs, x_all, y_all, fraction: float, standardize: bool):
+    """((x, y, x_val, y_val), the Standardization or None): the fixed validation split, then the
+    inputs standardised with the training rows' mean and std if asked."""
+    train_rows, val_rows = split_rows(len(x_all), fraction)
     x, y = np.ascontiguousarray(x_all[train_rows]), np.ascontiguousarray(y_all[train_rows])
     x_val = y_val = None
     if len(val_rows):
@@ -198,9 +214,7 @@ def make_dataset(table: Table, inputs, targets, *, task=None, missing=DROP, stan
     standardization = None
     if standardize:
         x, x_val, standardization = _standardised(inputs, x, x_val)
-    notes.update(standardization=standardization, rows=int(len(train_rows)), val_rows=int(len(val_rows)))
-    dataset = Dataset(x, y, x_val, y_val, input_names=inputs, target_names=targets, task=task, notes=notes)
-    return dataset, standardization
+    return (x, y, x_val, y_val), standardization
 
 
 def class_labels(table: Table, name: str, rows: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
@@ -208,6 +222,9 @@ def class_labels(table: Table, name: str, rows: np.ndarray) -> tuple[np.ndarray,
     order of their labels, numbers by value first, then text alphabetically (without regard to
     case). A number's label is ``format_number``'s: 2.0 and 2 are one class, '2'."""
     names, numbers, text_class = _class_order(table, name, rows)
+    if len(names) == 1:
+        raise GdsimError(f"target column {quoted(name)} has one class ({quoted(names[0])}) on every row"
+                         f"{' kept' if len(rows) < table.n_rows else ''}; there is nothing to learn")
     if len(names) > MAX_CLASSES:
         raise GdsimError(f"target column {quoted(name)} has {len(names):,} different labels; gdsim trains at most "
                          f"{MAX_CLASSES} classes (is it a column of names or IDs?)")
@@ -324,24 +341,25 @@ def _together(shown: str, problems: list[str], missing_refused: bool) -> str:
     return f"{shown} has {len(problems)} problems: {listed}" + (f"; and {more} more" if more > 0 else "") + end
 
 
-def _check_values(table: Table, inputs, targets, x, y, task: str) -> None:
-    """Enough rows left, and no column the same on every row."""
-    shown, n = repr(table.path), len(x)
-    if n < 2:
-        if n < table.n_rows:
-            raise GdsimError(f"{shown} has {n} of its {table.n_rows} rows with a value in every chosen column; "
-                             f"training needs at least 2")
-        raise GdsimError(f"{shown} has {'only one row' if n == 1 else 'no rows'} of data; training needs at least 2")
+def _check_rows(table: Table, n: int) -> None:
+    """At least two rows to train on."""
+    if n >= 2:
+        return
+    shown = repr(table.path)
+    if n < table.n_rows:
+        raise GdsimError(f"{shown} has {n} of its {table.n_rows} rows with a value in every chosen column; "
+                         f"training needs at least 2")
+    raise GdsimError(f"{shown} has {'only one row' if n == 1 else 'no rows'} of data; training needs at least 2")
+
+
+def _check_constant(inputs, targets, x, y, task: str) -> None:
+    """No input or target the same on every row (class targets: class_labels has checked them)."""
     for j, name in enumerate(inputs):
         col = x[:, j]
         if np.all(col == col[0]):
             raise GdsimError(f"input column {quoted(name)} has the same value ({_fmt(col[0])}) on every row; it "
                              f"cannot help the model, and standardising it would divide by zero")
     if task == MULTICLASS:
-        if np.all(y == y[0]):
-            label = table.cell(targets[0], int(np.flatnonzero(~table.missing_rows(targets[0]))[0]))
-            raise GdsimError(f"target column {quoted(targets[0])} has one class ({quoted(label)}) on every row; "
-                             f"there is nothing to learn")
         return
     for j, name in enumerate(targets):
         col = y[:, j]
