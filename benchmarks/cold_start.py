@@ -1,17 +1,40 @@
-"""Cold start: launching the window, and a one-step headless run.
+"""Cold start: each launch as a ratio to its floor, launched side by side in the same run.
 
-(a) First paint: ``python -m gdsim`` with ``QT_QPA_PLATFORM=offscreen`` and
-    ``GDSIM_EXIT_AFTER_FIRST_PAINT=1``; the app prints ``gdsim: first paint at <time.time()>``
-    on stderr and quits. The figure is that time minus ``time.time()`` taken just before
-    the process is started. Target: within 1.0 s.
-(b) ``python -m gdsim run fruit --steps 1 --quiet``: wall time from start to exit.
-    Target: within 0.5 s. And, in a separate process running the same command, the
-    list of Qt modules (PySide6, shiboken6, pyqtgraph) it imported: must be empty.
+Every comparison launches a floor and gdsim alternately (floor, gdsim, floor, gdsim, ...),
+after one uncounted warm-up launch of each, with the same interpreter (``sys.executable``),
+environment and working folder. gdsim is launched as a person's ``gdsim`` command runs: the
+console script installed beside the interpreter (``-m gdsim`` where there is none). The
+figure judged is the median of the per-pair ratios gdsim / floor (each pair launched back to
+back, so the machine's drift cancels); the median times are printed for information.
 
-Each figure is the median of several launches (5; 3 with ``--quick``) after one
-uncounted warm-up launch (which fills the OS file cache).
+(a) First paint: ``gdsim`` with ``QT_QPA_PLATFORM=offscreen`` and
+    ``GDSIM_EXIT_AFTER_FIRST_PAINT=1`` (the app prints ``gdsim: first paint at <time.time()>``
+    on stderr and quits), against benchmarks/bare_window.py: a bare PySide6 + pyqtgraph window
+    with one plot and a status line that prints the same line at its first paint. Time = that
+    time minus ``time.time()`` just before the process is started. Target: <= 1.15x the floor.
+(b) ``gdsim run fruit --steps 1 --quiet`` against ``python -c "import numpy"``, wall time from
+    start to exit. Target: <= 1.3x.
+(c) ``gdsim list`` and ``gdsim --help`` against ``python -c pass`` (the interpreter's own
+    start-up is in both). Target: <= 1.2x each.
 
-    uv run python benchmarks/cold_start.py [--quick] [--json]
+Floors that load NumPy (a, b) load it as gdsim does, with one BLAS thread (gdsim/__init__.py
+sets it before NumPy loads): OpenBLAS starting a thread per core costs little on an idle
+machine but 50-90 ms on a 2-core one whose other core is busy, which gdsim never pays. (b)
+against ``python -c "import numpy"`` with the default threads is shown too, for information.
+
+Every launch reads compiled bytecode from a cache, as an installed app does after its first
+start (``system.bytecode_cache``: a private cache, filled by the warm-up launches, even where
+PYTHONDONTWRITEBYTECODE is set).
+
+And, each in a separate probe process running the same command through ``runpy``: (b)
+imports no Qt module (PySide6, shiboken6, pyqtgraph), (c) imports no NumPy.
+
+Repeats: 5 pairs for the window, 7 for the commands (3 each with ``--quick``). A batch of
+pairs taken while other processes kept the CPU busy is taken again (once). With ``--busy``
+a CPU-bound process runs beside every launch, floors and gdsim alike; ``--busy both``
+measures plain, then busy.
+
+    uv run python benchmarks/cold_start.py [--quick] [--busy [both]] [--json]
 """
 
 from __future__ import annotations
@@ -21,6 +44,7 @@ import re
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 _HERE = str(Path(__file__).resolve().parent)
@@ -30,108 +54,172 @@ if _HERE not in sys.path:
 import system  # noqa: E402
 from system import log, median, render_table, target, verdict  # noqa: E402
 
-PAINT_RE = re.compile(r"gdsim: first paint at ([0-9.]+)")
+PAINT_RE = re.compile(r"(?:gdsim|bare): first paint at ([0-9.]+)")
 RUN_ARGS = ["run", "fruit", "--steps", "1", "--quiet"]
 QT_MODULES = ("PySide6", "shiboken6", "pyqtgraph")
+NUMPY_MODULES = ("numpy",)
+BARE_WINDOW = str(Path(_HERE) / "bare_window.py")
+# gdsim/__init__.py gives NumPy's BLAS one thread before NumPy loads (unless the user chose).
+ONE_BLAS_THREAD = {"OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "VECLIB_MAXIMUM_THREADS": "1"}
+
+
+def gdsim_command() -> list[str]:
+    """What a person's ``gdsim`` runs: the console script beside the interpreter (run with that
+    interpreter), or ``-m gdsim`` where there is none (runpy adds a few ms of its own)."""
+    script = Path(sys.executable).with_name("gdsim")
+    return [str(script)] if script.is_file() else ["-m", "gdsim"]
+
+
+GDSIM = gdsim_command()
+
+
+@dataclass(frozen=True)
+class Comparison:
+    label: str
+    floor_label: str
+    floor_argv: list
+    gdsim_argv: list
+    timing: str  # "paint": to the first-paint line on stderr; "exit": wall time to exit
+    goal: float | None  # gdsim / floor at most (None: shown for information, not judged)
+    floor_env: dict = field(default_factory=dict)  # on top of the environment every launch gets
+
+
+COMPARISONS = {
+    "first_paint": Comparison("gdsim (first painted window, offscreen)", "bare PySide6 + pyqtgraph window",
+                              [BARE_WINDOW], GDSIM, "paint", 1.15, ONE_BLAS_THREAD),
+    "run": Comparison(f"gdsim {' '.join(RUN_ARGS)}", 'python -c "import numpy", one BLAS thread as gdsim',
+                      ["-c", "import numpy"], [*GDSIM, *RUN_ARGS], "exit", 1.3, ONE_BLAS_THREAD),
+    "run_default_blas": Comparison(f"gdsim {' '.join(RUN_ARGS)}", 'python -c "import numpy", default BLAS threads',
+                                   ["-c", "import numpy"], [*GDSIM, *RUN_ARGS], "exit", None),
+    "list": Comparison("gdsim list", "python -c pass", ["-c", "pass"], [*GDSIM, "list"], "exit", 1.2),
+    "help": Comparison("gdsim --help", "python -c pass", ["-c", "pass"], [*GDSIM, "--help"], "exit", 1.2),
+}
+# key -> (command-line arguments after `gdsim`, module families it must not import, their name)
+IMPORT_CHECKS = {
+    "run": (RUN_ARGS, QT_MODULES, "Qt"),
+    "list": (["list"], NUMPY_MODULES, "NumPy"),
+    "help": (["--help"], NUMPY_MODULES, "NumPy"),
+}
 
 IMPORT_PROBE = """
-import json, runpy, sys
+import contextlib, io, json, runpy, sys
 sys.argv = ["gdsim", *{args!r}]
+out = io.StringIO()
 try:
-    runpy.run_module("gdsim", run_name="__main__", alter_sys=True)
+    with contextlib.redirect_stdout(out):
+        runpy.run_module("gdsim", run_name="__main__", alter_sys=True)
 except SystemExit as e:
     code = e.code
 else:
     code = 0
-qt = sorted(m for m in sys.modules if m.split(".")[0] in {qt!r})
-print(json.dumps({{"exit": code, "qt_modules": qt}}))
+found = sorted(m for m in sys.modules if m.split(".")[0] in {families!r})
+print(json.dumps({{"exit": code, "modules": found}}))
 """
 
 
-def first_paint_once(timeout: float = 60.0) -> dict:
-    env = dict(system.env_without_gdsim(), QT_QPA_PLATFORM="offscreen", GDSIM_EXIT_AFTER_FIRST_PAINT="1")
-    t0 = time.time()
-    p = subprocess.Popen([sys.executable, "-m", "gdsim"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                         text=True, env=env, cwd=system.REPO)
+def launch(argv: list[str], timing: str, extra_env: dict, timeout: float = 60.0) -> float:
+    """Seconds from just before ``python argv`` is started to its first paint ("paint") or its exit ("exit")."""
+    env = dict(system.env_without_gdsim(), QT_QPA_PLATFORM="offscreen", GDSIM_EXIT_AFTER_FIRST_PAINT="1",
+               **extra_env)
+    t0_wall, t0 = time.time(), time.perf_counter()
+    p = subprocess.Popen([sys.executable, *argv], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         stdin=subprocess.DEVNULL, text=True, env=env, cwd=system.REPO, **system.child_kwargs())
     try:
         _, err = p.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
+    except BaseException:
         p.kill()
         p.communicate()
-        raise RuntimeError(f"the app did not paint and exit within {timeout:.0f} s") from None
-    exited = time.time() - t0
+        raise
+    wall = time.perf_counter() - t0
+    tail = " | ".join(err.strip().splitlines()[-3:]) or "(no stderr)"
+    if p.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} exited {p.returncode}: {tail}")
+    if timing == "exit":
+        return wall
     m = PAINT_RE.search(err)
     if not m:
-        tail = " | ".join(err.strip().splitlines()[-3:]) or "(no stderr)"
-        raise RuntimeError(f"no 'gdsim: first paint at' line (exit {p.returncode}): {tail}")
-    return {"first_paint_s": float(m.group(1)) - t0, "exit_s": exited, "returncode": p.returncode}
+        raise RuntimeError(f"{' '.join(argv)}: no 'first paint at' line: {tail}")
+    return float(m.group(1)) - t0_wall
 
 
-def run_once(timeout: float = 60.0) -> dict:
-    t0 = time.perf_counter()
-    p = subprocess.run([sys.executable, "-m", "gdsim", *RUN_ARGS], capture_output=True, text=True,
-                       timeout=timeout, cwd=system.REPO, env=system.env_without_gdsim())
-    wall = time.perf_counter() - t0
-    if p.returncode != 0:
-        raise RuntimeError(f"gdsim {' '.join(RUN_ARGS)} exited {p.returncode}: {p.stderr.strip()[-300:]}")
-    return {"wall_s": wall}
+def compare(key: str, pairs: int, tries: int, busy: bool) -> dict:
+    """A warm-up launch of each, then ``pairs`` launches of floor and gdsim, alternating."""
+    c = COMPARISONS[key]
+    log(f"cold: {c.label} against {c.floor_label}, {pairs + 1} pairs{' (busy)' if busy else ''} ...")
+
+    def floor():
+        return launch(c.floor_argv, c.timing, c.floor_env)
+
+    def gdsim():
+        return launch(c.gdsim_argv, c.timing, {})
+
+    def batch():
+        with system.maybe_spinning(busy):
+            warm = (floor(), gdsim())  # also compiles each side's bytecode into the cache
+            floors, gdsims = [], []
+            for _ in range(pairs):
+                floors.append(floor())
+                gdsims.append(gdsim())
+        return warm, floors, gdsims
+
+    (warm, floors, gdsims), others, attempts = system.quietest(batch, tries=tries, what=f"cold {key}")
+    ratios = [g / f for f, g in zip(floors, gdsims) if f > 0]
+    return {"label": c.label, "floor_label": c.floor_label, "timing": c.timing, "goal": c.goal,
+            "floor_median_s": median(floors), "gdsim_median_s": median(gdsims), "ratio": median(ratios),
+            "ratios": ratios, "floor_s": floors, "gdsim_s": gdsims, "warmup_s": {"floor": warm[0], "gdsim": warm[1]},
+            "repeats": len(ratios), "cpu_used_by_other_processes": others, "attempts": attempts}
 
 
-def qt_imports_of_run() -> dict:
-    code = IMPORT_PROBE.format(args=RUN_ARGS, qt=QT_MODULES)
+def imports_of(args: list[str], families: tuple[str, ...]) -> dict:
+    code = IMPORT_PROBE.format(args=args, families=families)
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=system.REPO,
-                       env=system.env_without_gdsim())
+                       env=system.env_without_gdsim(), **system.child_kwargs())
     lines = [ln for ln in p.stdout.splitlines() if ln.startswith("{")]
     if p.returncode != 0 or not lines:
         raise RuntimeError(f"import probe exited {p.returncode}: {p.stderr.strip()[-300:]}")
     return json.loads(lines[-1])
 
 
-def measure(quick: bool = False) -> dict:
-    repeats = 3 if quick else 5
+def comparison_target(key: str, c: dict | None) -> dict:
+    comp = COMPARISONS[key]
+    r = None if c is None else c["ratio"]
+    if comp.goal is None:
+        return target(f"cold: {comp.label} vs {comp.floor_label}", r, "for information", None, "x")
+    return target(f"cold: {comp.label} vs {comp.floor_label}", r, f"<= {comp.goal:g}x",
+                  None if r is None else r <= comp.goal, "x")
+
+
+def import_target(key: str, imp: dict | None) -> dict:
+    args, _, family = IMPORT_CHECKS[key]
+    found = None if imp is None else imp["modules"]
+    return target(f"cold: gdsim {' '.join(args[:4])} imports no {family}", None if found is None else len(found),
+                  f"0 {family} modules", None if found is None else not found, "modules")
+
+
+def measure(quick: bool = False, busy: bool = False) -> dict:
+    window_pairs, command_pairs = (3, 3) if quick else (5, 7)
+    tries = 1 if quick else 2
     started = time.perf_counter()
-    result = {"section": "cold", "repeats": repeats, "errors": []}
-
-    log(f"cold: launching the window {repeats + 1} times ...")
-    try:
-        warm = first_paint_once()
-        runs, others, attempts = system.quietest(lambda: [first_paint_once() for _ in range(repeats)],
-                                                 tries=2, what="cold first paint")
-        result["first_paint"] = {"median_s": median([r["first_paint_s"] for r in runs]),
-                                 "runs_s": [r["first_paint_s"] for r in runs],
-                                 "exit_median_s": median([r["exit_s"] for r in runs]),
-                                 "warmup_s": warm["first_paint_s"], "repeats": len(runs),
-                                 "cpu_used_by_other_processes": others, "attempts": attempts}
-    except Exception as e:  # noqa: BLE001
-        result["first_paint"] = None
-        result["errors"].append(f"first paint: {system.error_text(e)}")
-
-    log(f"cold: gdsim {' '.join(RUN_ARGS)}, {repeats + 1} times ...")
-    try:
-        warm = run_once()
-        runs, others, attempts = system.quietest(lambda: [run_once()["wall_s"] for _ in range(repeats)],
-                                                 tries=2, what="cold gdsim run")
-        result["run"] = {"median_s": median(runs), "runs_s": runs, "warmup_s": warm["wall_s"], "repeats": len(runs),
-                         "cpu_used_by_other_processes": others, "attempts": attempts}
-    except Exception as e:  # noqa: BLE001
-        result["run"] = None
-        result["errors"].append(f"gdsim run: {system.error_text(e)}")
-
-    try:
-        result["run_imports"] = qt_imports_of_run()
-    except Exception as e:  # noqa: BLE001
-        result["run_imports"] = None
-        result["errors"].append(f"import probe: {system.error_text(e)}")
-
-    fp = (result["first_paint"] or {}).get("median_s")
-    rn = (result["run"] or {}).get("median_s")
-    qt = (result["run_imports"] or {}).get("qt_modules")
-    result["targets"] = [
-        target("cold: first painted window", fp, "<= 1.0 s", None if fp is None else fp <= 1.0, "s"),
-        target(f"cold: gdsim {' '.join(RUN_ARGS[:4])}", rn, "<= 0.5 s", None if rn is None else rn <= 0.5, "s"),
-        target(f"cold: gdsim {' '.join(RUN_ARGS[:4])} imports no Qt", None if qt is None else len(qt),
-               "0 Qt modules", None if qt is None else not qt, "modules"),
-    ]
+    result = {"section": "cold", "mode": system.mode_name(busy), "gdsim_command": GDSIM, "comparisons": {},
+              "imports": {}, "errors": []}
+    for key in COMPARISONS:
+        try:
+            result["comparisons"][key] = compare(key, window_pairs if key == "first_paint" else command_pairs,
+                                                 tries, busy)
+        except Exception as e:  # noqa: BLE001 - one comparison failing must not lose the others
+            result["comparisons"][key] = None
+            result["errors"].append(f"{COMPARISONS[key].label}: {system.error_text(e)}")
+            log(f"cold: {key} failed: {result['errors'][-1]}")
+    for key, (args, families, _) in IMPORT_CHECKS.items():
+        try:
+            result["imports"][key] = imports_of(args, families)
+        except Exception as e:  # noqa: BLE001
+            result["imports"][key] = None
+            result["errors"].append(f"import probe for gdsim {' '.join(args)}: {system.error_text(e)}")
+    judged = [comparison_target(k, c) for k, c in result["comparisons"].items()]
+    result["info"] = [t for t in judged if t["goal"] == "for information"]
+    result["targets"] = [t for t in judged if t["goal"] != "for information"]
+    result["targets"] += [import_target(k, imp) for k, imp in result["imports"].items()]
     result["ok"] = not result["errors"]
     result["elapsed_s"] = round(time.perf_counter() - started, 1)
     return result
@@ -140,29 +228,45 @@ def measure(quick: bool = False) -> dict:
 def table(result: dict) -> str:
     if "targets" not in result:
         return f"COLD START FAILED: {result.get('error')}\n{result.get('traceback', '')}"
-    fp, rn, imp = result.get("first_paint"), result.get("run"), result.get("run_imports")
-    t = result["targets"]
-    rows = [
-        ["launch -> first painted window (offscreen)",
-         "-" if not fp else f"{fp['median_s']:.3f} s", "<= 1.0 s", verdict(t[0]["pass"]),
-         "-" if not fp else f"warm-up {fp['warmup_s']:.3f} s; process exit {fp['exit_median_s']:.3f} s"],
-        [f"gdsim {' '.join(RUN_ARGS)}", "-" if not rn else f"{rn['median_s']:.3f} s", "<= 0.5 s",
-         verdict(t[1]["pass"]), "-" if not rn else f"warm-up {rn['warmup_s']:.3f} s"],
-        ["  ... Qt modules it imports", "-" if imp is None else str(len(imp["qt_modules"])), "0",
-         verdict(t[2]["pass"]), "" if not imp or not imp["qt_modules"] else ", ".join(imp["qt_modules"][:5])],
-    ]
-    for row, part in zip(rows, (fp, rn)):
-        if part and (part.get("cpu_used_by_other_processes") or 0) > system.NOISY_OTHERS:
-            row[0] += " !"
-            row[4] += f"; others busy {part['cpu_used_by_other_processes']:.0%}: suspect"
-    lines = [f"Cold start (median of {result['repeats']} launches after a warm-up)",
-             render_table(["what", "time", "target", "", "notes"], rows, "lrrll")]
+    by_name = {t["target"]: t for t in result["targets"] + result.get("info", [])}
+    rows = []
+    for key, c in result["comparisons"].items():
+        comp = COMPARISONS[key]
+        t = by_name[f"cold: {comp.label} vs {comp.floor_label}"]
+        shown = "-" if t["pass"] is None and comp.goal is None else verdict(t["pass"])
+        if not c:
+            rows.append([comp.label, comp.floor_label, "-", "-", "-", t["goal"], "ERROR"])
+            continue
+        noisy = (c.get("cpu_used_by_other_processes") or 0) > system.NOISY_OTHERS
+        rows.append([comp.label + (" !" if noisy else ""), comp.floor_label, f"{c['gdsim_median_s']:.3f}",
+                     f"{c['floor_median_s']:.3f}", f"{c['ratio']:.2f}x", t["goal"], shown])
+    lines = [f"Cold start: gdsim ({' '.join(result.get('gdsim_command', GDSIM))}) against its floor, launched "
+             f"alternately (median of {_pairs(result)} pairs after a warm-up; ratio = median of the per-pair "
+             "ratios; times for information)",
+             render_table(["gdsim", "floor", "gdsim s", "floor s", "gdsim/floor", "target", ""], rows, "llrrrrl")]
+    rows = []
+    for key, (args, _, family) in IMPORT_CHECKS.items():
+        imp = result["imports"].get(key)
+        t = by_name[f"cold: gdsim {' '.join(args[:4])} imports no {family}"]
+        rows.append([f"gdsim {' '.join(args)}", f"no {family}", "-" if imp is None else str(len(imp["modules"])),
+                     verdict(t["pass"]), "" if not imp or not imp["modules"] else ", ".join(imp["modules"][:5])])
+    lines.append(render_table(["import probe", "must import", "found", "", "modules"], rows, "llrll"))
+    noisy = [k for k, c in result["comparisons"].items()
+             if c and (c.get("cpu_used_by_other_processes") or 0) > system.NOISY_OTHERS]
+    if noisy:
+        lines.append("! other processes kept more than 10% of the CPU busy while " + ", ".join(noisy)
+                     + " launched (even after retrying): suspect")
     lines += [f"! {e}" for e in result.get("errors", [])]
     return "\n".join(lines)
 
 
+def _pairs(result: dict) -> str:
+    counts = sorted({c["repeats"] for c in result["comparisons"].values() if c})
+    return "/".join(str(n) for n in counts) or "?"
+
+
 def main(argv=None) -> int:
-    return system.section_main("cold", measure, table, argv)
+    return system.section_main("cold", measure, table, argv, busy_option=True)
 
 
 if __name__ == "__main__":

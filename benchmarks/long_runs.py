@@ -9,7 +9,8 @@ history; then each repeat times ``show_snapshot(a snapshot of the next 10 steps)
 
 Peak memory: ``benchmarks/window_load.py --until-step 1000000 --json`` in a fresh
 process (the window training fruit at full speed to a million steps); it reports the
-process's peak RSS. Target under 300 MB. Skipped with ``--quick``.
+process's peak RSS. Target under 300 MB. For comparison, the peak RSS of a bare PySide6 +
+pyqtgraph window at its first paint (``bare_window.py --rss``). Skipped with ``--quick``.
 
     uv run python benchmarks/long_runs.py [--quick] [--json]
 """
@@ -103,6 +104,21 @@ def measure_redraw(repeats: int) -> dict:
     return out
 
 
+def bare_window_rss_mb() -> float:
+    """Peak memory of benchmarks/bare_window.py (a bare PySide6 + pyqtgraph window, one plot) at
+    its first paint: what any such app holds before doing anything, for comparison."""
+    import re
+    import subprocess
+
+    env = dict(system.env_without_gdsim(), QT_QPA_PLATFORM="offscreen", OPENBLAS_NUM_THREADS="1")
+    p = subprocess.run([sys.executable, str(system.BENCH_DIR / "bare_window.py"), "--rss"], capture_output=True,
+                       text=True, timeout=60, env=env, cwd=system.REPO, **system.child_kwargs())
+    m = re.search(r"bare: peak rss ([0-9.]+) MB", p.stderr)
+    if p.returncode != 0 or not m:
+        raise RuntimeError(f"bare_window.py --rss exited {p.returncode}: {p.stderr.strip()[-300:]}")
+    return float(m.group(1))
+
+
 def measure(quick: bool = False) -> dict:
     system.gdsim_first()  # before NumPy, as in the app
     from window import run_window_load
@@ -126,6 +142,7 @@ def measure(quick: bool = False) -> dict:
             load = system.OtherLoad().start()
             s = run_window_load(["--until-step", str(SOAK_STEPS)], timeout=SOAK_TIMEOUT_S)
             s["cpu_used_by_other_processes"] = load.stop()
+            s["bare_window_rss_mb"] = bare_window_rss_mb()
             result["soak"] = s
         except Exception as e:  # noqa: BLE001
             result["soak"] = None
@@ -169,7 +186,8 @@ def table(result: dict) -> str:
         rss = soak.get("peak_rss_mb")
         lines.append(f"peak memory after {soak.get('steps', 0):,} steps in the window: {rss} MB (< 300 MB "
                      f"{verdict(None if rss is None else rss < 300)}); took {soak.get('seconds')} s at "
-                     f"{soak.get('app_steps_per_s')} steps/s; RSS at start {soak.get('rss_at_start_mb')} MB")
+                     f"{soak.get('app_steps_per_s')} steps/s; RSS at start {soak.get('rss_at_start_mb')} MB; "
+                     f"a bare PySide6 + pyqtgraph window holds {soak.get('bare_window_rss_mb')} MB")
     lines += [f"! {e}" for e in result.get("errors", [])]
     return "\n".join(lines)
 

@@ -1,21 +1,30 @@
-"""What every benchmark shares: the machine's description and small timing helpers.
+"""What every benchmark shares.
 
-``header()`` describes the machine and the software the figures were measured with
-(core count, CPU, Python, NumPy, BLAS and its threads, PySide6/Qt, pyqtgraph, torch,
-date). ``median``, ``time_rate`` and ``calibrate`` are the timing rules the sections
-follow: a rate is the median of several repeats, each long enough to be measured
-reliably. Importing this module has no side effects.
+- ``header()``: the machine and the software the figures were measured with (core count, CPU,
+  Python, NumPy, BLAS and its threads, PySide6/Qt, pyqtgraph, torch, date).
+- ``OtherLoad`` and ``quietest``: how much CPU other processes used while ours ran, and taking
+  a measurement again when they were busy.
+- ``Spinner``: the deliberate second user of ``--busy``, one CPU-bound process of ours.
+- ``bytecode_cache``: child processes read compiled bytecode from a cache, as installed apps do.
+- ``median`` and ``calibrate``: the timing rules (a rate is the median of several repeats, each
+  long enough to be measured reliably); tables, targets, and ``section_main``, the command
+  line every section shares.
+
+Importing this module has no side effects.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import importlib.metadata
 import json
 import os
 import platform
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -51,6 +60,39 @@ def env_without_gdsim() -> dict:
         elif ENV_BEFORE_GDSIM is not None:
             env.pop(var, None)
     return env
+
+
+PYCACHE_MARK = "GDSIM_BENCH_PYCACHE"  # set while a bytecode_cache() block of ours is in force
+
+
+@contextlib.contextmanager
+def bytecode_cache():
+    """While the block lasts, child processes keep compiled bytecode in a private folder.
+
+    An installed app reads its modules' bytecode from a cache after its first start. Where
+    PYTHONDONTWRITEBYTECODE is set (CI and sandbox machines often set it) none is ever written,
+    and every launch compiles NumPy, pyqtgraph and gdsim from source: start-up figures would
+    measure the compiler, floors and gdsim alike. So children get PYTHONPYCACHEPREFIX (a folder
+    of ours, removed afterwards: nothing is written beside the sources) and no
+    PYTHONDONTWRITEBYTECODE. A block inside another (a section run by run.py) reuses its folder.
+    """
+    if os.environ.get(PYCACHE_MARK):
+        yield os.environ[PYCACHE_MARK]
+        return
+    names = ("PYTHONPYCACHEPREFIX", "PYTHONDONTWRITEBYTECODE", PYCACHE_MARK)
+    saved = {k: os.environ.get(k) for k in names}
+    folder = tempfile.mkdtemp(prefix="gdsim-bench-pycache-")
+    os.environ.update({"PYTHONPYCACHEPREFIX": folder, PYCACHE_MARK: folder})
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    try:
+        yield folder
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 # ----- the machine ---------------------------------------------------------------------------------
@@ -175,6 +217,89 @@ class OtherLoad:
 NOISY_OTHERS = 0.10  # other processes used more than this share of the machine: the figure is suspect
 
 
+# ----- the deliberate second user (--busy) -----------------------------------------------------------
+
+# A plain CPU-bound Python process: what a second program on a 2-core laptop does to the window.
+# It asks Linux to kill it when its parent dies (PR_SET_PDEATHSIG), and quits at once if its
+# parent is already gone, so a benchmark killed hard never leaves it spinning.
+SPINNER_CODE = """
+import ctypes, os, sys
+try:
+    ctypes.CDLL(None, use_errno=True).prctl(1, 9)  # PR_SET_PDEATHSIG = 1, SIGKILL = 9
+except Exception:
+    pass
+if os.getppid() != {parent}:
+    sys.exit(0)
+while True:
+    pass
+"""
+
+
+class Spinner:
+    """One extra process spinning on a core for as long as the ``with`` block lasts.
+
+    Started by this process and killed and reaped (``stop``) before the block is left, also on
+    an exception or Ctrl+C, so its CPU time is ours in ``OtherLoad`` (``RUSAGE_CHILDREN``): the
+    noise detector never mistakes our own deliberate load for another user's.
+    """
+
+    def __init__(self, settle_s: float = 0.2):
+        self.proc = None
+        self.settle_s = settle_s
+
+    def start(self) -> "Spinner":
+        import subprocess
+
+        self.proc = subprocess.Popen([sys.executable, "-c", SPINNER_CODE.format(parent=os.getpid())],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL, env=env_without_gdsim())
+        _LIVE_SPINNERS.add(self)
+        time.sleep(self.settle_s)  # its interpreter has started and it spins
+        return self
+
+    def stop(self) -> None:
+        p, self.proc = self.proc, None
+        _LIVE_SPINNERS.discard(self)
+        if p is None:
+            return
+        try:
+            if p.poll() is None:
+                p.kill()
+        finally:
+            p.wait()
+
+    @property
+    def pid(self):
+        return None if self.proc is None else self.proc.pid
+
+    def __enter__(self) -> "Spinner":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+_LIVE_SPINNERS: set = set()
+
+
+def stop_spinners() -> None:
+    """Kill every spinner this process started and has not stopped yet (exit paths, signals)."""
+    for s in list(_LIVE_SPINNERS):
+        try:
+            s.stop()
+        except Exception:  # noqa: BLE001 - on the way out; nothing more to do
+            pass
+
+
+def maybe_spinning(busy: bool):
+    """A ``Spinner`` when ``busy``, else a context that does nothing."""
+    return Spinner() if busy else contextlib.nullcontext()
+
+
+def mode_name(busy: bool) -> str:
+    return "busy" if busy else "plain"
+
+
 def quietest(measure, tries: int = 3, what: str = "", deadline: float | None = None):
     """Run ``measure()`` until other processes stayed (nearly) idle meanwhile, at most ``tries`` times.
 
@@ -182,6 +307,8 @@ def quietest(measure, tries: int = 3, what: str = "", deadline: float | None = N
     multi-threaded BLAS and PyTorch altogether; so a measurement taken while others were
     busy is taken again, and the quietest attempt is kept. Returns (result, others, attempts),
     ``others`` being the share of the machine other processes used during the kept attempt.
+    A ``Spinner`` that ``measure()`` starts and stops (or a child process that does) is ours:
+    its CPU time is never counted as another process's.
     """
     best = None
     for attempt in range(1, tries + 1):
@@ -341,22 +468,110 @@ def log(*parts) -> None:
     print(*parts, file=sys.stderr, flush=True)
 
 
-def section_main(name: str, measure, table, argv=None) -> int:
-    """The command line every section shares: ``--quick``, and ``--json`` for one JSON line on stdout."""
+BUSY_MODES = {"plain": ("plain",), "busy": ("busy",), "both": ("plain", "busy")}
+
+
+def add_busy_option(parser) -> None:
+    """``--busy`` (or ``--busy busy``): a CPU-bound process runs beside every measurement;
+    ``--busy both``: measure plain, then busy; without it: plain."""
+    parser.add_argument("--busy", nargs="?", const="busy", default="plain", choices=tuple(BUSY_MODES),
+                        help="run one extra CPU-bound process (while True: pass) beside the measurements, as a "
+                             "second user of the machine; 'both' measures plain, then busy (default: plain)")
+
+
+def die_with_parent() -> None:
+    """For ``preexec_fn``: the child is killed when this process dies (Linux), so a benchmark
+    stopped hard leaves no window, launch or spinner behind."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
+    except Exception:  # noqa: BLE001 - elsewhere the explicit kills in finally blocks remain
+        pass
+
+
+def child_kwargs() -> dict:
+    return {"preexec_fn": die_with_parent} if sys.platform.startswith("linux") else {}
+
+
+def on_termination() -> None:
+    """SIGTERM (run.py stopping a section, a timeout) ends the process through the normal
+    exit path, so every ``finally`` runs: spinners and child processes are killed."""
+    import signal
+
+    def handler(signum, frame):
+        raise SystemExit(128 + signum)
+
+    try:
+        signal.signal(signal.SIGTERM, handler)
+    except (ValueError, OSError):  # not the main thread: leave it
+        pass
+
+
+def measure_modes(measure, quick: bool, mode: str) -> dict:
+    """``measure(quick=, busy=)`` once per mode of ``--busy MODE``. With two modes the results are
+    kept side by side under ``modes`` and their targets (each tagged with its mode) listed together."""
+    results = {}
+    for m in BUSY_MODES[mode]:
+        try:
+            results[m] = measure(quick=quick, busy=m == "busy")
+        except Exception as e:  # noqa: BLE001 - report, never crash without a result
+            results[m] = {"ok": False, "error": error_text(e), "traceback": short_traceback()}
+        results[m]["mode"] = m
+        for t in results[m].get("targets", []):
+            t["mode"] = m
+    if len(results) == 1:
+        return next(iter(results.values()))
+    return {"ok": all(r.get("ok", True) for r in results.values()), "mode": "both", "modes": results,
+            "targets": [t for r in results.values() for t in r.get("targets", [])],
+            "elapsed_s": round(sum(r.get("elapsed_s") or 0 for r in results.values()), 1)}
+
+
+MODE_TITLES = {"plain": "plain: nothing else of ours runs",
+               "busy": "busy: one extra CPU-bound process (while True: pass) ran beside every measurement"}
+
+
+def render_modes(table, result: dict) -> str:
+    """A section's table, under a title per mode when it was measured busy or both ways."""
+    if "modes" not in result:
+        text = table(result)
+        return (f"[{MODE_TITLES['busy']}]\n" + text) if result.get("mode") == "busy" else text
+    parts = []
+    for m, r in result["modes"].items():
+        parts += [f"[{MODE_TITLES.get(m, m)}]", table(r), ""]
+    return "\n".join(parts).rstrip()
+
+
+def section_main(name: str, measure, table, argv=None, busy_option: bool = False) -> int:
+    """The command line every section shares: ``--quick``, ``--json`` for one JSON line on stdout,
+    and for sections with ``busy_option`` (whose ``measure`` takes ``busy``), ``--busy [busy|both]``."""
     import argparse
 
     p = argparse.ArgumentParser(description=f"gdsim benchmark section: {name}")
     p.add_argument("--quick", action="store_true", help="a fast smoke run: fewer, shorter repeats")
     p.add_argument("--json", action="store_true", help="print the result as one JSON line")
+    if busy_option:
+        add_busy_option(p)
     args = p.parse_args(argv)
+    on_termination()
     try:
-        result = measure(quick=args.quick)
+        with bytecode_cache():
+            if busy_option:
+                result = measure_modes(measure, args.quick, args.busy)
+            else:
+                result = measure(quick=args.quick)
+    except KeyboardInterrupt:
+        stop_spinners()
+        log(f"{name}: interrupted")
+        return 130
     except Exception as e:  # noqa: BLE001 - report, never crash without a result
         result = {"ok": False, "error": error_text(e), "traceback": short_traceback()}
+    finally:
+        stop_spinners()
     if args.json:
         print(json.dumps(result, default=_json_default))
     else:
-        print(table(result))
+        print(render_modes(table, result) if busy_option else table(result))
     return 0 if result.get("ok", True) else 1
 
 

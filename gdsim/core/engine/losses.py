@@ -38,6 +38,12 @@ class Loss:
     def backward(self) -> np.ndarray:
         raise NotImplementedError
 
+    def each(self, pred: np.ndarray, target) -> np.ndarray | None:
+        """The loss of each element of ``pred`` alone (N = 1) against ``target``: what ``forward``
+        gives for that one number, bit for bit, for thousands at once (a one-weight model's path
+        and landscape). None where no elementwise form is written: the caller asks one by one."""
+        return None
+
     def describe(self) -> str:
         return self.title
 
@@ -75,6 +81,10 @@ class MSE(Loss):
     def backward(self):
         return self._diff * self._scale
 
+    def each(self, pred, target):
+        d = pred - target
+        return d * d
+
 
 class SSE(Loss):
     """micrograd's hand-written loss: L = sum((p - y)**2); dL/dp = 2 (p - y)."""
@@ -90,6 +100,10 @@ class SSE(Loss):
 
     def backward(self):
         return 2.0 * self._diff
+
+    def each(self, pred, target):
+        d = pred - target
+        return d * d
 
 
 class MAE(Loss):
@@ -107,6 +121,9 @@ class MAE(Loss):
     def backward(self):
         # sign(0) = 0 matches PyTorch's subgradient of |x| at 0.
         return np.sign(self._diff) / max(self._diff.size, 1)
+
+    def each(self, pred, target):
+        return np.abs(pred - target)
 
 
 class Huber(Loss):
@@ -127,10 +144,14 @@ class Huber(Loss):
 
     def forward(self, pred, target):
         self._diff = d = pred - target
+        return float(np.mean(self._per_element(d)))
+
+    def _per_element(self, d):
         a = np.abs(d)
-        quad = a < self.delta
-        per = np.where(quad, 0.5 * d * d, self.delta * (a - 0.5 * self.delta))
-        return float(np.mean(per))
+        return np.where(a < self.delta, 0.5 * d * d, self.delta * (a - 0.5 * self.delta))
+
+    def each(self, pred, target):
+        return self._per_element(pred - target)
 
     def backward(self):
         d = self._diff

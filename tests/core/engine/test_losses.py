@@ -211,3 +211,18 @@ def test_metrics():
     assert accuracy(logits, labels, "sigmoid") == 0.5
     two = np.array([[2.0, 1.0], [0.0, 5.0], [1.0, 0.0]])
     assert accuracy(two, np.array([0, 1, 1]), "softmax") == pytest.approx(2 / 3)
+
+
+@pytest.mark.parametrize("loss", ["mse", "sse", "mae", "huber", "huber:0.5"])
+def test_each_is_forward_of_one_number_bit_for_bit(loss):
+    """A one-weight model's path and landscape use ``each`` for thousands of points at once."""
+    from gdsim.core.choices import make_choice
+    from gdsim.core.engine.losses import LOSSES
+
+    fn = make_choice("loss", LOSSES, loss)
+    xs = np.concatenate([np.linspace(-5, 5, 101), [0.0, -0.0, 1e-320, 1e154, -1e200, 3.0]])
+    for target in (np.array(0.0), np.array(1.5)):
+        with np.errstate(all="ignore"):
+            each = fn.each(xs, target)
+            one_by_one = [fn.forward(np.asarray(x), target) for x in xs]
+        np.testing.assert_array_equal(each, one_by_one)
