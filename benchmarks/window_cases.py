@@ -28,6 +28,8 @@ CASES = {
     "micrograd": Case({"scenario": "micrograd"}, "micrograd, default settings", SMALL),
     "digits": Case({"scenario": "digits"}, "digits, linear model, default settings", DIGITS),
     "digits-mlp": Case({"scenario": "digits", "model": "mlp"}, "digits, --model mlp (784-30-1)", DIGITS),
+    # Ten classes: ten times digits' weights (784 -> 10) and ten probabilities per image to draw.
+    "digits10": Case({"scenario": "digits10"}, "digits10, linear 784 -> 10, default settings", DIGITS),
     "parabola": Case({"scenario": "parabola"}, "parabola, default settings", SMALL),
     # At its own lr the chain-rule's unbounded L diverges at step 82, which ends the run at once.
     "chain-rule": Case({"scenario": "chain-rule", "lr": 1e-7}, "chain-rule at lr 1e-7", SMALL),

@@ -118,10 +118,18 @@ def _run_arguments(run) -> None:
                           "its own settings; --steps N takes N more steps")
     data = run.add_argument_group("your own data")
     data.add_argument("--data", metavar="FILE.csv", type=_given("the data file"), help="train on a CSV file with a header row")
-    data.add_argument("--inputs", metavar="A,B", type=_given("the input columns"), help="input columns, comma-separated (default: all but the last)")
-    data.add_argument("--targets", metavar="Y", type=_given("the target columns"), help="target columns, comma-separated (default: the last column)")
-    data.add_argument("--task", choices=("regression", "binary"),
-                      help="regression (numbers, the default) or binary classification (a 0/1 target)")
+    data.add_argument("--inputs", metavar="A,B", type=_given("the input columns"),
+                      help="input columns, comma-separated (default: every other column of numbers)")
+    data.add_argument("--targets", metavar="Y", type=_given("the target columns"),
+                      help="target columns, comma-separated (default: the last column with a value in at least "
+                           "half its rows)")
+    data.add_argument("--task", choices=("regression", "binary", "multiclass"),
+                      help="regression (numbers), binary classification (a 0/1 target) or multiclass (class labels, "
+                           "text or whole numbers); default: inferred from the target (text: multiclass, only 0 "
+                           "and 1: binary, else regression)")
+    data.add_argument("--missing", choices=("drop", "error"),
+                      help="rows with a missing value (empty, NA, N/A, #N/A, NaN, null, ?) in a chosen column: "
+                           "left out and counted (drop, the default), or refused (error)")
     data.add_argument("--standardize", action="store_true", default=None,
                       help="scale every input to mean 0, std 1 (from the training rows)")
     data.add_argument("--val-fraction", type=_fraction, default=None, metavar="F",
@@ -157,7 +165,8 @@ def _run_arguments(run) -> None:
 
 
 # What a run's settings come from: refused with --session, which continues with the saved ones.
-_RUN_CHOICES = ("scenario", "data", "inputs", "targets", "task", "standardize", "val_fraction", "lr", "optimizer",
+_RUN_CHOICES = ("scenario", "data", "inputs", "targets", "task", "missing", "standardize", "val_fraction", "lr",
+                "optimizer",
                 "loss", "init", "model", "batch_size", "seed", "no_zero_grad", "until_loss", "patience", "l1",
                 "l2", "weights_in")
 _OUTPUTS = ("weights_out", "history_out", "plot_out", "session_out")
@@ -301,7 +310,7 @@ def cmd_open(path: str, theme: str = "system") -> int:
 def _data_scenario(args):
     """The scenario of --data FILE.csv and its column choices."""
     from .core.data.csv_reader import read_table
-    from .core.data.from_table import default_val_fraction
+    from .core.data.from_table import column_summary, default_inputs, default_target, default_val_fraction
     from .core.errors import GdsimError
     from .core.scenarios import scenario_from_table
 
@@ -311,10 +320,13 @@ def _data_scenario(args):
     columns = list(table.columns)
     if len(columns) < 2:
         raise GdsimError(f"{args.data!r} has one column ({columns[0]!r}); it needs inputs and a target")
-    targets = _names(args.targets) if args.targets else [columns[-1]]
-    inputs = _names(args.inputs) if args.inputs else [c for c in columns if c not in targets]
+    if args.targets:
+        targets = _names(args.targets)
+    else:
+        targets = [default_target([column_summary(table, c) for c in columns])]
+    inputs = _names(args.inputs) if args.inputs else default_inputs(table, targets)
     fraction = args.val_fraction if args.val_fraction is not None else default_val_fraction(table.n_rows)
-    return scenario_from_table(table, inputs, targets, task=args.task or "regression",
+    return scenario_from_table(table, inputs, targets, task=args.task, missing=args.missing or "drop",
                                standardize=bool(args.standardize), val_fraction=fraction)
 
 
@@ -370,7 +382,7 @@ def _new_run(args) -> _Run:
         raise GdsimError("name a scenario (see 'gdsim list') or give --data FILE.csv "
                         "(or --session FILE.gdsim to continue a saved run)")
     else:
-        for flag in ("inputs", "targets", "task", "standardize", "val_fraction"):
+        for flag in ("inputs", "targets", "task", "missing", "standardize", "val_fraction"):
             if getattr(args, flag) is not None:
                 raise GdsimError(f"{_flag(flag)} goes with --data FILE.csv")
         scenario = get_scenario(args.scenario)
@@ -518,9 +530,10 @@ def _write_outputs(run: _Run, args) -> list[str]:
 
             save_weights(args.weights_out, trainer.params.state_dict())
         if args.history_out is not None:
-            from .core.files.history_csv import write_history_csv
+            from .core.files.history_csv import history_classes, write_history_csv
 
-            write_history_csv(args.history_out, trainer.history, settings=trainer.settings)
+            write_history_csv(args.history_out, trainer.history, settings=trainer.settings,
+                              classes=history_classes(trainer.data))
         if args.session_out is not None:
             from .core.files.session import save_session
 

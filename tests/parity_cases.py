@@ -43,8 +43,9 @@ class Case:
         options = dict(zero_grad=s.zero_grad, l1=s.l1, l2=s.l2)
         if s.optimizer != "sgd" or self.torch_optim:
             options["optimizer"] = torch_loops.OPTIMIZERS[s.optimizer]
-        if s.scenario == "digits":
-            data = build_trainer(Settings(scenario="digits")).data  # 0/1 targets, whatever the loss
+        if s.scenario in ("digits", "digits10"):
+            # digits: 0/1 targets, whatever the loss; digits10: class indices (its loss is cross-entropy).
+            data = build_trainer(Settings(scenario=s.scenario)).data
             return torch_loops.digits(initial, data.x, data.y, batch_order(trainer, s.steps), lr=s.lr, loss=s.loss,
                                       **options)
         loop = {"fruit": torch_loops.fruit, "quadratic": torch_loops.quadratic, "micrograd": torch_loops.micrograd,
@@ -93,6 +94,10 @@ def _cases():
     for loss in ("mae", "huber:20"):
         add(f"fruit-loss-{loss}", scenario="fruit", loss=loss, lr=1e-3, steps=30)
     add("digits-mlp-cross-entropy", zeroing=(True,), scenario="digits", model="mlp", loss="cross_entropy", steps=12)
+    # Ten classes: softmax cross-entropy on 10 logits against F.cross_entropy, from zero and from random weights.
+    add("digits10-linear", scenario="digits10", steps=30)
+    add("digits10-linear-normal", zeroing=(True,), scenario="digits10", init="normal:0,0.1", steps=20)
+    add("digits10-mlp", zeroing=(True,), scenario="digits10", model="mlp", steps=20)
     # L1 and L2 penalties written into the torch loss.
     for l1, l2 in ((0.1, 0.0), (0.0, 0.05), (0.02, 0.03)):
         add(f"micrograd-l1-{l1}-l2-{l2}", scenario="micrograd", l1=l1, l2=l2, lr=0.1, steps=30)

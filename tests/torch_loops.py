@@ -203,10 +203,11 @@ def digits_loss_fn(name: str):
 
 
 def digits(state, x, y, batches, lr=1.0, loss="mnist", **options):
-    """``x`` (n, 784) pixels in [0, 1], ``y`` (n, 1) with 1 for a 3; one step per index array in ``batches``.
+    """``x`` (n, 784) pixels in [0, 1], ``y`` (n, 1) with 1 for a 3 (or, for digits10, the digit of each
+    image, shape (n,)); one step per index array in ``batches``.
 
-    The model follows the names in ``state``: ``weight``/``bias`` is fastai's linear1,
-    ``layers.*`` the MLP 784-30-1 with a ReLU hidden layer.
+    The model follows the names in ``state``: ``weight``/``bias`` is fastai's linear1 (one output, or
+    one per class), ``layers.*`` the MLP 784-30-k with a ReLU hidden layer.
     """
     x, y = tensor(x), tensor(y)
     loss_fn = digits_loss_fn(loss)

@@ -133,7 +133,7 @@ class TrainingWorker(QObject):
     finished_task = Signal(str, str)  # (what was done, its file) after an export or a save
     session_opened = Signal(str, object)  # (file, the app state saved with it)
     scenario_added = Signal(str, str, str)  # a scenario of a person's own data: (name, title, summary)
-    table_read = Signal(str, object)  # (CSV file, a preview: columns, first rows, row count)
+    table_read = Signal(str, object)  # (CSV file, from_table.preview: columns, summaries, first rows)
     progress = Signal(str, float)  # (what, fraction done); a negative fraction means it is over
     document_changed = Signal(object)  # Document, whenever any of it changes
     idle_check = Signal()  # after every slice: the GUI answers through flags.gui_idle once it has caught up
@@ -411,6 +411,7 @@ class TrainingWorker(QObject):
     def read_csv(self, path: str) -> None:
         """Read a CSV in this thread, with progress, then send a preview for choosing columns."""
         from ..core.data.csv_reader import read_table
+        from ..core.data.from_table import preview
 
         self.flags.cancel_read.clear()
         if self.state == RUNNING:
@@ -429,7 +430,7 @@ class TrainingWorker(QObject):
         finally:
             self.progress.emit("", -1.0)
         self._table = table
-        self.table_read.emit(path, table_preview(table))
+        self.table_read.emit(path, preview(table))
 
     @command(FILE)
     def use_table(self, choice: dict) -> None:
@@ -439,7 +440,8 @@ class TrainingWorker(QObject):
         if self._table is None:
             raise GdsimError("read a CSV file first")
         scenario = scenario_from_table(self._table, choice["inputs"], choice["targets"], task=choice["task"],
-                                       standardize=choice["standardize"], val_fraction=choice["val_fraction"])
+                                       missing=choice["missing"], standardize=choice["standardize"],
+                                       val_fraction=choice["val_fraction"])
         trainer = scenario.build(Settings(scenario=scenario.name), track_tensor_norms=True)
         self._custom[scenario.name] = scenario
         self.scenario_added.emit(scenario.name, scenario.title, scenario.summary)
@@ -478,12 +480,12 @@ class TrainingWorker(QObject):
     @command(FILE)
     def export_history(self, path: str) -> None:
         """Write the history CSV (with every weight's trace for small models), from this thread."""
-        from ..core.files.history_csv import write_history_csv
+        from ..core.files.history_csv import history_classes, write_history_csv
 
         t = self.trainer
         small = t.params.size <= SMALL_MODEL_WEIGHTS
         write_history_csv(path, t.history, t.trace if small else None, t.params.labels() if small else None,
-                          settings=self.settings)
+                          settings=self.settings, classes=history_classes(t.data))
         self.finished_task.emit("history", path)
 
     @command()
@@ -656,14 +658,6 @@ class TrainingWorker(QObject):
                          "are as they were after the last step. Reset or pick a scenario to go on.\n\n" + detail,
                          RUN_CAUSE)
         self.state_changed.emit(PAUSED, "paused after an internal error")
-
-
-def table_preview(table, rows: int = 5) -> dict:
-    """What the column dialog shows: names, a few rows, and which columns hold only 0 and 1."""
-    data = table.data
-    zero_one = [bool(np.all((data[:, j] == 0) | (data[:, j] == 1))) for j in range(data.shape[1])]
-    return {"columns": list(table.columns), "rows": data[:rows].tolist(), "n_rows": int(table.n_rows),
-            "zero_one": zero_one}
 
 
 def _run_ignoring_limits(trainer, n: int):

@@ -47,14 +47,23 @@ class RunInfo:
     labels: tuple[str, ...]  # one per scalar weight, "weight[0,2]"
     target_names: tuple[str, ...]
     x: np.ndarray  # training inputs as the views draw them
-    y: np.ndarray  # training targets
+    # Training targets, as the loss takes them: for cross-entropy (multiclass data, or binary data
+    # trained as two classes) the class index of each row, ints of shape (n,); else floats of the
+    # data's shape (binary: 0.0/1.0 in shape (n, 1)).
+    y: np.ndarray
     x_val: np.ndarray | None
-    y_val: np.ndarray | None
+    y_val: np.ndarray | None  # as y, for the validation rows
     image_shape: tuple[int, int] | None
     has_validation: bool
     batches_per_epoch: int
     curve_x: np.ndarray | None = None  # dense inputs for drawing a fitted curve
     class_names: tuple[str, str] = ("0", "1")  # (negative, positive) for binary classification
+    # The data's task: "regression", "binary", "multiclass" or "objective" (gdsim.core.data.dataset).
+    task: str = "regression"
+    # The classes in the order of their indices: multiclass data's k names (class i is y == i and
+    # column i of Snapshot.predictions); binary data's (negative, positive), i.e. class_names; ()
+    # for regression and objectives. A multiclass run's predictions always have len(classes) columns.
+    classes: tuple[str, ...] = ()
     models: tuple[tuple[str, str, bool], ...] = ()  # (name, summary, takes sizes) of the models offered
     losses: tuple[str, ...] = ()  # the losses the scenario accepts (its task decides)
     inits: tuple[str, ...] = ()  # the initializers it offers (the article's weights where it has them)
@@ -92,8 +101,12 @@ class Snapshot:
     grad_buffer: np.ndarray  # what .grad holds now (zero unless gradients accumulate)
     last_lr: float
     optimizer: str
-    predictions: np.ndarray  # linked outputs on the training inputs
-    val_predictions: np.ndarray | None
+    # Linked outputs on the training inputs, one row per row of RunInfo.x: with cross-entropy
+    # (link "softmax") the probability of every class, shape (n, len(RunInfo.classes)), rows adding
+    # up to 1; with a sigmoid link (bce, mnist) the probability of the positive class, (n, 1);
+    # else the model's outputs as they are.
+    predictions: np.ndarray
+    val_predictions: np.ndarray | None  # the same on RunInfo.x_val
     trace_restart: bool  # the trace was thinned or restarted: replace, don't append
     trace_steps: np.ndarray
     trace_values: np.ndarray
@@ -132,6 +145,7 @@ def run_info(run_id: int, scenario: Scenario, trainer: Trainer, settings: Settin
         image_shape=data.notes.get("image_shape"), has_validation=data.has_validation,
         batches_per_epoch=trainer.sampler.batches_per_epoch, curve_x=curve_x,
         class_names=(str(data.notes.get("negative", "0")), str(data.notes.get("positive", "1"))),
+        task=data.task, classes=data.class_names,
         models=tuple((m.name, m.summary, m.takes_args) for m in scenario.models),
         losses=tuple(scenario.loss_names),
         inits=tuple(scenario.init_names),

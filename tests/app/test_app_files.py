@@ -148,7 +148,7 @@ def test_training_on_your_own_csv(make_window, qtbot, tmp_path):
     dialog.task.setCurrentIndex(0)
     dialog.standardize.setChecked(True)
     choice = dialog.choice()
-    assert choice == {"inputs": ["size", "rooms"], "targets": ["price"], "task": "regression",
+    assert choice == {"inputs": ["size", "rooms"], "targets": ["price"], "task": "regression", "missing": "drop",
                       "standardize": True, "val_fraction": 0.2}
     with qtbot.waitSignal(w.controller.run_started, timeout=TIMEOUT):
         dialog.accept()
@@ -180,8 +180,17 @@ def test_a_bad_csv_says_where_and_changes_nothing(make_window, qtbot, tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text("a,b\n1,2\n3,x\n")
     w.import_csv(path)
+    # Any cell may hold text; a chosen column of numbers may not, and training on it says where.
+    qtbot.waitUntil(lambda: w.import_dialog is not None, timeout=TIMEOUT)
+    assert w.import_dialog.choice()["targets"] == ["b"] and w.import_dialog.choice()["task"] == "regression"
+    w.import_dialog.accept()
     qtbot.waitUntil(lambda: w.banner.kind == "error", timeout=TIMEOUT)
-    assert "line 3" in w.banner.text and "'b'" in w.banner.text
+    assert "line 3, column 'b': 'x' is not a number" in w.banner.text
+    assert w.info.run_id == run_id
+    path.write_text("a,b\n1,2\n3\n")  # a ragged row: refused as the file is read
+    w.import_dialog = None
+    w.import_csv(path)
+    qtbot.waitUntil(lambda: w.banner.kind == "error" and "line 3 has 1 cell" in w.banner.text, timeout=TIMEOUT)
     assert w.info.run_id == run_id and w.import_dialog is None
 
 

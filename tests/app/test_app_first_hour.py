@@ -297,7 +297,8 @@ def test_the_window_opens_inside_the_available_screen(make_window):
 
 
 @pytest.mark.parametrize("scenario, model", [("fruit", None), ("micrograd", None), ("digits", None),
-                                             ("digits", "mlp"), ("quadratic", None), ("parabola", None),
+                                             ("digits", "mlp"), ("digits10", None), ("quadratic", None),
+                                             ("parabola", None),
                                              ("chain-rule", None)])
 @pytest.mark.parametrize("size", [(1280, 720), (1024, 768)])
 def test_every_view_fits_its_place_at_projector_sizes(make_window, qtbot, scenario, model, size):

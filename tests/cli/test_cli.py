@@ -44,7 +44,7 @@ def test_list_shows_every_scenario(capsys):
     assert rc == 0 and err == ""
     lines = out.splitlines()
     starts = [line.split()[0] for line in lines if line and not line.startswith(" ")]
-    assert starts == ["fruit", "quadratic", "micrograd", "digits", "parabola", "chain-rule"]
+    assert starts == ["fruit", "quadratic", "micrograd", "digits", "digits10", "parabola", "chain-rule"]
     for name, s in SCENARIOS.items():
         assert any(line.startswith(name) and s.summary in line for line in lines)
     assert any("--model mlp" in line for line in lines)
@@ -298,7 +298,7 @@ def test_divergence_as_a_real_process(tmp_path):
 # ----- bad input: exit 2, one line, no traceback ----------------------------------------------------------------
 
 BAD_ARGS = [
-    (["run", "nope"], "gdsim: unknown scenario 'nope'; choose from fruit, quadratic, micrograd, digits, parabola"),
+    (["run", "nope"], "gdsim: unknown scenario 'nope'; choose from fruit, quadratic, micrograd, digits, digits10, parabola"),
     (["run"], "name a scenario (see 'gdsim list') or give --data FILE.csv"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
     (["run", "fruit", "--bogus"], "unrecognized arguments: --bogus"),

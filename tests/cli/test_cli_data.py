@@ -342,11 +342,29 @@ BAD_DATA = [
     ("non-numeric", "a,b,y\n1,2,3\n4,x,6\n7,8,9\n", [], ["{path!r}, line 3, column 'b': 'x' is not a number"]),
     ("thousands", "a,b,y\n1,2,3\n4,\"1,000\",6\n7,8,9\n", [],
      ["line 3, column 'b': '1,000' is not a number", "thousands separators"]),
-    ("missing-value", "a,b,y\n1,2,3\n4,,6\n7,8,9\n", [], ["{path!r}, line 3, column 'b' is empty",
-                                                          "missing values are not supported"]),
-    ("NA", "a,b,y\n1,2,3\n4,5,6\n7,NA,9\n", [], ["line 4, column 'b' is 'NA', a missing value"]),
-    ("inf", "a,b,y\n1,2,3\n4,5,inf\n7,8,9\n", [], ["line 3, column 'y' is 'inf', not a finite number"]),
-    ("too-large", "a,b,y\n1,2,3\n4,5,1e999\n7,8,9\n", [], ["line 3, column 'y' is '1e999', too large"]),
+    ("missing-value", "a,b,y\n1,2,3\n4,,6\n7,8,9\n", ["--missing", "error"],
+     ["{path!r}, line 3, column 'b' is missing (missing values are refused as asked"]),
+    ("NA", "a,b,y\n1,2,3\n4,5,6\n7,NA,9\n", ["--missing", "error"], ["line 4, column 'b' is missing"]),
+    ("inf", "a,b,y\n1,2,3\n4,5,inf\n7,8,9\n", [], ["line 3, column 'y': 'inf' is not a finite number"]),
+    ("too-large", "a,b,y\n1,2,3\n4,5,1e999\n7,8,9\n", [], ["line 3, column 'y': '1e999' is too large"]),
+    ("all-rows-missing", "a,b,y\n1,,3\n4,NA,6\n7,8,9\n", [],
+     ["{path!r} has 1 of its 3 rows with a value in every chosen column; training needs at least 2"]),
+    ("many-problems", "a,b,y\n1,x,3\n4,5,z\n,8,2\n7,8,?\n5,,1\n", ["--missing", "error", "--task", "regression"],
+     ["has 5 problems: line 2, column 'b': 'x' is not a number; line 3, column 'y': 'z' is not a number; "
+      "line 4, column 'a' is missing; line 6, column 'b' is missing; and 1 more (missing values are refused"]),
+    ("text-target-regression", "a,y\n1,cat\n2,dog\n3,cat\n", ["--task", "regression"],
+     ["target column 'y' holds text ('cat', 'dog'); text can only be class labels"]),
+    ("text-target-binary", "a,y\n1,cat\n2,dog\n3,cat\n", ["--task", "binary"],
+     ["target column 'y' holds text"]),
+    ("multiclass-fractions", "a,y\n1,1.5\n2,2\n3,1\n", ["--task", "multiclass"],
+     ["line 2, column 'y': 1.5 is not a whole number; class labels are text or whole numbers"]),
+    ("multiclass-one-class", "a,y\n1,cat\n2,cat\n3,cat\n", [],
+     ["target column 'y' has one class ('cat') on every row; there is nothing to learn"]),
+    ("multiclass-two-targets", "a,b,y\n1,x,cat\n2,y,dog\n3,z,cat\n", ["--targets", "b,y"],
+     ["multi-class classification needs exactly one target column, not 2 ('b', 'y')"]),
+    ("text-input", "a,b,y\n1,x,3\n4,y,6\n7,z,9\n", ["--inputs", "a,b"],
+     ["line 2, column 'b': 'x' is not a number (and 2 more in this column: lines 3, 4)"]),
+    ("unknown-missing", GOOD, ["--missing", "fill"], ["argument --missing: invalid choice: 'fill'"]),
     ("ragged", "a,b,y\n1,2,3\n4,5\n7,8,9\n", [], ["line 3 has 2 cells, but the header names 3 columns"]),
     ("single-row", "a,b,y\n1,2,3\n", [], ["{path!r} has only one row of data (line 2); training needs at least 2"]),
     ("header-only", "a,b,y\n", [], ["{path!r} has a header (line 1) but no data rows"]),
@@ -507,7 +525,7 @@ def _decode_png(path):
     return image.width(), image.height(), colours
 
 
-@pytest.mark.parametrize("scenario", ["fruit", "digits"])
+@pytest.mark.parametrize("scenario", ["fruit", "digits", "digits10"])
 def test_plot_out_png(tmp_path, scenario):
     png, h = tmp_path / "out.png", tmp_path / "h.csv"
     proc = subprocess_gdsim("run", scenario, "--steps", "5", "--plot-out", png, "--history-out", h)

@@ -181,6 +181,51 @@ def test_digits_mlp_reaches_98_8():
     says("digits", "Model: mlp", "98.8%")
 
 
+# ----- digits10 --------------------------------------------------------------------------------
+
+def test_digits10_starts_at_log_10_from_zero_weights():
+    t = build_trainer(Settings(scenario="digits10", steps=1))
+    t.run()
+    assert t.settings.init == "zeros" and not t.initial_values.any()
+    assert t.history.loss[0] == pytest.approx(np.log(10), rel=1e-15) and f"{np.log(10):.3f}" == "2.303"
+    says("digits10", "ten rows of 784 weights", "softmax", "From zero weights", "log(10) = 2.303")
+
+
+def test_digits10_reaches_90_2_percent_after_600_steps():
+    t, _ = run(scenario="digits10")
+    assert t.step_count == 600 and t.settings.lr == 0.5 and t.settings.batch_size == 256
+    assert round(t.evaluate("val")[1], 3) == 0.902 and t.evaluate("val")[1] >= 0.90
+    assert round(t.evaluate("train")[1], 3) == 0.962
+    says("digits10", "After 600 steps 90.2% of the 600 validation images", "(96.2% of the training images)")
+
+
+def test_digits10_new_weights_only_reorder_the_batches_and_end_between_88_and_90_percent():
+    first = build_trainer(Settings(scenario="digits10", seed=0))
+    assert not first.initial_values.any()  # the same zero weights whatever the seed
+    for seed in range(4):
+        t, _ = run(scenario="digits10", seed=seed)
+        assert 0.88 <= t.evaluate("val")[1] <= 0.90, seed
+    says("digits10", "New weights only reorders the batches", "other orders end between 88% and 90%")
+
+
+def test_digits10_gets_the_3s_and_7s_it_never_saw_right_92_percent_of_the_time():
+    from digits_helpers import unseen_threes_and_sevens
+
+    x, labels = unseen_threes_and_sevens()
+    assert len(labels) == 200
+    t, _ = run(scenario="digits10")
+    right = np.argmax(t.predict(x), axis=1) == labels
+    assert round(float(np.mean(right)), 2) == 0.92
+    says("digits10", "The 200 3s and 7s of the digits lesson that this one never trains on",
+         "right 92% of the time")
+
+
+def test_digits10_mlp_reaches_91_8():
+    t, _ = run(scenario="digits10", model="mlp")
+    assert round(t.evaluate("val")[1], 3) == 0.918
+    says("digits10", "Model: mlp", "91.8%")
+
+
 # ----- parabola --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("lr, x_after_20", [(0.01, "2.0"), (0.1, "0.035")])

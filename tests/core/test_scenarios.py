@@ -22,7 +22,7 @@ def trainer(scenario, **kw):
 
 
 def test_the_built_in_scenarios():
-    assert list(SCENARIOS) == ["fruit", "quadratic", "micrograd", "digits", "parabola", "chain-rule"]
+    assert list(SCENARIOS) == ["fruit", "quadratic", "micrograd", "digits", "digits10", "parabola", "chain-rule"]
     for s in SCENARIOS.values():
         assert s.summary and "\n" not in s.summary
 
@@ -260,7 +260,7 @@ def test_parabola_lr_0_9_oscillates_inward():
 # ----- bad settings ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("kw,message", [
-    ({"scenario": "nope"}, "unknown scenario 'nope'; choose from fruit, quadratic, micrograd, digits, parabola"),
+    ({"scenario": "nope"}, "unknown scenario 'nope'; choose from fruit, quadratic, micrograd, digits, digits10, parabola"),
     ({"scenario": "fruit", "model": "mlp"}, "scenario 'fruit' has no model 'mlp'; choose from linear"),
     ({"scenario": "digits", "model": "cnn"}, "scenario 'digits' has no model 'cnn'; choose from linear, mlp"),
     ({"loss": "hinge"}, "unknown loss 'hinge'; choose from mse, sse, mae, huber, bce, cross_entropy, mnist"),

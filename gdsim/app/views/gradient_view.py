@@ -268,7 +268,9 @@ class GradientView(PlotView):
         if len(info.param_names) == 2:  # one linear layer: weights and their gradient side by side
             self.images = []
             h, w = info.image_shape
-            for col, what in enumerate((f"{name}, one per pixel ({h}x{w})", "its gradient")):
+            # Several outputs (one per class): the first row only, until the multi-class views come.
+            shown = name if units == 1 else f"{name}[0]"
+            for col, what in enumerate((f"{shown}, one per pixel ({h}x{w})", "its gradient")):
                 plot = layout.addPlot(row=0, col=col, title=what)
                 img = pg.ImageItem()
                 plot.addItem(img)

@@ -74,8 +74,9 @@ class PredictionView(PlotView):
         self.canvas.clear()
         self.plot = self.add_plot(0, 0, x=info.x_label, y=info.y_label)
         self.last = None
-        build = {"scatter": self._build_scatter, "curve": self._build_curve,
-                 "classes": self._build_classes, "parabola": self._build_parabola}.get(info.view, self._build_value)
+        build = {"scatter": self._build_scatter, "curve": self._build_curve, "classes": self._build_classes,
+                 "multiclass": self._build_multiclass,
+                 "parabola": self._build_parabola}.get(info.view, self._build_value)
         build(info)
 
     # ----- fruit and micrograd: prediction against target, one colour per output -----------------
@@ -166,6 +167,44 @@ class PredictionView(PlotView):
             parts.insert(0, f"validation {np.mean((pv > 0.5) == _is_positive(self.info.y_val)):.1%}")
         self.title_label.setText(f"<b>Predictions</b>: probability of {self.positive} (above 0.5 counts as "
                                  f"{self.positive}); accuracy: " + ", ".join(parts))
+
+    # ----- many classes (digits10, a CSV's text labels): the probability of the right class ---------
+    # A stand-in until the multi-class views land: each example at its true class, as high as the
+    # probability the model gives that class.
+
+    def _build_multiclass(self, info):
+        self.title_label.setText("<b>Predictions</b>: the probability of the right class, for every example")
+        self.plot.setLabel("left", "predicted probability of the true class")
+        k = len(info.classes)
+        self.plot.getAxis("bottom").setTicks([list(enumerate(info.classes)), []])
+        self.plot.setXRange(-0.5, k - 0.5, padding=0)
+        self.plot.setYRange(-0.05, 1.05)
+        self.plot.enableAutoRange(x=False, y=False)
+        rng = np.random.default_rng(0)  # fixed jitter: points keep their place between frames
+        self.train_x = np.asarray(info.y) + rng.uniform(-0.4, -0.05, len(info.y))
+        self.train_points = pg.ScatterPlotItem(size=4, brush=pg.mkBrush(theme.TRAIN), pen=pg.mkPen(None))
+        self.plot.addItem(self.train_points)
+        entries = [(theme.TRAIN, "●", "training")]
+        if info.y_val is not None:
+            self.val_x = np.asarray(info.y_val) + rng.uniform(0.05, 0.4, len(info.y_val))
+            self.val_points = pg.ScatterPlotItem(size=5, brush=pg.mkBrush(theme.VALIDATION), pen=pg.mkPen(None))
+            self.plot.addItem(self.val_points)
+            entries.append((theme.VALIDATION, "●", "validation"))
+        legend_title(self.plot, entries)
+
+    def _show_multiclass(self, snap):
+        parts = [self._show_right_class(self.train_points, self.train_x, self.info.y, snap.predictions, "training")]
+        if self.info.y_val is not None and snap.val_predictions is not None:
+            parts.insert(0, self._show_right_class(self.val_points, self.val_x, self.info.y_val,
+                                                   snap.val_predictions, "validation"))
+        self.title_label.setText("<b>Predictions</b>: the probability of the right class (the most probable "
+                                 "class is the answer); accuracy: " + ", ".join(parts))
+
+    @staticmethod
+    def _show_right_class(points, x, y, probs, what: str) -> str:
+        y = np.asarray(y)
+        points.setData(x, paintable(probs[np.arange(len(y)), y]))
+        return f"{what} {np.mean(np.argmax(probs, axis=1) == y):.1%}"
 
     # ----- parabola: the loss curve and the path of x ------------------------------------------------
 
@@ -262,5 +301,6 @@ class PredictionView(PlotView):
 
     def draw(self):
         snap = self.last
-        {"scatter": self._show_scatter, "curve": self._show_curve,
-         "classes": self._show_classes, "parabola": self._show_parabola}.get(self.info.view, self._show_value)(snap)
+        {"scatter": self._show_scatter, "curve": self._show_curve, "classes": self._show_classes,
+         "multiclass": self._show_multiclass,
+         "parabola": self._show_parabola}.get(self.info.view, self._show_value)(snap)

@@ -1,12 +1,14 @@
-"""A person's own data, read: a CSV file of numbers as a ``Table``.
+"""A person's own data, read: a CSV file as a ``Table``.
 
-``read_table`` reads a header row of column names and then rows of numbers,
+``read_table`` reads a header row of column names and then rows of cells,
 separated by commas, semicolons or tabs (chosen from the header line and the
-first data line: the separator that cuts both into as many cells). It reads
-the file line by line and refuses, with one line that names the file and,
-where it applies, the line (as a text editor counts them) and the column,
-everything it cannot turn into a table of finite numbers: a missing or binary
-file, no header, ragged rows, text or missing values in a cell, a single row,
+first data line: the separator that cuts both into as many cells). Every cell
+is a number, a missing value (``MISSING_VALUES``) or text; any column may hold
+any of them, and only the columns chosen for training must be numbers (that is
+checked when they are chosen, in ``gdsim.core.data.from_table``). It reads the
+file line by line and refuses, with one line that names the file and, where it
+applies, the line (as a text editor counts them), everything it cannot turn
+into a table: a missing or binary file, no header, ragged rows, a single row,
 a file too big to read.
 
 ``gdsim.core.data.from_table`` turns chosen columns of a table into a Dataset.
@@ -42,25 +44,39 @@ _CHUNK_ROWS = 8192  # rows gathered as Python floats before they become one nump
 
 # A number as a person writes it: sign, digits with an optional point, optional exponent.
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\Z", re.ASCII)
-_MISSING = frozenset({"na", "n/a", "#n/a", "nan", "+nan", "-nan", "null", "none", "nil", "missing",
-                      "?", "-", "--", "."})
+# The cells that mean "no value here", compared without case after the spaces around them are
+# removed: the README's list. Anything else that is not a number is text.
+MISSING_VALUES = ("", "NA", "N/A", "#N/A", "NaN", "null", "?")
+_MISSING = frozenset(v.lower() for v in MISSING_VALUES)
 _INFINITE = frozenset({"inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"})
 _SEPARATED_DIGITS = re.compile(r"\d[,' ]\d")
 _LINE_ENDS = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 
 
 @dataclass(frozen=True, eq=False)
-class Table:
-    """The numbers of a CSV file: one column per header name, one row per data line.
+class TextCells:
+    """The text cells of one column: ``codes[i]`` is -1 where row i holds a number or nothing, else
+    the index of its text in ``values`` (each text once, in the order first met)."""
 
-    ``lines`` holds, for every row, its line number in the file (1-based, as a
-    text editor counts), so that later checks can point at the line.
+    codes: np.ndarray  # int32, shape (rows,)
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Table:
+    """The cells of a CSV file: one column per header name, one row per data line.
+
+    ``data`` holds every number, and NaN where a cell is missing or text; ``text``
+    holds the text cells of the columns that have any (a column without text is
+    not in it). ``lines`` holds, for every row, its line number in the file
+    (1-based, as a text editor counts), so that later checks can point at the line.
     """
 
     path: str
     columns: tuple[str, ...]
     data: np.ndarray  # float64, shape (rows, len(columns))
     lines: np.ndarray | None = field(default=None, repr=False)
+    text: dict = field(default_factory=dict, repr=False)  # column name -> TextCells
 
     def __post_init__(self):
         data = np.asarray(self.data, dtype=np.float64)
@@ -72,6 +88,9 @@ class Table:
         lines = np.asarray(lines, dtype=np.int64)
         if lines.shape != (data.shape[0],):
             raise ValueError(f"{lines.shape[0] if lines.ndim else 1} line numbers for {data.shape[0]} rows")
+        for name, cells in self.text.items():
+            if name not in self.columns or cells.codes.shape != (data.shape[0],):
+                raise ValueError(f"text cells of {name!r} do not match the table")
         object.__setattr__(self, "columns", tuple(self.columns))
         object.__setattr__(self, "data", data)
         object.__setattr__(self, "lines", lines)
@@ -79,6 +98,26 @@ class Table:
     @property
     def n_rows(self) -> int:
         return int(self.data.shape[0])
+
+    def column(self, name: str) -> np.ndarray:
+        return self.data[:, self.columns.index(name)]
+
+    def text_rows(self, name: str) -> np.ndarray:
+        """Where ``name`` holds text (a bool per row)."""
+        cells = self.text.get(name)
+        return np.zeros(self.n_rows, dtype=bool) if cells is None else cells.codes >= 0
+
+    def missing_rows(self, name: str) -> np.ndarray:
+        """Where ``name`` holds nothing: a missing value (NaN that is not text)."""
+        return np.isnan(self.column(name)) & ~self.text_rows(name)
+
+    def cell(self, name: str, row: int) -> str:
+        """A cell as a person reads it: its text, its number, or '' where it is missing."""
+        cells = self.text.get(name)
+        if cells is not None and cells.codes[row] >= 0:
+            return cells.values[cells.codes[row]]
+        value = float(self.column(name)[row])
+        return "" if math.isnan(value) else format_number(value)
 
 
 # ----- reading ---------------------------------------------------------------------------------
@@ -159,6 +198,7 @@ class _Reader:
         self.size = size
         self.progress = progress
         self.max_bytes = max_bytes
+        self.text: dict[int, _TextColumn] = {}  # the columns that have shown text so far, by index
 
     def read(self) -> Table:
         reader, header_line, skipped, delimiter = self._open()
@@ -173,7 +213,8 @@ class _Reader:
         data.flags.writeable = False
         line_numbers = np.frombuffer(row_lines, dtype=np.int64).copy()
         line_numbers.flags.writeable = False
-        return Table(self.name, columns, data, line_numbers)
+        text = {columns[j]: column.cells() for j, column in sorted(self.text.items())}
+        return Table(self.name, columns, data, line_numbers, text)
 
     def _open(self):
         """(a csv reader at the header, the header's line, blank lines before it, the delimiter):
@@ -221,8 +262,11 @@ class _Reader:
             if values is None:
                 continue
             if len(row_lines) >= max_rows:
-                raise GdsimError(f"{self.shown} holds more than {MAX_CELLS:,} numbers (rows x columns), the most "
+                raise GdsimError(f"{self.shown} holds more than {MAX_CELLS:,} cells (rows x columns), the most "
                                  f"gdsim reads; line {start} goes over (use fewer rows or columns)")
+            values, texts = values
+            if texts or self.text:
+                self._add_text(texts or {}, len(row_lines))
             chunk.append(values)
             row_lines.append(start)
             if len(chunk) == _CHUNK_ROWS:
@@ -234,7 +278,8 @@ class _Reader:
         return data, row_lines
 
     def _values(self, row, start: int, end: int, columns, delimiter: str):
-        """A row's numbers, None for a blank row; a cell that is not a number names its line and column."""
+        """A row as (numbers, text cells), None for a blank row: each number in its place, NaN where a
+        cell is missing or text, and the text cells as {column index: text} (None if there are none)."""
         ncol = len(columns)
         if len(row) > ncol and end == start and not any(cell.strip() for cell in row[ncol:]):
             del row[ncol:]  # empty cells after the last column, as some spreadsheets leave them
@@ -248,18 +293,37 @@ class _Reader:
                 joined = "".join(row)
                 total = sum(values)
                 if joined.isascii() and "_" not in joined and total - total == 0.0:
-                    return values  # (an overflowing sum of finite values only costs time)
+                    return values, None  # (an overflowing sum of finite values only costs time)
         if (len(row) <= 1 or len(row) == ncol) and not any(cell.strip() for cell in row):
             return None  # a blank line, or one of empty cells only, as spreadsheets leave at the end
-        try:
-            if len(row) != ncol:
-                raise GdsimError(self._ragged(row, start, ncol, delimiter))
-            return [self._number(cell, start, name) for cell, name in zip(row, columns)]
-        except GdsimError as exc:
+        if len(row) != ncol:
+            message = self._ragged(row, start, ncol, delimiter)
             if end > start:  # the row ran on over several lines
-                raise GdsimError(f"{exc} (a quote (\") opened on line {start} runs on to line {end}, "
-                                 f"so they read as one row)") from None
-            raise
+                message += (f" (a quote (\") opened on line {start} runs on to line {end}, so they read as "
+                            f"one row)")
+            raise GdsimError(message)
+        values, texts = [], None
+        for j, cell in enumerate(row):
+            try:  # most cells of a row with text in it are still plain numbers: float() is quickest
+                value = float(cell)
+                if value - value != 0.0 or "_" in cell or not cell.isascii():
+                    raise ValueError  # nan, inf, 1_000 and other digits: the careful way
+            except ValueError:
+                value = parse_cell(cell)
+                if isinstance(value, str):
+                    texts = texts or {}
+                    texts[j] = value
+                    value = math.nan
+            values.append(value)
+        return values, texts
+
+    def _add_text(self, texts: dict, row: int) -> None:
+        """Record row ``row``'s text cells; a column's first text starts its record."""
+        for j in texts:
+            if j not in self.text:
+                self.text[j] = _TextColumn(row)
+        for j, column in self.text.items():
+            column.add(texts.get(j))
 
     def _report(self, fraction=None) -> None:
         if fraction is None:
@@ -308,26 +372,55 @@ class _Reader:
                             f"{_DELIMITER_NAMES[others[0]]})")
         return message
 
-    def _number(self, cell: str, start: int, column: str) -> float:
-        where = f"{self.shown}, line {start}, column {quoted(column)}"
-        text = cell.strip()
-        if not text:
-            raise GdsimError(f"{where} is empty (missing values are not supported; remove or fill the row)")
-        if _NUMBER.match(text):
-            value = float(text)
-            if math.isfinite(value):
-                return value
-            raise GdsimError(f"{where} is {quoted(text)}, too large to be a finite number (remove or fill the row)")
-        low = text.lower()
-        if low in _MISSING:
-            raise GdsimError(f"{where} is {quoted(text)}, a missing value (missing values are not supported; "
-                             f"remove or fill the row)")
-        if low in _INFINITE:
-            raise GdsimError(f"{where} is {quoted(text)}, not a finite number (remove or fill the row)")
-        hint = ""
-        if _SEPARATED_DIGITS.search(text):
-            hint = " (write numbers without thousands separators, with a point for decimals)"
-        raise GdsimError(f"{where}: {quoted(text)} is not a number{hint}")
+
+class _TextColumn:
+    """A column's text cells as they are read: a code per row (-1: no text), each text once."""
+
+    def __init__(self, rows_before: int):
+        self.codes = array("i", [-1]) * rows_before
+        self.index: dict[str, int] = {}
+
+    def add(self, text: str | None) -> None:
+        self.codes.append(-1 if text is None else self.index.setdefault(text, len(self.index)))
+
+    def cells(self) -> TextCells:
+        codes = np.frombuffer(self.codes, dtype=np.int32).copy() if len(self.codes) else np.empty(0, np.int32)
+        codes.flags.writeable = False
+        return TextCells(codes, tuple(self.index))
+
+
+def parse_cell(cell: str):
+    """A cell's meaning: a finite number (float), NaN for a missing value, or else its text (str,
+    without the spaces around it)."""
+    text = cell.strip()
+    if _NUMBER.match(text):
+        value = float(text)
+        if math.isfinite(value):
+            return value
+        return text  # 1e999: too large for a number, so text (said so if the column is chosen)
+    if text.lower() in _MISSING:
+        return math.nan
+    return text
+
+
+def not_a_number(text: str) -> str:
+    """Why a text cell cannot be an input or a regression target, for the end of a message."""
+    if _NUMBER.match(text):
+        return f"{quoted(text)} is too large to be a finite number"
+    if text.lower() in _INFINITE:
+        return f"{quoted(text)} is not a finite number"
+    hint = ""
+    if _SEPARATED_DIGITS.search(text):
+        hint = " (write numbers without thousands separators, with a point for decimals)"
+    return f"{quoted(text)} is not a number{hint}"
+
+
+def format_number(value: float) -> str:
+    """A number for a message or a label: whole numbers without '.0', others as Python writes them."""
+    value = float(value)
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
 
 
 def _peek(first: str, lines):
@@ -356,24 +449,32 @@ def _peek(first: str, lines):
 def _choose_delimiter(header: str, sample: list[str]) -> str:
     """Commas, semicolons or tabs: of those that cut at least half of the sample data lines into
     as many cells as the header, the one that cuts the header into most; failing that, the one
-    that cuts the header into most. Empty cells at the end of a line do not count."""
+    that cuts the header into most. Empty cells at the end of the header do not count, and a line
+    fits if its cells reach the header's last name and nothing but empty cells go past it (a last
+    column that is often empty leaves lines ending in the delimiter)."""
     counts = {d: _cells(header, d) for d in _DELIMITERS}
     readable = [d for d in _DELIMITERS if counts[d] is not None] or [","]
-    fits = {d: sum(1 for line in sample if _cells(line, d) == counts[d]) for d in readable}
+    fits = {d: sum(1 for line in sample if _fits(_cells(line, d), counts[d])) for d in readable}
     consistent = [d for d in readable if 2 * fits[d] >= len(sample)]
-    return max(consistent or readable, key=lambda d: (counts[d] or 0, fits[d], -_DELIMITERS.index(d)))
+    return max(consistent or readable, key=lambda d: (counts[d][0] if counts[d] else 0, fits[d],
+                                                        -_DELIMITERS.index(d)))
 
 
-def _cells(line: str, delimiter: str) -> int | None:
-    """How many cells ``delimiter`` cuts ``line`` into, not counting empty ones at its end (None if
-    the csv module cannot cut it so: then one cell would be longer than it allows)."""
+def _fits(line, header) -> bool:
+    return line is not None and header is not None and line[0] <= header[0] <= line[1]
+
+
+def _cells(line: str, delimiter: str) -> tuple[int, int] | None:
+    """How many cells ``delimiter`` cuts ``line`` into: (not counting empty ones at its end, all of
+    them); None if the csv module cannot cut it so (one cell would be longer than it allows)."""
     try:
-        cells = next(csv.reader([line], delimiter=delimiter, skipinitialspace=True), [])
+        cells = next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter, skipinitialspace=True), [])
     except csv.Error:
         return None
+    total = len(cells)
     while len(cells) > 1 and not cells[-1].strip():
         cells.pop()
-    return len(cells)
+    return len(cells), total
 
 
 def _csv_problem(exc: csv.Error) -> str:

@@ -11,14 +11,21 @@ REGRESSION = "regression"  # numbers to predict
 BINARY = "binary"  # 0/1 targets
 MULTICLASS = "multiclass"  # class indices (cross-entropy's targets)
 OBJECTIVE = "objective"  # no targets: the model's output is what is minimised
+TASKS = (REGRESSION, BINARY, MULTICLASS, OBJECTIVE)
+TASK_NAMES = {REGRESSION: "regression", BINARY: "binary classification", MULTICLASS: "multi-class classification",
+              OBJECTIVE: "an objective minimised as it is"}  # what a person reads
+# More classes than this is almost always a column of names or IDs chosen as the target by mistake.
+MAX_CLASSES = 100
 
 
 @dataclass
 class Dataset:
     """Inputs and targets, already in the shapes the model and loss expect.
 
-    ``task`` is ``"regression"``, ``"binary"`` (targets 0/1) or ``"objective"`` (no targets:
-    the model's output is minimised as it is).
+    ``task`` is ``"regression"``, ``"binary"`` (targets 0/1), ``"multiclass"`` (targets are class
+    indices 0 to k-1, as floats in one column like binary targets; ``notes["class_names"]`` names
+    the k classes, class i first-to-last in the sorted order of their labels) or ``"objective"``
+    (no targets: the model's output is minimised as it is).
     """
 
     x: np.ndarray
@@ -31,10 +38,29 @@ class Dataset:
     notes: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        if self.task not in (REGRESSION, BINARY, OBJECTIVE):
+        if self.task not in TASKS:
             raise ValueError(f"unknown task {self.task!r}")
         if (self.x_val is None) != (self.y_val is None):
             raise ValueError("a validation split needs both inputs and targets")
+        if self.task == MULTICLASS:
+            names = tuple(str(n) for n in self.notes.get("class_names", ()))
+            if not 2 <= len(names) <= MAX_CLASSES or len(set(names)) != len(names):
+                raise ValueError(f"a multi-class dataset needs 2 to {MAX_CLASSES} different class names")
+            self.notes["class_names"] = names  # a tuple, whatever a session's JSON made it
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        """The classes in the order of their indices: a multi-class task's k names, a binary task's
+        (negative, positive); () for tasks without classes."""
+        if self.task == MULTICLASS:
+            return self.notes["class_names"]
+        if self.task == BINARY:
+            return (str(self.notes.get("negative", "0")), str(self.notes.get("positive", "1")))
+        return ()
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.class_names)
 
     @property
     def n_train(self) -> int:

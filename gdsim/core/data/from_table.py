@@ -1,21 +1,34 @@
 """From a ``Table`` to a ``Dataset``: chosen input and target columns, checked for the task.
 
-``make_dataset`` picks input and target columns, checks them for the task
-(regression, or binary classification with a 0/1 target), splits off a fixed
-validation set and, if asked, standardises the inputs with the training rows'
-mean and standard deviation.
+``make_dataset`` picks input and target columns, works out the task when it is
+not given (``infer_task``), checks the chosen columns (every problem of the file
+together, in one message), leaves out the rows with missing values (or refuses
+them, ``missing="error"``), numbers text class labels in sorted order, splits
+off a fixed validation set and, if asked, standardises the inputs with the
+training rows' mean and standard deviation. The columns nobody chose may hold
+anything: they are never looked at.
+
+``column_summary`` says what a column holds (numbers, text, missing values), for
+the import dialog and for inferring the task.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..errors import GdsimError, quoted
-from .csv_reader import Table
-from .dataset import BINARY, REGRESSION, Dataset
+from .csv_reader import Table, format_number, not_a_number
+from .dataset import BINARY, MAX_CLASSES, MULTICLASS, REGRESSION, TASK_NAMES, Dataset
+
+# What to do with a row that has a missing value in a chosen column.
+DROP, ERROR = "drop", "error"
+MISSING_RULES = (DROP, ERROR)
+TASKS = (REGRESSION, BINARY, MULTICLASS)  # what a table can be trained for
+MAX_PROBLEMS = 4  # problems of a file named in one message; the rest are counted
+_LINES_SHOWN = 3  # lines listed for a problem that recurs down a column
 
 
 @dataclass(frozen=True)
@@ -40,27 +53,160 @@ class Standardization:
         return (x - np.asarray(self.mean)) / np.asarray(self.std)
 
 
-def make_dataset(table: Table, inputs, targets, *, task=REGRESSION, standardize=False,
+# ----- what a column holds -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ColumnSummary:
+    """What one column holds: how many numbers, text cells and missing values; for text, its class
+    labels in class order (at most MAX_CLASSES + 1 of them are kept)."""
+
+    name: str
+    numbers: int
+    text: int
+    missing: int
+    zero_one: bool  # it has numbers, and they are all 0 or 1
+    labels: tuple[str, ...] = ()
+    n_labels: int = 0
+
+    @property
+    def mostly_text(self) -> bool:
+        """More text than numbers: a column of labels (a few words among numbers are typos, which
+        the checks of a chosen column point at line by line)."""
+        return self.text > self.numbers
+
+    @property
+    def usable_as_input(self) -> bool:
+        """Numbers, give or take a few typos (which are pointed at, line by line, once it is chosen)."""
+        return not self.mostly_text and self.numbers > 0
+
+    def unused_reason(self) -> str | None:
+        """Why the column cannot be an input, or None if it can."""
+        if self.mostly_text:
+            return f"text ({_few(self.labels, self.n_labels)})"
+        if not self.numbers:
+            return "no values (every cell is missing)"
+        return None
+
+    def about(self) -> str:
+        """What it holds, in a few words (the import dialog's column)."""
+        words = self.unused_reason() or ("0 and 1" if self.zero_one else "numbers")
+        if self.text and not self.mostly_text:
+            words += f", {self.text} not {'a number' if self.text == 1 else 'numbers'}"
+        if self.missing and self.numbers + self.text:
+            words += f", {self.missing} missing"
+        return words
+
+
+def column_summary(table: Table, name: str) -> ColumnSummary:
+    values, text = table.column(name), table.text_rows(name)
+    missing = np.isnan(values) & ~text
+    numbers = values[~np.isnan(values)]
+    summary = ColumnSummary(name, int(numbers.size), int(text.sum()), int(missing.sum()),
+                            bool(numbers.size and np.all((numbers == 0) | (numbers == 1))))
+    if summary.text:
+        labels = _class_order(table, name, np.flatnonzero(~missing))[0]
+        summary = replace(summary, labels=labels[:MAX_CLASSES + 1], n_labels=len(labels))
+    return summary
+
+
+def infer_task(summaries) -> tuple[str, str]:
+    """(task, why) for targets of these summaries: text makes classes, 0/1 a binary task, other
+    numbers a regression."""
+    if any(s.mostly_text for s in summaries):
+        return MULTICLASS, "the target holds text"
+    if len(summaries) == 1 and summaries[0].zero_one:
+        return BINARY, "the target holds only 0 and 1"
+    return REGRESSION, "the target holds numbers"
+
+
+def task_problem(task: str, targets, summaries: dict) -> str | None:
+    """Why these targets cannot be trained for ``task`` (one target for classes; text only as classes)."""
+    if task in (BINARY, MULTICLASS) and len(targets) != 1:
+        return (f"{TASK_NAMES[task]} needs exactly one target column, not {len(targets)} "
+                f"({', '.join(quoted(t) for t in targets)})")
+    for name in targets:
+        if summaries[name].mostly_text and task != MULTICLASS:
+            return (f"target column {quoted(name)} holds text ({_few(summaries[name].labels, summaries[name].n_labels)}); "
+                    f"text can only be class labels (task: multi-class classification)")
+    return None
+
+
+def preview(table: Table, rows: int = 5) -> dict:
+    """What the import dialog shows: the names, each column's summary, the first rows as text, and
+    for each column the rows where it is missing (to count the rows a choice leaves out)."""
+    return {"path": table.path, "columns": list(table.columns), "n_rows": table.n_rows,
+            "rows": [[table.cell(c, i) for c in table.columns] for i in range(min(rows, table.n_rows))],
+            "summaries": [column_summary(table, c) for c in table.columns],
+            "missing_rows": {c: np.flatnonzero(table.missing_rows(c)) for c in table.columns}}
+
+
+def dropped_rows(missing_rows: dict, columns) -> tuple[int, tuple[str, ...]]:
+    """(how many rows have a missing value in any of ``columns``, those of the columns that have one)."""
+    rows = [missing_rows[c] for c in columns]
+    union = np.unique(np.concatenate(rows)) if rows else np.empty(0)
+    return int(union.size), tuple(c for c, r in zip(columns, rows) if r.size)
+
+
+def dropped_text(dropped: int, total: int, columns) -> str:
+    """'dropped 14 of 240 rows with missing values in x1' (the summary's, the lesson's, the dialog's)."""
+    return f"dropped {dropped} of {total} rows with missing values in {_and(columns)}"
+
+
+# ----- a Dataset from chosen columns ----------------------------------------------------------------
+
+def make_dataset(table: Table, inputs, targets, *, task=None, missing=DROP, standardize=False,
                  val_fraction=0.0) -> tuple[Dataset, Standardization | None]:
     """The ``Dataset`` of the chosen input and target columns of ``table``.
 
-    ``val_fraction`` (0 to 0.5) of the rows, chosen by a fixed permutation
-    (``numpy.random.default_rng(0)``, independent of any training seed), become
-    the validation split; rows keep the file's order within each part. With
-    ``standardize`` every input becomes ``(x - mean) / std`` with the training
-    rows' mean and population std, applied to both parts; the ``Standardization``
-    is returned (and kept in ``notes``), else ``None``.
+    ``task`` None infers it from the target (``infer_task``). Rows with a missing value in a
+    chosen column are left out (``missing="drop"``; the notes say how many) or refused
+    (``"error"``). ``val_fraction`` (0 to 0.5) of the rows kept, chosen by a fixed permutation
+    (``numpy.random.default_rng(0)``, independent of any training seed), become the validation
+    split; rows keep the file's order within each part. With ``standardize`` every input becomes
+    ``(x - mean) / std`` with the training rows' mean and population std, applied to both parts;
+    the ``Standardization`` is returned (and kept in ``notes``), else ``None``. A multi-class
+    target's labels are numbered in sorted order (``class_labels``).
     """
-    if task not in (REGRESSION, BINARY):
-        raise GdsimError(f"unknown task {task!r}; use {REGRESSION!r} or {BINARY!r}")
+    if task is not None and task not in TASKS:
+        raise GdsimError(f"unknown task {task!r}; use {', '.join(repr(t) for t in TASKS)}")
+    if missing not in MISSING_RULES:
+        raise GdsimError(f"unknown rule for missing values {missing!r}; use {DROP!r} or {ERROR!r}")
     inputs, targets = _chosen_columns(table, inputs, targets)
     fraction = check_fraction(val_fraction)
-    _check_values(table, inputs, targets, task)
-    train_rows, val_rows = split_rows(table.n_rows, fraction)
-    x_all = table.data[:, [table.columns.index(c) for c in inputs]]
-    y_all = table.data[:, [table.columns.index(c) for c in targets]]
-    if task == BINARY:
-        y_all = (y_all == 1).astype(np.float64)  # 0/1 exactly (no -0.0)
+    summaries = {name: column_summary(table, name) for name in targets}
+    task, why = (task, "chosen") if task is not None else infer_task(list(summaries.values()))
+    problem = task_problem(task, targets, summaries)
+    if problem:
+        raise GdsimError(problem)
+    keep, dropped_columns = _rows_to_use(table, inputs, targets, task, missing)
+    rows = np.flatnonzero(keep)
+    _check_rows(table, rows.size)
+    notes = {"source": table.path, "standardization": None, "task_reason": why, "rows_read": table.n_rows,
+             "dropped": int(table.n_rows - rows.size), "dropped_columns": dropped_columns}
+    x_all = table.data[np.ix_(rows, [table.columns.index(c) for c in inputs])]
+    y_all = _targets(table, targets, rows, task, notes)
+    _check_constant(inputs, targets, x_all, y_all, task)
+    parts, standardization = _split(inputs, x_all, y_all, fraction, standardize)
+    notes.update(standardization=standardization, rows=int(len(parts[0])),
+                 val_rows=0 if parts[2] is None else int(len(parts[2])))
+    dataset = Dataset(*parts, input_names=inputs, target_names=targets, task=task, notes=notes)
+    return dataset, standardization
+
+
+def _targets(table: Table, targets, rows: np.ndarray, task: str, notes: dict) -> np.ndarray:
+    """The targets of ``rows``, as the task takes them: class indices (the class names go into
+    ``notes``), 0/1, or the numbers as they are."""
+    if task == MULTICLASS:
+        y, notes["class_names"] = class_labels(table, targets[0], rows)
+        return y
+    y = table.data[np.ix_(rows, [table.columns.index(c) for c in targets])]
+    return (y == 1).astype(np.float64) if task == BINARY else y  # binary: 0/1 exactly (no -0.0)
+
+
+def _split(inputs, x_all, y_all, fraction: float, standardize: bool):
+    """((x, y, x_val, y_val), the Standardization or None): the fixed validation split, then the
+    inputs standardised with the training rows' mean and std if asked."""
+    train_rows, val_rows = split_rows(len(x_all), fraction)
     x, y = np.ascontiguousarray(x_all[train_rows]), np.ascontiguousarray(y_all[train_rows])
     x_val = y_val = None
     if len(val_rows):
@@ -68,10 +214,45 @@ def make_dataset(table: Table, inputs, targets, *, task=REGRESSION, standardize=
     standardization = None
     if standardize:
         x, x_val, standardization = _standardised(inputs, x, x_val)
-    dataset = Dataset(x, y, x_val, y_val, input_names=inputs, target_names=targets, task=task,
-                      notes={"source": table.path, "standardization": standardization,
-                             "rows": int(len(train_rows)), "val_rows": int(len(val_rows))})
-    return dataset, standardization
+    return (x, y, x_val, y_val), standardization
+
+
+def class_labels(table: Table, name: str, rows: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
+    """(each row's class index as a float column, the class names): classes numbered in the sorted
+    order of their labels, numbers by value first, then text alphabetically (without regard to
+    case). A number's label is ``format_number``'s: 2.0 and 2 are one class, '2'."""
+    names, numbers, text_class = _class_order(table, name, rows)
+    if len(names) == 1:
+        raise GdsimError(f"target column {quoted(name)} has one class ({quoted(names[0])}) on every row"
+                         f"{' kept' if len(rows) < table.n_rows else ''}; there is nothing to learn")
+    if len(names) > MAX_CLASSES:
+        raise GdsimError(f"target column {quoted(name)} has {len(names):,} different labels; gdsim trains at most "
+                         f"{MAX_CLASSES} classes (is it a column of names or IDs?)")
+    values = table.column(name)[rows]
+    y = np.searchsorted(numbers, values).astype(np.float64)  # right for the numbers; text is set below
+    cells = table.text.get(name)
+    if cells is not None:
+        codes = cells.codes[rows]
+        y[codes >= 0] = text_class[codes[codes >= 0]]
+    return y.reshape(-1, 1), names
+
+
+def _class_order(table: Table, name: str, rows: np.ndarray):
+    """(the labels of ``rows`` in class order, the distinct numbers among them, sorted, and for each
+    text of the column its class index, -1 where none of ``rows`` holds it)."""
+    values = table.column(name)[rows]
+    numbers = np.unique(values[~np.isnan(values)])
+    cells = table.text.get(name)
+    texts = []
+    if cells is not None:
+        used = np.unique(cells.codes[rows])
+        texts = sorted((cells.values[c] for c in used[used >= 0]), key=lambda t: (t.casefold(), t))
+    names = tuple(format_number(v) for v in numbers) + tuple(texts)
+    text_class = np.full(len(cells.values) if cells is not None else 0, -1, dtype=np.intp)
+    if cells is not None:
+        position = {t: len(numbers) + i for i, t in enumerate(texts)}
+        text_class[:] = [position.get(t, -1) for t in cells.values]
+    return names, numbers, text_class
 
 
 def _chosen_columns(table: Table, inputs, targets) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -87,34 +268,101 @@ def _chosen_columns(table: Table, inputs, targets) -> tuple[tuple[str, ...], tup
     return inputs, targets
 
 
-def _check_values(table: Table, inputs, targets, task: str) -> None:
-    """Enough rows, finite numbers, 0/1 targets for a binary task, no constant column."""
-    shown, data, lines, n = repr(table.path), table.data, table.lines, table.n_rows
-    if n < 2:
-        raise GdsimError(f"{shown} has {'only one row' if n == 1 else 'no rows'} of data; training needs at least 2")
-    column = {name: data[:, table.columns.index(name)] for name in inputs + targets}
-    for name, col in column.items():
-        bad = np.flatnonzero(~np.isfinite(col))
-        if bad.size:
-            raise GdsimError(f"{shown}, line {lines[bad[0]]}, column {quoted(name)}: {col[bad[0]]!r} is not "
-                             f"a finite number")
+def _rows_to_use(table: Table, inputs, targets, task: str, missing: str) -> tuple[np.ndarray, tuple[str, ...]]:
+    """(which rows to train on, the chosen columns with missing values); every problem of the chosen
+    columns is gathered into one GdsimError: text or infinities where numbers are needed, targets
+    that are not 0/1 or not class labels, and, with ``missing="error"``, missing values."""
+    problems = []
+    numeric = inputs + (() if task == MULTICLASS else targets)
+    for name in numeric:
+        problems += _not_numbers(table, name)
     if task == BINARY:
-        if len(targets) != 1:
-            raise GdsimError(f"binary classification needs exactly one target column, not "
-                             f"{len(targets)} ({', '.join(quoted(t) for t in targets)})")
-        y_col = column[targets[0]]
-        bad = np.flatnonzero((y_col != 0) & (y_col != 1))
-        if bad.size:
-            i = bad[0]
-            raise GdsimError(f"{shown}, line {lines[i]}, column {quoted(targets[0])}: {_fmt(y_col[i])} is not 0 or 1 "
-                             f"(a binary target must be 0 or 1 on every row)")
-    for name in inputs:
-        col = column[name]
+        problems += _not_zero_one(table, targets[0])
+    if task == MULTICLASS:
+        problems += _not_whole(table, targets[0])
+    gaps = {name: table.missing_rows(name) for name in inputs + targets}
+    if missing == ERROR:
+        problems += [_cells_problem(table, name, rows, "is missing") for name, rows in gaps.items() if rows.any()]
+    if problems:
+        raise GdsimError(_together(repr(table.path), problems, missing == ERROR and any(g.any() for g in gaps.values())))
+    keep = ~np.any(np.array(list(gaps.values())), axis=0)
+    return keep, tuple(name for name, rows in gaps.items() if rows.any())
+
+
+def _not_numbers(table: Table, name: str) -> list[str]:
+    text = table.text_rows(name)
+    column = table.column(name)
+    bad = text | np.isinf(column)  # (infinities only in a table made by hand: the reader keeps them as text)
+    if not bad.any():
+        return []
+    first = np.flatnonzero(bad)[0]
+    reason = not_a_number(table.cell(name, first)) if text[first] else f"{column[first]} is not a finite number"
+    return [_cells_problem(table, name, bad, reason)]
+
+
+def _not_zero_one(table: Table, name: str) -> list[str]:
+    y = table.column(name)
+    bad = ~np.isnan(y) & (y != 0) & (y != 1)
+    if not bad.any():
+        return []
+    first = format_number(y[np.flatnonzero(bad)[0]])
+    return [_cells_problem(table, name, bad, f"{first} is not 0 or 1", "a binary target must be 0 or 1 on every row")]
+
+
+def _not_whole(table: Table, name: str) -> list[str]:
+    y = table.column(name)
+    bad = np.isfinite(y) & (y != np.round(y))
+    if not bad.any():
+        return []
+    first = format_number(y[np.flatnonzero(bad)[0]])
+    return [_cells_problem(table, name, bad, f"{first} is not a whole number",
+                           "class labels are text or whole numbers")]
+
+
+def _cells_problem(table: Table, name: str, rows: np.ndarray, what: str, why: str = "") -> str:
+    """'line 12, column 'x': <what> (and 3 more in this column: lines 15, 20, 31); <why>'."""
+    lines = table.lines[np.flatnonzero(rows)]
+    sep = " " if what.startswith("is ") else ": "
+    text = f"line {lines[0]}, column {quoted(name)}{sep}{what}"
+    if lines.size > 1:
+        shown = ", ".join(str(n) for n in lines[1:1 + _LINES_SHOWN]) + (", ..." if lines.size > 1 + _LINES_SHOWN else "")
+        text += f" (and {lines.size - 1} more in this column: line{'s' if lines.size > 2 else ''} {shown})"
+    return text + (f"; {why}" if why else "")
+
+
+def _together(shown: str, problems: list[str], missing_refused: bool) -> str:
+    """One message for all of a file's problems: the first MAX_PROBLEMS in full, the rest counted."""
+    end = (" (missing values are refused as asked; drop their rows instead, or fill them in)"
+           if missing_refused else "")
+    if len(problems) == 1:
+        return f"{shown}, {problems[0]}{end}"
+    listed = "; ".join(problems[:MAX_PROBLEMS])
+    more = len(problems) - MAX_PROBLEMS
+    return f"{shown} has {len(problems)} problems: {listed}" + (f"; and {more} more" if more > 0 else "") + end
+
+
+def _check_rows(table: Table, n: int) -> None:
+    """At least two rows to train on."""
+    if n >= 2:
+        return
+    shown = repr(table.path)
+    if n < table.n_rows:
+        raise GdsimError(f"{shown} has {n} of its {table.n_rows} rows with a value in every chosen column; "
+                         f"training needs at least 2")
+    raise GdsimError(f"{shown} has {'only one row' if n == 1 else 'no rows'} of data; training needs at least 2")
+
+
+def _check_constant(inputs, targets, x, y, task: str) -> None:
+    """No input or target the same on every row (class targets: class_labels has checked them)."""
+    for j, name in enumerate(inputs):
+        col = x[:, j]
         if np.all(col == col[0]):
             raise GdsimError(f"input column {quoted(name)} has the same value ({_fmt(col[0])}) on every row; it "
                              f"cannot help the model, and standardising it would divide by zero")
-    for name in targets:
-        col = column[name]
+    if task == MULTICLASS:
+        return
+    for j, name in enumerate(targets):
+        col = y[:, j]
         if np.all(col == col[0]):
             raise GdsimError(f"target column {quoted(name)} has the same value ({_fmt(col[0])}) on every row; "
                              f"there is nothing to learn")
@@ -178,6 +426,20 @@ def _column_names(names, kind: str) -> tuple[str, ...]:
 MAX_VAL_FRACTION = 0.5
 
 
+def default_target(summaries) -> str:
+    """The target unless a person chooses: the last column with a value in at least half its rows
+    (a file's last column is most often what it is about; a column of occasional notes is not)."""
+    for s in reversed(summaries):
+        if 2 * (s.numbers + s.text) >= s.numbers + s.text + s.missing:
+            return s.name
+    return summaries[-1].name
+
+
+def default_inputs(table: Table, targets) -> list[str]:
+    """The inputs unless a person chooses: every other column of numbers (not mostly text, not empty)."""
+    return [c for c in table.columns if c not in targets and column_summary(table, c).usable_as_input]
+
+
 def default_val_fraction(n_rows: int) -> float:
     """The share of rows kept for validation unless a person chooses: a fifth, from 10 rows up."""
     return 0.2 if n_rows >= 10 else 0.0
@@ -204,6 +466,18 @@ def parse_fraction(text: str) -> float:
     return check_fraction(value, typed=text if math.isfinite(value) else repr(text))
 
 
+def _few(labels, n: int, limit: int = 3) -> str:
+    """A few labels for a message: 'setosa', 'versicolor', ... (3 of them)."""
+    shown = ", ".join(quoted(label, 20) for label in labels[:limit])
+    return shown + (f", ... ({n:,} different)" if n > limit else "")
+
+
+def _and(names) -> str:
+    """x1, 'x1 and x2', 'x1, x2 and x3'."""
+    names = list(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def _listing(columns, limit: int = 20) -> str:
     shown = ", ".join(quoted(c) for c in columns[:limit])
     if len(columns) > limit:
@@ -211,9 +485,4 @@ def _listing(columns, limit: int = 20) -> str:
     return shown
 
 
-def _fmt(value: float) -> str:
-    """A number for a message: whole numbers without '.0', others as Python writes them."""
-    value = float(value)
-    if value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return repr(value)
+_fmt = format_number

@@ -11,7 +11,9 @@ unless a long run's history was thinned). Columns:
   (then only every such step has a row); with a trace, ``steps_per_weights_row`` likewise;
 - with the run's ``Settings``: ``scenario, model, loss_function, init, optimizer, lr,
   batch_size, seed, zero_grad, l1, l2, until_loss, patience``, the same on every row (as they
-  were when the file was written), so that rows of several runs put together stay apart.
+  were when the file was written), so that rows of several runs put together stay apart;
+- for multi-class data, ``classes``: what the class numbers of the run mean,
+  ``0=setosa; 1=versicolor; 2=virginica`` (the same on every row).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import csv
 
 import numpy as np
 
+from ..data.dataset import MULTICLASS
 from .atomic import atomic_writer
 
 # Settings field -> column (the loss column is the loss's value).
@@ -29,7 +32,7 @@ SETTINGS_COLUMNS = {"scenario": "scenario", "model": "model", "loss": "loss_func
                     "patience": "patience"}
 
 
-def write_history_csv(path, history, trace=None, labels=None, settings=None) -> None:
+def write_history_csv(path, history, trace=None, labels=None, settings=None, classes=()) -> None:
     metric = history.metric
     header = ["step", "loss", "grad_norm"]
     columns = [history.loss, history.grad_norm]
@@ -61,6 +64,9 @@ def write_history_csv(path, history, trace=None, labels=None, settings=None) -> 
     if settings is not None:
         header += list(SETTINGS_COLUMNS.values())
         constant += [_setting(getattr(settings, field)) for field in SETTINGS_COLUMNS]
+    if classes:
+        header.append("classes")
+        constant.append(classes_text(classes))
 
     with atomic_writer(path, "w", newline="") as fh:
         out = csv.writer(fh, lineterminator="\n")
@@ -72,6 +78,16 @@ def write_history_csv(path, history, trace=None, labels=None, settings=None) -> 
             if with_trace:
                 row += trace_rows.get(step, blank_trace)
             out.writerow(row + constant)
+
+
+def history_classes(data) -> tuple[str, ...]:
+    """The ``classes`` a run's history names: a multi-class dataset's class names, else none."""
+    return data.class_names if data.task == MULTICLASS else ()
+
+
+def classes_text(classes) -> str:
+    """'0=setosa; 1=versicolor; 2=virginica': the class numbers and their names."""
+    return "; ".join(f"{i}={name}" for i, name in enumerate(classes))
 
 
 def _fmt(x) -> str:

@@ -1,6 +1,7 @@
 """Session files: a whole run in one file, to close and continue exactly where it was.
 
-Format (version 1): a zip archive holding
+Format (version 2; version 1 lacks only multi-class data and the notes of rows left out, and
+still opens): a zip archive holding
 
 - ``session.json``: ``{"format": "gdsim-session", "version": 1, "gdsim": "...", "saved": "...",
   "settings": {...}, "scenario": {...}, "trainer": {...}, "app": {...}}`` (plain values; the
@@ -31,7 +32,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 from ..data.csv_reader import MAX_CELLS
-from ..data.dataset import Dataset
+from ..data.dataset import BINARY, MULTICLASS, Dataset
 from ..engine.trainer import Trainer
 from ..errors import GdsimError
 from ..record.trace import DEFAULT_BUDGET
@@ -165,7 +166,8 @@ def _custom(info: dict, data: Dataset) -> Scenario:
 def _placeholder_data(info: dict) -> Dataset:
     k, t = len(info["input_names"]), len(info["target_names"])
     x, y = np.tile([[0.0], [1.0]], (1, k)), np.tile([[0.0], [1.0]], (1, t))
-    return Dataset(x, y, input_names=info["input_names"], target_names=info["target_names"], task=info["task"])
+    return Dataset(x, y, input_names=info["input_names"], target_names=info["target_names"], task=info["task"],
+                   notes=dict(info["notes"]))  # a multi-class model is sized by its class names
 
 
 def _dataset(arrays: dict, info: dict) -> Dataset:
@@ -180,8 +182,12 @@ def _dataset(arrays: dict, info: dict) -> Dataset:
         raise ValueError(f"its data holds more than {MAX_CELLS:,} numbers, the most gdsim reads")
     if not all(np.all(np.isfinite(a)) for a in parts):
         raise ValueError("its data contains numbers that are not finite")
-    if info["task"] == "binary" and not all(np.all((a == 0) | (a == 1)) for a in (y, y_val) if a is not None):
+    if info["task"] == BINARY and not all(np.all((a == 0) | (a == 1)) for a in (y, y_val) if a is not None):
         raise ValueError("its binary targets are not all 0 or 1")
+    if info["task"] == MULTICLASS:
+        k = len(info["notes"]["class_names"])
+        if not all(np.all((a == np.round(a)) & (a >= 0) & (a < k)) for a in (y, y_val) if a is not None):
+            raise ValueError(f"its class targets are not all class numbers from 0 to {k - 1}")
     copy = [None if a is None else np.array(a, dtype=np.float64) for a in (x, y, x_val, y_val)]
     return Dataset(*copy, input_names=info["input_names"], target_names=info["target_names"], task=info["task"],
                    notes=dict(info["notes"]))

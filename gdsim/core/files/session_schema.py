@@ -12,12 +12,15 @@ import math
 
 from ..catalog import CATALOG
 from ..data.csv_reader import MAX_CELLS
-from ..data.dataset import BINARY, REGRESSION
+from ..data.dataset import BINARY, MAX_CLASSES, MULTICLASS, REGRESSION
 from ..errors import GdsimError
 from ..settings import NUMBERS, Settings
 
 FORMAT = "gdsim-session"
-VERSION = 1
+# 2: your own data may be multi-class (task "multiclass", notes "class_names") and its notes say what
+# was read and left out ("rows_read", "dropped", "dropped_columns", "task_reason"). Files of version 1
+# have none of these and open as they are.
+VERSION = 2
 CUSTOM_PREFIX = "csv:"  # your own data's scenarios are named csv:NAME; built-in names are never that
 
 _BIG = 2**63 - 1  # counters and seeds are int64 everywhere else
@@ -27,7 +30,8 @@ _TOP = ("format", "version", "gdsim", "saved", "settings", "scenario", "trainer"
 _TRAINER = ("seed", "lr", "last_lr", "zero_grad", "step_count", "epoch_count", "best_val_loss",
             "best_val_step", "epochs_since_best", "last", "optimizer_keys", "sampler", "history_metric",
             "track_tensor_norms", "trace")
-_NOTES = {"source": str, "rows": int, "val_rows": int, "positive": str, "negative": str, "standardization": None}
+_NOTES = {"source": str, "rows": int, "val_rows": int, "positive": str, "negative": str, "standardization": None,
+          "rows_read": int, "dropped": int, "dropped_columns": list, "task_reason": str, "class_names": list}
 _APP_ENTRIES = 64
 
 
@@ -82,21 +86,24 @@ def _scenario(value) -> dict:
     if not name.startswith(CUSTOM_PREFIX):
         # Else a session of your own data named "digits" would open as the built-in digits.
         raise GdsimError(f"its own-data scenario is named {name[:60]!r}; such names start with {CUSTOM_PREFIX!r}")
-    if info["task"] not in (REGRESSION, BINARY):
-        raise GdsimError(f"its task {str(info['task'])[:60]!r} is neither {REGRESSION!r} nor {BINARY!r}")
+    if info["task"] not in (REGRESSION, BINARY, MULTICLASS):
+        raise GdsimError(f"its task {str(info['task'])[:60]!r} is none of {REGRESSION!r}, {BINARY!r}, {MULTICLASS!r}")
     inputs = _names(info["input_names"], "input")
     targets = _names(info["target_names"], "target")
-    if info["task"] == BINARY and len(targets) != 1:
-        raise GdsimError("its binary classification has more than one target")
+    if info["task"] in (BINARY, MULTICLASS) and len(targets) != 1:
+        raise GdsimError(f"its {info['task']} classification has more than one target")
+    notes = _notes(info["notes"])
+    if (info["task"] == MULTICLASS) != ("class_names" in notes):
+        raise GdsimError("its class names do not fit its task")
     return {"name": name, "builtin": False, "title": _text(info["title"], "the scenario's title"),
             "task": info["task"], "input_names": inputs, "target_names": targets,
             "description": _text(info["description"], "the scenario's description", _LONG_TEXT),
-            "notes": _notes(info["notes"])}
+            "notes": notes}
 
 
-def _names(value, kind: str) -> tuple[str, ...]:
-    if not isinstance(value, list) or not 1 <= len(value) <= MAX_CELLS:
-        raise GdsimError(f"its {kind} names are not a list of column names")
+def _names(value, kind: str, allow_empty: bool = False) -> tuple[str, ...]:
+    if not isinstance(value, list) or not int(not allow_empty) <= len(value) <= MAX_CELLS:
+        raise GdsimError(f"its {kind} names are not a list of names")
     names = tuple(_text(v, f"an {kind} name") for v in value)
     if len(set(names)) != len(names) or not all(names):
         raise GdsimError(f"its {kind} names are empty or repeated")
@@ -112,6 +119,11 @@ def _notes(value) -> dict:
             raise GdsimError(f"the data's note {key!r} is damaged")
         if kind is int:
             _whole(notes[key], f"the data's note {key!r}", 0, _BIG)
+        if kind is list:
+            notes[key] = _names(notes[key], f"the data's note {key!r}:", allow_empty=key == "dropped_columns")
+    if "class_names" in notes and not 2 <= len(notes["class_names"]) <= MAX_CLASSES:
+        raise GdsimError(f"its data has {len(notes['class_names'])} class names; a multi-class task has 2 to "
+                         f"{MAX_CLASSES}")
     return notes
 
 

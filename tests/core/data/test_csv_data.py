@@ -37,6 +37,15 @@ def error_of(path, **kwargs) -> str:
     return message
 
 
+def chosen_error(path, **kwargs) -> str:
+    """The message for the file's columns chosen as they come: all but the last as inputs, the last
+    as the target (the reader itself takes text and missing values anywhere)."""
+    t = read_table(path)
+    kwargs.setdefault("task", "regression")  # (text in the target would make it a class target)
+    return dataset_error(t, t.columns[:-1] or t.columns, t.columns[-1:] if len(t.columns) > 1 else ["nope"],
+                         **kwargs)
+
+
 def dataset_error(*args, **kwargs) -> str:
     with pytest.raises(GdsimError) as info:
         make_dataset(*args, **kwargs)
@@ -112,7 +121,7 @@ def test_a_file_wider_than_the_limits_says_which_limit(tmp_path, monkeypatch):
     n = 15_001
     text = ",".join(f"c{j}" for j in range(n)) + "\n" + "".join(",".join(["1"] * n) + "\n" for _ in range(8))
     path = write(tmp_path, text)
-    assert error_of(path) == (f"{str(path)!r} holds more than 100,000 numbers (rows x columns), the most gdsim "
+    assert error_of(path) == (f"{str(path)!r} holds more than 100,000 cells (rows x columns), the most gdsim "
                               f"reads; line 8 goes over (use fewer rows or columns)")
 
 
@@ -132,7 +141,7 @@ def test_bom_crlf_quotes_whitespace_and_blank_lines(tmp_path):
 
 def test_blank_lines_keep_line_numbers_in_messages(tmp_path):
     path = write(tmp_path, "\n\na,b\n1,2\n\n\n3,x\n")
-    assert "line 7, column 'b': 'x' is not a number" in error_of(path)
+    assert "line 7, column 'b': 'x' is not a number" in chosen_error(path)
     t = read_table(write(tmp_path, "\n\na,b\n1,2\n\n\n3,4\n", "ok.csv"))
     assert t.lines.tolist() == [4, 7]
 
@@ -140,7 +149,7 @@ def test_blank_lines_keep_line_numbers_in_messages(tmp_path):
 def test_old_mac_line_ends(tmp_path):
     t = read_table(write(tmp_path, "a,b\r1,2\r3,4\r"))
     assert t.data.tolist() == [[1, 2], [3, 4]] and t.lines.tolist() == [2, 3]
-    assert "line 3, column 'a'" in error_of(write(tmp_path, "a,b\r1,2\rz,4\r", "bad.csv"))
+    assert "line 3, column 'a'" in chosen_error(write(tmp_path, "a,b\r1,2\rz,4\r", "bad.csv"))
 
 
 def test_number_forms(tmp_path):
@@ -149,14 +158,16 @@ def test_number_forms(tmp_path):
 
 
 @pytest.mark.parametrize("cell", ["\"1,000\"", "1_000", "\uff11\uff12", "0x10", "1.2.3", "1e", "12abc"])
-def test_thousands_separators_and_odd_numbers_are_refused(tmp_path, cell):
-    message = error_of(write(tmp_path, f"a,b\n1,2\n3,{cell}\n"))
+def test_thousands_separators_and_odd_numbers_are_text(tmp_path, cell):
+    path = write(tmp_path, f"a,b\n1,2\n3,{cell}\n")
     shown = cell.strip('"')
-    assert f"line 3, column 'b': {shown!r} is not a number" in message
+    t = read_table(path)
+    assert np.isnan(t.data[1, 1]) and t.cell("b", 1) == shown and t.text_rows("b").tolist() == [False, True]
+    assert f"line 3, column 'b': {shown!r} is not a number" in chosen_error(path)
 
 
 def test_thousands_separator_hint(tmp_path):
-    message = error_of(write(tmp_path, "a;b\n1;2\n3;1,000\n"))
+    message = chosen_error(write(tmp_path, "a;b\n1;2\n3;1,000\n"))
     assert "line 3, column 'b': '1,000' is not a number (write numbers without thousands separators" in message
 
 
@@ -258,34 +269,50 @@ def test_delimiter_mixup_is_explained(tmp_path):
 def test_non_numeric_cell(tmp_path):
     rows = "".join(f"{i},{i * 2}\n" for i in range(10))
     path = write(tmp_path, f"size,price\n{rows}11,abc\n")
-    assert error_of(path) == f"{str(path)!r}, line 12, column 'price': 'abc' is not a number"
+    assert chosen_error(path) == f"{str(path)!r}, line 12, column 'price': 'abc' is not a number"
 
 
 def test_long_cell_is_shortened_in_message(tmp_path):
-    message = error_of(write(tmp_path, "a,b\n1,2\n3," + "x" * 500 + "\n"))
+    message = chosen_error(write(tmp_path, "a,b\n1,2\n3," + "x" * 500 + "\n"))
     assert "line 3, column 'b': 'xxx" in message and len(message) < 200
 
 
-@pytest.mark.parametrize("cell,shown", [
-    ("", "is empty (missing values are not supported; remove or fill the row)"),
-    ("  ", "is empty (missing values are not supported; remove or fill the row)"),
-    ("NA", "is 'NA', a missing value (missing values are not supported; remove or fill the row)"),
-    ("NaN", "is 'NaN', a missing value (missing values are not supported; remove or fill the row)"),
-    ("null", "is 'null', a missing value (missing values are not supported; remove or fill the row)"),
-    ("#N/A", "is '#N/A', a missing value (missing values are not supported; remove or fill the row)"),
-    ("inf", "is 'inf', not a finite number (remove or fill the row)"),
-    ("-Infinity", "is '-Infinity', not a finite number (remove or fill the row)"),
-    ("1e999", "is '1e999', too large to be a finite number (remove or fill the row)"),
-])
-def test_missing_values(tmp_path, cell, shown):
+@pytest.mark.parametrize("cell", ["", "  ", "NA", "na", "N/A", "#N/A", "NaN", "nan", "null", "NULL", "?", " ? "])
+def test_missing_values_are_read_as_missing(tmp_path, cell):
     rows = "".join(f"{i},{i}\n" for i in range(10))
     path = write(tmp_path, f"size,price\n{rows}11,{cell}\n")
-    assert error_of(path) == f"{str(path)!r}, line 12, column 'price' {shown}"
+    t = read_table(path)
+    assert t.missing_rows("price").tolist() == [False] * 10 + [True] and "price" not in t.text
+    assert t.cell("price", 10) == ""
+    # Chosen, the row is left out by default, and refused when asked.
+    data, _ = make_dataset(t, ["size"], ["price"])
+    assert data.n_train == 10 and data.notes["dropped"] == 1 and data.notes["dropped_columns"] == ("price",)
+    assert chosen_error(path, missing="error") == (
+        f"{str(path)!r}, line 12, column 'price' is missing (missing values are refused as asked; drop their "
+        f"rows instead, or fill them in)")
+
+
+def test_the_missing_values_are_the_documented_ones():
+    assert table_module.MISSING_VALUES == ("", "NA", "N/A", "#N/A", "NaN", "null", "?")
+
+
+@pytest.mark.parametrize("cell,shown", [
+    ("inf", "'inf' is not a finite number"),
+    ("-Infinity", "'-Infinity' is not a finite number"),
+    ("1e999", "'1e999' is too large to be a finite number"),
+    ("-", "'-' is not a number"),
+    ("None", "'None' is not a number"),
+])
+def test_infinities_and_other_words_are_text_and_refused_where_numbers_are_needed(tmp_path, cell, shown):
+    rows = "".join(f"{i},{i}\n" for i in range(10))
+    path = write(tmp_path, f"size,price\n{rows}11,{cell}\n")
+    assert read_table(path).text_rows("price")[-1]
+    assert chosen_error(path) == f"{str(path)!r}, line 12, column 'price': {shown}"
 
 
 def test_missing_value_in_first_column(tmp_path):
-    path = write(tmp_path, "size,price\n1,2\n,3\n")
-    assert "line 3, column 'size' is empty" in error_of(path)
+    path = write(tmp_path, "size,price\n1,2\n,3\n4,5\n")
+    assert "line 3, column 'size' is missing" in chosen_error(path, missing="error")
 
 
 def test_single_row(tmp_path):
@@ -316,7 +343,7 @@ def test_too_many_cells(tmp_path, monkeypatch):
     monkeypatch.setattr(table_module, "MAX_CELLS", 7)
     path = write(tmp_path, "a,b,c\n1,2,3\n4,5,6\n\n7,8,9\n")
     message = error_of(path)
-    assert message == (f"{str(path)!r} holds more than 7 numbers (rows x columns), the most gdsim reads; "
+    assert message == (f"{str(path)!r} holds more than 7 cells (rows x columns), the most gdsim reads; "
                        f"line 5 goes over (use fewer rows or columns)")
     monkeypatch.setattr(table_module, "MAX_CELLS", 9)
     assert read_table(path).n_rows == 3
@@ -384,7 +411,9 @@ def test_regression_dataset(houses):
     assert data.x_val is None and data.y_val is None and not data.has_validation
     assert data.input_names == ("rooms", "size") and data.target_names == ("price", "age")
     assert data.task == "regression"
-    assert data.notes == {"source": houses.path, "standardization": None, "rows": 10, "val_rows": 0}
+    assert data.notes == {"source": houses.path, "standardization": None, "rows": 10, "val_rows": 0,
+                          "task_reason": "the target holds numbers", "rows_read": 10, "dropped": 0,
+                          "dropped_columns": ()}
     data.x[0, 0] = 99  # a copy, not a view of the read-only table
     assert houses.data[0, 1] == 1
 
@@ -404,8 +433,8 @@ def test_binary_target_must_be_0_or_1_and_names_the_line(tmp_path):
     path = write(tmp_path, "x,label\n1,0\n\n2,1\n3,1\n4,2\n5,0.5\n")
     t = read_table(path)
     message = dataset_error(t, ["x"], ["label"], task="binary")
-    assert message == (f"{str(path)!r}, line 6, column 'label': 2 is not 0 or 1 (a binary target must be 0 or 1 "
-                       f"on every row)")
+    assert message == (f"{str(path)!r}, line 6, column 'label': 2 is not 0 or 1 (and 1 more in this column: line "
+                       f"7); a binary target must be 0 or 1 on every row")
     t = read_table(write(tmp_path, "x,label\n1,0\n2,0.5\n", "half.csv"))
     assert "line 3, column 'label': 0.5 is not 0 or 1" in dataset_error(t, ["x"], ["label"], task="binary")
 
@@ -421,8 +450,10 @@ def test_binary_target_without_lines_counts_from_line_2():
 
 
 def test_unknown_task(houses):
-    assert dataset_error(houses, ["size"], ["price"], task="multiclass") == (
-        "unknown task 'multiclass'; use 'regression' or 'binary'")
+    assert dataset_error(houses, ["size"], ["price"], task="ordinal") == (
+        "unknown task 'ordinal'; use 'regression', 'binary', 'multiclass'")
+    assert dataset_error(houses, ["size"], ["price"], missing="fill") == (
+        "unknown rule for missing values 'fill'; use 'drop' or 'error'")
 
 
 def test_unknown_column_lists_the_columns(houses):
@@ -453,8 +484,11 @@ def test_constant_columns(tmp_path):
 
 
 def test_non_finite_values_in_a_hand_made_table():
-    t = table_of(["x", "y"], [[1, 0], [np.nan, 1], [3, 2]])
-    assert "line 3, column 'x'" in dataset_error(t, ["x"], ["y"])
+    t = table_of(["x", "y"], [[1, 0], [np.inf, 1], [3, 2]])
+    assert "line 3, column 'x': inf is not a finite number" in dataset_error(t, ["x"], ["y"])
+    t = table_of(["x", "y"], [[1, 0], [np.nan, 1], [3, 2], [4, 3]])  # NaN: a missing value
+    assert "line 3, column 'x' is missing" in dataset_error(t, ["x"], ["y"], missing="error")
+    assert make_dataset(t, ["x"], ["y"])[0].notes["dropped"] == 1
 
 
 @pytest.mark.parametrize("fraction", [-0.1, 0.51, 1.0, float("nan"), "half", True])
@@ -551,7 +585,11 @@ def _read_or_gdsim_error(path):
     assert path.read_bytes() == before and path.stat().st_mtime_ns == mtime
     if isinstance(result, Table):
         assert result.data.shape == (len(result.lines), len(result.columns))
-        assert len(result.lines) >= 2 and np.isfinite(result.data).all()
+        assert len(result.lines) >= 2 and not np.isinf(result.data).any()
+        for name in result.columns:  # NaN exactly where a cell is missing or text
+            text = result.text_rows(name)
+            np.testing.assert_array_equal(np.isnan(result.column(name)), text | result.missing_rows(name))
+            assert not (text & result.missing_rows(name)).any()
         assert all(c and c == c.strip() for c in result.columns)
         assert len(set(result.columns)) == len(result.columns)
         assert (np.diff(result.lines) > 0).all()
@@ -662,7 +700,13 @@ def test_fuzz_corrupted_tables_read_correctly_or_fail_clearly(tmp_path, case, ho
         assert isinstance(result, Table) == (len(rows) > 2), result
         if isinstance(result, Table):
             assert result.data.tolist() == rows[:i] + rows[i + 1:]
-    elif how == "cell" and isinstance(result, Table):
-        value = result.data[i, j]
-        assert re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", text.strip(), re.ASCII), text
-        assert value == float(text)
+    elif how == "cell" and isinstance(result, Table) and result.n_rows == len(rows):
+        # The cell is a number, a missing value or text, whatever it holds: the file still reads.
+        value, name = result.data[i, j], result.columns[j]
+        number = re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", text.strip(), re.ASCII)
+        if number and np.isfinite(float(text)):
+            assert value == float(text)
+        elif text.strip().lower() in {m.lower() for m in table_module.MISSING_VALUES}:
+            assert np.isnan(value) and result.missing_rows(name)[i]
+        else:
+            assert np.isnan(value) and result.cell(name, i) == text.strip()

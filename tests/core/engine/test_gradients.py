@@ -347,6 +347,51 @@ def test_loss_through_mlp(loss, target_kind):
     assert_grad_close(analytic, numeric)
 
 
+@pytest.mark.parametrize("k", [2, 3, 10])
+def test_cross_entropy_through_a_linear_model_of_k_classes(k):
+    """Multi-class: k logits per row, a class index per row; every weight's gradient, numerically."""
+    rng = np.random.default_rng(18 + k)
+    model = Linear(6, k)
+    params = bound(model, rng, scale=0.5)
+    x = rng.normal(size=(12, 6))
+    y = rng.integers(0, k, size=12)
+    loss = CrossEntropy()
+    params.zero_grad()
+    loss.forward(model.forward(x), y)
+    model.backward(loss.backward())
+    analytic = params.grads.copy()
+    numeric = numeric_grad(lambda: loss.forward(model.predict(x), y), params.values)
+    assert_grad_close(analytic, numeric)
+
+
+def test_multiclass_gradients_through_the_trainer_match_finite_differences():
+    """The gradient a step of a multi-class run uses (digits10's data, 10 classes) is the derivative of
+    the loss that step records."""
+    base = build_trainer(Settings(scenario="digits10", batch_size=2400, steps=1))
+    rng = np.random.default_rng(21)
+    # A few weights of each class's row, and every bias: all 7,850 would take minutes.
+    state = {"weight": rng.normal(0, 0.05, size=(10, 784)), "bias": rng.normal(0, 0.5, size=10)}
+    base.set_initial_weights(state)
+    assert base.step() is None
+    grad = base.update_grads
+    picks = [c * 784 + p for c in range(10) for p in (300, 406, 500)] + list(range(7840, 7850))
+
+    def loss_at(flat):
+        t = build_trainer(Settings(scenario="digits10", batch_size=2400, steps=1))
+        t.set_initial_weights({"weight": flat[:7840].reshape(10, 784), "bias": flat[7840:]})
+        t.step()
+        return float(t.history.loss[0])
+
+    flat = np.concatenate([state["weight"].ravel(), state["bias"]])
+    numeric = []
+    for i in picks:
+        up, down = flat.copy(), flat.copy()
+        up[i] += EPS
+        down[i] -= EPS
+        numeric.append((loss_at(up) - loss_at(down)) / (2 * EPS))
+    assert_grad_close(grad[picks], np.array(numeric))
+
+
 # ----- penalties, through the trainer -----------------------------------------------------------
 
 def trainer_objective_and_grad(scenario, state, **settings):

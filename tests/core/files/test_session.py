@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from session_helpers import rewrite, save, trainer_for
 
-from gdsim.core.data.dataset import BINARY, Dataset
+from gdsim.core.data.dataset import BINARY, MULTICLASS, Dataset
 from gdsim.core.errors import GdsimError
 from gdsim.core.files.session import VERSION, load_session, save_session
 from gdsim.core.scenarios import custom_scenario, get_scenario
@@ -84,6 +84,75 @@ def test_a_session_of_your_own_data_carries_the_data(tmp_path):
     b.run(6)
     np.testing.assert_array_equal(a.params.values, b.params.values)
     np.testing.assert_array_equal(a.history.val_metric, b.history.val_metric)
+
+
+def multiclass_session(tmp_path):
+    """A session of your own three-class data, 5 steps in, and its trainer."""
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(40, 2))
+    y = np.digitize(x[:, :1] + x[:, 1:], [-0.5, 0.5]).astype(float)  # classes 0, 1, 2
+    data = Dataset(x[:32], y[:32], x[32:], y[32:], input_names=("a", "b"), target_names=("kind",),
+                   task=MULTICLASS, notes={"class_names": ("low", "middle", "high"), "dropped": 2,
+                                           "rows_read": 42, "dropped_columns": ("a",), "task_reason": "chosen"})
+    scenario = custom_scenario(data, "csv:kinds", "kinds.csv")
+    a = scenario.build(Settings(scenario="csv:kinds", steps=0, lr=0.5), track_tensor_norms=True)
+    a.run(5)
+    return save(tmp_path, a, scenario=scenario), a
+
+
+def test_a_session_of_multiclass_data_carries_its_classes_and_continues_bit_for_bit(tmp_path):
+    path, a = multiclass_session(tmp_path)
+    s = load_session(path)
+    data = s.scenario.data
+    assert data.task == MULTICLASS and data.class_names == ("low", "middle", "high")
+    assert data.notes["dropped"] == 2 and data.notes["dropped_columns"] == ("a",)
+    assert s.trainer.params["weight"].shape == (3, 2)
+    assert "into 3 classes" in s.scenario.lesson and "dropped 2 of 42 rows with missing values in a" in s.scenario.lesson
+    b = s.trainer
+    a.run(6)
+    b.run(6)
+    np.testing.assert_array_equal(a.params.values, b.params.values)
+    np.testing.assert_array_equal(a.history.val_metric, b.history.val_metric)
+
+
+@pytest.mark.parametrize("edit, expected", [
+    (lambda n: n.pop("class_names"), "its class names do not fit its task"),
+    (lambda n: n.update(class_names=["one"]), "has 1 class names; a multi-class task has 2 to 100"),
+    (lambda n: n.update(class_names=["a", "a", "b"]), "names are empty or repeated"),
+    (lambda n: n.update(class_names="abc"), "names are not a list of names"),
+    (lambda n: n.update(dropped=-1), "note 'dropped' must be a whole number"),
+    (lambda n: n.update(dropped_columns=[3]), "is not a text"),
+])
+def test_damaged_class_notes_are_refused(tmp_path, edit, expected):
+    path, _ = multiclass_session(tmp_path)
+    rewrite(path, edit_doc=lambda d: edit(d["scenario"]["notes"]))
+    assert expected in error_of(path)
+
+
+def test_class_targets_beyond_the_classes_are_refused(tmp_path):
+    path, _ = multiclass_session(tmp_path)
+    rewrite(path, edit_arrays=lambda a: a.update({"data.y": np.full_like(a["data.y"], 3.0)}))
+    assert "its class targets are not all class numbers from 0 to 2" in error_of(path)
+
+
+def test_a_version_1_session_still_opens(tmp_path):
+    """Version 2 added multi-class data and the notes of rows left out; a version-1 file has neither."""
+    a = trainer_for(scenario="fruit")
+    a.run(3)
+    path = save(tmp_path, a)
+    rewrite(path, edit_doc=lambda d: d.update(version=1))
+    assert VERSION == 2
+    np.testing.assert_array_equal(load_session(path).trainer.params.values, a.params.values)
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(30, 2))
+    data = Dataset(x, (x[:, :1] > 0).astype(float), input_names=("a", "b"), target_names=("c",), task=BINARY,
+                   notes={"source": "points.csv", "rows": 30, "val_rows": 0})  # the notes version 1 knew
+    scenario = custom_scenario(data, "csv:points", "points.csv")
+    b = scenario.build(Settings(scenario="csv:points", steps=0))
+    b.run(2)
+    path = save(tmp_path, b, name="old.gdsim", scenario=scenario)
+    rewrite(path, edit_doc=lambda d: d.update(version=1))
+    assert load_session(path).scenario.data.task == BINARY
 
 
 def test_saving_replaces_the_file_atomically(tmp_path, monkeypatch):
