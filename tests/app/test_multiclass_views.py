@@ -117,3 +117,97 @@ def pg_point(x, y):
     from PySide6.QtCore import QPointF
 
     return QPointF(x, y)
+
+
+def click_item(qtbot, view, plot, item, x, y):
+    """Click point (x, y) of ``item`` once the plot's layout has put it inside the plot."""
+    qtbot.waitUntil(lambda: plot.vb.sceneBoundingRect().contains(item.mapToScene(pg_point(x, y))))
+    click_scene(qtbot, view, item.mapToScene(pg_point(x, y)))
+
+
+def click_scene(qtbot, view, scene_point):
+    from PySide6.QtCore import QPoint, Qt
+
+    where = view.canvas.mapFromScene(scene_point)
+    qtbot.mouseClick(view.canvas.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(where.x(), where.y()))
+
+
+def test_clicking_a_cell_shows_exactly_its_images_and_clicking_one_chooses_it(feed, qtbot):
+    view, info, snap = feed(prediction_view(), trained("digits10", 30))
+    panel = view.multiclass
+    predicted = np.argmax(snap.val_predictions, axis=1)
+    # By default: the biggest confusion.
+    off = expected_counts(info.y_val, snap.val_predictions, 10)
+    np.fill_diagonal(off, 0)
+    assert panel.cell == np.unravel_index(np.argmax(off), off.shape)
+    i, j = 4, 9  # true 4, taken for 9
+    vb = panel.matrix.plot.vb
+    click_scene(qtbot, view, vb.mapViewToScene(pg_point(j + 0.5, i + 0.5)))
+    assert panel.cell == (4, 9) and panel.cell_choice == (4, 9)
+    assert view.mc_controls.cell_box.currentText() == "true 4, predicted 9"
+    rows = np.flatnonzero((info.y_val == 4) & (predicted == 9))
+    assert len(rows) > 0
+    np.testing.assert_array_equal(panel.cell_rows, rows)
+    np.testing.assert_array_equal(panel.mosaic_rows, rows[:40])
+    shown = panel.mosaic.image
+    for tile, row in enumerate(panel.mosaic_rows):
+        r, c = divmod(tile, 10)
+        np.testing.assert_array_equal(shown[r * 29:r * 29 + 28, c * 29:c * 29 + 28], info.x_val[row].reshape(28, 28))
+    assert f"4 taken for 9: {len(rows)} image" in panel.mosaic_plot.titleLabel.text
+    # Clicking the second image of the mosaic chooses it (once the new title's layout has settled).
+    tile = min(1, len(rows) - 1)
+    click_item(qtbot, view, panel.mosaic_plot, panel.mosaic, tile * 29 + 14, 14)
+    assert panel.chosen == rows[tile] and view.mc_controls.row_box.value() == rows[tile]
+    np.testing.assert_array_equal(panel.chosen_image.image, info.x_val[rows[tile]].reshape(28, 28))
+    np.testing.assert_array_equal(panel.bars.opts["height"], snap.val_predictions[rows[tile]])
+    # The keyboard's way: the combo box and the spin box.
+    view.mc_controls.cell_box.setCurrentIndex(1 + 3 * 10 + 5)
+    assert panel.cell == (3, 5)
+    np.testing.assert_array_equal(panel.cell_rows, np.flatnonzero((info.y_val == 3) & (predicted == 5)))
+    view.mc_controls.row_box.setValue(123)
+    assert panel.chosen == 123
+    np.testing.assert_array_equal(panel.chosen_probabilities, snap.val_predictions[123])
+    np.testing.assert_array_equal(panel.bars.opts["height"], snap.val_predictions[123])
+    assert f"a {info.y_val[123]}" in panel.image_plot.titleLabel.text
+
+
+def three_class_scenario():
+    """Own data with three classes and no images: 4 inputs, 90 training and 30 validation rows."""
+    from gdsim.core.data.dataset import MULTICLASS, Dataset
+    from gdsim.core.engine.models import Linear
+    from gdsim.core.scenarios import ModelChoice, Scenario
+
+    rng = np.random.default_rng(3)
+    centres = rng.normal(0, 2, (3, 4))
+    y = np.repeat(np.arange(3), 40)
+    x = centres[y] + rng.normal(0, 1.5, (120, 4))
+    order = rng.permutation(120)
+    x, y = x[order], y[order].astype(np.float64).reshape(-1, 1)
+    data = Dataset(x[:90], y[:90], x[90:], y[90:], input_names=("a", "b", "c", "d"), target_names=("kind",),
+                   task=MULTICLASS, notes={"class_names": ("setosa", "versicolor", "virginica")})
+    return Scenario(name="csv:three", title="three.csv", summary="three classes", lesson="",
+                    load_data=lambda: data, models=(ModelChoice("linear", "linear 4 -> 3",
+                                                                lambda d, n: Linear(4, n)),),
+                    loss="cross_entropy", init="zeros", optimizer="sgd", lr=0.1, steps=50,
+                    metric="accuracy", view="multiclass", x_label="true class", y_label="probability")
+
+
+def test_three_classes_without_images_get_the_matrix_and_the_probabilities(feed, qtbot):
+    scenario = three_class_scenario()
+    t = scenario.build(Settings(scenario="fruit", steps=50))
+    for _ in range(3):
+        assert t.step() is None
+    pv, info, snap = feed(prediction_view(), t, scenario)
+    panel = pv.multiclass
+    assert panel.images is None and info.image_shape is None
+    np.testing.assert_array_equal(panel.counts, expected_counts(info.y_val, snap.val_predictions, 3))
+    assert panel.counts.sum() == 30 and "30 validation rows" in pv.title_label.text()
+    pv.mc_controls.row_box.setValue(7)
+    np.testing.assert_array_equal(panel.bars.opts["height"], snap.val_predictions[7])
+    click_scene(qtbot, pv, panel.matrix.plot.vb.mapViewToScene(pg_point(1.5, 2.5)))
+    rows = np.flatnonzero((info.y_val == 2) & (np.argmax(snap.val_predictions, axis=1) == 1))
+    np.testing.assert_array_equal(panel.cell_rows, rows)
+    assert panel.row_list.text.startswith(f"virginica taken for versicolor: {len(rows)} row")
+    # The gradients fall back to a bar per weight (15 weights).
+    gv, _info, _snap = feed(gradient_view(), t, scenario)
+    assert gv.bars is not None and gv.class_images is None

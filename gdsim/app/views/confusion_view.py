@@ -14,8 +14,10 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QWidget
 
 from .. import theme
+from .base import relax_width, set_title
 
 
 def confusion_counts(y, probabilities, k: int) -> np.ndarray:
@@ -163,28 +165,139 @@ class ConfusionMatrix:
         return None
 
 
-class MulticlassPredictions:
-    """The prediction view's panel for a multi-class run (built into the view's canvas)."""
+MOSAIC_MOST = 40  # images of a cell drawn at once (the title says how many there are)
+MOSAIC_COLS = 10
+LISTED_ROWS = 30  # rows of a cell named, for data without images
 
-    def __init__(self, view, info):
-        self.title = view.title_label  # not the view itself: no cycle that outlives the QApplication
+
+class MulticlassPredictions:
+    """The prediction view's panel for a multi-class run, built into the view's canvas: the
+    confusion matrix; for the chosen image its picture and its k probabilities; the images of
+    the chosen cell (by default the biggest confusion) as a mosaic, to click one."""
+
+    def __init__(self, view, info, controls):
+        self.title = view.title_label  # not the view itself: no reference cycle through the widget
         self.info = info
-        self.k = len(info.classes)
+        self.controls = controls
+        self.k = k = len(info.classes)
         self.on_validation = info.y_val is not None
         self.y = np.asarray(info.y_val if self.on_validation else info.y, dtype=np.intp).reshape(-1)
         self.y_train = np.asarray(info.y, dtype=np.intp).reshape(-1)
         self.which = "validation" if self.on_validation else "training"
-        self.matrix = ConfusionMatrix(view.plot, info.classes)
-        self.counts = np.zeros((self.k, self.k), dtype=np.int64)
-        self.accuracy = float("nan")
-        self.train_accuracy = float("nan")
+        self.images = None
+        if info.image_shape is not None:
+            x = info.x_val if self.on_validation else info.x
+            self.images = np.asarray(x, dtype=np.float64).reshape(len(x), *info.image_shape)
+        self.noun = "image" if self.images is not None else "row"
+        self.counts = np.zeros((k, k), dtype=np.int64)
+        self.accuracy = self.train_accuracy = float("nan")
+        self.probabilities = None  # of the shown rows, (n, k), from the last snapshot drawn
+        self.predicted = np.zeros(len(self.y), dtype=np.intp)
+        self.cell_choice = None  # None: follow the biggest confusion
+        self.cell = (0, 0)
+        self.cell_rows = np.empty(0, dtype=np.intp)  # every row of the cell, in order
+        self.mosaic_rows = np.empty(0, dtype=np.intp)  # the ones drawn
+        self.chosen = 0  # the chosen row of the shown set
+        self._mosaic_key = None
 
-    def shown_probabilities(self, snap):
-        return snap.val_predictions if self.on_validation else snap.predictions
+        canvas = view.canvas
+        self.matrix = ConfusionMatrix(view.plot, info.classes)
+        right = canvas.addLayout(row=0, col=1)
+        fg = pg.getConfigOption("foreground")
+        self.grey = pg.ColorMap(pos=[0.0, 1.0], color=[pg.mkColor(pg.getConfigOption("background")),
+                                                      pg.mkColor(fg)])  # ink in the text's colour
+        if self.images is not None:
+            self.image_plot = right.addPlot(row=0, col=0)
+            self.chosen_image = pg.ImageItem(levels=(0, 1))
+            self.chosen_image.setColorMap(self.grey)
+            self._picture_plot(self.image_plot, self.chosen_image)
+        self.bar_plot = right.addPlot(row=0, col=1 if self.images is not None else 0,
+                                      axisItems=_value_axes())
+        self.bar_plot.setLabel("left", "probability")
+        self.bar_plot.setYRange(0, 1, padding=0.02)
+        self.bar_plot.setXRange(-0.6, k - 0.4, padding=0)
+        self.bar_plot.setMouseEnabled(x=False, y=False)
+        self.bar_plot.setMenuEnabled(False)
+        self.bar_plot.hideButtons()
+        ticks = list(enumerate(info.classes))
+        self.bar_plot.getAxis("bottom").setTicks([ticks[::max(1, int(np.ceil(k / 12)))], []])
+        self.bars = pg.BarGraphItem(x=np.arange(k), height=np.zeros(k), width=0.75, brush=theme.TRAIN)
+        self.bar_plot.addItem(self.bars)
+        self.brushes = {name: pg.mkBrush(colour) for name, colour in
+                        (("other", theme.TRAIN), ("true", theme.METRIC), ("wrong", theme.PREDICTION))}
+        if self.images is not None:
+            self.mosaic_plot = right.addPlot(row=1, col=0, colspan=2)
+            self.mosaic = pg.ImageItem(levels=(0, 1))
+            self.mosaic.setColorMap(self.grey)
+            self._picture_plot(self.mosaic_plot, self.mosaic)
+            h, w = info.image_shape
+            self.mosaic_plot.setXRange(0, MOSAIC_COLS * (w + 1) - 1, padding=0.01)
+            self.mosaic_plot.setYRange(0, 4 * (h + 1) - 1, padding=0.01)
+            self.mosaic_mark = pg.PlotCurveItem(pen=pg.mkPen(theme.PREDICTION, width=2))
+            self.mosaic_mark.setZValue(5)
+            self.mosaic_plot.addItem(self.mosaic_mark)
+            right.layout.setColumnStretchFactor(0, 2)
+            right.layout.setColumnStretchFactor(1, 3)
+        else:
+            self.row_list = pg.LabelItem("", size="8pt", justify="left")
+            relax_width(self.row_list)
+            right.addItem(self.row_list, row=1, col=0)
+        right.layout.setRowStretchFactor(0, 1)
+        right.layout.setRowStretchFactor(1, 1)
+        canvas.ci.layout.setColumnStretchFactor(0, 5)
+        canvas.ci.layout.setColumnStretchFactor(1, 5)
+        controls.start(self)
+
+    @staticmethod
+    def _picture_plot(plot, image) -> None:
+        plot.addItem(image)
+        plot.setAspectLocked(True)
+        plot.invertY(True)
+        plot.hideAxis("left")
+        plot.hideAxis("bottom")
+        plot.setMouseEnabled(x=False, y=False)
+        plot.setMenuEnabled(False)
+        plot.hideButtons()
+
+    # ----- choices ----------------------------------------------------------------------------
+
+    def select_cell(self, cell) -> None:
+        """Show cell (true, predicted)'s images; None follows the biggest confusion."""
+        self.cell_choice = None if cell is None else (int(cell[0]), int(cell[1]))
+        self.controls.show_cell(self.cell_choice)
+        self._show_choices()
+
+    def select_row(self, row: int) -> None:
+        """Choose row ``row`` of the shown set (validation, else training) for its probabilities."""
+        if 0 <= row < len(self.y):
+            self.chosen = int(row)
+            self.controls.show_row(self.chosen)
+            self._show_choices()
+
+    def clicked(self, scene_pos) -> bool:
+        cell = self.matrix.cell_at(scene_pos)
+        if cell is not None:
+            self.select_cell(cell)
+            return True
+        if self.images is not None and self.mosaic_plot.vb.sceneBoundingRect().contains(scene_pos):
+            p = self.mosaic.mapFromScene(scene_pos)
+            h, w = self.info.image_shape
+            r, c = int(np.floor(p.y())), int(np.floor(p.x()))
+            if r < 0 or c < 0 or r % (h + 1) == h or c % (w + 1) == w or c >= MOSAIC_COLS * (w + 1):
+                return False
+            tile = (r // (h + 1)) * MOSAIC_COLS + c // (w + 1)
+            if tile < len(self.mosaic_rows):
+                self.select_row(int(self.mosaic_rows[tile]))
+                return True
+        return False
+
+    # ----- drawing ----------------------------------------------------------------------------
 
     def draw(self, snap) -> None:
         probs = self.shown_probabilities(snap)
-        self.counts = confusion_counts(self.y, probs, self.k)
+        self.probabilities = np.asarray(probs, dtype=np.float64)
+        self.predicted = predicted_classes(self.probabilities)
+        self.counts = confusion_counts(self.y, self.probabilities, self.k)
         self.matrix.show(self.counts)
         n = len(self.y)
         self.accuracy = float(np.trace(self.counts)) / n if n else float("nan")
@@ -193,6 +306,164 @@ class MulticlassPredictions:
             train = predicted_classes(snap.predictions) == self.y_train
             self.train_accuracy = float(np.mean(train)) if len(train) else float("nan")
             parts += f" (training {self.train_accuracy:.1%})"
-        self.title.setText(
-            f"<b>Predictions</b>: confusion matrix of the {n:,} {self.which} "
-            f"{'images' if self.info.image_shape else 'rows'}, {parts}")
+        self.title.setText(f"<b>Predictions</b>: confusion matrix of the {n:,} {self.which} {self.noun}s, {parts}")
+        self._show_choices()
+
+    def shown_probabilities(self, snap):
+        return snap.val_predictions if self.on_validation else snap.predictions
+
+    def biggest_confusion(self) -> tuple[int, int]:
+        off = self.counts.copy()
+        np.fill_diagonal(off, 0)
+        if off.max() == 0:
+            return (0, 0)
+        return tuple(int(v) for v in np.unravel_index(int(np.argmax(off)), off.shape))
+
+    def _show_choices(self) -> None:
+        if self.probabilities is None:
+            return
+        self.cell = self.cell_choice if self.cell_choice is not None else self.biggest_confusion()
+        i, j = self.cell
+        self.matrix.outline_cell(self.cell)
+        self.cell_rows = np.flatnonzero((self.y == i) & (self.predicted == j))
+        self.mosaic_rows = self.cell_rows[:MOSAIC_MOST]
+        self._show_cell()
+        self._show_chosen()
+
+    def _cell_text(self) -> str:
+        i, j = self.cell
+        names = self.info.classes
+        n = len(self.cell_rows)
+        what = f"{n} {self.noun}{'s' if n != 1 else ''}"
+        head = f"{names[i]}s right: {what}" if i == j else f"{names[i]} taken for {names[j]}: {what}"
+        if n > len(self.mosaic_rows):
+            head += f" (first {len(self.mosaic_rows)} shown)"
+        return head
+
+    def _show_cell(self) -> None:
+        text = self._cell_text()
+        if self.images is None:
+            rows = ", ".join(str(r) for r in self.cell_rows[:LISTED_ROWS])
+            more = " ..." if len(self.cell_rows) > LISTED_ROWS else ""
+            self.row_list.setText(f"{text}<br>{self.which} rows: {rows}{more}" if len(self.cell_rows) else text)
+            return
+        key = (tuple(self.mosaic_rows), self.chosen)
+        if key != self._mosaic_key:
+            self._mosaic_key = key
+            self.mosaic.setImage(self.mosaic_grid(), autoLevels=False, levels=(0, 1))
+            hits = np.flatnonzero(self.mosaic_rows == self.chosen)
+            if hits.size:
+                h, w = self.info.image_shape
+                r, c = divmod(int(hits[0]), MOSAIC_COLS)
+                x0, y0 = c * (w + 1) - 0.5, r * (h + 1) - 0.5
+                self.mosaic_mark.setData([x0, x0 + w + 1, x0 + w + 1, x0, x0], [y0, y0, y0 + h + 1, y0 + h + 1, y0])
+            else:
+                self.mosaic_mark.setData([], [])
+        _retitle(self.mosaic_plot, text + (", click one" if len(self.mosaic_rows) else ""))
+
+    def mosaic_grid(self) -> np.ndarray:
+        """The cell's first images in rows of MOSAIC_COLS, a pixel of NaN (background) between them."""
+        h, w = self.info.image_shape
+        rows = 4
+        tiles = np.full((rows * MOSAIC_COLS, h + 1, w + 1), np.nan)
+        tiles[:len(self.mosaic_rows), :h, :w] = self.images[self.mosaic_rows]
+        grid = tiles.reshape(rows, MOSAIC_COLS, h + 1, w + 1).transpose(0, 2, 1, 3)
+        return grid.reshape(rows * (h + 1), MOSAIC_COLS * (w + 1))[:-1, :-1]
+
+    @property
+    def chosen_probabilities(self) -> np.ndarray:
+        return self.probabilities[self.chosen]
+
+    def _show_chosen(self) -> None:
+        p = self.chosen_probabilities
+        true = int(self.y[self.chosen])
+        guess = int(self.predicted[self.chosen])
+        brushes = [self.brushes["other"]] * self.k
+        brushes[guess] = self.brushes["wrong"]
+        brushes[true] = self.brushes["true"]
+        self.bars.setOpts(height=np.where(np.isfinite(p), p, 0.0), brushes=brushes)
+        names = self.info.classes
+        verdict = "right" if guess == true else f"taken for {names[guess]}"
+        _retitle(self.bar_plot, f"<span style='color:{theme.METRIC}'>■</span> true {names[true]}, "
+                                f"<span style='color:{theme.PREDICTION}'>■</span> {verdict}")
+        if self.images is not None:
+            self.chosen_image.setImage(self.images[self.chosen], autoLevels=False, levels=(0, 1))
+            _retitle(self.image_plot, f"{self.noun} {self.chosen}: a {names[true]}")
+
+
+def _retitle(plot, text: str) -> None:
+    """A plot's title, set only when it changes (a new title lays the plot out again)."""
+    if getattr(plot, "_gdsim_title", None) != text:
+        plot._gdsim_title = text
+        set_title(plot, text, size="8pt")
+
+
+def _value_axes():
+    from .base import value_axes
+
+    return value_axes()
+
+
+class MulticlassControls(QWidget):
+    """The keyboard's way to the panel's choices: which image's probabilities to show, and which
+    cell's images (a click on the matrix or the mosaic does the same)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.panel = None
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.row_box = QSpinBox()
+        self.row_box.setToolTip("The image whose class probabilities are drawn (numbered within the set the "
+                                "matrix counts). You can also click an image of the mosaic.")
+        self.row_box.setAccessibleName("Chosen image")
+        self.row_box.setKeyboardTracking(False)
+        self.row_box.valueChanged.connect(self._row_changed)
+        self.cell_box = QComboBox()
+        self.cell_box.setToolTip("The cell of the confusion matrix whose images are shown: by default the "
+                                 "biggest confusion, else true class and predicted class. You can also click a cell.")
+        self.cell_box.setAccessibleName("Confusion matrix cell")
+        self.cell_box.setMinimumContentsLength(12)
+        self.cell_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.cell_box.currentIndexChanged.connect(self._cell_changed)
+        label = QLabel("Cell:")
+        label.setBuddy(self.cell_box)
+        row.addWidget(self.row_box)
+        row.addWidget(label)
+        row.addWidget(self.cell_box, 1)
+
+    def start(self, panel) -> None:
+        self.panel = panel
+        info, k = panel.info, panel.k
+        self.row_box.blockSignals(True)
+        self.row_box.setRange(0, max(0, len(panel.y) - 1))
+        self.row_box.setPrefix(f"{panel.noun} ")
+        self.row_box.setSuffix(f" of {len(panel.y):,} ({panel.which})")
+        self.row_box.setValue(panel.chosen)
+        self.row_box.blockSignals(False)
+        self.cell_box.blockSignals(True)
+        self.cell_box.clear()
+        self.cell_box.addItem("the biggest confusion")
+        for i in range(k):
+            for j in range(k):
+                self.cell_box.addItem(f"true {info.classes[i]}, predicted {info.classes[j]}")
+        self.cell_box.setCurrentIndex(0)
+        self.cell_box.blockSignals(False)
+
+    def show_cell(self, cell) -> None:
+        self.cell_box.blockSignals(True)
+        self.cell_box.setCurrentIndex(0 if cell is None else 1 + cell[0] * self.panel.k + cell[1])
+        self.cell_box.blockSignals(False)
+
+    def show_row(self, row: int) -> None:
+        self.row_box.blockSignals(True)
+        self.row_box.setValue(row)
+        self.row_box.blockSignals(False)
+
+    def _row_changed(self, row: int) -> None:
+        if self.panel is not None:
+            self.panel.select_row(row)
+
+    def _cell_changed(self, index: int) -> None:
+        if self.panel is not None and index >= 0:
+            self.panel.select_cell(None if index == 0 else divmod(index - 1, self.panel.k))

@@ -68,14 +68,22 @@ class PredictionView(PlotView):
         super().__init__(parent)
         self.plot = None
         self.last = None
+        self.multiclass = None
+        from .confusion_view import MulticlassControls
+
+        self.mc_controls = MulticlassControls()  # shown for multi-class runs only
+        self.mc_controls.hide()
+        self.layout().insertWidget(1, self.mc_controls)  # a row of its own under the title
+        self.canvas.scene().sigMouseClicked.connect(self._clicked)
 
     def begin_run(self, info):
         super().begin_run(info)
         self.canvas.clear()
-        self.plot = self.add_plot(0, 0, x=info.x_label, y=info.y_label)
-        self.last = None
         self.multiclass = None
         kind = "multiclass" if info.task == "multiclass" else info.view
+        self.mc_controls.setVisible(kind == "multiclass")
+        self.plot = self.add_plot(0, 0, x=info.x_label, y=info.y_label)
+        self.last = None
         build = {"scatter": self._build_scatter, "curve": self._build_curve, "classes": self._build_classes,
                  "multiclass": self._build_multiclass,
                  "parabola": self._build_parabola}.get(kind, self._build_value)
@@ -175,7 +183,11 @@ class PredictionView(PlotView):
     def _build_multiclass(self, info):
         from .confusion_view import MulticlassPredictions
 
-        self.multiclass = MulticlassPredictions(self, info)
+        self.multiclass = MulticlassPredictions(self, info, self.mc_controls)
+
+    def _clicked(self, event) -> None:
+        if self.multiclass is not None and self.multiclass.clicked(event.scenePos()) and self.last is not None:
+            self.update()
 
     def _show_multiclass(self, snap):
         self.multiclass.draw(snap)
