@@ -211,3 +211,63 @@ def test_three_classes_without_images_get_the_matrix_and_the_probabilities(feed,
     # The gradients fall back to a bar per weight (15 weights).
     gv, _info, _snap = feed(gradient_view(), t, scenario)
     assert gv.bars is not None and gv.class_images is None
+
+
+def test_plot_out_of_digits10_draws_the_matrix_and_the_class_images(tmp_path):
+    from cli_helpers import subprocess_gdsim
+    from PySide6.QtGui import QImage
+
+    png, svg = tmp_path / "f.png", tmp_path / "f.svg"
+    proc = subprocess_gdsim("run", "digits10", "--steps", "50", "--plot-out", png, "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    image = QImage(str(png))
+    assert image.width() >= 1000 and image.height() >= 600
+    proc = subprocess_gdsim("run", "digits10", "--steps", "5", "--plot-out", svg, "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    text = svg.read_text()
+    assert "confusion matrix of the 600 validation images" in text
+    assert "one 28x28 image per class" in text
+
+
+def test_each_multiclass_view_exports_as_png_and_svg(make_window, qtbot, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    from gui_helpers import wait_paused_at
+    from PySide6.QtGui import QImage
+
+    w = make_window(scenario="digits10")
+    w.step(3)
+    wait_paused_at(qtbot, w, 3)
+    for view in (w.prediction_view, w.gradient_view):
+        png, svg = tmp_path / f"{view.name}.png", tmp_path / f"{view.name}.svg"
+        w.export_view(view, png)
+        w.export_view(view, svg)
+        assert not QImage(str(png)).isNull()
+        ET.parse(svg)  # well-formed
+    assert "confusion matrix" in (tmp_path / "predictions.svg").read_text()
+
+
+def test_digits10_in_the_window_draws_the_engines_numbers(make_window, qtbot):
+    from gui_helpers import TIMEOUT, wait_paused_at
+
+    w = make_window(scenario="digits10")
+    assert w.prediction_view.mc_controls.isVisible() and w.prediction_view.multiclass is not None
+    w.step(12)
+    wait_paused_at(qtbot, w, 12)
+    t = trained("digits10", 12)
+    snap = w.last_snapshot
+    np.testing.assert_array_equal(snap.values, t.params.values)
+    panel = w.prediction_view.multiclass
+    qtbot.waitUntil(lambda: panel.counts.sum() == 600, timeout=TIMEOUT)
+    probs = t.predict(t.data.x_val)
+    np.testing.assert_array_equal(panel.counts, expected_counts(t.data.y_val, snap.val_predictions, 10))
+    assert np.array_equal(np.argmax(probs, axis=1), np.argmax(snap.val_predictions, axis=1))
+    grid = w.gradient_view.class_images[0][1].image
+    np.testing.assert_array_equal(grid[:28, 29:57], t.model.weight.value[1].reshape(28, 28))
+    # Running on, then pausing: the views keep up and show the last step.
+    w.toggle_run()
+    qtbot.waitUntil(lambda: w.last_snapshot.step >= 40, timeout=TIMEOUT)
+    w.toggle_run()
+    qtbot.waitUntil(lambda: w.state != "running", timeout=TIMEOUT)
+    last = w.last_snapshot
+    np.testing.assert_array_equal(panel.counts, expected_counts(w.info.y_val, last.val_predictions, 10))
