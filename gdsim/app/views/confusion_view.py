@@ -198,6 +198,7 @@ class MulticlassPredictions:
         self.cell_rows = np.empty(0, dtype=np.intp)  # every row of the cell, in order
         self.mosaic_rows = np.empty(0, dtype=np.intp)  # the ones drawn
         self.chosen = 0  # the chosen row of the shown set
+        self.chosen_by_person = False  # until then, the first image of the cell shown
         self._mosaic_key = None
 
         canvas = view.canvas
@@ -271,6 +272,7 @@ class MulticlassPredictions:
         """Choose row ``row`` of the shown set (validation, else training) for its probabilities."""
         if 0 <= row < len(self.y):
             self.chosen = int(row)
+            self.chosen_by_person = True
             self.controls.show_row(self.chosen)
             self._show_choices()
 
@@ -327,6 +329,9 @@ class MulticlassPredictions:
         self.matrix.outline_cell(self.cell)
         self.cell_rows = np.flatnonzero((self.y == i) & (self.predicted == j))
         self.mosaic_rows = self.cell_rows[:MOSAIC_MOST]
+        if not self.chosen_by_person and len(self.cell_rows) and self.chosen != self.cell_rows[0]:
+            self.chosen = int(self.cell_rows[0])
+            self.controls.show_row(self.chosen)
         self._show_cell()
         self._show_chosen()
 
@@ -383,9 +388,12 @@ class MulticlassPredictions:
         brushes[true] = self.brushes["true"]
         self.bars.setOpts(height=np.where(np.isfinite(p), p, 0.0), brushes=brushes)
         names = self.info.classes
-        verdict = "right" if guess == true else f"taken for {names[guess]}"
-        _retitle(self.bar_plot, f"<span style='color:{theme.METRIC}'>■</span> true {names[true]}, "
-                                f"<span style='color:{theme.PREDICTION}'>■</span> {verdict}")
+        right = f"<span style='color:{theme.METRIC}'>■</span> {names[true]}"
+        if guess == true:
+            _retitle(self.bar_plot, f"{right}: right")
+        else:
+            _retitle(self.bar_plot, f"{right} <span style='color:{theme.PREDICTION}'>■</span> {names[guess]} "
+                                    "(its answer)")
         if self.images is not None:
             self.chosen_image.setImage(self.images[self.chosen], autoLevels=False, levels=(0, 1))
             _retitle(self.image_plot, f"{self.noun} {self.chosen}: a {names[true]}")

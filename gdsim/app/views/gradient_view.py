@@ -325,6 +325,8 @@ class GradientView(PlotView):
         names = info.classes if len(info.classes) == units else tuple(str(u) for u in range(units))
         titles = (f"{name}: one {h}x{w} image per class", "their gradients (last update)")
         foreground = pg.getConfigOption("foreground")
+        behind = pg.mkColor(pg.getConfigOption("background"))
+        behind.setAlpha(200)  # the name readable on a pale tile, light theme or dark
         for col, what in enumerate(titles):  # side by side: the grids are wide, the row is short
             plot = layout.addPlot(row=0, col=col)
             set_title(plot, what, size="9pt")
@@ -344,7 +346,7 @@ class GradientView(PlotView):
             bar.axis.setWidth(46)  # both grids the same width, whatever their scales' labels
             for u in range(units):  # MNIST's corners are blank: the name never hides a weight
                 r, c = divmod(u, cols)
-                label = pg.TextItem(names[u], anchor=(0, 0), color=foreground)
+                label = pg.TextItem(names[u], anchor=(0, 0), color=foreground, fill=behind)
                 label.setPos(c * (w + 1), r * (h + 1))
                 label.setZValue(5)
                 plot.addItem(label)
