@@ -1,6 +1,7 @@
 """Render the README's screenshots from the real window, offscreen.
 
     uv run python docs/screenshots.py            # writes docs/screenshots/*.png
+    uv run python docs/screenshots.py digits10   # only the shots whose file names start so
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ SHOTS = [
     ("fruit.png", Settings(scenario="fruit"), 40, False),
     ("micrograd-no-zeroing-dark.png", Settings(scenario="micrograd", zero_grad=False), 20, True),
     ("digits.png", Settings(scenario="digits"), 60, False),
+    ("digits10.png", Settings(scenario="digits10"), 100, False),
     ("parabola-lr-0.9.png", Settings(scenario="parabola", lr=0.9), 12, False),
     ("chain-rule.png", Settings(scenario="chain-rule"), 2, False, "e"),
 ]
@@ -65,7 +67,8 @@ def main() -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setStyle("Fusion")
     for shot in SHOTS:
-        shoot(app, *shot)
+        if len(sys.argv) < 2 or any(shot[0].startswith(name) for name in sys.argv[1:]):
+            shoot(app, *shot)
     return 0
 
 

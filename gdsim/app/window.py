@@ -21,7 +21,7 @@ from .controls import ControlPanel
 from .pacing import HEAVY, LIGHT, ViewSchedule
 from .views.gradient_view import GradientView
 from .views.graph_view import ALL_KEY, BACK_KEY, NEXT_KEY, GraphView
-from .views.layout import arranged, fit_to_run
+from .views.layout import arranged, fit_to_run, layout_kind
 from .views.loss_view import LossView
 from .views.prediction_view import PredictionView
 from .controller import TrainingController
@@ -128,7 +128,7 @@ class MainWindow(QMainWindow):
         self.prediction_view = PredictionView()
         self.gradient_view = GradientView()
         self.graph_view = GraphView()
-        self._graph_kind = "unset"  # the kind of graph the layout was last fitted to (RunInfo.graph)
+        self._graph_kind = "unset"  # what the layout was last fitted to (layout.layout_kind)
         self.views = [self.loss_view, self.gradient_view, self.prediction_view, self.graph_view]
         self.schedule = ViewSchedule()
         for view in self.views:
@@ -381,8 +381,8 @@ class MainWindow(QMainWindow):
         self.controls.show_run(info)
         for view in self.views:
             view.begin_run(info)
-        if info.graph != self._graph_kind:  # a person's splitter sizes stay while the views stay the same
-            self._graph_kind = info.graph
+        if layout_kind(info) != self._graph_kind:  # a person's splitter sizes stay while the views stay the same
+            self._graph_kind = layout_kind(info)
             fit_to_run(self.views_splitter, info, self.prediction_view, self.graph_view)
         for act in self.walk_actions:
             act.setEnabled(info.graph is not None)

@@ -82,7 +82,7 @@ class GradientView(PlotView):
         self.norms = Envelope(width=len(info.param_names))
         self._last = None
         self._env_for = None
-        self.bars = self.images = self.mosaic = None
+        self.bars = self.images = self.mosaic = self.class_images = None
         self.image_tensor = None
         self.hists = []
         self.hist_plots = []
@@ -113,6 +113,7 @@ class GradientView(PlotView):
         self.tracked = info.tracked  # the worker decides; a click only asks it (weight_selected)
         self._sync_track_box()
         self._show_tracked_title()
+        self._mark_tracked()
 
     # Beside the MLP's unit mosaic, the histograms need this much canvas width; on a narrower
     # screen (1024 pixels) they give way to the mosaic rather than squeeze every panel.
@@ -265,12 +266,13 @@ class GradientView(PlotView):
         k = info.param_names.index(name)
         units = info.param_shapes[k][0]
         cmap = pg.colormap.get(theme.DIVERGING_MAP)
+        if len(info.param_names) == 2 and units > 1:  # one linear layer, a row of weights per class
+            self._build_class_images(layout, info, name, units)
+            return
         if len(info.param_names) == 2:  # one linear layer: weights and their gradient side by side
             self.images = []
             h, w = info.image_shape
-            # Several outputs (one per class): the first row only, until the multi-class views come.
-            shown = name if units == 1 else f"{name}[0]"
-            for col, what in enumerate((f"{shown}, one per pixel ({h}x{w})", "its gradient")):
+            for col, what in enumerate((f"{name}, one per pixel ({h}x{w})", "its gradient")):
                 plot = layout.addPlot(row=0, col=col, title=what)
                 img = pg.ImageItem()
                 plot.addItem(img)
@@ -307,6 +309,82 @@ class GradientView(PlotView):
         for col in range(1, 1 + len(self.hists) // 2):
             layout.layout.setColumnStretchFactor(col, 3)
 
+    CLASS_COLS = 5  # ten classes: two rows of five images
+
+    def _build_class_images(self, layout, info, name: str, units: int) -> None:
+        """A linear model of k classes on images: row i of the weight is class i's template.
+        The k templates in a grid above, the gradients the last update used below, each grid
+        on one symmetric colour scale (the classes compare), each image named by its class."""
+        cmap = pg.colormap.get(theme.DIVERGING_MAP)
+        h, w = info.image_shape
+        cols = min(units, self.CLASS_COLS)
+        rows = math.ceil(units / cols)
+        self.class_cols = cols
+        self.image_tensor = (name, units)
+        self.class_images = []
+        names = info.classes if len(info.classes) == units else tuple(str(u) for u in range(units))
+        titles = (f"{name}: one {h}x{w} image per class", "their gradients (last update)")
+        foreground = pg.getConfigOption("foreground")
+        behind = pg.mkColor(pg.getConfigOption("background"))
+        behind.setAlpha(200)  # the name readable on a pale tile, light theme or dark
+        for col, what in enumerate(titles):  # side by side: the grids are wide, the row is short
+            plot = layout.addPlot(row=0, col=col)
+            set_title(plot, what, size="9pt")
+            img = pg.ImageItem()
+            plot.addItem(img)
+            plot.setAspectLocked(True)
+            plot.invertY(True)
+            plot.hideAxis("left")
+            plot.hideAxis("bottom")
+            plot.setMouseEnabled(x=False, y=False)  # a click follows a pixel; a drag would move the grid
+            plot.setMenuEnabled(False)
+            plot.hideButtons()
+            plot.setXRange(0, cols * (w + 1) - 1, padding=0.01)
+            plot.setYRange(0, rows * (h + 1) - 1, padding=0.01)
+            bar = pg.ColorBarItem(values=(-1, 1), colorMap=cmap, interactive=False, width=12)
+            bar.setImageItem(img, insert_in=plot)
+            bar.axis.setWidth(46)  # both grids the same width, whatever their scales' labels
+            for u in range(units):  # MNIST's corners are blank: the name never hides a weight
+                r, c = divmod(u, cols)
+                label = pg.TextItem(names[u], anchor=(0, 0), color=foreground, fill=behind)
+                label.setPos(c * (w + 1), r * (h + 1))
+                label.setZValue(5)
+                plot.addItem(label)
+            mark = pg.PlotCurveItem(pen=pg.mkPen(theme.METRIC, width=2))
+            mark.setZValue(6)
+            plot.addItem(mark)
+            self.class_images.append((plot, img, bar, mark))
+        self.image_hint = pg.LabelItem("red: positive, blue: negative. Click a pixel to follow its weight.",
+                                       size="8pt")
+        relax_width(self.image_hint)
+        layout.addItem(self.image_hint, row=1, col=0, colspan=2)
+        self.canvas.ci.layout.setColumnStretchFactor(0, 9)  # the grids get the room the bars would
+
+    def _tile_of(self, index: int):
+        """(class, row, column) of the pixel weight ``index`` in the class grids, else None."""
+        pixel = self._pixel_of(index)
+        if pixel is None:
+            return None
+        name, _units = self.image_tensor
+        h, w = self.info.image_shape
+        start = self.info.param_offsets[self.info.param_names.index(name)]
+        return (index - start) // (h * w), pixel[0], pixel[1]
+
+    def _mark_tracked(self) -> None:
+        """A square around the followed weight's pixel, in both grids."""
+        if not self.class_images:
+            return
+        tile = self._tile_of(self.tracked)
+        h, w = self.info.image_shape
+        for _plot, _img, _bar, mark in self.class_images:
+            if tile is None:
+                mark.setData([], [])
+                continue
+            unit, r, c = tile
+            y0 = (unit // self.class_cols) * (h + 1) + r - 0.5
+            x0 = (unit % self.class_cols) * (w + 1) + c - 0.5
+            mark.setData([x0, x0 + 2, x0 + 2, x0, x0], [y0, y0, y0 + 2, y0 + 2, y0])
+
     def _build_histograms(self, layout, info, first_col: int) -> None:
         weights = [i for i, name in enumerate(info.param_names) if name.endswith("weight")] or \
             list(range(len(info.param_names)))
@@ -337,11 +415,15 @@ class GradientView(PlotView):
         self._sync_track_box()
         self._follow_tracked()
         self._show_tracked_title()
+        self._mark_tracked()
 
     def _show_tracked_title(self) -> None:
         label = self.info.labels[self.tracked]
         pixel = self._pixel_of(self.tracked)
-        if pixel is not None:
+        tile = self._tile_of(self.tracked) if self.class_images else None
+        if tile is not None and len(self.info.classes) > tile[0]:
+            label += f" (class {self.info.classes[tile[0]]}, pixel {pixel[0]},{pixel[1]})"
+        elif pixel is not None:
             label += f" (pixel {pixel[0]},{pixel[1]})"
         column = self.trace.column(self.tracked)
         if column is not None and len(column[0]) and column[0][0] > 0:
@@ -372,12 +454,14 @@ class GradientView(PlotView):
             if 0 <= index < self.info.n_weights:
                 self.select_weight(index)
             return
-        targets = []
+        targets = []  # (image, tiles across, or None for one image)
         if self.images:
-            targets = [(img, 1) for _, img, _ in self.images]
+            targets = [(img, None) for _, img, _ in self.images]
+        elif self.class_images:
+            targets = [(img, self.class_cols) for _, img, _, _ in self.class_images]
         elif self.mosaic is not None:
-            targets = [(self.mosaic[1], 0)]
-        for img, single in targets:
+            targets = [(self.mosaic[1], self._mosaic_cols(self.image_tensor[1]))]
+        for img, cols in targets:
             if not img.sceneBoundingRect().contains(pos):
                 continue
             p = img.mapFromScene(pos)
@@ -385,10 +469,9 @@ class GradientView(PlotView):
             h, w = self.info.image_shape
             name, units = self.image_tensor
             offset = self.info.param_offsets[self.info.param_names.index(name)]
-            if single:
+            if cols is None:
                 unit, rr, cc = 0, r, c
             else:
-                cols = self._mosaic_cols(units)
                 unit = (r // (h + 1)) * cols + (c // (w + 1))
                 rr, cc = r % (h + 1), c % (w + 1)
                 if rr >= h or cc >= w or unit >= units:
@@ -420,6 +503,8 @@ class GradientView(PlotView):
             self._draw_bars(snap.update_grads)
         if self.images:
             self._draw_images(snap)
+        if self.class_images:
+            self._draw_class_images(snap)
         if self.mosaic is not None:
             self._draw_mosaic(snap)
         if self.hists:
@@ -453,6 +538,28 @@ class GradientView(PlotView):
             m = float(np.nanmax(np.abs(picture))) if np.isfinite(picture).any() else 1.0
             m = _colour_scale(m if m > 0 else 1.0, bar.levels()[1])
             img.setImage(picture, autoLevels=False, levels=(-m, m))
+            if bar.levels() != (-m, m):
+                bar.setLevels((-m, m))
+
+    def class_grid(self, flat: np.ndarray) -> np.ndarray:
+        """The image tensor's rows as a grid of images, one pixel of NaN (drawn as background)
+        between them; the layout clicking and the tracked pixel's square assume."""
+        name, units = self.image_tensor
+        h, w = self.info.image_shape
+        cols = self.class_cols
+        rows = math.ceil(units / cols)
+        tiles = np.full((rows * cols, h + 1, w + 1), np.nan)
+        tiles[:units, :h, :w] = self._tensor(flat, name).reshape(units, h, w)
+        grid = tiles.reshape(rows, cols, h + 1, w + 1).transpose(0, 2, 1, 3).reshape(rows * (h + 1), cols * (w + 1))
+        return grid[:-1, :-1]
+
+    def _draw_class_images(self, snap) -> None:
+        for (_plot, img, bar, _mark), flat in zip(self.class_images, (snap.values, snap.update_grads)):
+            grid = self.class_grid(flat)
+            finite = np.isfinite(grid)
+            m = float(np.max(np.abs(grid[finite]))) if finite.any() else 1.0
+            m = _colour_scale(m if m > 0 else 1.0, bar.levels()[1])
+            img.setImage(grid, autoLevels=False, levels=(-m, m))
             if bar.levels() != (-m, m):
                 bar.setLevels((-m, m))
 

@@ -13,6 +13,18 @@ ROWS = (430, 430)
 # takes most of the row, the loss and predictions stacked beside it.
 GRAPH_ROWS = (500, 360)
 GRAPH_SHARE = {"expression": (400, 680), "neuron": (330, 750)}
+# A multi-class run's predictions (the confusion matrix, the chosen image, a cell's images) take
+# most of the top row and a little more of the height.
+MULTICLASS_TOP_SIZES = (380, 700)
+MULTICLASS_ROWS = (470, 390)
+
+
+def layout_kind(info):
+    """What decides the views' layout: the run's graph, and whether its predictions are a
+    multi-class panel. The window lays its views out again only when this changes."""
+    if info is None:
+        return None
+    return info.graph, info.task == "multiclass" and info.graph is None
 
 
 def arranged(loss, predictions, gradients, graph=None) -> QSplitter:
@@ -44,9 +56,11 @@ def fit_to_run(views: QSplitter, info, predictions, graph) -> None:
     predictions.setVisible(kind != "expression")
     pair.setOrientation(Qt.Orientation.Vertical if kind == "neuron" else Qt.Orientation.Horizontal)
     pair.setSizes([1, 1] if kind == "neuron" else list(TOP_SIZES))
+    multiclass = info is not None and info.task == "multiclass"
     if kind is None:
         top.setSizes([1, 0])
-        views.setSizes(list(ROWS))
+        views.setSizes(list(MULTICLASS_ROWS if multiclass else ROWS))
+        pair.setSizes(list(MULTICLASS_TOP_SIZES if multiclass else TOP_SIZES))
     else:
         top.setSizes(list(GRAPH_SHARE[kind]))
         views.setSizes(list(GRAPH_ROWS))

@@ -68,15 +68,25 @@ class PredictionView(PlotView):
         super().__init__(parent)
         self.plot = None
         self.last = None
+        self.multiclass = None
+        from .confusion_view import MulticlassControls
+
+        self.mc_controls = MulticlassControls()  # shown for multi-class runs only
+        self.mc_controls.hide()
+        self.layout().insertWidget(1, self.mc_controls)  # a row of its own under the title
+        self.canvas.scene().sigMouseClicked.connect(self._clicked)
 
     def begin_run(self, info):
         super().begin_run(info)
         self.canvas.clear()
+        self.multiclass = None
+        kind = "multiclass" if info.task == "multiclass" else info.view
+        self.mc_controls.setVisible(kind == "multiclass")
         self.plot = self.add_plot(0, 0, x=info.x_label, y=info.y_label)
         self.last = None
         build = {"scatter": self._build_scatter, "curve": self._build_curve, "classes": self._build_classes,
                  "multiclass": self._build_multiclass,
-                 "parabola": self._build_parabola}.get(info.view, self._build_value)
+                 "parabola": self._build_parabola}.get(kind, self._build_value)
         build(info)
 
     # ----- fruit and micrograd: prediction against target, one colour per output -----------------
@@ -168,43 +178,19 @@ class PredictionView(PlotView):
         self.title_label.setText(f"<b>Predictions</b>: probability of {self.positive} (above 0.5 counts as "
                                  f"{self.positive}); accuracy: " + ", ".join(parts))
 
-    # ----- many classes (digits10, a CSV's text labels): the probability of the right class ---------
-    # A stand-in until the multi-class views land: each example at its true class, as high as the
-    # probability the model gives that class.
+    # ----- many classes (digits10, a CSV's text labels): the confusion matrix ----------------------
 
     def _build_multiclass(self, info):
-        self.title_label.setText("<b>Predictions</b>: the probability of the right class, for every example")
-        self.plot.setLabel("left", "predicted probability of the true class")
-        k = len(info.classes)
-        self.plot.getAxis("bottom").setTicks([list(enumerate(info.classes)), []])
-        self.plot.setXRange(-0.5, k - 0.5, padding=0)
-        self.plot.setYRange(-0.05, 1.05)
-        self.plot.enableAutoRange(x=False, y=False)
-        rng = np.random.default_rng(0)  # fixed jitter: points keep their place between frames
-        self.train_x = np.asarray(info.y) + rng.uniform(-0.4, -0.05, len(info.y))
-        self.train_points = pg.ScatterPlotItem(size=4, brush=pg.mkBrush(theme.TRAIN), pen=pg.mkPen(None))
-        self.plot.addItem(self.train_points)
-        entries = [(theme.TRAIN, "●", "training")]
-        if info.y_val is not None:
-            self.val_x = np.asarray(info.y_val) + rng.uniform(0.05, 0.4, len(info.y_val))
-            self.val_points = pg.ScatterPlotItem(size=5, brush=pg.mkBrush(theme.VALIDATION), pen=pg.mkPen(None))
-            self.plot.addItem(self.val_points)
-            entries.append((theme.VALIDATION, "●", "validation"))
-        legend_title(self.plot, entries)
+        from .confusion_view import MulticlassPredictions
+
+        self.multiclass = MulticlassPredictions(self, info, self.mc_controls)
+
+    def _clicked(self, event) -> None:
+        if self.multiclass is not None and self.multiclass.clicked(event.scenePos()) and self.last is not None:
+            self.update()
 
     def _show_multiclass(self, snap):
-        parts = [self._show_right_class(self.train_points, self.train_x, self.info.y, snap.predictions, "training")]
-        if self.info.y_val is not None and snap.val_predictions is not None:
-            parts.insert(0, self._show_right_class(self.val_points, self.val_x, self.info.y_val,
-                                                   snap.val_predictions, "validation"))
-        self.title_label.setText("<b>Predictions</b>: the probability of the right class (the most probable "
-                                 "class is the answer); accuracy: " + ", ".join(parts))
-
-    @staticmethod
-    def _show_right_class(points, x, y, probs, what: str) -> str:
-        y = np.asarray(y)
-        points.setData(x, paintable(probs[np.arange(len(y)), y]))
-        return f"{what} {np.mean(np.argmax(probs, axis=1) == y):.1%}"
+        self.multiclass.draw(snap)
 
     # ----- parabola: the loss curve and the path of x ------------------------------------------------
 
@@ -301,6 +287,7 @@ class PredictionView(PlotView):
 
     def draw(self):
         snap = self.last
+        kind = "multiclass" if self.info.task == "multiclass" else self.info.view
         {"scatter": self._show_scatter, "curve": self._show_curve, "classes": self._show_classes,
          "multiclass": self._show_multiclass,
-         "parabola": self._show_parabola}.get(self.info.view, self._show_value)(snap)
+         "parabola": self._show_parabola}.get(kind, self._show_value)(snap)
