@@ -95,7 +95,7 @@ def test_the_window_trains_three_classes_from_the_dialog_and_keeps_them_in_a_ses
     wait_paused_at(qtbot, w, 40)
     assert w.last_snapshot.predictions.shape == (46, 3)
     np.testing.assert_allclose(w.last_snapshot.predictions.sum(axis=1), 1.0)
-    assert "accuracy: validation" in w.prediction_view.title_label.text()
+    assert "confusion matrix of the 11 validation rows, accuracy" in w.prediction_view.title_label.text()
     path = tmp_path / "flowers.gdsim"
     with qtbot.waitSignal(w.controller.finished_task, timeout=TIMEOUT):
         w.save_session(path)
