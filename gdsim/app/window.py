@@ -164,7 +164,14 @@ class MainWindow(QMainWindow):
         self.graph_view.choice_done.connect(self.take_keyboard)
         # The keyboard starts at the first choice a newcomer makes; Space, Right, R still act on the run.
         self.controls.scenario.setFocus(Qt.FocusReason.OtherFocusReason)
-        c.start()
+        # The model thread starts once the event loop runs, so the window's first frame is painted
+        # before the first run's views are built (a fifth of a second of a slow machine's start-up).
+        self._stopped = False
+        QTimer.singleShot(0, self, self._start_model_thread)
+
+    def _start_model_thread(self) -> None:
+        if not self._stopped:  # closed before the event loop ever ran
+            self.controller.start()
 
     # ----- building -------------------------------------------------------------------------------
 
@@ -794,5 +801,6 @@ class MainWindow(QMainWindow):
                     self.save_session(path)
                     event.ignore()
                     return
+        self._stopped = True
         self.controller.stop()
         super().closeEvent(event)
