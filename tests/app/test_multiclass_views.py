@@ -226,7 +226,7 @@ def test_plot_out_of_digits10_draws_the_matrix_and_the_class_images(tmp_path):
     assert proc.returncode == 0, proc.stderr
     text = svg.read_text()
     assert "confusion matrix of the 600 validation images" in text
-    assert "one 28x28 image per class" in text
+    assert "each class's weights (28x28)" in text
 
 
 def test_each_multiclass_view_exports_as_png_and_svg(make_window, qtbot, tmp_path):

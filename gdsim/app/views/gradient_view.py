@@ -323,7 +323,7 @@ class GradientView(PlotView):
         self.image_tensor = (name, units)
         self.class_images = []
         names = info.classes if len(info.classes) == units else tuple(str(u) for u in range(units))
-        titles = (f"{name}: one {h}x{w} image per class", "their gradients (last update)")
+        titles = (f"each class's {name}s ({h}x{w})", "their gradients (last update)")
         foreground = pg.getConfigOption("foreground")
         behind = pg.mkColor(pg.getConfigOption("background"))
         behind.setAlpha(200)  # the name readable on a pale tile, light theme or dark
