@@ -348,7 +348,7 @@ def test_micrograd_without_zeroing_says_where_micrograd_itself_would_stop(make_w
     wait_paused_at(qtbot, w, 10)
     assert "Step 10: micrograd would stop here with OverflowError: math range error" in w.banner.text
     line, = w.loss_view._note_lines
-    assert line.value() == 10 and line.label.format == "micrograd would stop here (step 10)"
+    assert line.value() == 10 and line.label.format == "micrograd stops here"
     w.toggle_run()
     qtbot.waitUntil(lambda: w.state == "stopped", timeout=TIMEOUT)
     assert w.last_snapshot.step == 50  # the run went on

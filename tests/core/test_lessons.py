@@ -92,7 +92,7 @@ def test_micrograd_converges_by_step_6_with_zeroing_and_stalls_at_8_without():
 
 def test_micrograd_without_zeroing_passes_micrograd_s_tanh_limit_at_step_10():
     t, _ = run(scenario="micrograd", zero_grad=False)
-    assert t.notes == [(10, "micrograd would stop here", MicrogradTanhOverflow.note)]
+    assert t.notes == [(10, "micrograd stops here", MicrogradTanhOverflow.note)]
     assert "micrograd would stop here with OverflowError: math range error" in MicrogradTanhOverflow.note
     t, _ = run(scenario="micrograd")
     assert t.notes == []

@@ -153,12 +153,12 @@ class LossView(PlotView):
         for i, (step, mark, text) in enumerate(self.notes):
             if i == len(self._note_lines):
                 line = pg.InfiniteLine(angle=90, label="", pen=pg.mkPen(theme.BAD, width=1, style=Qt.PenStyle.DashLine),
-                                       labelOpts={"position": 0.08, "color": theme.BAD, "anchors": [(0, 0.5), (0, 0.5)]})
+                                       labelOpts={"position": 0.08, "color": theme.BAD})
                 self.loss_plot.addItem(line, ignoreBounds=True)
                 self._note_lines.append(line)
             line = self._note_lines[i]
             line.setValue(step)
-            line.label.setFormat(f"{mark} (step {step})")
+            line.label.setFormat(mark)  # the line stands at the step; the tooltip says the rest
             line.setToolTip(f"Step {step}: {text}")
 
     # For tests and export: what the view holds.

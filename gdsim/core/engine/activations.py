@@ -55,7 +55,7 @@ class MicrogradTanhOverflow:
     stopped with an OverflowError; NumPy's tanh gives 1.0 and gdsim goes on, so a lesson says
     where micrograd would have stopped."""
 
-    mark = "micrograd would stop here"
+    mark = "micrograd stops here"  # short: it labels a line in a plot a third of the window wide
     note = (f"micrograd would stop here with OverflowError: math range error (a tanh input passed "
             f"{MICROGRAD_TANH_LIMIT:.1f}, where its exp(2x) overflows); gdsim's tanh gives 1 and goes on")
 
