@@ -236,17 +236,23 @@ def _micrograd() -> Dataset:
 DIGITS_TRAIN_PER_CLASS = 320
 
 
-def _digits() -> Dataset:
-    path = resource_path("mnist_3_7.npz")
-    with np.load(path, allow_pickle=False) as f:
+def _mnist(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """A bundled MNIST file: pixels scaled to [0, 1], each image flattened row-major; its labels."""
+    with np.load(resource_path(name), allow_pickle=False) as f:
         images, labels = f["images"], f["labels"]
-    x = images.reshape(len(images), 28 * 28).astype(np.float64) / 255.0
+    return images.reshape(len(images), 28 * 28).astype(np.float64) / 255.0, labels
+
+
+def _split_per_class(labels: np.ndarray, classes, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of the first ``k`` images of each class, then of the rest: a fixed, balanced split."""
+    each = [np.flatnonzero(labels == c) for c in classes]
+    return np.concatenate([rows[:k] for rows in each]), np.concatenate([rows[k:] for rows in each])
+
+
+def _digits() -> Dataset:
+    x, labels = _mnist("mnist_3_7.npz")
     y = (labels == 3).astype(np.float64).reshape(-1, 1)
-    threes = np.flatnonzero(labels == 3)
-    sevens = np.flatnonzero(labels == 7)
-    k = DIGITS_TRAIN_PER_CLASS
-    train = np.concatenate([threes[:k], sevens[:k]])
-    val = np.concatenate([threes[k:], sevens[k:]])
+    train, val = _split_per_class(labels, (3, 7), DIGITS_TRAIN_PER_CLASS)
     return Dataset(x[train], y[train], x[val], y[val],
                    input_names=("pixel",), target_names=("is a 3",), task=BINARY,
                    notes={"image_shape": (28, 28), "positive": "3", "negative": "7"})
@@ -258,15 +264,9 @@ DIGITS10_TRAIN_PER_CLASS = 240
 
 
 def _digits10() -> Dataset:
-    path = resource_path("mnist_digits.npz")
-    with np.load(path, allow_pickle=False) as f:
-        images, labels = f["images"], f["labels"]
-    x = images.reshape(len(images), 28 * 28).astype(np.float64) / 255.0
+    x, labels = _mnist("mnist_digits.npz")
     y = labels.astype(np.float64).reshape(-1, 1)  # the digit is its own class index
-    k = DIGITS10_TRAIN_PER_CLASS
-    each = [np.flatnonzero(labels == d) for d in range(10)]
-    train = np.concatenate([rows[:k] for rows in each])
-    val = np.concatenate([rows[k:] for rows in each])
+    train, val = _split_per_class(labels, range(10), DIGITS10_TRAIN_PER_CLASS)
     return Dataset(x[train], y[train], x[val], y[val],
                    input_names=("pixel",), target_names=("digit",), task=MULTICLASS,
                    notes={"image_shape": (28, 28), "class_names": tuple(str(d) for d in range(10))})

@@ -389,6 +389,22 @@ def _finite_range(lo: float, hi: float) -> tuple[float, float]:
     return lo, hi
 
 
+def picture_plot(plot: pg.PlotItem, image: pg.ImageItem | None = None, fixed: bool = False) -> pg.ImageItem:
+    """``plot`` made a frame for an image (a new one unless given): square pixels, rows down, no
+    axes; ``fixed``: no drag, zoom or menu either (a click there picks something)."""
+    image = image if image is not None else pg.ImageItem()
+    plot.addItem(image)
+    plot.setAspectLocked(True)
+    plot.invertY(True)
+    plot.hideAxis("left")
+    plot.hideAxis("bottom")
+    if fixed:
+        plot.setMouseEnabled(x=False, y=False)
+        plot.setMenuEnabled(False)
+        plot.hideButtons()
+    return image
+
+
 def empty_text(plot: pg.PlotItem, text: str) -> pg.TextItem:
     """A hint in the middle of an empty plot; hide it once data arrives."""
     item = pg.TextItem(text, anchor=(0.5, 0.5), color=pg.getConfigOption("foreground"))

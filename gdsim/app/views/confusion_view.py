@@ -17,7 +17,7 @@ from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QWidget
 
 from .. import theme
-from .base import relax_width, set_title
+from .base import picture_plot, relax_width, set_title
 
 
 def confusion_counts(y, probabilities, k: int) -> np.ndarray:
@@ -211,7 +211,7 @@ class MulticlassPredictions:
             self.image_plot = right.addPlot(row=0, col=0)
             self.chosen_image = pg.ImageItem(levels=(0, 1))
             self.chosen_image.setColorMap(self.grey)
-            self._picture_plot(self.image_plot, self.chosen_image)
+            picture_plot(self.image_plot, self.chosen_image, fixed=True)
         self.bar_plot = right.addPlot(row=0, col=1 if self.images is not None else 0,
                                       axisItems=_value_axes())
         self.bar_plot.setLabel("left", "probability")
@@ -230,7 +230,7 @@ class MulticlassPredictions:
             self.mosaic_plot = right.addPlot(row=1, col=0, colspan=2)
             self.mosaic = pg.ImageItem(levels=(0, 1))
             self.mosaic.setColorMap(self.grey)
-            self._picture_plot(self.mosaic_plot, self.mosaic)
+            picture_plot(self.mosaic_plot, self.mosaic, fixed=True)
             h, w = info.image_shape
             self.mosaic_plot.setXRange(0, MOSAIC_COLS * (w + 1) - 1, padding=0.01)
             self.mosaic_plot.setYRange(0, 4 * (h + 1) - 1, padding=0.01)
@@ -248,17 +248,6 @@ class MulticlassPredictions:
         canvas.ci.layout.setColumnStretchFactor(0, 5)
         canvas.ci.layout.setColumnStretchFactor(1, 5)
         controls.start(self)
-
-    @staticmethod
-    def _picture_plot(plot, image) -> None:
-        plot.addItem(image)
-        plot.setAspectLocked(True)
-        plot.invertY(True)
-        plot.hideAxis("left")
-        plot.hideAxis("bottom")
-        plot.setMouseEnabled(x=False, y=False)
-        plot.setMenuEnabled(False)
-        plot.hideButtons()
 
     # ----- choices ----------------------------------------------------------------------------
 

@@ -19,7 +19,8 @@ from ...core.snapshot import TRACE_EVERY_WEIGHT
 from .. import theme
 from ..series import Envelope, TraceMirror, dots_while_few, positive_or_nan
 from .base import (
-    PlotView, RangeKeeper, empty_text, legend_title, magnitude, relax_width, round_up, set_title, style_plot,
+    PlotView, RangeKeeper, empty_text, legend_title, magnitude, picture_plot, relax_width, round_up, set_title,
+    style_plot,
     value_axes,
 )
 
@@ -274,12 +275,7 @@ class GradientView(PlotView):
             h, w = info.image_shape
             for col, what in enumerate((f"{name}, one per pixel ({h}x{w})", "its gradient")):
                 plot = layout.addPlot(row=0, col=col, title=what)
-                img = pg.ImageItem()
-                plot.addItem(img)
-                plot.setAspectLocked(True)
-                plot.invertY(True)
-                plot.hideAxis("left")
-                plot.hideAxis("bottom")
+                img = picture_plot(plot)
                 bar = pg.ColorBarItem(values=(-1, 1), colorMap=cmap, interactive=False, width=12)
                 bar.setImageItem(img, insert_in=plot)
                 bar.axis.setWidth(46)  # both images the same size, whatever their scales' labels
@@ -292,13 +288,8 @@ class GradientView(PlotView):
         # An MLP: the first layer's units as images, every layer's values as histograms.
         plot = layout.addPlot(row=0, col=0, rowspan=2)
         set_title(plot, f"{units} first-layer units<br>(each to its own scale)", size="9pt")
-        img = pg.ImageItem()
+        img = picture_plot(plot)
         img.setColorMap(cmap)
-        plot.addItem(img)
-        plot.setAspectLocked(True)
-        plot.invertY(True)
-        plot.hideAxis("left")
-        plot.hideAxis("bottom")
         self.mosaic = (plot, img)
         self.image_tensor = (name, units)
         self.mosaic_hint = pg.LabelItem("", size="8pt")
@@ -330,15 +321,7 @@ class GradientView(PlotView):
         for col, what in enumerate(titles):  # side by side: the grids are wide, the row is short
             plot = layout.addPlot(row=0, col=col)
             set_title(plot, what, size="9pt")
-            img = pg.ImageItem()
-            plot.addItem(img)
-            plot.setAspectLocked(True)
-            plot.invertY(True)
-            plot.hideAxis("left")
-            plot.hideAxis("bottom")
-            plot.setMouseEnabled(x=False, y=False)  # a click follows a pixel; a drag would move the grid
-            plot.setMenuEnabled(False)
-            plot.hideButtons()
+            img = picture_plot(plot, fixed=True)  # a click follows a pixel; a drag would move the grid
             plot.setXRange(0, cols * (w + 1) - 1, padding=0.01)
             plot.setYRange(0, rows * (h + 1) - 1, padding=0.01)
             bar = pg.ColorBarItem(values=(-1, 1), colorMap=cmap, interactive=False, width=12)

@@ -101,9 +101,7 @@ class SSE(Loss):
     def backward(self):
         return 2.0 * self._diff
 
-    def each(self, pred, target):
-        d = pred - target
-        return d * d
+    each = MSE.each  # of one number, the sum and the mean of its squared error are the same
 
 
 class MAE(Loss):
