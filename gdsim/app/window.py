@@ -439,7 +439,7 @@ class MainWindow(QMainWindow):
         for view in self.schedule.due(now, [v for v in self.views if v.undrawn and v.on_screen()]):
             started = time.perf_counter()
             view.draw_now()
-            view.canvas.viewport().repaint()
+            view.paint_now()
             self.schedule.drawn(view, now, time.perf_counter() - started)
 
     def _draw_all_views(self) -> None:

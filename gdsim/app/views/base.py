@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, QRect, QRectF, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QPoint, QRect, QRectF, Qt
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ...core.snapshot import RunInfo, Snapshot
@@ -191,6 +191,19 @@ class PlotView(QWidget):
             self.undrawn = False
             self.draw()
 
+    def paint_now(self) -> None:
+        """Paint the canvas before returning, once, with what ``draw`` just set.
+
+        Left to Qt, a drawn view is painted twice, both after the next timer: pyqtgraph fits
+        the ranges and axes at the start of a paint, which changes the scene again. Fitting them
+        here first and handing the scene's changes to the view (a queued call) makes the one
+        synchronous repaint show the new frame.
+        """
+        scene = self.canvas.scene()
+        scene.prepareForPaint()
+        QCoreApplication.sendPostedEvents(scene, 0)
+        QCoreApplication.sendEvent(self.window(), QEvent(QEvent.Type.UpdateRequest))
+
     def on_screen(self) -> bool:
         """Some of the canvas can be seen: not hidden, collapsed in its splitter or minimised."""
         return self.isVisible() and not self.canvas.viewport().visibleRegion().isEmpty()
@@ -298,7 +311,7 @@ class RangeKeeper:
     def rescale(self) -> None:
         """The axis changed meaning (log on or off): fit again to the data seen."""
         self.shown = [None, None]
-        self._apply()
+        self.apply()
 
     def _taken_over(self, *_):
         self.user = True
@@ -307,10 +320,12 @@ class RangeKeeper:
         self.user = False
         self.plot.enableAutoRange(x=False if self.manage_x else None, y=False if self.manage_y else None)
         self.shown = [None, None]
-        self._apply()
+        self.apply()
 
     def include(self, xs=None, ys=None) -> None:
-        """Widen to cover these values (NaN and infinities are ignored)."""
+        """Widen to cover these values (NaN and infinities are ignored) at the next ``apply``:
+        snapshots are taken in every frame, a view drawn only now and then, and a range set
+        between two draws would repaint the view while nothing else in it changed."""
         for axis, values in ((0, xs), (1, ys)):
             if values is None:
                 continue
@@ -319,7 +334,6 @@ class RangeKeeper:
             if v.size:
                 self.lo[axis] = min(self.lo[axis], float(v.min()))
                 self.hi[axis] = max(self.hi[axis], float(v.max()))
-        self._apply()
 
     def fit(self, xs=None, ys=None) -> None:
         """For data that is replaced each frame (predictions, the gradient bars): keep the view
@@ -339,12 +353,12 @@ class RangeKeeper:
             if not (inside and fills):
                 self.shown[axis] = None  # refit, up or down
             self.lo[axis], self.hi[axis] = lo, hi
-        self._apply()
+        self.apply()
 
     def _log(self, axis: int) -> bool:
         return self.plot.getAxis("bottom" if axis == 0 else "left").logMode
 
-    def _apply(self) -> None:
+    def apply(self) -> None:
         if self.user:
             return
         for axis, manage in ((0, self.manage_x), (1, self.manage_y)):

@@ -479,6 +479,7 @@ class GradientView(PlotView):
 
     def draw(self):
         snap = self._last
+        self.norm_range.apply()
         for j, curve in enumerate(self.norm_curves):
             curve.setData(*self.norms.drawable(column=j), connect="finite")
         self.norm_empty.setVisible(self.norms.count == 0)
@@ -612,6 +613,8 @@ class GradientView(PlotView):
         if snap is None or self.info is None:
             return
         j = self.tracked
+        self.value_range.apply()
+        self.grad_range.apply()
         n = self.value_env.count
         dots_while_few(self.value_curve, n, theme.TRAIN, 4)
         dots_while_few(self.grad_curve, n, theme.PREDICTION, 4)

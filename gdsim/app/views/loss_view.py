@@ -134,6 +134,8 @@ class LossView(PlotView):
         self._redraw()
 
     def _redraw(self) -> None:
+        self.loss_range.apply()
+        self.metric_range.apply()
         log = self.log_box.isChecked()
         dots_while_few(self.train_curve, self.train.count, theme.TRAIN, 4)  # one step is a dot, not nothing
         self.train_curve.setData(*(self.train_pos if log else self.train).drawable(), connect="finite")

@@ -1,0 +1,72 @@
+"""A paced frame at full speed: each view drawn is painted once, before the worker goes on.
+
+The worker waits while the GUI draws a frame, then computes holding the GIL; a paint left for
+later waits for the GIL behind it. So ``PlotView.paint_now`` must leave nothing of the new
+frame to paint: after it, asking Qt to paint whatever is still pending paints nothing.
+"""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import QCoreApplication, QEvent
+
+from gdsim.core.scenarios import build_trainer, get_scenario
+from gdsim.core.settings import Settings
+from gdsim.core.snapshot import SnapshotTaker, run_info, trace_indices
+
+pytestmark = pytest.mark.gui
+
+
+def view_classes():
+    from gdsim.app.views.gradient_view import GradientView
+    from gdsim.app.views.loss_view import LossView
+    from gdsim.app.views.prediction_view import PredictionView
+
+    return {"loss": LossView, "gradient": GradientView, "prediction": PredictionView}
+
+
+def paint_pending(view) -> None:
+    """Hand every queued scene change to the view and paint what is dirty, now."""
+    QCoreApplication.sendPostedEvents()
+    QCoreApplication.sendEvent(view.window(), QEvent(QEvent.Type.UpdateRequest))
+
+
+@pytest.mark.parametrize("scenario", ["fruit", "digits10"])
+@pytest.mark.parametrize("name", ["loss", "gradient", "prediction"])
+def test_a_drawn_view_is_painted_once_and_nothing_is_left_to_paint(qtbot, monkeypatch, scenario, name):
+    from gdsim.app import theme
+
+    theme.configure_plots()
+    paints = []
+    original = pg.GraphicsView.paintEvent
+
+    def counted(canvas, event):  # set before the view exists: PySide looks an override up once
+        if canvas is view.canvas:
+            paints.append(event.rect())
+        return original(canvas, event)
+
+    monkeypatch.setattr(pg.GraphicsView, "paintEvent", counted)
+    view = view_classes()[name]()
+    view.resize(620, 420)
+    qtbot.addWidget(view)
+    view.show()
+    settings = Settings(scenario=scenario, steps=0)
+    trainer = build_trainer(settings, track_tensor_norms=True)
+    info = run_info(1, get_scenario(scenario), trainer, settings)
+    trainer.start_trace(trace_indices(info, info.tracked))
+    taker = SnapshotTaker(1, info)
+    view.begin_run(info)
+    view.show_snapshot(taker.take(trainer))
+    qtbot.waitUntil(lambda: len(paints) > 0)  # on screen: painted once by Qt's own loop
+    paint_pending(view)
+    paints.clear()
+    for frame in range(6):
+        assert trainer.run(7 * (frame + 1) ** 2) is None  # the loss falls, ranges and axes move
+        view.show_snapshot(taker.take(trainer), draw=False)
+        view.draw_now()
+        view.paint_now()
+        assert len(paints) == 1, f"frame {frame}: {len(paints)} paints inside paint_now"
+        paint_pending(view)
+        assert len(paints) == 1, f"frame {frame}: {len(paints) - 1} more paints were left for later"
+        paints.clear()
