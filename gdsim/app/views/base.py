@@ -19,6 +19,10 @@ class ValueAxis(pg.AxisItem):
     def __init__(self, orientation: str, **kwargs):
         super().__init__(orientation, **kwargs)
         self.enableAutoSIPrefix(False)  # a learner reads 0.2, not 200 with "(x0.001)" in the label
+        # The labels' room only grows. Left to shrink, a short axis whose labels depend on its
+        # length (tickSpacing below) can flip between two widths on every paint, each paint
+        # resizing the plot beside it and asking for the next: a repaint loop while training.
+        self.setStyle(autoReduceTextSpace=False)
 
     def logTickStrings(self, values, scale, spacing):
         # Called from inside paint(): an exception here would take the whole app down
