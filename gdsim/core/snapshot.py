@@ -246,14 +246,15 @@ class SnapshotTaker:
     def take(self, trainer: Trainer, steps_per_second: float = 0.0) -> Snapshot:
         news = self._history_news(trainer.history)
         trace = self._trace_news(trainer.trace)
-        current_loss, current_metric = trainer.evaluate("train")
+        outputs = trainer.predict()  # once: the loss below and the predictions both need them
+        current_loss, current_metric = trainer.evaluate("train", outputs)
         return Snapshot(
             run_id=self.run_id, step=trainer.step_count, epoch=trainer.epoch_count, **news, **trace,
             values=trainer.params.values.copy(), values_before=trainer.values_before.copy(),
             update_grads=trainer.update_grads.copy(), grad_buffer=trainer.params.grads.copy(),
             last_lr=trainer.last_lr, optimizer=trainer.optimizer.name,
             current_loss=current_loss, current_metric=current_metric,
-            **self._predictions(trainer, trace["trace_values"]),
+            **self._predictions(trainer, outputs, trace["trace_values"]),
             steps_per_second=steps_per_second, tracked=self.tracked, notes=tuple(trainer.notes),
             graph=self._graph(trainer),
         )
@@ -302,7 +303,7 @@ class SnapshotTaker:
         return dict(trace_restart=restart, trace_steps=steps, trace_values=values, trace_grads=grads,
                     trace_indices=trace.indices.copy())
 
-    def _predictions(self, trainer: Trainer, new_trace_values: np.ndarray) -> dict:
+    def _predictions(self, trainer: Trainer, outputs: np.ndarray, new_trace_values: np.ndarray) -> dict:
         """What the prediction view draws: outputs on the training (and validation) inputs, the
         fitted curve, and for a one-weight model the loss curve and the loss at each new trace row."""
         link = trainer.loss.link
@@ -315,7 +316,7 @@ class SnapshotTaker:
         val_predictions = None
         if trainer.data.has_validation:
             val_predictions = np.asarray(apply_link(link, trainer.predict(trainer.data.x_val))).copy()
-        return dict(predictions=np.asarray(apply_link(link, trainer.predict()), dtype=np.float64).copy(),
+        return dict(predictions=np.asarray(apply_link(link, outputs), dtype=np.float64).copy(),
                     val_predictions=val_predictions, curve_predictions=curve, landscape=landscape,
                     trace_losses=trace_losses)
 

@@ -585,9 +585,10 @@ class Trainer:
 
     # ----- reading the model ------------------------------------------------------------------
 
-    def evaluate(self, split: str) -> tuple[float, float | None]:
+    def evaluate(self, split: str, outputs: np.ndarray | None = None) -> tuple[float, float | None]:
         """Loss (without penalties) and metric on the current weights of ``split`` ("train" or
-        "val"), nothing recorded. A run without a validation split has no "val" to give."""
+        "val"), nothing recorded. A run without a validation split has no "val" to give.
+        ``outputs``: the model's outputs on that split, if the caller has them already (``predict``)."""
         if split == "val":
             if not self.data.has_validation:
                 raise ValueError("this run has no validation split")
@@ -597,7 +598,7 @@ class Trainer:
         else:
             raise ValueError(f"split must be 'train' or 'val', not {split!r}")
         with np.errstate(all="ignore"):
-            out = self.model.predict(x)
+            out = self.model.predict(x) if outputs is None else outputs
             loss = self.loss.forward(out, y)
             metric = self._metric_fn(out, y, self.loss.link) if self._metric_fn is not None else None
         return loss, metric
