@@ -54,7 +54,7 @@ class ChunkSizer:
 
 # The window's drawing may take this share of the time while training runs; the rest is the
 # model thread's. Each view's part of it, and the most redraws a second it gets.
-GUI_SHARE = 0.3
+GUI_SHARE = 0.4
 LIGHT, HEAVY = "light", "heavy"
 SHARES = {LIGHT: 0.12, HEAVY: 0.06}
 MAX_FPS = {LIGHT: 45.0, HEAVY: 12.0}
