@@ -45,6 +45,18 @@ def _setting(field: str, at_least: int | None = None, why: str = ""):
     return parse
 
 
+def _jobs(text):
+    import argparse
+
+    from .core.errors import GdsimError
+    from .core.variants import JOBS
+
+    try:
+        return JOBS.parse(text)
+    except GdsimError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _choices_help(kind: str) -> str:
     """The choices of a registry, from the registry: help for --loss, --init, --optimizer."""
     from .core.choices import command_line_help
@@ -161,6 +173,14 @@ def _run_arguments(run) -> None:
                          help="draw the app's three views of the finished run into an image (no window)")
     outputs.add_argument("--session-out", metavar="F.gdsim", type=_given("the session file"),
                          help="save the whole run, to open in the app (gdsim open F.gdsim) or continue with --session")
+    compare = run.add_argument_group("comparing runs")
+    compare.add_argument("--vs", action="append", metavar='"KEY=VALUE ..."',
+                         help="also train these settings changed, from the same initial weights and batch order "
+                              "(repeatable): keys lr, optimizer, loss, init, zero-grad=on|off, l1, l2, batch-size, "
+                              "seed, model, steps; e.g. --vs zero-grad=off --vs \"optimizer=adam lr=0.01\"")
+    compare.add_argument("--jobs", type=_jobs, metavar="N",
+                         help="with --vs: train N runs at once in processes (default: one per core; "
+                              "results are the same either way)")
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 
@@ -372,6 +392,13 @@ class _Run:
 
 
 def _new_run(args) -> _Run:
+    scenario, settings = _scenario_and_settings(args)
+    _check_outputs(args)
+    return _Run(scenario, _built(scenario, settings, args))
+
+
+def _scenario_and_settings(args):
+    """The scenario (a built-in one, or --data's) and the settings the options give it."""
     from .core.errors import GdsimError
     from .core.scenarios import get_scenario
     from .core.settings import Settings
@@ -394,7 +421,11 @@ def _new_run(args) -> _Run:
     )
     if args.patience is not None and not scenario.data.has_validation:
         raise GdsimError(f"--patience needs a validation split, and scenario {scenario.name!r} has none")
-    _check_outputs(args)
+    return scenario, settings
+
+
+def _built(scenario, settings, args):
+    """A trainer of ``settings``, with --weights-in's weights, recording what the outputs need."""
     # A figure draws the per-tensor gradient norms and the followed weights, and a session keeps
     # them for the window: record them (as the window does).
     full = args.plot_out is not None or args.session_out is not None
@@ -403,7 +434,7 @@ def _new_run(args) -> _Run:
         from .core.files.weights import read_weights
 
         trainer.set_initial_weights(read_weights(args.weights_in, trainer.params.specs))
-    return _Run(scenario, trainer)
+    return trainer
 
 
 def _continued_run(args) -> _Run:
@@ -430,6 +461,12 @@ def _continued_run(args) -> _Run:
 def cmd_run(args) -> int:
     from .core.errors import GdsimError
 
+    if args.vs is not None:
+        from .cli_compare import cmd_compare
+
+        return cmd_compare(args)
+    if args.jobs is not None:
+        raise _CliError("--jobs goes with --vs (it trains the compared runs at once)")
     try:
         run = _continued_run(args) if args.session is not None else _new_run(args)
         if (args.plot_out is not None or args.session_out is not None) and run.trainer.trace is None:

@@ -13,11 +13,7 @@ FIGURE_SIZE = (1400, 860)
 
 
 def render_figure(path, scenario, trainer) -> None:
-    if "QT_QPA_PLATFORM" not in os.environ:
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # never a window, display or not
-    from PySide6.QtCore import qInstallMessageHandler
-    from PySide6.QtWidgets import QApplication
-
+    app = _offscreen_app()
     from ..core.snapshot import SnapshotTaker, run_info
     from . import theme
     from .views.gradient_view import GradientView
@@ -27,10 +23,6 @@ def render_figure(path, scenario, trainer) -> None:
     from .views.prediction_view import PredictionView
 
     path = Path(path)
-    qInstallMessageHandler(_quiet)
-    app = QApplication.instance() or QApplication(["gdsim"])
-    app.setStyle("Fusion")
-    app.setPalette(app.style().standardPalette())  # a handout is printed on white
     theme.configure_plots()
 
     info = run_info(1, scenario, trainer, trainer.settings)
@@ -52,6 +44,50 @@ def render_figure(path, scenario, trainer) -> None:
     export_figure(path, placed(views, figure),
                   caption_text(info, trainer.settings, trainer.step_count), scale=1)
     figure.close()
+
+
+COMPARISON_SIZE = (1400, 480)
+
+
+def render_comparison(path, scenario, runs) -> None:
+    """``gdsim run ... --vs``: the runs ((name, trainer), the base first) overlaid in one figure."""
+    app = _offscreen_app()
+    from ..core.snapshot import run_info
+    from ..core.variants import run_curves
+    from . import theme
+    from .export import export_figure, placed
+    from .views.compare_view import CompareView
+
+    theme.configure_plots()
+    base = runs[0][1]
+    info = run_info(1, scenario, base, base.settings)
+    weight = info.tracked
+    curves = [run_curves(name, trainer, weight, info.labels[weight] if trainer.params.size == info.n_weights else "")
+              for name, trainer in runs]
+    view = CompareView()
+    view.resize(*COMPARISON_SIZE)
+    view.show_runs(curves)
+    view.show()  # offscreen: lays everything out, shows nothing
+    app.processEvents()
+    s = base.settings
+    caption = (f"gdsim: {info.scenario} ({info.title})  |  {info.model_text}  |  {info.loss_text}  |  base: "
+               f"{s.optimizer} lr {s.lr:g}, zeroing {'on' if s.zero_grad else 'OFF'}  |  "
+               f"runs: {', '.join(name for name, _ in runs)}  |  steps {max(t.step_count for _, t in runs):,}")
+    export_figure(path, placed([view], view), caption, scale=1)
+    view.close()
+
+
+def _offscreen_app():
+    if "QT_QPA_PLATFORM" not in os.environ:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # never a window, display or not
+    from PySide6.QtCore import qInstallMessageHandler
+    from PySide6.QtWidgets import QApplication
+
+    qInstallMessageHandler(_quiet)
+    app = QApplication.instance() or QApplication(["gdsim"])
+    app.setStyle("Fusion")
+    app.setPalette(app.style().standardPalette())  # a handout is printed on white
+    return app
 
 
 def _quiet(mode, context, message) -> None:

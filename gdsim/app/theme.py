@@ -23,6 +23,20 @@ ANTIALIAS = True
 DIVERGING_MAP = "CET-D1A"  # blue - white - red: sign at a glance, zero neutral
 
 
+# Runs compared side by side: Okabe and Ito's colours for colour-blind readers (their yellow, too
+# pale on white, and black, lost on a dark theme, left out), each also with its own line style, so
+# that two runs stay apart in print, in grey and for any colour vision.
+COMPARED = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#8C8C8C"]
+COMPARED_STYLES = ["solid", "dash", "dot", "dashdot"]
+
+
+def compared_pen(i: int, width: float = 2.0):
+    styles = {"solid": pg.QtCore.Qt.PenStyle.SolidLine, "dash": pg.QtCore.Qt.PenStyle.DashLine,
+              "dot": pg.QtCore.Qt.PenStyle.DotLine, "dashdot": pg.QtCore.Qt.PenStyle.DashDotLine}
+    style = COMPARED_STYLES[i % len(COMPARED_STYLES)]
+    return pg.mkPen(COMPARED[i % len(COMPARED)], width=width, style=styles[style])
+
+
 def series(i: int) -> str:
     return SERIES[i % len(SERIES)]
 

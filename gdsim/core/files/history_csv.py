@@ -3,6 +3,8 @@
 The first line is always the header; every other line is one recorded step (every step,
 unless a long run's history was thinned). Columns:
 
+- with several runs in one file (``gdsim run --vs``), first ``run``: the run's name (``base``,
+  ``zero-grad=off``), its rows together and in its own order;
 - ``step,loss,grad_norm``, then the metric, then ``val_loss`` and ``val_<metric>`` (filled on
   the rows after which validation ran, empty elsewhere);
 - with a ``Trace``: ``value:<weight>`` (the weight after the step) and ``grad:<weight>`` (the
@@ -33,6 +35,32 @@ SETTINGS_COLUMNS = {"scenario": "scenario", "model": "model", "loss": "loss_func
 
 
 def write_history_csv(path, history, trace=None, labels=None, settings=None, classes=()) -> None:
+    header, rows = history_table(history, trace, labels, settings, classes)
+    with atomic_writer(path, "w", newline="") as fh:
+        out = csv.writer(fh, lineterminator="\n")
+        out.writerow(header)
+        out.writerows(rows)
+
+
+def write_runs_history_csv(path, runs) -> None:
+    """Several runs in one file (``gdsim run --vs``): a first column ``run`` naming each run, then
+    each run's rows exactly as its own history file would hold them. ``runs``: (name, history,
+    settings, classes) of runs with the same columns (one scenario, so one metric and one split)."""
+    tables = [(name, *history_table(history, settings=settings, classes=classes))
+              for name, history, settings, classes in runs]
+    header = tables[0][1]
+    for name, other, _ in tables[1:]:
+        if other != header:
+            raise ValueError(f"run {name!r} has other columns than run {tables[0][0]!r}")
+    with atomic_writer(path, "w", newline="") as fh:
+        out = csv.writer(fh, lineterminator="\n")
+        out.writerow(["run"] + header)
+        for name, _, rows in tables:
+            out.writerows([name] + row for row in rows)
+
+
+def history_table(history, trace=None, labels=None, settings=None, classes=()):
+    """(header, rows): the columns above, each row a list of text cells (rows made as they are read)."""
     metric = history.metric
     header = ["step", "loss", "grad_norm"]
     columns = [history.loss, history.grad_norm]
@@ -49,6 +77,7 @@ def write_history_csv(path, history, trace=None, labels=None, settings=None, cla
 
     with_trace = trace is not None and trace.indices.size > 0
     trace_rows = {}
+    blank_trace = []
     if with_trace:
         names = [labels[i] for i in trace.indices] if labels is not None else [f"w{i}" for i in trace.indices]
         header += [f"value:{name}" for name in names] + [f"grad:{name}" for name in names]
@@ -68,16 +97,16 @@ def write_history_csv(path, history, trace=None, labels=None, settings=None, cla
         header.append("classes")
         constant.append(classes_text(classes))
 
-    with atomic_writer(path, "w", newline="") as fh:
-        out = csv.writer(fh, lineterminator="\n")
-        out.writerow(header)
+    def rows():
         for i, step in enumerate(history.steps.tolist()):
             row = [str(step)] + [_fmt(c[i]) for c in columns]
             if has_val:
                 row += val_rows.get(step, blank_val)
             if with_trace:
                 row += trace_rows.get(step, blank_trace)
-            out.writerow(row + constant)
+            yield row + constant
+
+    return header, rows()
 
 
 def history_classes(data) -> tuple[str, ...]:

@@ -1,0 +1,117 @@
+"""Variants of one run: the same settings with a few changed, to train side by side.
+
+``gdsim run micrograd --vs zero-grad=off`` trains the base settings and each variant. A variant is
+written ``KEY=VALUE [KEY=VALUE ...]`` with the ``run`` options' names without their dashes; its
+values are read by the rules the options use (``Settings``' numbers, the registries' choices), so
+a variant means exactly what the same options would mean alone.
+
+Every run draws its initial weights and orders its mini-batches from its seed (and its initializer
+and model), so a variant that changes neither starts from the base's weights and sees its batches
+in the same order: its rows equal those of the same settings run alone, step for step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import GdsimError
+from .settings import NUMBERS, Number, Settings
+
+BASE = "base"  # the name of the run the variants vary
+MOST_RUNS = 8  # the base and up to seven variants: beyond that no figure tells them apart
+
+# KEY -> the Settings field it sets (zero-grad's value is on or off).
+KEYS = {"lr": "lr", "optimizer": "optimizer", "loss": "loss", "init": "init", "zero-grad": "zero_grad",
+        "l1": "l1", "l2": "l2", "batch-size": "batch_size", "seed": "seed", "model": "model", "steps": "steps"}
+CHOICES = ("optimizer", "loss", "init", "model")  # text, checked when the run is built
+SWITCHES = {"on": True, "off": False}
+JOBS = Number("jobs", whole=True, low=1, high=MOST_RUNS)  # runs trained at once (processes)
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str  # as written, spaces tidied: "optimizer=adam lr=0.01"
+    changes: dict  # Settings field -> value
+
+    def settings(self, base: Settings) -> Settings:
+        return base.replace(**self.changes)
+
+
+def parse_variant(text: str) -> Variant:
+    """``"optimizer=adam lr=0.01"`` -> a Variant; any mistake is one ``GdsimError`` naming it."""
+    words = text.split()
+    if not words:
+        raise GdsimError("--vs is empty: write KEY=VALUE, e.g. --vs lr=0.1")
+    changes = {}
+    for word in words:
+        key, equals, value = word.partition("=")
+        where = f"--vs {text.strip()!r}"
+        if not equals or not key or not value:
+            raise GdsimError(f"{where}: write KEY=VALUE, not {word!r} (keys: {', '.join(KEYS)})")
+        key = key.lower()
+        if key not in KEYS:
+            raise GdsimError(f"{where}: unknown key {key!r}; choose from {', '.join(KEYS)}")
+        field = KEYS[key]
+        if field in changes:
+            raise GdsimError(f"{where}: {key} is given twice")
+        changes[field] = _value(where, key, field, value)
+    return Variant(" ".join(words), changes)
+
+
+def _value(where: str, key: str, field: str, text: str):
+    if field == "zero_grad":
+        if text.lower() not in SWITCHES:
+            raise GdsimError(f"{where}: zero-grad is on or off, not {text!r}")
+        return SWITCHES[text.lower()]
+    if field in CHOICES:
+        return text
+    number = NUMBERS[field]
+    if field == "steps":  # as --steps: a run without a window needs an end
+        number = dataclasses.replace(number, low=1)
+    try:
+        return number.parse(text)
+    except GdsimError as exc:
+        raise GdsimError(f"{where}: {exc}") from None
+
+
+def parse_variants(texts: list[str]) -> list[Variant]:
+    """Every ``--vs``, checked together: two variants with the same name would be one run twice."""
+    variants = [parse_variant(t) for t in texts]
+    names = [v.name for v in variants]
+    for name in names:
+        if names.count(name) > 1:
+            raise GdsimError(f"--vs {name!r} is given twice")
+    if len(variants) + 1 > MOST_RUNS:
+        raise GdsimError(f"{len(variants)} variants: --vs compares at most {MOST_RUNS - 1} with the base")
+    return variants
+
+
+@dataclass(frozen=True)
+class RunCurves:
+    """What a comparison draws of one run: copies, safe to hand to a view."""
+
+    name: str
+    steps: np.ndarray
+    loss: np.ndarray
+    grad_norm: np.ndarray
+    weight: str  # the followed weight's label, "" when the run kept no trace of it
+    weight_steps: np.ndarray
+    weight_values: np.ndarray
+    settings: Settings
+
+
+def run_curves(name: str, trainer, weight: int, label: str) -> RunCurves:
+    """``trainer``'s history, and weight number ``weight`` (labelled ``label``) from its trace."""
+    h = trainer.history
+    steps, values, found = np.empty(0), np.empty(0), False
+    trace = trainer.trace
+    if trace is not None:
+        hits = np.flatnonzero(trace.indices == weight)
+        if hits.size:
+            steps, values, found = trace.steps.astype(np.float64), trace.values[:, hits[0]].copy(), True
+    return RunCurves(name=name, steps=h.steps.astype(np.float64), loss=h.loss.copy(), grad_norm=h.grad_norm.copy(),
+                     weight=label if found else "", weight_steps=steps, weight_values=values,
+                     settings=trainer.settings)
