@@ -256,8 +256,13 @@ class Trainer:
 
     def step(self) -> Divergence | None:
         """Take one training step. Returns the divergence if the step could not be taken."""
+        return self.advance(1)
+
+    def advance(self, n: int) -> Divergence | None:
+        """Take ``n`` steps whatever the stop conditions say (Step N past a limit, a replay);
+        only a divergence ends them early, and is returned."""
         with np.errstate(all="ignore"):
-            stop = self._steps(1, stops=False)
+            stop = self._steps(n, stops=False)
         return None if stop is None else stop.divergence
 
     def _steps(self, limit: int | None, stops: bool) -> Stop | None:
@@ -481,6 +486,22 @@ class Trainer:
         Arrays are copies. Restoring them with ``set_state`` into a trainer built from the
         same settings gives, step for step and bit for bit, the run this one would have.
         """
+        scalars, arrays = self.checkpoint()
+        scalars.update({
+            "history_metric": self.history.metric,
+            "track_tensor_norms": self.history.track_tensor_norms,
+            "trace": None if self.trace is None else self.trace.get_state()[0],
+        })
+        for key, value in self.history.as_arrays().items():
+            arrays[f"history.{key}"] = value
+        if self.trace is not None:
+            for key, value in self.trace.get_state()[1].items():
+                arrays[f"trace.{key}"] = value
+        return scalars, arrays
+
+    def checkpoint(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """What the next step depends on, without the records of the steps so far (the history
+        and the trace): ``get_state`` less those. ``restore`` puts it back."""
         scalars = {
             "seed": self.seed, "lr": self.lr, "last_lr": self.last_lr, "zero_grad": self.zero_grad,
             "step_count": self.step_count, "epoch_count": self.epoch_count,
@@ -489,9 +510,6 @@ class Trainer:
             "last": [self.last_loss, self.last_grad_norm, self.last_metric],
             "optimizer_keys": sorted(self.optimizer.state),
             "sampler": {k: v for k, v in self.sampler.get_state().items() if k != "order"},
-            "history_metric": self.history.metric,
-            "track_tensor_norms": self.history.track_tensor_norms,
-            "trace": None if self.trace is None else self.trace.get_state()[0],
         }
         arrays = {
             "values": self.params.values.copy(), "grads": self.params.grads.copy(),
@@ -503,12 +521,18 @@ class Trainer:
         order = self.sampler.get_state()["order"]
         if order is not None:
             arrays["sampler.order"] = order
-        for key, value in self.history.as_arrays().items():
-            arrays[f"history.{key}"] = value
-        if self.trace is not None:
-            for key, value in self.trace.get_state()[1].items():
-                arrays[f"trace.{key}"] = value
         return scalars, arrays
+
+    def restore(self, scalars: dict, arrays: dict[str, np.ndarray]) -> None:
+        """Go back (or on) to a ``checkpoint`` of this run, taken with the live settings this
+        trainer has now (``apply`` them first). The history and the trace start again empty
+        from that step: the steps taken from here are recorded, the ones before are not."""
+        sampler = self._new_sampler(scalars["seed"])
+        sampler.set_state(dict(scalars["sampler"], order=arrays.get("sampler.order")))
+        optimizer_state = {key: arrays[f"optimizer.{key}"] for key in scalars["optimizer_keys"]}
+        history = History(self.history.tensor_names, self.history.metric, self.history.track_tensor_norms,
+                          self.history.max_rows)
+        self._assign(scalars, arrays, sampler, optimizer_state, history, None)
 
     def set_state(self, scalars: dict, arrays: dict[str, np.ndarray]) -> None:
         """Restore ``get_state``'s output. Raises ValueError (with what does not fit) and changes
@@ -542,6 +566,9 @@ class Trainer:
         sampler.set_state(dict(scalars["sampler"], order=arrays.get("sampler.order")))
 
         # Every check passed: now change things.
+        self._assign(scalars, arrays, sampler, optimizer_state, history, trace)
+
+    def _assign(self, scalars, arrays, sampler, optimizer_state, history, trace) -> None:
         self.seed = int(scalars["seed"])
         self.sampler = sampler
         np.copyto(self.params.values, arrays["values"])
@@ -554,8 +581,8 @@ class Trainer:
         self.lr = float(scalars["lr"])
         self.last_lr = float(scalars["last_lr"])
         self.zero_grad = bool(scalars["zero_grad"])
-        self.step_count = int(steps)
-        self.epoch_count = int(epochs)
+        self.step_count = int(scalars["step_count"])
+        self.epoch_count = int(scalars["epoch_count"])
         self.best_val_loss = float(scalars["best_val_loss"])
         self.best_val_step = int(scalars["best_val_step"])
         self.epochs_since_best = int(scalars["epochs_since_best"])
