@@ -29,6 +29,7 @@ class TrainingController(QObject):
     table_read = Signal(str, object)
     progress = Signal(str, float)
     document_changed = Signal(object)
+    branches_changed = Signal(object)
 
     _perform = Signal(str, tuple)
 
@@ -55,6 +56,11 @@ class TrainingController(QObject):
     def pause(self) -> None:
         self.worker.flags.pause.set()  # seen at once, between two chunks of steps
         self.call("pause")
+
+    def show_step(self, step: int) -> None:
+        """Show step ``step`` of the run (scrubbing): only the last of many quick requests is served."""
+        self.worker.flags.want_step(step)
+        self.call("show_step")
 
     def cancel_read(self) -> None:
         self.worker.flags.cancel_read.set()

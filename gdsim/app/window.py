@@ -19,6 +19,7 @@ from ..core.settings import Settings
 from . import desktop, export, prefs, theme
 from .controls import ControlPanel
 from .pacing import HEAVY, LIGHT, ViewSchedule
+from .timeline_bar import TimelineBar
 from .views.gradient_view import GradientView
 from .views.graph_view import ALL_KEY, BACK_KEY, NEXT_KEY, GraphView
 from .views.layout import arranged, fit_to_run, layout_kind
@@ -36,6 +37,10 @@ BANNER_STYLES = {
     "warning": "background: #fff4d6; color: #5c4200; border: 1px solid #e0a800;",
     "info": "background: #e3f0fb; color: #123d66; border: 1px solid #1f77b4;",
 }
+
+
+def _tenth(t) -> int:
+    return max(1, (t.latest - t.earliest) // 10)
 
 
 def per_second(rate: float) -> str:
@@ -150,6 +155,9 @@ class MainWindow(QMainWindow):
         c.table_read.connect(self._table_read)
         c.progress.connect(self._progress)
         c.document_changed.connect(self._document_changed)
+        c.branches_changed.connect(lambda branches: self.timeline.show_branches(*branches))
+        self.timeline.wanted.connect(self.go_to_step)
+        self.timeline.branch_chosen.connect(lambda index: c.call("switch_branch", int(index)))
         self.controls.settings_edited.connect(self._settings_edited)
         self.controls.run_clicked.connect(self.toggle_run)
         self.controls.step_clicked.connect(self.step)
@@ -186,6 +194,8 @@ class MainWindow(QMainWindow):
         rlay.setContentsMargins(0, 0, 0, 0)
         rlay.addWidget(self.banner)
         rlay.addWidget(self.views_splitter, 1)
+        self.timeline = TimelineBar()
+        rlay.addWidget(self.timeline)
         central = QSplitter(Qt.Orientation.Horizontal)
         central.addWidget(self.controls)
         central.addWidget(self.view_area)
@@ -335,11 +345,22 @@ class MainWindow(QMainWindow):
     def _training_menu(self, train) -> None:
         self.run_action = self._action(train, "Run / Pause", self.toggle_run, Qt.Key.Key_Space,
                                        "Start or pause training")
-        self._action(train, "Step", lambda: self.step(1), Qt.Key.Key_Right, "Take one step")
+        self._action(train, "Step (forward one step)", self.step_forward, Qt.Key.Key_Right,
+                     "Take one step; at an earlier step, show the next one")
         self._action(train, "Step N", lambda: self.step(self.controls.step_n.value()), "Shift+Right",
                      "Take N steps")
         self._action(train, "Reset", self.reset, Qt.Key.Key_R, "Back to the same initial weights")
         self._action(train, "New weights", self.new_weights, Qt.Key.Key_N, "Draw fresh initial weights")
+        train.addSeparator()
+        back = self.timeline_actions = []
+        for text, keys, where, tip in (
+                ("Back one step", Qt.Key.Key_Left, lambda t: t.step - 1, "Show the step before (training pauses)"),
+                ("Back a tenth of the run", Qt.Key.Key_PageUp, lambda t: t.step - _tenth(t), None),
+                ("Forward a tenth of the run", Qt.Key.Key_PageDown, lambda t: t.step + _tenth(t), None),
+                ("Go to the first step", Qt.Key.Key_Home, lambda t: t.earliest, None),
+                ("Go to the newest step", Qt.Key.Key_End, lambda t: t.latest, None)):
+            back.append(self._action(train, text, lambda _=False, w=where: self.go_to_step(w(self.timeline)),
+                                     keys, tip or text))
         train.addSeparator()
         self.zero_action = self._action(train, "Zero the gradients after each step",
                                         lambda: self.controls.zero_grad.click(), Qt.Key.Key_Z,
@@ -364,6 +385,21 @@ class MainWindow(QMainWindow):
     def step(self, n: int = 1) -> None:
         self.banner.clear("run")
         self.controller.call("step", int(n))
+
+    def step_forward(self) -> None:
+        """Right: the next step of the timeline when an earlier one is shown, else a new step."""
+        t = self.timeline
+        if t.past:
+            self.go_to_step(t.step + 1)
+        else:
+            self.step(1)
+
+    def go_to_step(self, step: int) -> None:
+        """Show step ``step`` of the run (clamped to what can be shown): the worker rebuilds it."""
+        t = self.timeline
+        step = max(t.earliest, min(t.latest, int(step)))
+        t.step, t.past = step, step < t.latest  # at once: a second key press goes on from here
+        self.controller.show_step(step)
 
     def reset(self) -> None:
         self.controller.call("reset")
@@ -408,6 +444,7 @@ class MainWindow(QMainWindow):
             if self.info is None or snap.run_id != self.info.run_id:
                 return
             self.last_snapshot = snap
+            self.timeline.show_snapshot(snap)
             if len(snap.notes) > self._notes_shown:
                 self._notes_shown = len(snap.notes)
                 note = snap.notes[-1]
@@ -448,7 +485,8 @@ class MainWindow(QMainWindow):
 
     def _update_status(self, snap) -> None:
         self._status_shown = time.perf_counter()
-        self.status_step.setText(f"step {snap.step:,}" + (f"  epoch {snap.epoch:,}" if self.info.has_validation else ""))
+        self.status_step.setText(f"step {snap.step:,}" + (f" of {snap.latest:,} (looking back)" if snap.past else "")
+                                 + (f"  epoch {snap.epoch:,}" if self.info.has_validation else ""))
         if len(snap.loss):
             loss = float(snap.loss[-1])
             self.status_loss.setText(f"loss {loss:.6g}")

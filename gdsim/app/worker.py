@@ -12,6 +12,7 @@ the threads without waiting for the event loop (Pause, Cancel, the GUI's turn) i
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import threading
@@ -31,6 +32,7 @@ from ..core.files.weights import read_weights, save_weights
 from ..core.scenarios import SCENARIOS, Scenario, get_scenario
 from ..core.settings import LIVE, Settings
 from ..core.snapshot import SMALL_MODEL_WEIGHTS, SnapshotTaker, resolve_neuron, run_info, trace_indices
+from ..core.timeline import Timeline
 from .pacing import GUI_SHARE, ChunkSizer
 
 MAX_FPS = 45
@@ -60,7 +62,7 @@ class Document:
     redo: str = ""
 
 
-@dataclass
+@dataclass(eq=False)  # a run is itself, not its fields: its family holds it
 class _Run:
     """One run and what the window knows of it as a document."""
 
@@ -69,6 +71,15 @@ class _Run:
     path: str | None = None
     revision: int = 0  # counts changes: steps taken, settings, reset
     saved_revision: int | None = None  # the revision that is in ``path``
+    name: str = "main"  # among its branches: "main", or what a branch changed and where ("lr 0.9 from step 40")
+    # The run and the branches taken from it (this one among them), shared by all of them.
+    family: list = dataclasses.field(default_factory=list)
+    timeline: Timeline | None = None  # made when the run is first shown
+    scratch: Trainer | None = None  # a second trainer of the run, for rebuilding past steps
+
+    def __post_init__(self):
+        if not self.family:
+            self.family.append(self)
 
     @property
     def settings(self) -> Settings:
@@ -91,6 +102,17 @@ class CrossThread:
         # slow GUI is never buried under a queue of frames.
         self._in_flight = 0
         self._lock = threading.Lock()
+        self._wanted_step: int | None = None  # the past step asked for last (scrubbing: the latest wins)
+
+    def want_step(self, step: int) -> None:
+        with self._lock:
+            self._wanted_step = int(step)
+
+    def take_wanted_step(self) -> int | None:
+        """The step asked for last, once: the commands sent while the slider moved find None."""
+        with self._lock:
+            step, self._wanted_step = self._wanted_step, None
+            return step
 
     def frame_sent(self) -> None:
         with self._lock:
@@ -136,9 +158,11 @@ class TrainingWorker(QObject):
     table_read = Signal(str, object)  # (CSV file, from_table.preview: columns, summaries, first rows)
     progress = Signal(str, float)  # (what, fraction done); a negative fraction means it is over
     document_changed = Signal(object)  # Document, whenever any of it changes
+    branches_changed = Signal(object)  # (the branches' names, the index of the one shown)
     idle_check = Signal()  # after every slice: the GUI answers through flags.gui_idle once it has caught up
     SIGNALS = ("run_started", "snapshot", "state_changed", "settings_changed", "failed", "finished_task",
-               "session_opened", "scenario_added", "table_read", "progress", "document_changed")
+               "session_opened", "scenario_added", "table_read", "progress", "document_changed",
+               "branches_changed")
 
     def __init__(self, settings: Settings):
         super().__init__()
@@ -166,6 +190,7 @@ class TrainingWorker(QObject):
         self._table = None  # the CSV last read, waiting for its columns to be chosen
         self._closing = False
         self._neuron: tuple[int, int, int] | None = None  # the neuron graph a person chose (layer, unit, example)
+        self.viewing: int | None = None  # the past step shown (the run's ``scratch`` is at it); None: the newest
 
     @Slot(str, tuple)
     def perform(self, name: str, args: tuple) -> None:
@@ -217,6 +242,7 @@ class TrainingWorker(QObject):
 
     def _apply_live(self, settings: Settings) -> None:
         self.trainer.apply(settings)
+        self._run.timeline.settings_changed(self.trainer)
         self._chunks.reset()  # another optimizer, or penalties, cost more per step
         self._run.revision += 1
         self.settings_changed.emit(settings)
@@ -270,6 +296,9 @@ class TrainingWorker(QObject):
         self.trainer.start_trace(trace_indices(info, info.tracked))
 
     def _new_run(self) -> None:
+        self.viewing = None
+        if self._run.timeline is None:
+            self._run.timeline = Timeline(self.trainer)  # an opened session: its earlier steps are in no checkpoint
         self._run_id += 1
         scenario = self._scenario(self.settings.scenario)
         info = run_info(self._run_id, scenario, self.trainer, self.settings, self._run.tracked)
@@ -280,6 +309,7 @@ class TrainingWorker(QObject):
         self._chunks.reset()
         self.run_started.emit(info)
         self._emit_snapshot()
+        self.branches_changed.emit(([r.name for r in self._run.family], self._run.family.index(self._run)))
 
     def _document_changed(self) -> None:
         run = self._run
@@ -477,6 +507,66 @@ class TrainingWorker(QObject):
         self._neuron = self._taker.neuron = choice
         self._emit_snapshot()
 
+    @command()
+    def show_step(self) -> None:
+        """Show the step asked for last (``flags.want_step``): an earlier one, rebuilt exactly from
+        the run's timeline, or the newest. Training pauses; Run or Step from an earlier step
+        branches there (``_branch_here``)."""
+        wanted = self.flags.take_wanted_step()
+        if wanted is None:
+            return  # a later request has been served already
+        if self.state == RUNNING:
+            self._pause_quietly()
+            self._set_state(PAUSED, "")
+        run = self._run
+        newest = run.trainer.step_count
+        step = min(max(wanted, run.timeline.first_step), newest)
+        if step == (newest if self.viewing is None else self.viewing):
+            return
+        if step == newest:
+            self.viewing = None
+        else:
+            if run.scratch is None:
+                run.scratch = self._scenario(run.settings.scenario).build(run.settings, track_tensor_norms=True)
+            run.timeline.rebuild(step, run.scratch)
+            self.viewing = step
+        self._emit_snapshot()
+
+    def _branch_here(self) -> None:
+        """Go on from the step shown as a new branch; the run it came from stays among the branches."""
+        old, step = self._run, self.viewing
+        trainer = old.scratch
+        trainer.history = old.trainer.history.until(step)
+        if old.trainer.trace is not None:
+            trainer.trace = old.trainer.trace.until(step, trainer.params.size)
+        trainer.notes = [n for n in old.trainer.notes if n.step <= step]
+        timeline = old.timeline.up_to(step)
+        then = trainer.settings
+        if old.settings != then:  # changed while looking back: the branch takes them from here
+            trainer.apply(old.settings)
+            timeline.settings_changed(trainer)
+        new = _Run(trainer, tracked=old.tracked, path=old.path, revision=old.revision + 1,
+                   saved_revision=old.saved_revision, name=branch_name(then, trainer.settings, step),
+                   family=old.family, timeline=timeline)
+        old.family.append(new)
+        old.scratch = None
+        self._run = new
+        self._new_run()
+        self._document_changed()
+
+    @command()
+    def switch_branch(self, index: int) -> None:
+        """Show another branch of this run, at its newest step."""
+        family = self._run.family
+        if not 0 <= index < len(family) or family[index] is self._run:
+            return
+        self._pause_quietly()
+        self._run = family[index]
+        self._new_run()
+        self.settings_changed.emit(self._run.settings)
+        self._document_changed()
+        self._set_state(PAUSED, f"branch {self._run.name}, at step {self.trainer.step_count:,}")
+
     @command(FILE)
     def export_history(self, path: str) -> None:
         """Write the history CSV (with every weight's trace for small models), from this thread."""
@@ -497,6 +587,8 @@ class TrainingWorker(QObject):
     # ----- the loop ------------------------------------------------------------------------
 
     def _begin(self) -> None:
+        if self.viewing is not None:
+            self._branch_here()
         self.state = RUNNING
         self._pace_start = time.perf_counter()
         self._pace_steps = 0
@@ -569,6 +661,7 @@ class TrainingWorker(QObject):
             stop = _run_ignoring_limits(t, chunk) if self._budget is not None else t.run(chunk)
             done = time.perf_counter()
             self._chunks.took(t.step_count - before, done - started)
+            self._run.timeline.after_steps(t)
             taken += t.step_count - before
             started = done
             if stop is not None or done >= deadline or self.flags.pause.is_set():
@@ -643,7 +736,12 @@ class TrainingWorker(QObject):
     def _emit_snapshot(self) -> None:
         self.flags.frame_sent()
         self._last_emit = time.perf_counter()
-        self.snapshot.emit(self._taker.take(self.trainer, self._rate()))
+        run = self._run
+        if self.viewing is None:
+            snap = self._taker.take(self.trainer, self._rate())
+        else:
+            snap = self._taker.take_past(run.scratch, self.trainer.notes)
+        self.snapshot.emit(dataclasses.replace(snap, latest=self.trainer.step_count, earliest=run.timeline.first_step))
 
     def _set_state(self, state: str, message: str) -> None:
         self.state = state
@@ -669,3 +767,19 @@ def _run_ignoring_limits(trainer, n: int):
         if d is not None:
             return Stop(STOP_DIVERGED, trainer.step_count, d.message, d)
     return None
+
+
+def branch_name(before: Settings, after: Settings, step: int) -> str:
+    """What a branch changed and where: "lr 0.9 from step 40", "zeroing off, adam from step 12"."""
+    words = []
+    for field in LIVE:
+        old, new = getattr(before, field), getattr(after, field)
+        if old == new:
+            continue
+        if field == "zero_grad":
+            words.append(f"zeroing {'on' if new else 'off'}")
+        elif field == "optimizer":
+            words.append(str(new))
+        else:
+            words.append(f"{field.replace('_', ' ')} {new:g}" if isinstance(new, float) else f"{field} {new}")
+    return f"{', '.join(words) or 'again'} from step {step:,}"

@@ -121,6 +121,12 @@ class Snapshot:
     tracked: int = 0  # the weight followed now (it changes when a person picks another)
     notes: tuple = ()  # the run's notes so far (Trainer.notes: step, mark, text)
     graph: dict | None = None  # RunInfo.graph's graph at the current weights, as value.graph_data gives it
+    # Going back in time (core.timeline): ``past`` when this is an earlier step of the run than its
+    # newest (then it carries no rows: the curves keep the whole run, and the views mark ``step``);
+    # ``latest`` is the run's newest step, ``earliest`` the first one that can be gone back to.
+    past: bool = False
+    latest: int = 0
+    earliest: int = 0
 
 
 def run_info(run_id: int, scenario: Scenario, trainer: Trainer, settings: Settings,
@@ -257,6 +263,31 @@ class SnapshotTaker:
             **self._predictions(trainer, outputs, trace["trace_values"]),
             steps_per_second=steps_per_second, tracked=self.tracked, notes=tuple(trainer.notes),
             graph=self._graph(trainer),
+        )
+
+    def take_past(self, trainer: Trainer, notes) -> Snapshot:
+        """An earlier step of the run: ``trainer`` rebuilt at it (``Timeline.rebuild``), and the
+        run's ``notes`` up to it. It carries no rows, and leaves what the next ``take`` sends as it was."""
+        empty = np.empty(0)
+        outputs = trainer.predict()
+        current_loss, current_metric = trainer.evaluate("train", outputs)
+        h = trainer.history
+        no_trace = np.empty((0, 0 if trainer.trace is None else trainer.trace.indices.size))
+        return Snapshot(
+            run_id=self.run_id, step=trainer.step_count, epoch=trainer.epoch_count,
+            steps=np.empty(0, dtype=np.int64), loss=empty, grad_norm=empty,
+            metric_values=empty if h.metric is not None else None,
+            tensor_grad_norms=np.empty((0, len(h.tensor_names))) if h.track_tensor_norms else None,
+            val_steps=np.empty(0, dtype=np.int64), val_loss=empty, val_metric=empty,
+            trace_restart=False, trace_steps=np.empty(0, dtype=np.int64), trace_values=no_trace, trace_grads=no_trace,
+            trace_indices=np.empty(0, dtype=np.intp) if trainer.trace is None else trainer.trace.indices.copy(),
+            values=trainer.params.values.copy(), values_before=trainer.values_before.copy(),
+            update_grads=trainer.update_grads.copy(), grad_buffer=trainer.params.grads.copy(),
+            last_lr=trainer.last_lr, optimizer=trainer.optimizer.name,
+            current_loss=current_loss, current_metric=current_metric,
+            **self._predictions(trainer, outputs, np.empty((0, 1))),
+            tracked=self.tracked, notes=tuple(n for n in notes if n.step <= trainer.step_count),
+            graph=self._graph(trainer), past=True,
         )
 
     def _graph(self, trainer: Trainer) -> dict | None:

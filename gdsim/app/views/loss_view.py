@@ -58,6 +58,13 @@ class LossView(PlotView):
         self.metric_range = RangeKeeper(self.metric_plot, x=False)  # its x follows the loss plot
         self.notes: tuple = ()  # the run's notes (Snapshot.notes), each a marked step
         self._note_lines: list[pg.InfiniteLine] = []
+        # Looking back (the timeline): the step every view shows, on the whole run's curve.
+        self.shown_step: int | None = None
+        self.cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen(theme.REFERENCE, width=2),
+                                      label="step {value:,.0f}", labelOpts={"position": 0.92, "color": theme.REFERENCE})
+        self.cursor.setToolTip("The step the views show (the timeline below): the curve goes on to the newest step")
+        self.cursor.hide()
+        self.loss_plot.addItem(self.cursor, ignoreBounds=True)
         self._log_wanted = True
         self._set_log(True)
 
@@ -68,6 +75,7 @@ class LossView(PlotView):
         self.loss_range.clear()
         self.metric_range.clear()
         self.notes = ()
+        self.shown_step = None
         for curve in (self.train_curve, self.val_curve):
             curve.setData([], [])  # not the last run's points on an axis about to change
         # A loss that is the expression's value itself (chain-rule's L) can be negative, which a
@@ -124,6 +132,7 @@ class LossView(PlotView):
             self.loss_range.include(snap.val_steps, snap.val_loss)
             self.metric_range.include(ys=snap.val_metric)
         self.notes = snap.notes
+        self.shown_step = snap.step if snap.past else None
 
     def draw(self):
         self._redraw()
@@ -147,6 +156,9 @@ class LossView(PlotView):
             self.val_metric_curve.setData(*self.val_metric.drawable(), connect="finite")
         self.empty.setVisible(self.train.count == 0)
         self._mark_notes()
+        self.cursor.setVisible(self.shown_step is not None)
+        if self.shown_step is not None:
+            self.cursor.setValue(self.shown_step)
 
     def _mark_notes(self) -> None:
         """A dashed line at each noted step, labelled with the note's mark; its tooltip says it all."""

@@ -85,6 +85,13 @@ class Trace:
                   "values": self.values.copy(), "grads": self.grads.copy()}
         return scalars, arrays
 
+    def until(self, step: int, n_weights: int) -> "Trace":
+        """A copy holding the rows up to ``step`` (a branch that goes on from there)."""
+        scalars, arrays = self.get_state()
+        keep = arrays["steps"] <= step
+        arrays.update(steps=arrays["steps"][keep], values=arrays["values"][keep], grads=arrays["grads"][keep])
+        return Trace.from_state(dict(scalars, start_step=min(self.start_step, step)), arrays, n_weights, step)
+
     @classmethod
     def from_state(cls, scalars: dict, arrays: dict[str, np.ndarray], n_weights: int,
                    step_count: int) -> "Trace":

@@ -1,0 +1,121 @@
+"""Going back in the window: the timeline shows any step exactly as a fresh run has it, every view
+follows, keys move it, and Run from an earlier step starts a branch that leaves the original."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from gui_helpers import TIMEOUT, wait_paused_at
+from PySide6.QtCore import Qt
+
+from gdsim.core.scenarios import build_trainer
+from gdsim.core.settings import Settings
+
+pytestmark = pytest.mark.gui
+
+
+def fresh(settings: Settings, steps: int, changes=None):
+    """A run of ``settings`` taken to ``steps`` with nothing in between, applying ``changes``
+    ({step: Settings}) when it gets there."""
+    t = build_trainer(settings)
+    changes = changes or {}
+    while t.step_count < steps:
+        if t.step_count in changes:
+            t.apply(changes[t.step_count])
+        nxt = min([s for s in changes if s > t.step_count] + [steps])
+        assert t.advance(nxt - t.step_count) is None
+    return t
+
+
+def wait_showing(qtbot, w, step, past=True):
+    qtbot.waitUntil(lambda: w.last_snapshot is not None and w.last_snapshot.step == step
+                    and w.last_snapshot.past == past, timeout=TIMEOUT)
+
+
+def assert_snapshot_is(snap, t):
+    np.testing.assert_array_equal(snap.values, t.params.values)
+    np.testing.assert_array_equal(snap.grad_buffer, t.params.grads)
+    np.testing.assert_array_equal(snap.values_before, t.values_before)
+    np.testing.assert_array_equal(snap.update_grads, t.update_grads)
+    assert snap.current_loss == t.evaluate("train")[0]
+
+
+@pytest.mark.parametrize("scenario, extra", [("fruit", {}), ("micrograd", {}),
+                                             ("quadratic", {"batch_size": 5}), ("digits", {"model": "mlp"})])
+def test_any_step_shown_is_the_fresh_run_at_that_step(make_window, qtbot, scenario, extra):
+    w = make_window(scenario=scenario, steps=0, **extra)
+    settings = w.settings
+    w.step(60)
+    wait_paused_at(qtbot, w, 60)
+    for k in (37, 0, 59, 12):
+        w.go_to_step(k)
+        wait_showing(qtbot, w, k)
+        assert_snapshot_is(w.last_snapshot, fresh(settings, k))
+        assert w.timeline.slider.value() == k and w.loss_view.cursor.isVisible()
+        assert w.loss_view.cursor.value() == k
+        assert f"step {k} of 60" in w.status_step.text()
+    assert w.gradient_view.update_line  # the tracked weight's update at step 12, as fresh's
+    w.go_to_step(60)
+    wait_showing(qtbot, w, 60, past=False)
+    assert not w.loss_view.cursor.isVisible()
+
+
+def test_a_live_change_of_settings_is_replayed_where_it_happened(make_window, qtbot):
+    w = make_window(scenario="micrograd", steps=0)
+    base = w.settings
+    w.step(20)
+    wait_paused_at(qtbot, w, 20)
+    w.controls.zero_grad.click()  # zeroing off from step 20
+    qtbot.waitUntil(lambda: w.settings.zero_grad is False, timeout=TIMEOUT)
+    w.step(15)
+    wait_paused_at(qtbot, w, 35)
+    w.go_to_step(30)
+    wait_showing(qtbot, w, 30)
+    assert_snapshot_is(w.last_snapshot, fresh(base, 30, {20: base.replace(zero_grad=False)}))
+
+
+def test_keys_move_through_the_steps_and_right_at_the_newest_takes_a_step(make_window, qtbot):
+    w = make_window(scenario="fruit", steps=0)
+    w.step(50)
+    wait_paused_at(qtbot, w, 50)
+    w.view_area.setFocus()
+    qtbot.keyClick(w, Qt.Key.Key_Left)
+    wait_showing(qtbot, w, 49)
+    qtbot.keyClick(w, Qt.Key.Key_PageUp)
+    wait_showing(qtbot, w, 44)
+    qtbot.keyClick(w, Qt.Key.Key_Home)
+    wait_showing(qtbot, w, 0)
+    qtbot.keyClick(w, Qt.Key.Key_Right)
+    wait_showing(qtbot, w, 1)
+    qtbot.keyClick(w, Qt.Key.Key_End)
+    wait_showing(qtbot, w, 50, past=False)
+    qtbot.keyClick(w, Qt.Key.Key_Right)  # at the newest step: a new step
+    wait_paused_at(qtbot, w, 51)
+    assert not w.last_snapshot.past
+
+
+def test_run_from_an_earlier_step_branches_and_the_original_stays(make_window, qtbot):
+    w = make_window(scenario="fruit", steps=0)
+    base = w.settings
+    w.step(80)
+    wait_paused_at(qtbot, w, 80)
+    original = w.controller.worker.trainer
+    w.go_to_step(30)
+    wait_showing(qtbot, w, 30)
+    w.controls.lr_field.setText("2e-05")  # a live setting changed while looking back
+    w.controls.lr_field.editingFinished.emit()
+    qtbot.waitUntil(lambda: w.settings.lr == 2e-5, timeout=TIMEOUT)
+    w.step(10)  # the branch: steps 31-40 with the new lr
+    wait_paused_at(qtbot, w, 40)
+    assert [w.timeline.branches.itemText(i) for i in range(w.timeline.branches.count())] == \
+        ["main", "lr 2e-05 from step 30"]
+    assert w.timeline.branches.currentIndex() == 1
+    expected = fresh(base, 40, {30: base.replace(lr=2e-5)})
+    assert_snapshot_is(w.last_snapshot, expected)
+    # the branch's loss curve is the original's first 30 steps and its own 10
+    np.testing.assert_array_equal(w.loss_view.curve_data()[1], expected.history.loss)
+    # the original run is untouched, and comes back from the list
+    assert original.step_count == 80
+    w.timeline.branches.activated.emit(0)
+    wait_paused_at(qtbot, w, 80)
+    assert_snapshot_is(w.last_snapshot, fresh(base, 80, {80: base.replace(lr=2e-5)}))
