@@ -30,6 +30,7 @@ class TrainingController(QObject):
     progress = Signal(str, float)
     document_changed = Signal(object)
     branches_changed = Signal(object)
+    pins_changed = Signal(object)
 
     _perform = Signal(str, tuple)
 

@@ -134,6 +134,8 @@ class MainWindow(QMainWindow):
         self.graph_view = GraphView()
         self._graph_kind = "unset"  # what the layout was last fitted to (layout.layout_kind)
         self.views = [self.loss_view, self.gradient_view, self.prediction_view, self.graph_view]
+        self.pin_views = [self.loss_view, self.gradient_view]  # those that draw pinned runs beside the live one
+        self.pins: list = []
         self.schedule = ViewSchedule()
         for view in self.views:
             self.schedule.add(view, HEAVY if view.heavy else LIGHT)
@@ -156,6 +158,7 @@ class MainWindow(QMainWindow):
         c.progress.connect(self._progress)
         c.document_changed.connect(self._document_changed)
         c.branches_changed.connect(lambda branches: self.timeline.show_branches(*branches))
+        c.pins_changed.connect(self._pins_changed)
         self.timeline.wanted.connect(self.go_to_step)
         self.timeline.branch_chosen.connect(lambda index: c.call("switch_branch", int(index)))
         self.controls.settings_edited.connect(self._settings_edited)
@@ -362,6 +365,17 @@ class MainWindow(QMainWindow):
             back.append(self._action(train, text, lambda _=False, w=where: self.go_to_step(w(self.timeline)),
                                      keys, tip or text))
         train.addSeparator()
+        self._action(train, "Pin this run to compare", lambda: self.controller.call("pin"), Qt.Key.Key_P,
+                     "Keep this run's loss and tracked weight as dashed curves beside the runs that follow "
+                     "(up to 4): a branch, another learning rate, zeroing off")
+        self._action(train, "Compare with gradient zeroing the other way",
+                     lambda: self.controller.call("compare_zeroing"), "Shift+Z",
+                     "Train this run again from the same initial weights with gradient zeroing switched, "
+                     "and pin it beside this one")
+        self.clear_pins_action = self._action(train, "Clear the pinned runs", lambda: self.controller.call("clear_pins"),
+                                              "Shift+P", "Take the dashed curves of pinned runs away")
+        self.clear_pins_action.setEnabled(False)
+        train.addSeparator()
         self.zero_action = self._action(train, "Zero the gradients after each step",
                                         lambda: self.controls.zero_grad.click(), Qt.Key.Key_Z,
                                         "Untick to forget p.grad.zero_(): each step then uses the sum of all "
@@ -394,6 +408,12 @@ class MainWindow(QMainWindow):
         else:
             self.step(1)
 
+    def _pins_changed(self, pins) -> None:
+        self.pins = list(pins)
+        for view in self.pin_views:
+            view.show_pins(self.pins)
+        self.clear_pins_action.setEnabled(bool(self.pins))
+
     def go_to_step(self, step: int) -> None:
         """Show step ``step`` of the run (clamped to what can be shown): the worker rebuilds it."""
         t = self.timeline
@@ -423,6 +443,8 @@ class MainWindow(QMainWindow):
         self.controls.show_run(info)
         for view in self.views:
             view.begin_run(info)
+        for view in self.pin_views:
+            view.show_pins(self.pins)
         if layout_kind(info) != self._graph_kind:  # a person's splitter sizes stay while the views stay the same
             self._graph_kind = layout_kind(info)
             fit_to_run(self.views_splitter, info, self.prediction_view, self.graph_view)
@@ -487,7 +509,10 @@ class MainWindow(QMainWindow):
         self._status_shown = time.perf_counter()
         self.status_step.setText(f"step {snap.step:,}" + (f" of {snap.latest:,} (looking back)" if snap.past else "")
                                  + (f"  epoch {snap.epoch:,}" if self.info.has_validation else ""))
-        if len(snap.loss):
+        if snap.past and snap.step_loss is not None:
+            self.status_loss.setText(f"loss {snap.step_loss:.6g}")
+            self.status_grad.setText(f"gradient norm {snap.step_grad_norm:.6g}")
+        elif len(snap.loss):
             loss = float(snap.loss[-1])
             self.status_loss.setText(f"loss {loss:.6g}")
             self.status_grad.setText(f"gradient norm {float(snap.grad_norm[-1]):.6g}")

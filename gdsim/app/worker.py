@@ -33,6 +33,7 @@ from ..core.scenarios import SCENARIOS, Scenario, get_scenario
 from ..core.settings import LIVE, Settings
 from ..core.snapshot import SMALL_MODEL_WEIGHTS, SnapshotTaker, resolve_neuron, run_info, trace_indices
 from ..core.timeline import Timeline
+from ..core.variants import differences, run_curves, thinned
 from .pacing import GUI_SHARE, ChunkSizer
 
 MAX_FPS = 45
@@ -40,6 +41,9 @@ SLICE_SECONDS = 0.010  # training between two turns of the GUI, at full speed
 YIELD_SECONDS = 0.02  # longest stretch of training without a turn for the GUI
 GUI_WAIT_SECONDS = 0.25  # the longest a slice waits for the GUI to catch up (it may be gone)
 MAX_UNDO = 5  # replaced runs kept for Undo (each holds a whole history)
+MOST_PINS = 4  # runs pinned to compare at once
+DEFAULT_COMPARE_STEPS = 100  # how far "compare zeroing" trains a run that has no step limit
+COMPARE_CHUNK = 256  # its steps between two checkpoints' chances
 
 RUNNING = "running"
 PAUSED = "paused"
@@ -159,10 +163,11 @@ class TrainingWorker(QObject):
     progress = Signal(str, float)  # (what, fraction done); a negative fraction means it is over
     document_changed = Signal(object)  # Document, whenever any of it changes
     branches_changed = Signal(object)  # (the branches' names, the index of the one shown)
+    pins_changed = Signal(object)  # the runs pinned to compare: a list of core.variants.RunCurves
     idle_check = Signal()  # after every slice: the GUI answers through flags.gui_idle once it has caught up
     SIGNALS = ("run_started", "snapshot", "state_changed", "settings_changed", "failed", "finished_task",
                "session_opened", "scenario_added", "table_read", "progress", "document_changed",
-               "branches_changed")
+               "branches_changed", "pins_changed")
 
     def __init__(self, settings: Settings):
         super().__init__()
@@ -191,6 +196,7 @@ class TrainingWorker(QObject):
         self._closing = False
         self._neuron: tuple[int, int, int] | None = None  # the neuron graph a person chose (layer, unit, example)
         self.viewing: int | None = None  # the past step shown (the run's ``scratch`` is at it); None: the newest
+        self._pins: list = []  # runs pinned to compare (RunCurves), oldest first
 
     @Slot(str, tuple)
     def perform(self, name: str, args: tuple) -> None:
@@ -282,6 +288,9 @@ class TrainingWorker(QObject):
             self._undo.append((old, action))
             del self._undo[:-MAX_UNDO]
             self._redo.clear()
+        if self._pins and (old is None or old.settings.scenario != run.settings.scenario):
+            self._pins = []  # another lesson's curves mean nothing beside this one's
+            self.pins_changed.emit([])
         self._run = run
         self._pause_quietly()
         if run.trainer.trace is None:
@@ -354,6 +363,8 @@ class TrainingWorker(QObject):
 
     @command()
     def run(self) -> None:
+        if self.viewing is not None:
+            self._branch_here()  # the step limit is the branch's to check, from its own step
         stop = self.trainer.check_stop()
         if stop is not None:
             self._set_state(STOPPED, stop.message + ". Change the stop conditions, or use Step.")
@@ -567,6 +578,47 @@ class TrainingWorker(QObject):
         self._document_changed()
         self._set_state(PAUSED, f"branch {self._run.name}, at step {self.trainer.step_count:,}")
 
+    @command()
+    def pin(self) -> None:
+        """Pin the run shown as a ghost every view draws beside the live run (up to MOST_PINS)."""
+        self._pin(self._run)
+
+    def _pin(self, run: _Run) -> None:
+        info = self._taker.info
+        t = run.trainer
+        tracked = info.tracked if t.params.size == info.n_weights else 0
+        curves = thinned(run_curves(run.name, t, tracked, info.labels[tracked] if t.params.size == info.n_weights else ""))
+        self._pins = [p for p in self._pins if p.name != curves.name][-(MOST_PINS - 1):] + [curves]
+        self.pins_changed.emit(list(self._pins))
+
+    @command()
+    def clear_pins(self) -> None:
+        self._pins = []
+        self.pins_changed.emit([])
+
+    @command()
+    def compare_zeroing(self) -> None:
+        """The seeds' lesson in one picture: the same run from the same initial weights with
+        gradient zeroing the other way, trained as far (the lesson's step limit if the run has
+        not begun, and then the run itself too), pinned beside it and kept as a branch."""
+        run = self._run
+        steps = run.trainer.step_count or run.settings.steps or DEFAULT_COMPARE_STEPS
+        twin = self._rebuilt(run.trainer.initial_values)
+        twin.apply(run.settings.replace(zero_grad=not run.settings.zero_grad))
+        twin.start_trace(trace_indices(self._taker.info, run.tracked))
+        line = Timeline(twin)
+        while twin.step_count < steps:
+            if twin.advance(min(COMPARE_CHUNK, steps - twin.step_count)) is not None:
+                break  # a divergence ends it early: that is the comparison too
+            line.after_steps(twin)
+        other = _Run(twin, tracked=run.tracked, name=f"{differences(run.settings, twin.settings)} from step 0",
+                     family=run.family, timeline=line)
+        run.family.append(other)
+        self.branches_changed.emit(([r.name for r in run.family], run.family.index(run)))
+        self._pin(other)
+        if run.trainer.step_count == 0:
+            self.step(steps)
+
     @command(FILE)
     def export_history(self, path: str) -> None:
         """Write the history CSV (with every weight's trace for small models), from this thread."""
@@ -770,16 +822,5 @@ def _run_ignoring_limits(trainer, n: int):
 
 
 def branch_name(before: Settings, after: Settings, step: int) -> str:
-    """What a branch changed and where: "lr 0.9 from step 40", "zeroing off, adam from step 12"."""
-    words = []
-    for field in LIVE:
-        old, new = getattr(before, field), getattr(after, field)
-        if old == new:
-            continue
-        if field == "zero_grad":
-            words.append(f"zeroing {'on' if new else 'off'}")
-        elif field == "optimizer":
-            words.append(str(new))
-        else:
-            words.append(f"{field.replace('_', ' ')} {new:g}" if isinstance(new, float) else f"{field} {new}")
-    return f"{', '.join(words) or 'again'} from step {step:,}"
+    """What a branch changed and where: "lr 0.9 from step 40", "same settings from step 12"."""
+    return f"{differences(before, after) or 'same settings'} from step {step:,}"

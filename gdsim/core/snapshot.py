@@ -127,6 +127,9 @@ class Snapshot:
     past: bool = False
     latest: int = 0
     earliest: int = 0
+    # A past step's own loss and gradient norm, as its history row has them (it carries no rows).
+    step_loss: float | None = None
+    step_grad_norm: float | None = None
 
 
 def run_info(run_id: int, scenario: Scenario, trainer: Trainer, settings: Settings,
@@ -287,7 +290,7 @@ class SnapshotTaker:
             current_loss=current_loss, current_metric=current_metric,
             **self._predictions(trainer, outputs, np.empty((0, 1))),
             tracked=self.tracked, notes=tuple(n for n in notes if n.step <= trainer.step_count),
-            graph=self._graph(trainer), past=True,
+            graph=self._graph(trainer), past=True, step_loss=trainer.last_loss, step_grad_norm=trainer.last_grad_norm,
         )
 
     def _graph(self, trainer: Trainer) -> dict | None:

@@ -89,6 +89,38 @@ def parse_variants(texts: list[str]) -> list[Variant]:
     return variants
 
 
+def differences(before: Settings, after: Settings) -> str:
+    """What ``after`` changes of ``before``'s live settings, in words: "lr 0.9, zeroing off"
+    ("" when nothing): how a branch or a pinned run is told apart."""
+    from .settings import LIVE
+
+    words = []
+    for field in LIVE:
+        old, new = getattr(before, field), getattr(after, field)
+        if old == new:
+            continue
+        if field == "zero_grad":
+            words.append(f"zeroing {'on' if new else 'off'}")
+        elif field == "optimizer":
+            words.append(str(new))
+        elif isinstance(new, float):
+            words.append(f"{field.replace('_', ' ')} {new:g}")
+        else:
+            words.append(f"{field.replace('_', ' ')} {new}")
+    return ", ".join(words)
+
+
+def thinned(curves: "RunCurves", most: int = 4000) -> "RunCurves":
+    """At most about ``most`` points a curve: a pinned run is drawn beside a live one."""
+    def every(n: int) -> int:
+        return max(1, -(-n // most))
+
+    k, j = every(len(curves.steps)), every(len(curves.weight_steps))
+    return dataclasses.replace(curves, steps=curves.steps[::k], loss=curves.loss[::k],
+                               grad_norm=curves.grad_norm[::k], weight_steps=curves.weight_steps[::j],
+                               weight_values=curves.weight_values[::j])
+
+
 @dataclass(frozen=True)
 class RunCurves:
     """What a comparison draws of one run: copies, safe to hand to a view."""

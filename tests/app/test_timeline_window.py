@@ -54,6 +54,9 @@ def test_any_step_shown_is_the_fresh_run_at_that_step(make_window, qtbot, scenar
         assert w.timeline.slider.value() == k and w.loss_view.cursor.isVisible()
         assert w.loss_view.cursor.value() == k
         assert f"step {k} of 60" in w.status_step.text()
+        row = w.controller.worker.trainer.history
+        if k > 0:  # the status bar's loss is that step's, as its history row has it
+            assert w.status_loss.text().startswith(f"loss {row.loss[k - 1]:.6g}")
     assert w.gradient_view.update_line  # the tracked weight's update at step 12, as fresh's
     w.go_to_step(60)
     wait_showing(qtbot, w, 60, past=False)
@@ -119,3 +122,54 @@ def test_run_from_an_earlier_step_branches_and_the_original_stays(make_window, q
     w.timeline.branches.activated.emit(0)
     wait_paused_at(qtbot, w, 80)
     assert_snapshot_is(w.last_snapshot, fresh(base, 80, {80: base.replace(lr=2e-5)}))
+
+
+def test_run_from_an_earlier_step_of_a_run_at_its_step_limit_goes_on_to_the_limit(make_window, qtbot):
+    w = make_window(scenario="fruit", steps=40)
+    w.toggle_run()
+    qtbot.waitUntil(lambda: w.state == "stopped" and w.last_snapshot.step == 40, timeout=TIMEOUT)
+    w.go_to_step(25)
+    wait_showing(qtbot, w, 25)
+    w.toggle_run()  # a branch from step 25, which has 15 steps left before the limit
+    qtbot.waitUntil(lambda: w.state == "stopped" and w.last_snapshot.step == 40 and not w.last_snapshot.past,
+                    timeout=TIMEOUT)
+    assert w.timeline.branches.count() == 2
+    assert_snapshot_is(w.last_snapshot, fresh(w.settings.replace(steps=0), 40))
+
+
+def test_compare_zeroing_pins_the_same_start_with_zeroing_off_beside_the_run(make_window, qtbot):
+    w = make_window(scenario="micrograd")
+    settings = w.settings
+    w.controller.call("compare_zeroing")  # Shift+Z
+    wait_paused_at(qtbot, w, settings.steps)  # the run itself, stepped as far
+    qtbot.waitUntil(lambda: len(w.pins) == 1, timeout=TIMEOUT)
+    pin = w.pins[0]
+    assert pin.name == "zeroing off from step 0"
+    twin = fresh(settings.replace(zero_grad=False, steps=0), settings.steps)
+    np.testing.assert_array_equal(pin.loss, twin.history.loss)
+    steps, loss = w.loss_view._pin_curves[0].getData()
+    np.testing.assert_array_equal(steps, twin.history.steps)
+    assert "zeroing off from step 0" in w.loss_view.loss_plot.titleLabel.text
+    # the stall beside the convergence, as the lesson says
+    assert pin.loss[-1] > 1 > 0.01 > w.controller.worker.trainer.history.loss[-1]
+    assert [w.timeline.branches.itemText(i) for i in range(w.timeline.branches.count())] == \
+        ["main", "zeroing off from step 0"]
+    assert len(w.gradient_view._pin_curves) == 1  # the tracked weight's path in it
+
+
+def test_pins_replace_their_namesake_and_go_with_the_lesson(make_window, qtbot):
+    w = make_window(scenario="fruit", steps=0)
+    w.step(20)
+    wait_paused_at(qtbot, w, 20)
+    w.controller.call("pin")
+    qtbot.waitUntil(lambda: len(w.pins) == 1 and len(w.pins[0].steps) == 20, timeout=TIMEOUT)
+    w.step(10)
+    wait_paused_at(qtbot, w, 30)
+    w.controller.call("pin")  # the same run again: its newer curves replace the old
+    qtbot.waitUntil(lambda: len(w.pins) == 1 and len(w.pins[0].steps) == 30, timeout=TIMEOUT)
+    assert w.clear_pins_action.isEnabled()
+    i = w.controls.scenario.findData("parabola")
+    w.controls.scenario.setCurrentIndex(i)
+    w.controls.scenario.activated.emit(i)
+    qtbot.waitUntil(lambda: w.info.scenario == "parabola" and not w.pins, timeout=TIMEOUT)
+    assert not w.loss_view._pin_curves and not w.clear_pins_action.isEnabled()

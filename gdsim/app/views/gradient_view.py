@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QComboBox
 
 from ...core.snapshot import TRACE_EVERY_WEIGHT
 from .. import theme
-from ..series import Envelope, TraceMirror, dots_while_few, positive_or_nan
+from ..series import Envelope, TraceMirror, dots_while_few, paintable, positive_or_nan
 from .base import (
     PlotView, RangeKeeper, empty_text, legend_title, magnitude, picture_plot, relax_width, round_up, set_title,
     style_plot,
@@ -79,6 +79,7 @@ class GradientView(PlotView):
     def begin_run(self, info):
         super().begin_run(info)
         self.canvas.clear()
+        self._pin_curves = []  # went with the canvas
         self.trace.clear()
         self.norms = Envelope(width=len(info.param_names))
         self._last = None
@@ -115,6 +116,7 @@ class GradientView(PlotView):
         self._sync_track_box()
         self._show_tracked_title()
         self._mark_tracked()
+        self._draw_pins()  # those that followed this weight
 
     # Beside the MLP's unit mosaic, the histograms need this much canvas width; on a narrower
     # screen (1024 pixels) they give way to the mosaic rather than squeeze every panel.
@@ -607,6 +609,26 @@ class GradientView(PlotView):
         keep = steps > 0  # step 0 (the initial weights) has no gradient yet
         self.grad_env.extend(steps[keep], grads[keep])
         self.grad_range.include(ys=grads[keep])
+
+    def show_pins(self, pins) -> None:
+        """Runs pinned to compare: the tracked weight's path in each that followed the same weight."""
+        self.pins = list(pins)
+        self._draw_pins()
+
+    def _draw_pins(self) -> None:
+        if self.info is None or not hasattr(self, "value_plot"):
+            return
+        for curve in getattr(self, "_pin_curves", []):
+            self.value_plot.removeItem(curve)
+        self._pin_curves = []
+        label = self.info.labels[self.tracked]
+        for i, pin in enumerate(getattr(self, "pins", [])):
+            if pin.weight == label and len(pin.weight_steps):
+                curve = self.value_plot.plot(pin.weight_steps, paintable(pin.weight_values), connect="finite",
+                                             pen=theme.compared_pen(i + 1, width=1.5))
+                curve.setZValue(-1)
+                self._pin_curves.append(curve)
+                self.value_range.include(pin.weight_steps, pin.weight_values)
 
     def _draw_tracked(self) -> None:
         snap = self._last

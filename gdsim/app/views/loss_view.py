@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QCheckBox
 
 from ...core.engine.metrics import METRIC_TITLES
 from .. import theme
-from ..series import Envelope, dots_while_few, positive_or_nan
+from ..series import Envelope, dots_while_few, paintable, positive_or_nan
 from .base import PlotView, RangeKeeper, empty_text, legend_title
 
 
@@ -60,6 +60,9 @@ class LossView(PlotView):
         self._note_lines: list[pg.InfiniteLine] = []
         # Looking back (the timeline): the step every view shows, on the whole run's curve.
         self.shown_step: int | None = None
+        self.pins: list = []  # runs pinned to compare (core.variants.RunCurves), drawn dashed
+        self._pin_curves: list = []
+        self._entries: list = []
         self.cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen(theme.REFERENCE, width=2),
                                       label="step {value:,.0f}", labelOpts={"position": 0.92, "color": theme.REFERENCE})
         self.cursor.setToolTip("The step the views show (the timeline below): the curve goes on to the newest step")
@@ -74,6 +77,8 @@ class LossView(PlotView):
             s.clear()
         self.loss_range.clear()
         self.metric_range.clear()
+        for pin in self.pins:  # pinned runs stay while the lesson does (the window clears them)
+            self.loss_range.include(pin.steps, pin.loss)
         self.notes = ()
         self.shown_step = None
         for curve in (self.train_curve, self.val_curve):
@@ -104,7 +109,8 @@ class LossView(PlotView):
         entries = [(theme.TRAIN, "━", "training (each step)")]
         if info.has_validation:
             entries.append((theme.VALIDATION, "●", "validation (each epoch)"))
-        legend_title(self.loss_plot, entries)
+        self._entries = entries
+        legend_title(self.loss_plot, entries + self._pin_entries(), per_line=len(entries))
         if has_metric:
             title = METRIC_TITLES[info.metric]
             self.metric_plot.setLabel("left", title)
@@ -155,10 +161,30 @@ class LossView(PlotView):
             self.metric_curve.setData(*self.metric_series.drawable(), connect="finite")
             self.val_metric_curve.setData(*self.val_metric.drawable(), connect="finite")
         self.empty.setVisible(self.train.count == 0)
+        for pin, curve in zip(self.pins, self._pin_curves):
+            curve.setData(pin.steps, positive_or_nan(pin.loss) if log else paintable(pin.loss), connect="finite")
         self._mark_notes()
         self.cursor.setVisible(self.shown_step is not None)
         if self.shown_step is not None:
             self.cursor.setValue(self.shown_step)
+
+    def show_pins(self, pins) -> None:
+        """Draw ``pins`` beside the run: each its own colour and dash, named in the legend."""
+        self.pins = list(pins)
+        for curve in self._pin_curves:
+            self.loss_plot.removeItem(curve)
+        self._pin_curves = []
+        for i, pin in enumerate(self.pins):
+            curve = self.loss_plot.plot(pen=theme.compared_pen(i + 1, width=1.5))
+            curve.setZValue(-1)  # under the live run
+            self._pin_curves.append(curve)
+            self.loss_range.include(pin.steps, pin.loss)
+        legend_title(self.loss_plot, self._entries + self._pin_entries(), per_line=max(1, len(self._entries)))
+        self._redraw()
+
+    def _pin_entries(self) -> list:
+        # A dashed line is a pinned run: the legend names it by what it changed.
+        return [(theme.COMPARED[(i + 1) % len(theme.COMPARED)], "╌", pin.name) for i, pin in enumerate(self.pins)]
 
     def _mark_notes(self) -> None:
         """A dashed line at each noted step, labelled with the note's mark; its tooltip says it all."""
