@@ -49,6 +49,7 @@ SECTIONS = {
     "engine": ("engine", 420, False),
     "window": ("window", 480, True),
     "long": ("long_runs", 420, False),
+    "timeline": ("timeline", 300, False),
     "cold": ("cold_start", 240, True),
     "blas": ("blas_threads", 300, False),
 }
