@@ -20,7 +20,7 @@ class TimelineBar(QWidget):
         super().__init__(parent)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(4, 0, 4, 0)
-        self.title = QLabel("&Timeline")
+        self.title = QLabel("Timeli&ne")  # Alt+N: Alt+T is the Training menu
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 0)
         self.slider.setAccessibleName("Timeline: the step every view shows")
