@@ -385,10 +385,12 @@ def _names(text: str) -> list[str]:
 
 
 class _Run:
-    """What `gdsim run` trains and saves: the scenario, its trainer, and the window's view state."""
+    """What `gdsim run` trains and saves: the scenario, its trainer, the window's view state, and
+    a session's other branches (kept as they were: a session saved over its file keeps them)."""
 
-    def __init__(self, scenario, trainer, app=None):
+    def __init__(self, scenario, trainer, app=None, branch="main", branches=()):
         self.scenario, self.trainer, self.app = scenario, trainer, app or {}
+        self.branch, self.branches = branch, list(branches)
 
 
 def _new_run(args) -> _Run:
@@ -455,7 +457,7 @@ def _continued_run(args) -> _Run:
     elif trainer.max_steps is None and trainer.until_loss is None and trainer.patience is None:
         raise GdsimError(f"{args.session!r} has no stop condition (it was left to run without a step limit): "
                          f"give --steps N")
-    return _Run(session.scenario, trainer, session.app)
+    return _Run(session.scenario, trainer, session.app, session.branch, session.branches)
 
 
 def cmd_run(args) -> int:
@@ -574,7 +576,8 @@ def _write_outputs(run: _Run, args) -> list[str]:
         if args.session_out is not None:
             from .core.files.session import save_session
 
-            save_session(args.session_out, trainer, trainer.settings, run.scenario, run.app)
+            save_session(args.session_out, trainer, trainer.settings, run.scenario, run.app,
+                         branch=run.branch, branches=run.branches)
         if args.plot_out is not None:
             from .app.figure import render_figure  # Qt is imported only here
 

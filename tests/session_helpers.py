@@ -42,8 +42,9 @@ def npz_bytes(arrays: dict) -> bytes:
     return buf.getvalue()
 
 
-def write_session(path, doc=None, arrays=None, json_text=None, arrays_bytes=None, drop=None):
-    """A session file from its parts; ``json_text``/``arrays_bytes`` stand for the members as they are."""
+def write_session(path, doc=None, arrays=None, json_text=None, arrays_bytes=None, drop=None, extra=None):
+    """A session file from its parts; ``json_text``/``arrays_bytes`` stand for the members as they are;
+    ``extra``: other members (name -> bytes)."""
     text = json_text if json_text is not None else json.dumps(doc, allow_nan=True)
     blob = arrays_bytes if arrays_bytes is not None else npz_bytes(arrays)
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
@@ -51,16 +52,21 @@ def write_session(path, doc=None, arrays=None, json_text=None, arrays_bytes=None
             z.writestr("session.json", text)
         if drop != "arrays.npz":
             z.writestr("arrays.npz", blob)
+        for name, data in (extra or {}).items():
+            z.writestr(name, data)
     return path
 
 
 def rewrite(path, edit_doc=None, edit_arrays=None, drop=None):
+    """The file with its session.json or arrays edited; its other members (branches) as they were."""
     doc, arrays = contents(path)
+    with zipfile.ZipFile(path) as z:
+        extra = {n: z.read(n) for n in z.namelist() if n not in ("session.json", "arrays.npz")}
     if edit_doc:
         edit_doc(doc)
     if edit_arrays:
         edit_arrays(arrays)
-    return write_session(path, doc, arrays, drop=drop)
+    return write_session(path, doc, arrays, drop=drop, extra=extra)
 
 
 # ----- hostile files: what the headless and the window tests both throw at the reader ---------

@@ -134,7 +134,7 @@ class MainWindow(QMainWindow):
         self.graph_view = GraphView()
         self._graph_kind = "unset"  # what the layout was last fitted to (layout.layout_kind)
         self.views = [self.loss_view, self.gradient_view, self.prediction_view, self.graph_view]
-        self.pin_views = [self.loss_view, self.gradient_view]  # those that draw pinned runs beside the live one
+        self.pin_views = [self.loss_view, self.gradient_view, self.prediction_view]  # those that draw pinned runs
         self.pins: list = []
         self.schedule = ViewSchedule()
         for view in self.views:

@@ -421,8 +421,11 @@ class TrainingWorker(QObject):
     @command(FILE)
     def save_session(self, path: str, app_state: dict) -> None:
         # The weight followed is the worker's to say (a click may still be on its way here).
-        app = dict(app_state, tracked=self._run.tracked)
-        save_session(path, self.trainer, self.settings, self._scenario(self.settings.scenario), app)
+        family = self._run.family
+        app = dict(app_state, tracked=self._run.tracked, branch_index=family.index(self._run))
+        others = [(r.name, r.trainer) for r in family if r is not self._run]
+        save_session(path, self.trainer, self.settings, self._scenario(self.settings.scenario), app,
+                     branch=self._run.name, branches=others)
         self._run.path = path
         self._run.saved_revision = self._run.revision
         self._document_changed()
@@ -435,7 +438,12 @@ class TrainingWorker(QObject):
         self._adopt_scenario(session.scenario)
         tracked = session.app.get("tracked")
         run = _Run(session.trainer, tracked=tracked if isinstance(tracked, int) else None,
-                   path=path, revision=0, saved_revision=0)
+                   path=path, revision=0, saved_revision=0, name=session.branch)
+        others = [_Run(trainer, tracked=run.tracked, path=path, revision=0, saved_revision=0, name=name,
+                       family=run.family) for name, trainer in session.branches]  # each at its own newest step
+        at = session.app.get("branch_index")
+        at = at if isinstance(at, int) and 0 <= at <= len(others) else 0  # where the run was in the list
+        run.family[:] = others[:at] + [run] + others[at:]
         self._replace(run, "Open", f"opened {path} at step {session.trainer.step_count}")
         self.session_opened.emit(path, session.app)
 
@@ -588,6 +596,9 @@ class TrainingWorker(QObject):
         t = run.trainer
         tracked = info.tracked if t.params.size == info.n_weights else 0
         curves = thinned(run_curves(run.name, t, tracked, info.labels[tracked] if t.params.size == info.n_weights else ""))
+        if t.params.size == info.n_weights:  # its predictions at its last step, drawn as the live run's are
+            last = self._taker.take_past(t, ())
+            curves = dataclasses.replace(curves, predictions=last.predictions, curve_predictions=last.curve_predictions)
         self._pins = [p for p in self._pins if p.name != curves.name][-(MOST_PINS - 1):] + [curves]
         self.pins_changed.emit(list(self._pins))
 

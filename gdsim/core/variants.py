@@ -116,7 +116,8 @@ def thinned(curves: "RunCurves", most: int = 4000) -> "RunCurves":
         return max(1, -(-n // most))
 
     k, j = every(len(curves.steps)), every(len(curves.weight_steps))
-    return dataclasses.replace(curves, steps=curves.steps[::k], loss=curves.loss[::k],
+    norms = None if curves.tensor_norms is None else curves.tensor_norms[::k]
+    return dataclasses.replace(curves, steps=curves.steps[::k], loss=curves.loss[::k], tensor_norms=norms,
                                grad_norm=curves.grad_norm[::k], weight_steps=curves.weight_steps[::j],
                                weight_values=curves.weight_values[::j])
 
@@ -133,6 +134,9 @@ class RunCurves:
     weight_steps: np.ndarray
     weight_values: np.ndarray
     settings: Settings
+    tensor_norms: np.ndarray | None = None  # each tensor's gradient norm at each step, where recorded
+    predictions: np.ndarray | None = None  # at the run's last step, as Snapshot.predictions
+    curve_predictions: np.ndarray | None = None  # at RunInfo.curve_x, as Snapshot.curve_predictions
 
 
 def run_curves(name: str, trainer, weight: int, label: str) -> RunCurves:
@@ -146,4 +150,4 @@ def run_curves(name: str, trainer, weight: int, label: str) -> RunCurves:
             steps, values, found = trace.steps.astype(np.float64), trace.values[:, hits[0]].copy(), True
     return RunCurves(name=name, steps=h.steps.astype(np.float64), loss=h.loss.copy(), grad_norm=h.grad_norm.copy(),
                      weight=label if found else "", weight_steps=steps, weight_values=values,
-                     settings=trainer.settings)
+                     settings=trainer.settings, tensor_norms=h.tensor_grad_norms if h.track_tensor_norms else None)

@@ -154,7 +154,10 @@ def test_compare_zeroing_pins_the_same_start_with_zeroing_off_beside_the_run(mak
     assert pin.loss[-1] > 1 > 0.01 > w.controller.worker.trainer.history.loss[-1]
     assert [w.timeline.branches.itemText(i) for i in range(w.timeline.branches.count())] == \
         ["main", "zeroing off from step 0"]
-    assert len(w.gradient_view._pin_curves) == 1  # the tracked weight's path in it
+    # the tracked weight's path in it, and its six tensors' gradient norms; its predictions as rings
+    assert len(w.gradient_view._pin_curves) == 7
+    rings = w.prediction_view._pin_items[0].getData()
+    np.testing.assert_array_equal(rings[1], pin.predictions.ravel())
 
 
 def test_pins_replace_their_namesake_and_go_with_the_lesson(make_window, qtbot):
@@ -173,3 +176,35 @@ def test_pins_replace_their_namesake_and_go_with_the_lesson(make_window, qtbot):
     w.controls.scenario.activated.emit(i)
     qtbot.waitUntil(lambda: w.info.scenario == "parabola" and not w.pins, timeout=TIMEOUT)
     assert not w.loss_view._pin_curves and not w.clear_pins_action.isEnabled()
+
+
+def test_a_pinned_quadratic_run_draws_its_fitted_curve_dashed(make_window, qtbot):
+    w = make_window(scenario="quadratic", steps=0)
+    w.step(30)
+    wait_paused_at(qtbot, w, 30)
+    w.controller.call("pin")
+    qtbot.waitUntil(lambda: len(w.pins) == 1 and len(w.prediction_view._pin_items) == 1, timeout=TIMEOUT)
+    xs, ys = w.prediction_view._pin_items[0].getData()
+    np.testing.assert_array_equal(xs, w.info.curve_x)
+    np.testing.assert_array_equal(ys, w.last_snapshot.curve_predictions)  # pinned at the step shown
+
+
+def test_a_saved_session_keeps_the_branches(make_window, qtbot, tmp_path):
+    w = make_window(scenario="fruit", steps=0)
+    w.step(20)
+    wait_paused_at(qtbot, w, 20)
+    w.go_to_step(8)
+    wait_showing(qtbot, w, 8)
+    w.step(4)  # a branch: steps 9-12
+    wait_paused_at(qtbot, w, 12)
+    path = tmp_path / "two.gdsim"
+    w.save_session(str(path))
+    qtbot.waitUntil(lambda: w.document.path == str(path), timeout=TIMEOUT)
+    other = make_window(scenario="quadratic")
+    other.open_session(str(path))
+    wait_paused_at(qtbot, other, 12)
+    names = [other.timeline.branches.itemText(i) for i in range(other.timeline.branches.count())]
+    assert names == ["main", "same settings from step 8"] and other.timeline.branches.currentIndex() == 1
+    other.timeline.branches.activated.emit(0)
+    wait_paused_at(qtbot, other, 20)
+    assert_snapshot_is(other.last_snapshot, fresh(w.settings, 20))

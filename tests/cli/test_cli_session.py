@@ -114,3 +114,25 @@ def test_a_session_continues_with_its_own_settings(capsys, tmp_path, extra, mess
 def test_a_missing_session(capsys, tmp_path):
     rc, out, err = cli(capsys, "run", "--session", tmp_path / "none.gdsim")
     assert rc == 2 and err == f"gdsim: session file {str(tmp_path / 'none.gdsim')!r} does not exist\n"
+
+
+def test_continuing_a_session_with_branches_keeps_them_in_the_file_it_writes(capsys, tmp_path):
+    from gdsim.core.files.session import load_session, save_session
+    from gdsim.core.scenarios import build_trainer, get_scenario
+    from gdsim.core.settings import Settings
+
+    shown, other = (build_trainer(Settings(scenario="micrograd", steps=0)) for _ in range(2))
+    shown.run(5)
+    other.apply(other.settings.replace(zero_grad=False))
+    other.run(9)
+    path = tmp_path / "b.gdsim"
+    save_session(path, shown, shown.settings, get_scenario("micrograd"), {}, branch="lr from step 2",
+                 branches=[("main", other)])
+    from gdsim.cli import main
+
+    assert main(["run", "--session", str(path), "--steps", "3", "--session-out", str(path), "--quiet"]) == 0
+    s = load_session(path)
+    assert s.trainer.step_count == 8 and s.branch == "lr from step 2"
+    (name, kept), = s.branches
+    assert name == "main" and kept.step_count == 9
+    np.testing.assert_array_equal(kept.params.values, other.params.values)

@@ -62,6 +62,7 @@ class LossView(PlotView):
         self.shown_step: int | None = None
         self.pins: list = []  # runs pinned to compare (core.variants.RunCurves), drawn dashed
         self._pin_curves: list = []
+        self._pins_drawn = None  # (log scale, count) the pinned curves were last drawn for
         self._entries: list = []
         self.cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen(theme.REFERENCE, width=2),
                                       label="step {value:,.0f}", labelOpts={"position": 0.92, "color": theme.REFERENCE})
@@ -161,8 +162,10 @@ class LossView(PlotView):
             self.metric_curve.setData(*self.metric_series.drawable(), connect="finite")
             self.val_metric_curve.setData(*self.val_metric.drawable(), connect="finite")
         self.empty.setVisible(self.train.count == 0)
-        for pin, curve in zip(self.pins, self._pin_curves):
-            curve.setData(pin.steps, positive_or_nan(pin.loss) if log else paintable(pin.loss), connect="finite")
+        if self._pins_drawn != (log, len(self._pin_curves)):  # they never change while the run goes on
+            self._pins_drawn = (log, len(self._pin_curves))
+            for pin, curve in zip(self.pins, self._pin_curves):
+                curve.setData(pin.steps, positive_or_nan(pin.loss) if log else paintable(pin.loss), connect="finite")
         self._mark_notes()
         self.cursor.setVisible(self.shown_step is not None)
         if self.shown_step is not None:
@@ -174,6 +177,7 @@ class LossView(PlotView):
         for curve in self._pin_curves:
             self.loss_plot.removeItem(curve)
         self._pin_curves = []
+        self._pins_drawn = None
         for i, pin in enumerate(self.pins):
             curve = self.loss_plot.plot(pen=theme.compared_pen(i + 1, width=1.5))
             curve.setZValue(-1)  # under the live run

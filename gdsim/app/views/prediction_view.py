@@ -79,6 +79,7 @@ class PredictionView(PlotView):
     def begin_run(self, info):
         super().begin_run(info)
         self.canvas.clear()
+        self._pin_items = []  # went with the canvas
         self.multiclass = None
         kind = "multiclass" if info.task == "multiclass" else info.view
         self.mc_controls.setVisible(kind == "multiclass")
@@ -275,6 +276,34 @@ class PredictionView(PlotView):
                                  f"step {snap.step}")
 
     # ----- dispatch -------------------------------------------------------------------------------
+
+    # ----- runs pinned to compare: their predictions at their last step, in their colour ----------
+
+    def show_pins(self, pins) -> None:
+        """Pinned runs' predictions beside the live ones: rings on the prediction-target plot
+        (fruit, micrograd), the fitted curve dashed (quadratic); the other kinds show the live run only."""
+        for item in getattr(self, "_pin_items", []):
+            self.plot.removeItem(item)
+        self._pin_items = []
+        if self.plot is None or self.info is None or self.info.task == "multiclass":
+            return
+        for i, pin in enumerate(pins):
+            colour = theme.COMPARED[(i + 1) % len(theme.COMPARED)]
+            if self.info.view == "scatter" and pin.predictions is not None:
+                y = np.asarray(self.info.y).reshape(len(self.info.y), -1)
+                pred = paintable(pin.predictions).reshape(y.shape)
+                shown = np.isfinite(pred)
+                item = pg.ScatterPlotItem(y[shown], pred[shown], size=12, brush=pg.mkBrush(None),
+                                          pen=pg.mkPen(colour, width=1.5))
+            elif self.info.view == "curve" and pin.curve_predictions is not None:
+                item = pg.PlotDataItem(self.info.curve_x, paintable(pin.curve_predictions), connect="finite",
+                                       pen=theme.compared_pen(i + 1, width=1.5))
+            else:
+                continue
+            item.setZValue(-1)
+            item.setToolTip(f"pinned: {pin.name}, at its last step")
+            self.plot.addItem(item)
+            self._pin_items.append(item)
 
     def ingest(self, snap):
         self.last = snap

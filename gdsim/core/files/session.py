@@ -1,13 +1,16 @@
 """Session files: a whole run in one file, to close and continue exactly where it was.
 
-Format (version 2; version 1 lacks only multi-class data and the notes of rows left out, and
-still opens): a zip archive holding
+Format (version 3; version 2 lacks only branches, version 1 also multi-class data and the notes
+of rows left out, and both still open): a zip archive holding
 
 - ``session.json``: ``{"format": "gdsim-session", "version": 1, "gdsim": "...", "saved": "...",
   "settings": {...}, "scenario": {...}, "trainer": {...}, "app": {...}}`` (plain values; the
   schema is ``session_doc``);
 - ``arrays.npz``: every array: weights, gradient buffers, optimizer state, batch order,
-  the whole history, the weight trace, and for your own data the data itself.
+  the whole history, the weight trace, and for your own data the data itself;
+- ``branch0.npz``, ``branch1.npz``, ...: the arrays of the run's other branches (the timeline's
+  "Run from an earlier step"), whose names, settings and trainer states are in ``session.json``
+  (``branch`` names the run itself, ``branches`` lists the others).
 
 Reopening rebuilds the trainer from the settings and restores every array, so continuing
 gives, bit for bit, the trajectory that continuing without closing would have given.
@@ -61,9 +64,13 @@ class Session:
     settings: Settings
     trainer: Trainer
     app: dict = field(default_factory=dict)  # view state the app keeps (tracked weight, speed)
+    branch: str = "main"  # the run's name among its branches
+    branches: list = field(default_factory=list)  # the run's other branches: (name, Trainer)
 
 
-def save_session(path, trainer: Trainer, settings: Settings, scenario: Scenario, app: dict | None = None) -> None:
+def save_session(path, trainer: Trainer, settings: Settings, scenario: Scenario, app: dict | None = None,
+                 branch: str = "main", branches=()) -> None:
+    """``branches``: the run's other branches, (name, Trainer) each, saved beside it."""
     from ... import __version__
 
     scalars, arrays = trainer.get_state()
@@ -82,14 +89,28 @@ def save_session(path, trainer: Trainer, settings: Settings, scenario: Scenario,
         "format": FORMAT, "version": VERSION, "gdsim": __version__,
         "saved": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "settings": settings.to_dict(), "scenario": scenario_info,
-        "trainer": _to_json(scalars), "app": app or {},
+        "trainer": _to_json(scalars), "app": app or {}, "branch": branch, "branches": [],
     }
-    npz = io.BytesIO()
-    np.savez(npz, **arrays)
+    members = {_ARRAYS: _npz(arrays)}
+    for i, (name, other) in enumerate(branches):
+        other_scalars, other_arrays = other.get_state()
+        doc["branches"].append({"name": name, "settings": other.settings.to_dict(), "trainer": _to_json(other_scalars)})
+        members[_branch_member(i)] = _npz(other_arrays)
     with atomic_writer(path, "wb") as fh:
         with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as z:
             z.writestr(_JSON, json.dumps(doc, indent=1, allow_nan=True))
-            z.writestr(_ARRAYS, npz.getvalue())
+            for member, data in members.items():
+                z.writestr(member, data)
+
+
+def _npz(arrays: dict) -> bytes:
+    npz = io.BytesIO()
+    np.savez(npz, **arrays)
+    return npz.getvalue()
+
+
+def _branch_member(i: int) -> str:
+    return f"branch{i}.npz"
 
 
 def load_session(path, **trainer_options) -> Session:
@@ -156,7 +177,16 @@ def _rebuild(archive: ZipReader, doc: dict, trainer_options: dict) -> Session:
         raise ValueError(f"its history records the metric {scalars['history_metric']!r}, but this run "
                          f"records {trainer.history.metric!r}")
     trainer.set_state(scalars, arrays)
-    return Session(scenario, trainer.settings, trainer, doc["app"])
+    branches = []
+    for i, b in enumerate(doc["branches"]):
+        member = _branch_member(i)
+        if member not in archive.names:
+            raise ArchiveError(f"it lacks {member}, the arrays of branch {b['name']!r}")
+        other = scenario.build(b["settings"], **dict(trainer_options, track_tensor_norms=b["trainer"]["track_tensor_norms"]))
+        layout = _run_layout(other, b["trainer"], other.data.n_train)
+        other.set_state(b["trainer"], _read_arrays(archive, layout, {}, member))
+        branches.append((b["name"], other))
+    return Session(scenario, trainer.settings, trainer, doc["app"], doc["branch"], branches)
 
 
 def _custom(info: dict, data: Dataset) -> Scenario:
@@ -255,23 +285,24 @@ def _data_layout(info: dict, rows: int) -> dict[str, _Member]:
             "data.y_val": _Member(_F8, (t,), rows, required=False)}
 
 
-def _read_arrays(archive: ZipReader, layout: dict, data_layout: dict) -> dict[str, np.ndarray]:
-    """The members of ``arrays.npz`` that ``layout`` names, each checked before it is read."""
+def _read_arrays(archive: ZipReader, layout: dict, data_layout: dict, source: str = _ARRAYS) -> dict[str, np.ndarray]:
+    """The members of ``source`` (``arrays.npz``, or a branch's) that ``layout`` names, each
+    checked before it is read."""
     data_bytes = MAX_CELLS * 8 if data_layout else 0  # all of the data together is one table's numbers
     limit = sum(m.max_bytes + _MEMBER_OVERHEAD for m in layout.values()) + data_bytes + 4 * _MEMBER_OVERHEAD
-    blob = archive.read_bytes(_ARRAYS, limit)
+    blob = archive.read_bytes(source, limit)
     try:
         inner = ZipReader(io.BytesIO(blob), "a zip archive of arrays")
     except ArchiveError as exc:
         text = str(exc)
-        raise ArchiveError(f"{_ARRAYS} {text[3:]}" if text.startswith("it ") else f"{_ARRAYS}: {text}") from None
+        raise ArchiveError(f"{source} {text[3:]}" if text.startswith("it ") else f"{source}: {text}") from None
     present = set(inner.names)
     arrays = {}
     for name, member in {**layout, **data_layout}.items():
         stored = f"{name}.npy"
         if stored not in present:
             if member.required:
-                raise ArchiveError(f"{_ARRAYS} lacks the array {name!r}")
+                raise ArchiveError(f"{source} lacks the array {name!r}")
             continue
         if name in ("trace.values", "trace.grads"):  # now that the trace's width is known
             width = max(1, len(arrays["trace.indices"]))

@@ -20,7 +20,10 @@ FORMAT = "gdsim-session"
 # 2: your own data may be multi-class (task "multiclass", notes "class_names") and its notes say what
 # was read and left out ("rows_read", "dropped", "dropped_columns", "task_reason"). Files of version 1
 # have none of these and open as they are.
-VERSION = 2
+# 3: a run may have branches (gdsim's timeline): "branch" names the one saved as the session's run,
+# "branches" holds the others, each with its settings and trainer state (its arrays in branch<i>.npz).
+VERSION = 3
+MAX_BRANCHES = 16
 CUSTOM_PREFIX = "csv:"  # your own data's scenarios are named csv:NAME; built-in names are never that
 
 _BIG = 2**63 - 1  # counters and seeds are int64 everywhere else
@@ -52,15 +55,38 @@ def check_version(doc) -> None:
 
 
 def check_doc(doc: dict) -> dict:
-    """The checked contents: ``settings`` (a ``Settings``), ``scenario``, ``trainer``, ``app``."""
-    doc = _fields(doc, "the session", _TOP)
+    """The checked contents: ``settings`` (a ``Settings``), ``scenario``, ``trainer``, ``app``,
+    ``branch`` (the run's name among its branches) and ``branches`` (the others: name, settings,
+    trainer)."""
+    extra = {key: doc[key] for key in _BRANCHING if isinstance(doc, dict) and key in doc}
+    doc = _fields({k: v for k, v in doc.items() if k not in _BRANCHING} if isinstance(doc, dict) else doc,
+                  "the session", _TOP)
     _text(doc["gdsim"], "the gdsim version")
     _text(doc["saved"], "the time it was saved")
     settings = _settings(doc["settings"])
     scenario = _scenario(doc["scenario"])
     if settings.scenario != scenario["name"]:
         raise GdsimError(f"its settings are for scenario {settings.scenario!r}, not {scenario['name']!r}")
-    return {"settings": settings, "scenario": scenario, "trainer": _trainer(doc["trainer"]), "app": _app(doc["app"])}
+    return {"settings": settings, "scenario": scenario, "trainer": _trainer(doc["trainer"]), "app": _app(doc["app"]),
+            "branch": _text(extra.get("branch", "main"), "the run's branch name"),
+            "branches": _branches(extra.get("branches", []), scenario["name"])}
+
+
+_BRANCHING = ("branch", "branches")  # optional: sessions of format 3
+
+
+def _branches(value, scenario: str) -> list[dict]:
+    if not isinstance(value, list) or len(value) > MAX_BRANCHES:
+        raise GdsimError(f"its branches are damaged (at most {MAX_BRANCHES})")
+    out = []
+    for i, entry in enumerate(value):
+        b = _fields(entry, f"branch {i + 1}", ("name", "settings", "trainer"))
+        settings = _settings(b["settings"])
+        if settings.scenario != scenario:
+            raise GdsimError(f"branch {i + 1} is of scenario {settings.scenario!r}, not {scenario!r}")
+        out.append({"name": _text(b["name"], f"branch {i + 1}'s name"), "settings": settings,
+                    "trainer": _trainer(b["trainer"])})
+    return out
 
 
 def _settings(value) -> Settings:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 
 import numpy as np
@@ -135,13 +136,22 @@ def test_class_targets_beyond_the_classes_are_refused(tmp_path):
     assert "its class targets are not all class numbers from 0 to 2" in error_of(path)
 
 
+def as_version(version: int):
+    """A file as an older gdsim wrote it: its version, and none of the fields it did not know."""
+    def edit(doc):
+        doc.update(version=version)
+        doc.pop("branch")  # version 3's
+        doc.pop("branches")
+    return edit
+
+
 def test_a_version_1_session_still_opens(tmp_path):
     """Version 2 added multi-class data and the notes of rows left out; a version-1 file has neither."""
     a = trainer_for(scenario="fruit")
     a.run(3)
     path = save(tmp_path, a)
-    rewrite(path, edit_doc=lambda d: d.update(version=1))
-    assert VERSION == 2
+    rewrite(path, edit_doc=as_version(1))
+    assert VERSION == 3
     np.testing.assert_array_equal(load_session(path).trainer.params.values, a.params.values)
     rng = np.random.default_rng(5)
     x = rng.normal(size=(30, 2))
@@ -151,8 +161,83 @@ def test_a_version_1_session_still_opens(tmp_path):
     b = scenario.build(Settings(scenario="csv:points", steps=0))
     b.run(2)
     path = save(tmp_path, b, name="old.gdsim", scenario=scenario)
-    rewrite(path, edit_doc=lambda d: d.update(version=1))
+    rewrite(path, edit_doc=as_version(1))
     assert load_session(path).scenario.data.task == BINARY
+
+
+def test_a_version_2_session_still_opens_as_one_branch(tmp_path):
+    a = trainer_for(scenario="micrograd")
+    a.run(4)
+    path = save(tmp_path, a)
+    rewrite(path, edit_doc=as_version(2))
+    s = load_session(path)
+    np.testing.assert_array_equal(s.trainer.params.values, a.params.values)
+    assert s.branch == "main" and s.branches == []
+
+
+def test_branches_are_saved_beside_the_run_and_continue_exactly(tmp_path):
+    from gdsim.core.files.session import save_session
+
+    a = trainer_for(scenario="micrograd")
+    a.run(10)
+    b = trainer_for(scenario="micrograd")
+    b.apply(b.settings.replace(zero_grad=False))
+    b.run(7)
+    c = trainer_for(scenario="micrograd")
+    c.apply(c.settings.replace(lr=0.1))
+    c.run(12)
+    path = tmp_path / "branches.gdsim"
+    save_session(path, a, a.settings, get_scenario("micrograd"), {}, branch="lr 0.1 from step 3",
+                 branches=[("main", b), ("zeroing off from step 0", c)])
+    s = load_session(path)
+    assert s.branch == "lr 0.1 from step 3"
+    assert [name for name, _ in s.branches] == ["main", "zeroing off from step 0"]
+    for original, (_, loaded) in zip((b, c), s.branches):
+        assert loaded.settings == original.settings and loaded.step_count == original.step_count
+        np.testing.assert_array_equal(loaded.history.loss, original.history.loss)
+        original.run(5)
+        loaded.run(5)
+        np.testing.assert_array_equal(loaded.params.values, original.params.values)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda d: d["branches"][0].update(name=7), "branch 1's name is not a text"),
+    (lambda d: d["branches"][0]["settings"].update(scenario="quadratic"), "branch 1 is of scenario 'quadratic'"),
+    (lambda d: d["branches"][0]["trainer"].pop("lr"), "lacks 'lr'"),
+    (lambda d: d.update(branches=[d["branches"][0]] * 17), "its branches are damaged (at most 16)"),
+    (lambda d: d.update(branches="x"), "its branches are damaged"),
+])
+def test_a_damaged_branch_is_refused_with_its_reason(tmp_path, edit, message):
+    from gdsim.core.files.session import save_session
+
+    a = trainer_for(scenario="fruit")
+    a.run(3)
+    b = trainer_for(scenario="fruit")
+    b.run(2)
+    path = tmp_path / "b.gdsim"
+    save_session(path, a, a.settings, get_scenario("fruit"), {}, branches=[("main", b)])
+    rewrite(path, edit_doc=edit)
+    with pytest.raises(GdsimError, match=re.escape(message)):
+        load_session(path)
+
+
+def test_a_branch_whose_arrays_are_missing_is_refused(tmp_path):
+    import zipfile
+
+    from gdsim.core.files.session import save_session
+
+    a = trainer_for(scenario="fruit")
+    b = trainer_for(scenario="fruit")
+    b.run(2)
+    path = tmp_path / "b.gdsim"
+    save_session(path, a, a.settings, get_scenario("fruit"), {}, branches=[("main", b)])
+    with zipfile.ZipFile(path) as z:
+        kept = {n: z.read(n) for n in z.namelist() if n != "branch0.npz"}
+    with zipfile.ZipFile(path, "w") as z:
+        for n, data in kept.items():
+            z.writestr(n, data)
+    with pytest.raises(GdsimError, match="lacks branch0.npz"):
+        load_session(path)
 
 
 def test_saving_replaces_the_file_atomically(tmp_path, monkeypatch):
