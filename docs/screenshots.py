@@ -29,7 +29,23 @@ SHOTS = [
     ("digits10.png", Settings(scenario="digits10"), 100, False),
     ("parabola-lr-0.9.png", Settings(scenario="parabola", lr=0.9), 12, False),
     ("chain-rule.png", Settings(scenario="chain-rule"), 2, False, "e"),
+    ("fruit-branch.png", Settings(scenario="fruit"), 100, False, None, "branch"),
 ]
+
+
+def branch_at_30_with_a_larger_lr(w) -> None:
+    """Pin the run, go back to step 30, set lr 5e-5 there and run the branch on to step 100."""
+    w.controller.call("pin")
+    spin_until(lambda: len(w.pins) == 1)
+    w.go_to_step(30)
+    spin_until(lambda: w.last_snapshot.past and w.last_snapshot.step == 30)
+    w.controller.call("configure", w.settings.replace(lr=5e-5))
+    spin_until(lambda: w.settings.lr == 5e-5)
+    w.step(70)
+    spin_until(lambda: w.last_snapshot.step >= 100 and not w.last_snapshot.past and w.state != "running")
+
+
+AFTER = {"branch": branch_at_30_with_a_larger_lr}
 
 
 def spin_until(cond, limit_ms=30000):
@@ -41,7 +57,7 @@ def spin_until(cond, limit_ms=30000):
     loop.exec()
 
 
-def shoot(app, name, settings, steps, dark, walk_to=None) -> None:
+def shoot(app, name, settings, steps, dark, walk_to=None, after=None) -> None:
     if dark:
         theme.apply_dark_palette(app)
     else:
@@ -53,6 +69,8 @@ def shoot(app, name, settings, steps, dark, walk_to=None) -> None:
     spin_until(lambda: w.last_snapshot is not None)
     w.step(steps)
     spin_until(lambda: w.last_snapshot.step >= steps and w.state != "running")
+    if after is not None:
+        AFTER[after](w)
     while walk_to is not None and w.graph_view.current_node() != walk_to:
         w.graph_view.walk_next()  # the B key
     spin_until(lambda: False, 300)  # let the last paint land

@@ -30,11 +30,25 @@ COMPARED = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#
 COMPARED_STYLES = ["solid", "dash", "dot", "dashdot"]
 
 
+# Runs pinned in the window, drawn dashed beside the live run's series (Tableau blue and orange
+# above): Okabe and Ito's colours furthest from those, each with a dash of its own.
+PINNED = ["#CC79A7", "#009E73", "#56B4E9", "#E69F00"]
+PINNED_STYLES = ["dash", "dot", "dashdot", "dash"]
+_STYLES = {"solid": pg.QtCore.Qt.PenStyle.SolidLine, "dash": pg.QtCore.Qt.PenStyle.DashLine,
+           "dot": pg.QtCore.Qt.PenStyle.DotLine, "dashdot": pg.QtCore.Qt.PenStyle.DashDotLine}
+
+
 def compared_pen(i: int, width: float = 2.0):
-    styles = {"solid": pg.QtCore.Qt.PenStyle.SolidLine, "dash": pg.QtCore.Qt.PenStyle.DashLine,
-              "dot": pg.QtCore.Qt.PenStyle.DotLine, "dashdot": pg.QtCore.Qt.PenStyle.DashDotLine}
     style = COMPARED_STYLES[i % len(COMPARED_STYLES)]
-    return pg.mkPen(COMPARED[i % len(COMPARED)], width=width, style=styles[style])
+    return pg.mkPen(COMPARED[i % len(COMPARED)], width=width, style=_STYLES[style])
+
+
+def pinned_colour(i: int) -> str:
+    return PINNED[i % len(PINNED)]
+
+
+def pinned_pen(i: int, width: float = 1.5):
+    return pg.mkPen(pinned_colour(i), width=width, style=_STYLES[PINNED_STYLES[i % len(PINNED_STYLES)]])
 
 
 def series(i: int) -> str:

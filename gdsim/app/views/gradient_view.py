@@ -627,13 +627,13 @@ class GradientView(PlotView):
             if norms is not None and norms.ndim == 2 and norms.shape[1] == len(self.norm_curves):
                 for j in range(norms.shape[1]):  # each tensor's norm, all in the pinned run's colour and dash
                     curve = self.norm_plot.plot(pin.steps, positive_or_nan(norms[:, j]), connect="finite",
-                                                pen=theme.compared_pen(i + 1, width=1))
+                                                pen=theme.pinned_pen(i, width=1))
                     curve.setZValue(-1)
                     self._pin_curves.append((self.norm_plot, curve))
                     self.norm_range.include(pin.steps, norms[:, j])
             if pin.weight == label and len(pin.weight_steps):
                 curve = self.value_plot.plot(pin.weight_steps, paintable(pin.weight_values), connect="finite",
-                                             pen=theme.compared_pen(i + 1, width=1.5))
+                                             pen=theme.pinned_pen(i, width=1.5))
                 curve.setZValue(-1)
                 self._pin_curves.append((self.value_plot, curve))
                 self.value_range.include(pin.weight_steps, pin.weight_values)

@@ -179,7 +179,7 @@ class LossView(PlotView):
         self._pin_curves = []
         self._pins_drawn = None
         for i, pin in enumerate(self.pins):
-            curve = self.loss_plot.plot(pen=theme.compared_pen(i + 1, width=1.5))
+            curve = self.loss_plot.plot(pen=theme.pinned_pen(i, width=1.5))
             curve.setZValue(-1)  # under the live run
             self._pin_curves.append(curve)
             self.loss_range.include(pin.steps, pin.loss)
@@ -188,7 +188,7 @@ class LossView(PlotView):
 
     def _pin_entries(self) -> list:
         # A dashed line is a pinned run: the legend names it by what it changed.
-        return [(theme.COMPARED[(i + 1) % len(theme.COMPARED)], "╌", pin.name) for i, pin in enumerate(self.pins)]
+        return [(theme.pinned_colour(i), "╌", pin.name) for i, pin in enumerate(self.pins)]
 
     def _mark_notes(self) -> None:
         """A dashed line at each noted step, labelled with the note's mark; its tooltip says it all."""

@@ -288,7 +288,7 @@ class PredictionView(PlotView):
         if self.plot is None or self.info is None or self.info.task == "multiclass":
             return
         for i, pin in enumerate(pins):
-            colour = theme.COMPARED[(i + 1) % len(theme.COMPARED)]
+            colour = theme.pinned_colour(i)
             if self.info.view == "scatter" and pin.predictions is not None:
                 y = np.asarray(self.info.y).reshape(len(self.info.y), -1)
                 pred = paintable(pin.predictions).reshape(y.shape)
@@ -297,7 +297,7 @@ class PredictionView(PlotView):
                                           pen=pg.mkPen(colour, width=1.5))
             elif self.info.view == "curve" and pin.curve_predictions is not None:
                 item = pg.PlotDataItem(self.info.curve_x, paintable(pin.curve_predictions), connect="finite",
-                                       pen=theme.compared_pen(i + 1, width=1.5))
+                                       pen=theme.pinned_pen(i, width=1.5))
             else:
                 continue
             item.setZValue(-1)
