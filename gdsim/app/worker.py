@@ -42,6 +42,7 @@ YIELD_SECONDS = 0.02  # longest stretch of training without a turn for the GUI
 GUI_WAIT_SECONDS = 0.25  # the longest a slice waits for the GUI to catch up (it may be gone)
 MAX_UNDO = 5  # replaced runs kept for Undo (each holds a whole history)
 MOST_PINS = 4  # runs pinned to compare at once
+BRANCHABLE = frozenset({"loss"})  # not live, yet a branch from an earlier step can take it (the state fits)
 DEFAULT_COMPARE_STEPS = 100  # how far "compare zeroing" trains a run that has no step limit
 COMPARE_CHUNK = 256  # its steps between two checkpoints' chances
 
@@ -196,6 +197,8 @@ class TrainingWorker(QObject):
         self._closing = False
         self._neuron: tuple[int, int, int] | None = None  # the neuron graph a person chose (layer, unit, example)
         self.viewing: int | None = None  # the past step shown (the run's ``scratch`` is at it); None: the newest
+        # Settings that are not live (the loss) chosen while looking back: the branch from there takes them.
+        self._branch_settings: Settings | None = None
         self._pins: list = []  # runs pinned to compare (RunCurves), oldest first
 
     @Slot(str, tuple)
@@ -239,6 +242,13 @@ class TrainingWorker(QObject):
             self._apply_live(settings)
             return
         what = ", ".join(sorted(changed - set(LIVE)))
+        if self.viewing is not None and changed <= set(LIVE) | BRANCHABLE:
+            # Looking back: the branch that Run or Step starts here takes it; the run shown keeps its own.
+            self._branch_settings = settings
+            self.settings_changed.emit(settings)
+            self._set_state(PAUSED, f"Run or Step goes on from step {self.viewing:,} with the new {what}, "
+                                    f"as a new branch")
+            return
         if "scenario" in changed:
             scenario = self._scenario(settings.scenario)
             self._build(settings, reason=f"{scenario.name}: {scenario.title}, from the lesson's own settings",
@@ -306,6 +316,7 @@ class TrainingWorker(QObject):
 
     def _new_run(self) -> None:
         self.viewing = None
+        self._branch_settings = None
         if self._run.timeline is None:
             self._run.timeline = Timeline(self.trainer)  # an opened session: its earlier steps are in no checkpoint
         self._run_id += 1
@@ -544,6 +555,10 @@ class TrainingWorker(QObject):
             return
         if step == newest:
             self.viewing = None
+            if self._branch_settings is not None:  # it was for a branch from an earlier step
+                self._branch_settings = None
+                self.settings_changed.emit(self.settings)
+                self._set_state(PAUSED, "back at the newest step: the loss chosen for a branch was not applied")
         else:
             if run.scratch is None:
                 run.scratch = self._scenario(run.settings.scenario).build(run.settings, track_tensor_norms=True)
@@ -555,14 +570,23 @@ class TrainingWorker(QObject):
         """Go on from the step shown as a new branch; the run it came from stays among the branches."""
         old, step = self._run, self.viewing
         trainer = old.scratch
+        wanted = self._branch_settings or old.settings
+        then = trainer.settings
+        if any(getattr(wanted, f) != getattr(then, f) for f in BRANCHABLE):
+            # Another loss: the same state (weights, optimizer, batch order) in a trainer built with it.
+            moved = self._scenario(then.scenario).build(
+                wanted.replace(**{f: getattr(then, f) for f in LIVE}), track_tensor_norms=True)
+            moved.restore(*trainer.checkpoint())
+            trainer = moved
         trainer.history = old.trainer.history.until(step)
         if old.trainer.trace is not None:
             trainer.trace = old.trainer.trace.until(step, trainer.params.size)
         trainer.notes = [n for n in old.trainer.notes if n.step <= step]
         timeline = old.timeline.up_to(step)
-        then = trainer.settings
-        if old.settings != then:  # changed while looking back: the branch takes them from here
-            trainer.apply(old.settings)
+        if trainer.settings != then:  # another loss: replays from before here need the old one
+            timeline = Timeline(trainer)
+        if wanted != trainer.settings:  # changed while looking back: the branch takes them from here
+            trainer.apply(wanted)
             timeline.settings_changed(trainer)
         new = _Run(trainer, tracked=old.tracked, path=old.path, revision=old.revision + 1,
                    saved_revision=old.saved_revision, name=branch_name(then, trainer.settings, step),

@@ -90,12 +90,12 @@ def parse_variants(texts: list[str]) -> list[Variant]:
 
 
 def differences(before: Settings, after: Settings) -> str:
-    """What ``after`` changes of ``before``'s live settings, in words: "lr 0.9, zeroing off"
-    ("" when nothing): how a branch or a pinned run is told apart."""
+    """What ``after`` changes of ``before``'s live settings and loss, in words: "lr 0.9, zeroing
+    off" ("" when nothing): how a branch or a pinned run is told apart."""
     from .settings import LIVE
 
     words = []
-    for field in LIVE:
+    for field in (*LIVE, "loss"):
         old, new = getattr(before, field), getattr(after, field)
         if old == new:
             continue

@@ -208,3 +208,28 @@ def test_a_saved_session_keeps_the_branches(make_window, qtbot, tmp_path):
     other.timeline.branches.activated.emit(0)
     wait_paused_at(qtbot, other, 20)
     assert_snapshot_is(other.last_snapshot, fresh(w.settings, 20))
+
+
+def test_another_loss_chosen_at_an_earlier_step_branches_from_that_state(make_window, qtbot):
+    w = make_window(scenario="micrograd", steps=0)
+    assert w.settings.loss == "sse"
+    w.step(20)
+    wait_paused_at(qtbot, w, 20)
+    w.go_to_step(10)
+    wait_showing(qtbot, w, 10)
+    w.controller.call("configure", w.settings.replace(loss="mse"))
+    qtbot.waitUntil(lambda: w.settings.loss == "mse", timeout=TIMEOUT)  # the controls show it
+    assert w.last_snapshot.past and w.last_snapshot.step == 10  # still looking at step 10
+    w.step(5)
+    wait_paused_at(qtbot, w, 15)
+    names = [w.timeline.branches.itemText(i) for i in range(w.timeline.branches.count())]
+    assert names == ["main", "loss mse from step 10"]
+    # full-batch SGD with zeroing: the state at step 10 is its weights; from them, MSE's own steps
+    at10 = fresh(build_trainer(Settings(scenario="micrograd", steps=0)).settings, 10)
+    mse = build_trainer(Settings(scenario="micrograd", steps=0, loss="mse"))
+    mse.params.values[...] = at10.params.values
+    assert mse.advance(5) is None
+    branch = w.controller.worker.trainer
+    np.testing.assert_array_equal(branch.params.values, mse.params.values)
+    np.testing.assert_array_equal(branch.history.loss[10:], mse.history.loss)
+    np.testing.assert_array_equal(branch.history.loss[:10], at10.history.loss)  # the run's own steps before
