@@ -59,7 +59,7 @@ def measure_case(settings: dict, steps: int) -> dict:
     for k in np.random.default_rng(0).integers(0, steps + 1, SHOWN).tolist():
         t0 = time.perf_counter()
         timeline.rebuild(k, scratch)
-        taker.take_past(scratch, run.notes)
+        taker.take_past(scratch, run)
         times.append(time.perf_counter() - t0)
         replayed.append(k - timeline.checkpoint_before(k).step)
     return {"steps": steps, "train_s": round(train_s, 1), "show_ms_median": round(1000 * median(times), 1),

@@ -61,10 +61,10 @@ def cmd_compare(args) -> int:
     except GdsimError as exc:
         raise _CliError(str(exc)) from None
 
-    jobs = _jobs(args.jobs, len(runs))
-    if not args.quiet:
-        _print_header(scenario, runs, jobs)
-    with _Interrupt() as interrupt:
+    jobs = _processes(args.jobs, len(runs))
+    with _Interrupt() as interrupt:  # from the first line printed: "training has begun" is true from it
+        if not args.quiet:
+            _print_header(scenario, runs, jobs)
         if jobs == 1:
             _train_here(runs, interrupt, show_progress=not args.quiet and sys.stderr.isatty())
         else:
@@ -96,7 +96,7 @@ def _prepared(scenario, settings, args):
     return trainer
 
 
-def _jobs(asked: int | None, runs: int) -> int:
+def _processes(asked: int | None, runs: int) -> int:
     """Processes to train in: --jobs, else one per core; one where a worker cannot be forked."""
     import multiprocessing
 
@@ -130,25 +130,29 @@ _FORKED_RUNS: list = []
 
 
 def _train_in_processes(runs, jobs: int, interrupt) -> None:
+    import concurrent.futures as cf
     import multiprocessing
 
     global _FORKED_RUNS
     _FORKED_RUNS = runs
+    pool = cf.ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
+                                  initializer=_worker_ignores_ctrl_c)
     try:
-        pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_ignores_ctrl_c)
-        try:
-            pending = {i: pool.apply_async(_train_forked, (i,)) for i in range(len(runs))}
-            while pending and not interrupt.requested:
-                for i, result in list(pending.items()):
-                    result.wait(0.05)
-                    if result.ready():
-                        state, runs[i].stop, runs[i].elapsed, runs[i].taken = result.get()
-                        runs[i].trainer.set_state(*state)
-                        del pending[i]
-        finally:
-            pool.terminate()  # the work is done, or Ctrl+C: either way nothing is left to wait for
-            pool.join()
+        pending = {pool.submit(_train_forked, i): i for i in range(len(runs))}
+        while pending and not interrupt.requested:
+            done, _ = cf.wait(pending, timeout=0.05, return_when=cf.FIRST_COMPLETED)
+            for future in done:
+                i = pending.pop(future)
+                try:
+                    state, runs[i].stop, runs[i].elapsed, runs[i].taken = future.result()
+                except cf.process.BrokenProcessPool:  # a worker died (killed, out of memory): no waiting for ever
+                    raise _CliError("a process training the runs died (killed, or out of memory); nothing "
+                                    "written: try --jobs 1") from None
+                runs[i].trainer.set_state(*state)
     finally:
+        for process in list(getattr(pool, "_processes", {}).values()):  # Ctrl+C: now, not after each run
+            process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
         _FORKED_RUNS = []
 
 

@@ -63,8 +63,8 @@ class TrainingController(QObject):
         self.worker.flags.want_step(step)
         self.call("show_step")
 
-    def cancel_read(self) -> None:
-        self.worker.flags.cancel_read.set()
+    def cancel(self) -> None:
+        self.worker.flags.cancel.set()
 
     def snapshot_drawn(self) -> None:
         self.worker.flags.frame_drawn()

@@ -12,8 +12,11 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
 
 
+POSITIONS = 1_000_000  # the slider's positions at the most: a longer run is shown a few steps per position
+
+
 class TimelineBar(QWidget):
-    wanted = Signal(int)  # a step to show
+    wanted = Signal(object)  # a step to show (an int: steps pass 2**31 in long runs)
     branch_chosen = Signal(int)  # the index of a branch to show
 
     def __init__(self, parent=None):
@@ -24,9 +27,10 @@ class TimelineBar(QWidget):
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 0)
         self.slider.setAccessibleName("Timeline: the step every view shows")
-        self.slider.setToolTip("Drag to go back to any step of the run; every view shows it as it was. "
-                               "Left/Right: one step, PgUp/PgDn: a tenth of the run, Home/End: the first "
-                               "and the newest step. Run or Step from an earlier step starts a new branch.")
+        self._slider_tip = ("Drag to go back to any step of the run; every view shows it as it was. "
+                            "Left/Right: one step, PgUp/PgDn: a tenth of the run, Home/End: the first "
+                            "and the newest step. Run or Step from an earlier step starts a new branch.")
+        self.slider.setToolTip(self._slider_tip)
         self.title.setBuddy(self.slider)
         self.where = QLabel("step 0")
         self.where.setMinimumWidth(150)
@@ -42,6 +46,7 @@ class TimelineBar(QWidget):
         for w in (self.title, self.slider, self.where, self.newest, self.branches):
             lay.addWidget(w, 1 if w is self.slider else 0)
         self.step = self.latest = self.earliest = 0
+        self.unit = 1  # steps per slider position (Qt's slider holds 32-bit ints; runs go on for longer)
         self.past = False
         self.slider.valueChanged.connect(self._moved)
         self.newest.clicked.connect(lambda: self.wanted.emit(self.latest))
@@ -49,14 +54,22 @@ class TimelineBar(QWidget):
 
     def show_snapshot(self, snap) -> None:
         self.step, self.latest, self.earliest, self.past = snap.step, snap.latest, snap.earliest, snap.past
+        span = max(0, snap.latest - snap.earliest)
+        self.unit = max(1, -(-span // POSITIONS))
         self.slider.blockSignals(True)
-        self.slider.setRange(snap.earliest, max(snap.earliest, snap.latest))
+        self.slider.setRange(0, -(-span // self.unit))
         if not self.slider.isSliderDown():  # a drag under way is the person's
-            self.slider.setValue(snap.step)
+            self.slider.setValue((snap.step - snap.earliest) // self.unit)
         self.slider.blockSignals(False)
         self.where.setText(f"step {snap.step:,} of {snap.latest:,}" if snap.past else f"step {snap.step:,}")
-        self.where.setToolTip("An earlier step: Run or Step goes on from here as a new branch" if snap.past
-                              else "The run's newest step")
+        tip = ("An earlier step: Run or Step goes on from here as a new branch" if snap.past
+               else "The run's newest step")
+        if snap.earliest > 0:  # an opened session, or a branch with another loss: no checkpoints before
+            tip += (f". Steps before {snap.earliest:,} cannot be shown: this run was opened from a file, or "
+                    f"changed its loss, there")
+        self.where.setToolTip(tip)
+        self.slider.setToolTip(self._slider_tip + (f" (from step {snap.earliest:,})" if snap.earliest else ""))
+        self.slider.setEnabled(snap.latest > snap.earliest)
         self.newest.setEnabled(snap.past)
 
     def show_branches(self, names, index: int) -> None:
@@ -68,4 +81,4 @@ class TimelineBar(QWidget):
         self.branches.setEnabled(len(names) > 1)
 
     def _moved(self, value: int) -> None:
-        self.wanted.emit(int(value))
+        self.wanted.emit(min(self.latest, self.earliest + int(value) * self.unit))

@@ -409,6 +409,8 @@ class MainWindow(QMainWindow):
             self.step(1)
 
     def _pins_changed(self, pins) -> None:
+        if len(pins) > len(self.pins) or pins and self.pins and pins[-1] is not self.pins[-1]:
+            self.say(f"pinned {pins[-1].name}: the dashed curves (Shift+P clears them)")
         self.pins = list(pins)
         for view in self.pin_views:
             view.show_pins(self.pins)
@@ -622,8 +624,11 @@ class MainWindow(QMainWindow):
         return path
 
     def _default_name(self, what: str, suffix: str) -> str:
+        """``fruit-session-step40.gdsim``: the step the file will hold. An image holds the step the
+        views show (looking back, an earlier one); a session, weights or the history the run's newest."""
         scenario = self.info.scenario.replace(":", "-") if self.info else "gdsim"
-        step = self.last_snapshot.step if self.last_snapshot else 0
+        snap = self.last_snapshot
+        step = 0 if snap is None else snap.step if suffix in (".png", ".svg") or not snap.past else snap.latest
         return f"{scenario}-{what}-step{step}{suffix}"
 
     # ----- export ---------------------------------------------------------------------------------
@@ -719,7 +724,8 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def _progress(self, what: str, fraction: float) -> None:
-        """Long work in the model thread (reading a big CSV) shows here and can be cancelled."""
+        """Long work in the model thread (reading a big CSV, training a comparison) shows here and
+        can be cancelled."""
         from PySide6.QtWidgets import QProgressDialog
 
         if fraction < 0:
@@ -731,7 +737,7 @@ class MainWindow(QMainWindow):
             self.progress_dialog = QProgressDialog(what, "Cancel", 0, 1000, self)
             self.progress_dialog.setWindowTitle("gdsim")
             self.progress_dialog.setMinimumDuration(300)
-            self.progress_dialog.canceled.connect(self.controller.cancel_read)
+            self.progress_dialog.canceled.connect(self.controller.cancel)
         self.progress_dialog.setLabelText(what)
         self.progress_dialog.setValue(int(fraction * 1000))
 

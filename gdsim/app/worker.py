@@ -28,6 +28,7 @@ from ..core.engine.initializers import Article
 from ..core.engine.trainer import Trainer
 from ..core.errors import GdsimError, sentence
 from ..core.files.session import load_session, save_session
+from ..core.files.session_schema import MAX_BRANCHES
 from ..core.files.weights import read_weights, save_weights
 from ..core.scenarios import SCENARIOS, Scenario, get_scenario
 from ..core.settings import LIVE, Settings
@@ -99,7 +100,7 @@ class CrossThread:
 
     def __init__(self):
         self.pause = threading.Event()  # Pause was pressed: the loop stops between two chunks
-        self.cancel_read = threading.Event()  # Cancel on a CSV being read
+        self.cancel = threading.Event()  # Cancel on long work: a CSV being read, a comparison being trained
         self.gui_idle = threading.Event()  # the GUI has handled everything queued so far
         self.gui_idle.set()
         # Snapshots sent but not yet drawn. While one is in flight the periodic ones wait: each
@@ -199,7 +200,7 @@ class TrainingWorker(QObject):
         self.viewing: int | None = None  # the past step shown (the run's ``scratch`` is at it); None: the newest
         # Settings that are not live (the loss) chosen while looking back: the branch from there takes them.
         self._branch_settings: Settings | None = None
-        self._pins: list = []  # runs pinned to compare (RunCurves), oldest first
+        self._pins: list = []  # runs pinned to compare: (the _Run, its RunCurves), oldest first
 
     @Slot(str, tuple)
     def perform(self, name: str, args: tuple) -> None:
@@ -230,31 +231,41 @@ class TrainingWorker(QObject):
 
     @command(SETTINGS)
     def configure(self, settings: Settings) -> None:
-        """Apply new settings: live ones at the next step, others by starting a new run."""
-        old = self.settings
+        """Apply new settings: live ones at the next step, others by starting a new run. Looking
+        back, those a branch can take are kept for the branch that Run or Step starts there."""
+        old = self._shown_settings()
         if old is None:
             self._build(settings, reason=None, action=None)
             return
         changed = {f for f in settings.to_dict() if getattr(settings, f) != getattr(old, f)}
         if not changed:
             return
+        if self.viewing is not None and changed <= set(LIVE) | BRANCHABLE:
+            # The run keeps its own: its steps after this one were taken with them.
+            at_step = self._run.scratch.settings
+            self._branch_settings = None if settings == at_step else settings
+            self.settings_changed.emit(settings)
+            what = differences(at_step, settings)
+            self._set_state(PAUSED, f"Run or Step goes on from step {self.viewing:,} as a new branch"
+                                    + (f" with {what}" if what else ""))
+            return
         if changed <= set(LIVE):
             self._apply_live(settings)
             return
         what = ", ".join(sorted(changed - set(LIVE)))
-        if self.viewing is not None and changed <= set(LIVE) | BRANCHABLE:
-            # Looking back: the branch that Run or Step starts here takes it; the run shown keeps its own.
-            self._branch_settings = settings
-            self.settings_changed.emit(settings)
-            self._set_state(PAUSED, f"Run or Step goes on from step {self.viewing:,} with the new {what}, "
-                                    f"as a new branch")
-            return
         if "scenario" in changed:
             scenario = self._scenario(settings.scenario)
             self._build(settings, reason=f"{scenario.name}: {scenario.title}, from the lesson's own settings",
                         action="choosing another scenario")
         else:
             self._build(settings, reason=f"new run: {what} changed", action=f"changing the {what}")
+
+    def _shown_settings(self) -> Settings | None:
+        """The settings the controls show: the run's, or looking back, the step's (or those
+        chosen there for a branch)."""
+        if self.viewing is None:
+            return self.settings
+        return self._branch_settings or self._run.scratch.settings
 
     def _apply_live(self, settings: Settings) -> None:
         self.trainer.apply(settings)
@@ -277,8 +288,11 @@ class TrainingWorker(QObject):
             settings = settings.replace(model=None)
         if settings.patience is not None and not scenario.data.has_validation:
             settings = settings.replace(patience=None)
-        trainer = scenario.build(settings, track_tensor_norms=True)
-        self._replace(self._successor(trainer), action, reason)
+        self._replace(self._successor(self._built(settings)), action, reason)
+
+    def _built(self, settings: Settings) -> Trainer:
+        """A trainer of ``settings`` as the window trains them (each tensor's gradient norm recorded)."""
+        return self._scenario(settings.scenario).build(settings, track_tensor_norms=True)
 
     def _successor(self, trainer: Trainer) -> _Run:
         """A new run that follows the current one: the same file while the scenario stays the
@@ -298,8 +312,8 @@ class TrainingWorker(QObject):
             self._undo.append((old, action))
             del self._undo[:-MAX_UNDO]
             self._redo.clear()
-        if self._pins and (old is None or old.settings.scenario != run.settings.scenario):
-            self._pins = []  # another lesson's curves mean nothing beside this one's
+        if self._pins and (old is None or old.trainer.data is not run.trainer.data):
+            self._pins = []  # another lesson's (or data's) curves mean nothing beside this one's
             self.pins_changed.emit([])
         self._run = run
         self._pause_quietly()
@@ -344,8 +358,7 @@ class TrainingWorker(QObject):
 
     def _rebuilt(self, initial_values: np.ndarray) -> Trainer:
         """A fresh trainer of the current settings, starting from ``initial_values``."""
-        scenario = self._scenario(self.settings.scenario)
-        trainer = scenario.build(self.settings, track_tensor_norms=True)
+        trainer = self._built(self.settings)
         state = trainer.params.state_dict()
         flat = np.asarray(initial_values)
         for p in trainer.params:
@@ -374,8 +387,14 @@ class TrainingWorker(QObject):
 
     @command()
     def run(self) -> None:
-        if self.viewing is not None:
-            self._branch_here()  # the step limit is the branch's to check, from its own step
+        if self.viewing is not None and self._same_as_the_run():
+            self._go_to(self.trainer.step_count)  # on from the newest step
+        elif self.viewing is not None:
+            stop = self._run.scratch.check_stop()  # the branch's, from its own step
+            if stop is not None:
+                self._set_state(STOPPED, stop.message + ". Change the stop conditions, or use Step.")
+                return
+            self._branch_here()
         stop = self.trainer.check_stop()
         if stop is not None:
             self._set_state(STOPPED, stop.message + ". Change the stop conditions, or use Step.")
@@ -396,8 +415,29 @@ class TrainingWorker(QObject):
         """Take ``n`` steps at the current speed, then pause (stop conditions aside)."""
         if n <= 0:
             return
+        if self.viewing is not None:
+            if self._same_as_the_run():
+                target, newest = self.viewing + int(n), self.trainer.step_count
+                self._go_to(min(target, newest))  # along the run's own steps, then new ones
+                n = target - newest
+                if n <= 0:
+                    return
+            else:
+                self._branch_here()
         self._budget = int(n)
         self._begin()
+
+    def _same_as_the_run(self) -> bool:
+        """Would going on from the step shown take again exactly the steps the run took? (Nothing
+        chosen for a branch, and no change of settings after it.) Then Run and Step go along the
+        run rather than start a branch that copies it."""
+        if self._branch_settings is not None:
+            return False
+        return not any(m.kept and m.step > self.viewing for m in self._run.timeline.marks)
+
+    def _go_to(self, step: int) -> None:
+        self.flags.want_step(step)
+        self.show_step()
 
     @command()
     def reset(self) -> None:
@@ -419,7 +459,7 @@ class TrainingWorker(QObject):
     def load_weights(self, path: str) -> None:
         """Start a new run from the weights in a file; a file that does not fit changes nothing."""
         state = read_weights(path, self.trainer.params.specs)
-        trainer = self._scenario(self.settings.scenario).build(self.settings, track_tensor_norms=True)
+        trainer = self._built(self.settings)
         trainer.set_initial_weights(state)
         self._replace(self._successor(trainer), "Load weights",
                       f"loaded the weights in {path}; Reset comes back to them")
@@ -473,7 +513,7 @@ class TrainingWorker(QObject):
         from ..core.data.csv_reader import read_table
         from ..core.data.from_table import preview
 
-        self.flags.cancel_read.clear()
+        self.flags.cancel.clear()
         if self.state == RUNNING:
             self._pause_quietly()
             self._emit_snapshot()
@@ -483,7 +523,7 @@ class TrainingWorker(QObject):
         def progress(fraction):
             self.progress.emit(f"Reading {name}", float(fraction))
             self._yield_to_gui()  # the GUI stays responsive while a big file streams in
-            return not self.flags.cancel_read.is_set()
+            return not self.flags.cancel.is_set()
 
         try:
             table = read_table(path, progress=progress)
@@ -555,27 +595,27 @@ class TrainingWorker(QObject):
             return
         if step == newest:
             self.viewing = None
-            if self._branch_settings is not None:  # it was for a branch from an earlier step
+            if self._branch_settings is not None:  # they were for a branch from an earlier step
                 self._branch_settings = None
-                self.settings_changed.emit(self.settings)
-                self._set_state(PAUSED, "back at the newest step: the loss chosen for a branch was not applied")
+                self._set_state(PAUSED, "back at the newest step: the settings chosen for a branch were not applied")
         else:
             if run.scratch is None:
-                run.scratch = self._scenario(run.settings.scenario).build(run.settings, track_tensor_norms=True)
+                run.scratch = self._built(run.settings)
             run.timeline.rebuild(step, run.scratch)
             self.viewing = step
         self._emit_snapshot()
+        self.settings_changed.emit(self._shown_settings())  # the controls show the step's
 
     def _branch_here(self) -> None:
         """Go on from the step shown as a new branch; the run it came from stays among the branches."""
         old, step = self._run, self.viewing
+        self._check_room_for_a_branch()
         trainer = old.scratch
-        wanted = self._branch_settings or old.settings
         then = trainer.settings
+        wanted = self._branch_settings or then
         if any(getattr(wanted, f) != getattr(then, f) for f in BRANCHABLE):
             # Another loss: the same state (weights, optimizer, batch order) in a trainer built with it.
-            moved = self._scenario(then.scenario).build(
-                wanted.replace(**{f: getattr(then, f) for f in LIVE}), track_tensor_norms=True)
+            moved = self._built(wanted.replace(**{f: getattr(then, f) for f in LIVE}))
             moved.restore(*trainer.checkpoint())
             trainer = moved
         trainer.history = old.trainer.history.until(step)
@@ -585,7 +625,7 @@ class TrainingWorker(QObject):
         timeline = old.timeline.up_to(step)
         if trainer.settings != then:  # another loss: replays from before here need the old one
             timeline = Timeline(trainer)
-        if wanted != trainer.settings:  # changed while looking back: the branch takes them from here
+        if wanted != trainer.settings:  # chosen while looking back: the branch takes them from here
             trainer.apply(wanted)
             timeline.settings_changed(trainer)
         new = _Run(trainer, tracked=old.tracked, path=old.path, revision=old.revision + 1,
@@ -596,6 +636,11 @@ class TrainingWorker(QObject):
         self._run = new
         self._new_run()
         self._document_changed()
+
+    def _check_room_for_a_branch(self) -> None:
+        if len(self._run.family) > MAX_BRANCHES:
+            raise GdsimError(f"this run has {len(self._run.family)} branches, the most a session file keeps; "
+                             f"save it, and start another run for more")
 
     @command()
     def switch_branch(self, index: int) -> None:
@@ -621,10 +666,15 @@ class TrainingWorker(QObject):
         tracked = info.tracked if t.params.size == info.n_weights else 0
         curves = thinned(run_curves(run.name, t, tracked, info.labels[tracked] if t.params.size == info.n_weights else ""))
         if t.params.size == info.n_weights:  # its predictions at its last step, drawn as the live run's are
-            last = self._taker.take_past(t, ())
+            last = self._taker.take_past(t, t)
             curves = dataclasses.replace(curves, predictions=last.predictions, curve_predictions=last.curve_predictions)
-        self._pins = [p for p in self._pins if p.name != curves.name][-(MOST_PINS - 1):] + [curves]
-        self.pins_changed.emit(list(self._pins))
+        kept = [(r, c) for r, c in self._pins if r is not run][-(MOST_PINS - 1):]  # the run's older pin goes
+        names = {c.name for _, c in kept}
+        if curves.name in names:  # another run of the same name (two "main"s, before and after a Reset)
+            curves = dataclasses.replace(curves, name=next(f"{curves.name} #{k}" for k in range(2, 99)
+                                                           if f"{curves.name} #{k}" not in names))
+        self._pins = kept + [(run, curves)]
+        self.pins_changed.emit([c for _, c in self._pins])
 
     @command()
     def clear_pins(self) -> None:
@@ -633,19 +683,41 @@ class TrainingWorker(QObject):
 
     @command()
     def compare_zeroing(self) -> None:
-        """The seeds' lesson in one picture: the same run from the same initial weights with
-        gradient zeroing the other way, trained as far (the lesson's step limit if the run has
-        not begun, and then the run itself too), pinned beside it and kept as a branch."""
+        """The seeds' lesson in one picture: the run again from the same initial weights with
+        gradient zeroing the other way at every step (and its other settings as they changed),
+        as far as the run went (its step limit if it has not begun, and then the run too), kept
+        as a branch and pinned beside it. A long one shows its progress and can be cancelled."""
         run = self._run
+        self._check_room_for_a_branch()
         steps = run.trainer.step_count or run.settings.steps or DEFAULT_COMPARE_STEPS
+        # The run's settings as they changed (kept checkpoints), each with zeroing switched.
+        changes = {m.step: m.settings for m in run.timeline.marks if m.kept}
+        changes[0] = changes.get(0, run.timeline.marks[0].settings)
         twin = self._rebuilt(run.trainer.initial_values)
-        twin.apply(run.settings.replace(zero_grad=not run.settings.zero_grad))
         twin.start_trace(trace_indices(self._taker.info, run.tracked))
         line = Timeline(twin)
-        while twin.step_count < steps:
-            if twin.advance(min(COMPARE_CHUNK, steps - twin.step_count)) is not None:
-                break  # a divergence ends it early: that is the comparison too
-            line.after_steps(twin)
+        started = shown = time.perf_counter()
+        self.flags.cancel.clear()
+        try:
+            while twin.step_count < steps:
+                if twin.step_count in changes:
+                    at = changes[twin.step_count]
+                    twin.apply(at.replace(zero_grad=not at.zero_grad))
+                    line.settings_changed(twin)
+                upto = min([c for c in changes if c > twin.step_count] + [steps])
+                if twin.advance(min(COMPARE_CHUNK, upto - twin.step_count)) is not None:
+                    break  # a divergence ends it early: that is the comparison too
+                line.after_steps(twin)
+                if time.perf_counter() - shown > 0.1 and time.perf_counter() - started > 0.3:
+                    shown = time.perf_counter()
+                    self.progress.emit("Training the run again with gradient zeroing switched",
+                                       twin.step_count / steps)
+                    self._yield_to_gui()  # the dialog paints, and Cancel gets through
+                    if self.flags.cancel.is_set():
+                        self._set_state(PAUSED, "the comparison was cancelled")
+                        return
+        finally:
+            self.progress.emit("", -1.0)
         other = _Run(twin, tracked=run.tracked, name=f"{differences(run.settings, twin.settings)} from step 0",
                      family=run.family, timeline=line)
         run.family.append(other)
@@ -674,8 +746,6 @@ class TrainingWorker(QObject):
     # ----- the loop ------------------------------------------------------------------------
 
     def _begin(self) -> None:
-        if self.viewing is not None:
-            self._branch_here()
         self.state = RUNNING
         self._pace_start = time.perf_counter()
         self._pace_steps = 0
@@ -827,7 +897,7 @@ class TrainingWorker(QObject):
         if self.viewing is None:
             snap = self._taker.take(self.trainer, self._rate())
         else:
-            snap = self._taker.take_past(run.scratch, self.trainer.notes)
+            snap = self._taker.take_past(run.scratch, self.trainer)
         self.snapshot.emit(dataclasses.replace(snap, latest=self.trainer.step_count, earliest=run.timeline.first_step))
 
     def _set_state(self, state: str, message: str) -> None:

@@ -255,42 +255,41 @@ class SnapshotTaker:
     def take(self, trainer: Trainer, steps_per_second: float = 0.0) -> Snapshot:
         news = self._history_news(trainer.history)
         trace = self._trace_news(trainer.trace)
-        outputs = trainer.predict()  # once: the loss below and the predictions both need them
-        current_loss, current_metric = trainer.evaluate("train", outputs)
-        return Snapshot(
-            run_id=self.run_id, step=trainer.step_count, epoch=trainer.epoch_count, **news, **trace,
-            values=trainer.params.values.copy(), values_before=trainer.values_before.copy(),
-            update_grads=trainer.update_grads.copy(), grad_buffer=trainer.params.grads.copy(),
-            last_lr=trainer.last_lr, optimizer=trainer.optimizer.name,
-            current_loss=current_loss, current_metric=current_metric,
-            **self._predictions(trainer, outputs, trace["trace_values"]),
-            steps_per_second=steps_per_second, tracked=self.tracked, notes=tuple(trainer.notes),
-            graph=self._graph(trainer),
-        )
+        return Snapshot(**news, **trace, **self._state(trainer, trace["trace_values"]),
+                        steps_per_second=steps_per_second, notes=tuple(trainer.notes))
 
-    def take_past(self, trainer: Trainer, notes) -> Snapshot:
-        """An earlier step of the run: ``trainer`` rebuilt at it (``Timeline.rebuild``), and the
-        run's ``notes`` up to it. It carries no rows, and leaves what the next ``take`` sends as it was."""
+    def take_past(self, trainer: Trainer, run: Trainer) -> Snapshot:
+        """An earlier step of ``run``: ``trainer`` rebuilt at it (``Timeline.rebuild``). It carries
+        no rows (the views keep the run's curves; its trace's weights, so they keep its rows too)
+        and the run's notes up to the step, and leaves what the next ``take`` sends as it was."""
         empty = np.empty(0)
-        outputs = trainer.predict()
-        current_loss, current_metric = trainer.evaluate("train", outputs)
         h = trainer.history
-        no_trace = np.empty((0, 0 if trainer.trace is None else trainer.trace.indices.size))
+        indices = np.empty(0, dtype=np.intp) if run.trace is None else run.trace.indices.copy()
+        no_trace = np.empty((0, indices.size))
         return Snapshot(
-            run_id=self.run_id, step=trainer.step_count, epoch=trainer.epoch_count,
             steps=np.empty(0, dtype=np.int64), loss=empty, grad_norm=empty,
             metric_values=empty if h.metric is not None else None,
             tensor_grad_norms=np.empty((0, len(h.tensor_names))) if h.track_tensor_norms else None,
             val_steps=np.empty(0, dtype=np.int64), val_loss=empty, val_metric=empty,
             trace_restart=False, trace_steps=np.empty(0, dtype=np.int64), trace_values=no_trace, trace_grads=no_trace,
-            trace_indices=np.empty(0, dtype=np.intp) if trainer.trace is None else trainer.trace.indices.copy(),
+            trace_indices=indices, **self._state(trainer, np.empty((0, 1))),
+            notes=tuple(n for n in run.notes if n.step <= trainer.step_count),
+            past=True, step_loss=trainer.last_loss, step_grad_norm=trainer.last_grad_norm,
+        )
+
+    def _state(self, trainer: Trainer, new_trace_values: np.ndarray) -> dict:
+        """A snapshot's fields of the trainer's state now: step, weights, the last update, the
+        loss and predictions at these weights, the graph."""
+        outputs = trainer.predict()  # once: the loss and the predictions both need them
+        current_loss, current_metric = trainer.evaluate("train", outputs)
+        return dict(
+            run_id=self.run_id, step=trainer.step_count, epoch=trainer.epoch_count,
             values=trainer.params.values.copy(), values_before=trainer.values_before.copy(),
             update_grads=trainer.update_grads.copy(), grad_buffer=trainer.params.grads.copy(),
             last_lr=trainer.last_lr, optimizer=trainer.optimizer.name,
             current_loss=current_loss, current_metric=current_metric,
-            **self._predictions(trainer, outputs, np.empty((0, 1))),
-            tracked=self.tracked, notes=tuple(n for n in notes if n.step <= trainer.step_count),
-            graph=self._graph(trainer), past=True, step_loss=trainer.last_loss, step_grad_norm=trainer.last_grad_norm,
+            **self._predictions(trainer, outputs, new_trace_values),
+            tracked=self.tracked, graph=self._graph(trainer),
         )
 
     def _graph(self, trainer: Trainer) -> dict | None:

@@ -43,8 +43,10 @@ class Timeline:
     def __init__(self, trainer, budget_bytes: int = BUDGET_BYTES, most: int = MOST):
         first = _checkpoint(trainer, kept=True)
         self.most = max(4, min(most, budget_bytes // max(1, first.nbytes)))
+        self.budget_bytes = budget_bytes
         self.every = 1
         self.marks: list[Checkpoint] = [first]
+        self._bytes = first.nbytes
 
     @property
     def last_step(self) -> int:
@@ -52,7 +54,7 @@ class Timeline:
 
     @property
     def nbytes(self) -> int:
-        return sum(m.nbytes for m in self.marks)
+        return self._bytes
 
     def after_steps(self, trainer) -> None:
         """Call after the trainer took steps: a checkpoint once ``every`` steps have passed."""
@@ -63,7 +65,9 @@ class Timeline:
         """Call after ``trainer.apply(settings)``: the steps from here run with them."""
         mark = _checkpoint(trainer, kept=True)
         if self.marks[-1].step == mark.step:
+            self._bytes -= self.marks[-1].nbytes
             self.marks[-1] = mark  # the steps after it have not been taken yet
+            self._bytes += mark.nbytes
         else:
             self._add(mark)
 
@@ -76,8 +80,9 @@ class Timeline:
         """This run's timeline until ``step``, for a branch that goes on from there (the
         checkpoints are shared: none is ever changed)."""
         other = object.__new__(Timeline)
-        other.most, other.every = self.most, self.every
+        other.most, other.every, other.budget_bytes = self.most, self.every, self.budget_bytes
         other.marks = [m for m in self.marks if m.step <= step]
+        other._bytes = sum(m.nbytes for m in other.marks)
         return other
 
     def checkpoint_before(self, step: int) -> Checkpoint:
@@ -98,8 +103,12 @@ class Timeline:
 
     def _add(self, mark: Checkpoint) -> None:
         self.marks.append(mark)
-        while len(self.marks) > self.most:
+        self._bytes += mark.nbytes
+        # Count and bytes: an optimizer switched mid-run (Adam keeps two more vectors) makes
+        # checkpoints bigger than the first one.
+        while len(self.marks) > self.most or (self._bytes > self.budget_bytes and len(self.marks) > 2):
             self._thin()
+        self._bytes = sum(m.nbytes for m in self.marks)
 
     def _thin(self) -> None:
         """Double the spacing until some go: keep the kept ones and those at least ``every``
@@ -108,6 +117,7 @@ class Timeline:
             # Every one is a change of settings (a slider dragged for a long time): the oldest
             # steps go out of reach rather than be rebuilt with the wrong settings.
             self.marks = self.marks[len(self.marks) // 2:]
+            self._bytes = sum(m.nbytes for m in self.marks)
             return
         while True:
             self.every *= 2
@@ -117,6 +127,7 @@ class Timeline:
                     thinned.append(mark)
             if len(thinned) < len(self.marks):
                 self.marks = thinned
+                self._bytes = sum(m.nbytes for m in self.marks)
                 return
 
 

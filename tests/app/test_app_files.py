@@ -205,7 +205,7 @@ def test_reading_a_big_csv_shows_progress_and_can_be_cancelled(make_window, qtbo
     def seen(what, fraction):
         if fraction >= 0:
             fractions.append(fraction)
-            w.controller.cancel_read()  # as the progress dialog's Cancel button does
+            w.controller.cancel()  # as the progress dialog's Cancel button does
 
     w.controller.progress.connect(seen)
     w.import_csv(path)

@@ -117,24 +117,61 @@ def test_run_from_an_earlier_step_branches_and_the_original_stays(make_window, q
     assert_snapshot_is(w.last_snapshot, expected)
     # the branch's loss curve is the original's first 30 steps and its own 10
     np.testing.assert_array_equal(w.loss_view.curve_data()[1], expected.history.loss)
-    # the original run is untouched, and comes back from the list
-    assert original.step_count == 80
+    # the original run is untouched (its settings too), and comes back from the list
+    assert original.step_count == 80 and original.settings == base
     w.timeline.branches.activated.emit(0)
     wait_paused_at(qtbot, w, 80)
-    assert_snapshot_is(w.last_snapshot, fresh(base, 80, {80: base.replace(lr=2e-5)}))
+    assert_snapshot_is(w.last_snapshot, fresh(base, 80))
+    assert w.settings == base and w.controls.lr_field.text() == "1e-05"
 
 
 def test_run_from_an_earlier_step_of_a_run_at_its_step_limit_goes_on_to_the_limit(make_window, qtbot):
     w = make_window(scenario="fruit", steps=40)
+    base = w.settings
     w.toggle_run()
     qtbot.waitUntil(lambda: w.state == "stopped" and w.last_snapshot.step == 40, timeout=TIMEOUT)
     w.go_to_step(25)
     wait_showing(qtbot, w, 25)
+    w.controls.lr_field.setText("2e-05")
+    w.controls.lr_field.editingFinished.emit()
+    qtbot.waitUntil(lambda: w.settings.lr == 2e-5, timeout=TIMEOUT)
     w.toggle_run()  # a branch from step 25, which has 15 steps left before the limit
     qtbot.waitUntil(lambda: w.state == "stopped" and w.last_snapshot.step == 40 and not w.last_snapshot.past,
                     timeout=TIMEOUT)
     assert w.timeline.branches.count() == 2
-    assert_snapshot_is(w.last_snapshot, fresh(w.settings.replace(steps=0), 40))
+    assert_snapshot_is(w.last_snapshot, fresh(base.replace(steps=0), 40, {25: base.replace(steps=0, lr=2e-5)}))
+
+
+def test_run_or_step_from_an_earlier_step_that_changes_nothing_goes_along_the_run(make_window, qtbot):
+    w = make_window(scenario="fruit", steps=0)
+    w.step(30)
+    wait_paused_at(qtbot, w, 30)
+    w.go_to_step(10)
+    wait_showing(qtbot, w, 10)
+    w.step(5)  # the run's own steps 11-15: shown, not taken again
+    wait_showing(qtbot, w, 15)
+    w.step(20)  # to step 30 along the run, then 5 new steps
+    wait_paused_at(qtbot, w, 35)
+    assert w.timeline.branches.count() == 1 and not w.last_snapshot.past
+    assert_snapshot_is(w.last_snapshot, fresh(w.settings, 35))
+
+
+def test_from_before_a_change_of_settings_going_on_is_a_branch_with_the_steps_settings(make_window, qtbot):
+    w = make_window(scenario="fruit", steps=0)
+    base = w.settings
+    w.step(20)
+    wait_paused_at(qtbot, w, 20)
+    w.controller.call("configure", base.replace(lr=2e-5))  # the run changes its lr at step 20
+    qtbot.waitUntil(lambda: w.settings.lr == 2e-5, timeout=TIMEOUT)
+    w.step(10)
+    wait_paused_at(qtbot, w, 30)
+    w.go_to_step(10)
+    wait_showing(qtbot, w, 10)
+    w.step(15)  # at step 10's lr, 1e-5, all the way: not what the run did
+    wait_paused_at(qtbot, w, 25)
+    assert [w.timeline.branches.itemText(i) for i in range(w.timeline.branches.count())] == \
+        ["main", "same settings from step 10"]
+    assert_snapshot_is(w.last_snapshot, fresh(base, 25))
 
 
 def test_compare_zeroing_pins_the_same_start_with_zeroing_off_beside_the_run(make_window, qtbot):
@@ -195,7 +232,9 @@ def test_a_saved_session_keeps_the_branches(make_window, qtbot, tmp_path):
     wait_paused_at(qtbot, w, 20)
     w.go_to_step(8)
     wait_showing(qtbot, w, 8)
-    w.step(4)  # a branch: steps 9-12
+    w.controller.call("configure", w.settings.replace(lr=2e-5))
+    qtbot.waitUntil(lambda: w.settings.lr == 2e-5, timeout=TIMEOUT)
+    w.step(4)  # a branch: steps 9-12 at lr 2e-5
     wait_paused_at(qtbot, w, 12)
     path = tmp_path / "two.gdsim"
     w.save_session(str(path))
@@ -204,10 +243,10 @@ def test_a_saved_session_keeps_the_branches(make_window, qtbot, tmp_path):
     other.open_session(str(path))
     wait_paused_at(qtbot, other, 12)
     names = [other.timeline.branches.itemText(i) for i in range(other.timeline.branches.count())]
-    assert names == ["main", "same settings from step 8"] and other.timeline.branches.currentIndex() == 1
+    assert names == ["main", "lr 2e-05 from step 8"] and other.timeline.branches.currentIndex() == 1
     other.timeline.branches.activated.emit(0)
     wait_paused_at(qtbot, other, 20)
-    assert_snapshot_is(other.last_snapshot, fresh(w.settings, 20))
+    assert_snapshot_is(other.last_snapshot, fresh(w.settings.replace(lr=1e-5), 20))
 
 
 def test_another_loss_chosen_at_an_earlier_step_branches_from_that_state(make_window, qtbot):
@@ -233,3 +272,73 @@ def test_another_loss_chosen_at_an_earlier_step_branches_from_that_state(make_wi
     np.testing.assert_array_equal(branch.params.values, mse.params.values)
     np.testing.assert_array_equal(branch.history.loss[10:], mse.history.loss)
     np.testing.assert_array_equal(branch.history.loss[:10], at10.history.loss)  # the run's own steps before
+
+
+def test_looking_back_shows_the_steps_settings_and_keeps_the_curves(make_window, qtbot):
+    w = make_window(scenario="fruit", steps=0)
+    w.step(40)
+    wait_paused_at(qtbot, w, 40)
+    w.controls.lr_field.setText("2e-05")  # from step 40 on
+    w.controls.lr_field.editingFinished.emit()
+    qtbot.waitUntil(lambda: w.settings.lr == 2e-5, timeout=TIMEOUT)
+    w.step(10)
+    wait_paused_at(qtbot, w, 50)
+    rows = len(w.gradient_view.trace.column(0)[0])
+    w.go_to_step(20)
+    wait_showing(qtbot, w, 20)
+    qtbot.waitUntil(lambda: w.settings.lr == 1e-5, timeout=TIMEOUT)  # the controls show step 20's settings
+    assert w.controls.lr_field.text() == "1e-05"
+    assert len(w.gradient_view.trace.column(0)[0]) == rows  # the followed weight's path stays whole
+    w.go_to_step(50)
+    wait_showing(qtbot, w, 50, past=False)
+    qtbot.waitUntil(lambda: w.settings.lr == 2e-5, timeout=TIMEOUT)
+    w.step(3)
+    wait_paused_at(qtbot, w, 53)
+    assert len(w.gradient_view.trace.column(0)[0]) == rows + 3
+    steps, values = w.gradient_view.value_curve.getData()
+    assert len(steps) == rows + 3
+
+
+def test_a_pin_widens_the_gradient_views_ranges_at_once(make_window, qtbot):
+    w = make_window(scenario="micrograd", steps=0)
+    w.step(40)
+    wait_paused_at(qtbot, w, 40)
+    w.controller.call("compare_zeroing")
+    qtbot.waitUntil(lambda: len(w.pins) == 1, timeout=TIMEOUT)
+    pin = w.pins[0]
+    lo, hi = w.gradient_view.value_plot.viewRange()[1]
+    assert lo <= np.nanmin(pin.weight_values) and np.nanmax(pin.weight_values) <= hi
+
+
+def test_the_slider_holds_a_run_of_billions_of_steps(qtbot):
+    from types import SimpleNamespace
+
+    from gdsim.app.timeline_bar import POSITIONS, TimelineBar
+
+    bar = TimelineBar()
+    qtbot.addWidget(bar)
+    asked = []
+    bar.wanted.connect(asked.append)
+    bar.show_snapshot(SimpleNamespace(step=3_000_000_000, latest=5_000_000_000, earliest=0, past=True))
+    assert bar.slider.maximum() <= POSITIONS and bar.slider.isEnabled()
+    bar.slider.setValue(bar.slider.maximum())
+    bar.slider.setValue(bar.slider.maximum() // 2)
+    assert asked == [5_000_000_000, bar.slider.maximum() // 2 * bar.unit]
+    bar.show_snapshot(SimpleNamespace(step=50, latest=50, earliest=50, past=False))
+    assert not bar.slider.isEnabled()  # an opened session: nothing before its step to go back to
+    assert "cannot be shown" in bar.where.toolTip()
+
+
+def test_two_runs_of_the_same_name_pin_side_by_side(make_window, qtbot):
+    w = make_window(scenario="fruit", steps=0)
+    w.step(10)
+    wait_paused_at(qtbot, w, 10)
+    w.controller.call("pin")
+    qtbot.waitUntil(lambda: len(w.pins) == 1, timeout=TIMEOUT)
+    w.reset()  # a new run, also "main"
+    w.step(5)
+    wait_paused_at(qtbot, w, 5)
+    w.controller.call("pin")
+    qtbot.waitUntil(lambda: len(w.pins) == 2, timeout=TIMEOUT)
+    assert [p.name for p in w.pins] == ["main", "main #2"]
+    assert [len(p.steps) for p in w.pins] == [10, 5]

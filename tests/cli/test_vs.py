@@ -181,3 +181,41 @@ def test_plot_out_draws_every_run_in_its_own_colour(capsys, tmp_path):
     pixels = {image.pixelColor(x, y).name() for x in range(0, image.width(), 2) for y in range(0, image.height(), 2)}
     for colour in theme.COMPARED[:3]:
         assert QColor(colour).name() in pixels, colour
+
+
+def test_a_variant_that_ends_before_its_first_validation_still_writes_its_rows(capsys, tmp_path):
+    path = tmp_path / "h.csv"
+    rc, out, err = cli(capsys, "run", "digits", "--steps", 3, "--vs", "steps=1", "--history-out", path)
+    assert rc == 0, err
+    header, runs = rows_by_run(path)
+    assert "val_loss" in header and len(runs["base"]) == 3 and len(runs["steps=1"]) == 1
+    j = header.index("val_loss")
+    assert runs["base"][-1][j] != "" and runs["steps=1"][0][j] == ""
+
+
+def test_a_worker_process_that_dies_is_one_line_not_a_hang(tmp_path):
+    """--jobs 2 with a worker killed mid-run: the parent says so and writes nothing."""
+    import os
+    import sys
+    import time
+
+    h = tmp_path / "h.csv"
+    proc = subprocess.Popen([sys.executable, "-m", "gdsim", "run", "fruit", "--steps", str(10**9), "--vs", "lr=2e-5",
+                             "--history-out", str(h), "--jobs", "2"], cwd=ROOT,
+                            env=dict(os.environ, QT_QPA_PLATFORM="offscreen"), text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert proc.stdout.readline().startswith("fruit: ")
+        assert proc.stdout.readline().startswith("comparing 2 runs, 2 at a time")
+        children = []
+        deadline = time.monotonic() + 60
+        while not children and time.monotonic() < deadline:  # the workers, once forked
+            children = [int(p) for p in os.popen(f"pgrep -P {proc.pid}").read().split()]
+        assert children
+        os.kill(children[0], signal.SIGKILL)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 2
+    assert err.startswith("gdsim: a process training the runs died") and err.count("\n") == 1, err
+    assert not h.exists()

@@ -146,3 +146,16 @@ def test_a_branch_goes_on_from_its_step_and_the_original_is_untouched():
     fresh = build_trainer(base)
     run_schedule(fresh, {25: base.replace(zero_grad=False)}, 40, chunks=[40])
     assert_same_state(scratch, fresh)
+
+
+def test_bigger_checkpoints_after_a_switch_to_adam_stay_within_the_byte_budget():
+    base = settings("digits", model="mlp", batch_size=64)
+    run = build_trainer(base)
+    one = Timeline(run).marks[0].nbytes
+    timeline = Timeline(run, budget_bytes=12 * one)
+    run.apply(base.replace(optimizer="adam", lr=0.01))  # two more vectors in every checkpoint
+    timeline.settings_changed(run)
+    for _ in range(40):
+        run.advance(2)
+        timeline.after_steps(run)
+    assert timeline.nbytes == sum(m.nbytes for m in timeline.marks) <= 12 * one

@@ -196,12 +196,13 @@ class PlotView(QWidget):
             self.draw()
 
     def paint_now(self) -> None:
-        """Paint the canvas before returning, once, with what ``draw`` just set.
+        """Paint what ``draw`` just changed before returning, once.
 
         Left to Qt, a drawn view is painted twice, both after the next timer: pyqtgraph fits
         the ranges and axes at the start of a paint, which changes the scene again. Fitting them
-        here first and handing the scene's changes to the view (a queued call) makes the one
-        synchronous repaint show the new frame.
+        here first and handing the scene's changes to the view (a queued call) makes one
+        synchronous paint show the new frame: an UpdateRequest to the window paints the regions
+        that are dirty (this canvas's, and whatever else changed since the last paint).
         """
         scene = self.canvas.scene()
         scene.prepareForPaint()

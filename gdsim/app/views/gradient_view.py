@@ -637,6 +637,8 @@ class GradientView(PlotView):
                 curve.setZValue(-1)
                 self._pin_curves.append((self.value_plot, curve))
                 self.value_range.include(pin.weight_steps, pin.weight_values)
+        self.norm_range.apply()  # now: the run's next frame may be a while away
+        self.value_range.apply()
 
     def _draw_tracked(self) -> None:
         snap = self._last

@@ -112,9 +112,13 @@ class PredictionView(PlotView):
         self.plot.setAspectLocked(False)
         self.range = RangeKeeper(self.plot)
 
-    def _show_scatter(self, snap):
+    def _against_targets(self, predictions):
+        """(targets, predictions) as columns, one per output, for the prediction-target plot."""
         y = np.asarray(self.info.y).reshape(len(self.info.y), -1)
-        pred = paintable(snap.predictions).reshape(y.shape)
+        return y, paintable(predictions).reshape(y.shape)
+
+    def _show_scatter(self, snap):
+        y, pred = self._against_targets(snap.predictions)
         for j, item in enumerate(self.points):
             shown = np.isfinite(pred[:, j])  # an undefined prediction (0 x inf) has no place to be drawn
             item.setData(y[shown, j], pred[shown, j])
@@ -289,13 +293,13 @@ class PredictionView(PlotView):
             return
         for i, pin in enumerate(pins):
             colour = theme.pinned_colour(i)
-            if self.info.view == "scatter" and pin.predictions is not None:
-                y = np.asarray(self.info.y).reshape(len(self.info.y), -1)
-                pred = paintable(pin.predictions).reshape(y.shape)
+            if self.info.view == "scatter" and pin.predictions is not None and pin.predictions.size == self.info.y.size:
+                y, pred = self._against_targets(pin.predictions)
                 shown = np.isfinite(pred)
                 item = pg.ScatterPlotItem(y[shown], pred[shown], size=12, brush=pg.mkBrush(None),
                                           pen=pg.mkPen(colour, width=1.5))
-            elif self.info.view == "curve" and pin.curve_predictions is not None:
+            elif self.info.view == "curve" and pin.curve_predictions is not None \
+                    and len(pin.curve_predictions) == len(self.info.curve_x):
                 item = pg.PlotDataItem(self.info.curve_x, paintable(pin.curve_predictions), connect="finite",
                                        pen=theme.pinned_pen(i, width=1.5))
             else:

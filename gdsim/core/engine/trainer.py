@@ -527,12 +527,15 @@ class Trainer:
         """Go back (or on) to a ``checkpoint`` of this run, taken with the live settings this
         trainer has now (``apply`` them first). The history and the trace start again empty
         from that step: the steps taken from here are recorded, the ones before are not."""
+        optimizer_state = {key: arrays[f"optimizer.{key}"] for key in scalars["optimizer_keys"]}
+        self._assign(scalars, arrays, self._sampler_from(scalars, arrays), optimizer_state, self.history.empty_like(), None)
+
+    def _sampler_from(self, scalars: dict, arrays: dict) -> BatchSampler:
         sampler = self._new_sampler(scalars["seed"])
         sampler.set_state(dict(scalars["sampler"], order=arrays.get("sampler.order")))
-        optimizer_state = {key: arrays[f"optimizer.{key}"] for key in scalars["optimizer_keys"]}
-        history = History(self.history.tensor_names, self.history.metric, self.history.track_tensor_norms,
-                          self.history.max_rows)
-        self._assign(scalars, arrays, sampler, optimizer_state, history, None)
+        return sampler
+
+
 
     def set_state(self, scalars: dict, arrays: dict[str, np.ndarray]) -> None:
         """Restore ``get_state``'s output. Raises ValueError (with what does not fit) and changes
@@ -550,8 +553,7 @@ class Trainer:
                 and 0 <= scalars["epochs_since_best"] <= epochs):
             raise ValueError("its step and epoch counters do not fit together")
         optimizer_state = self._checked_optimizer_state(scalars, arrays, steps)
-        history = History(self.history.tensor_names, self.history.metric, self.history.track_tensor_norms,
-                          self.history.max_rows)
+        history = self.history.empty_like()
         history.load_arrays({k[len("history."):]: v for k, v in arrays.items() if k.startswith("history.")})
         recorded = history.steps
         if len(recorded) and recorded[-1] > steps or len(history.val_steps) and history.val_steps[-1] > steps:
@@ -562,8 +564,7 @@ class Trainer:
         if scalars.get("trace") is not None:
             trace = Trace.from_state(scalars["trace"], {k[len("trace."):]: v for k, v in arrays.items()
                                                         if k.startswith("trace.")}, n, steps)
-        sampler = self._new_sampler(scalars["seed"])
-        sampler.set_state(dict(scalars["sampler"], order=arrays.get("sampler.order")))
+        sampler = self._sampler_from(scalars, arrays)
 
         # Every check passed: now change things.
         self._assign(scalars, arrays, sampler, optimizer_state, history, trace)

@@ -25,6 +25,7 @@ import csv
 import numpy as np
 
 from ..data.dataset import MULTICLASS
+from ..errors import GdsimError
 from .atomic import atomic_writer
 
 # Settings field -> column (the loss column is the loss's value).
@@ -46,12 +47,14 @@ def write_runs_history_csv(path, runs) -> None:
     """Several runs in one file (``gdsim run --vs``): a first column ``run`` naming each run, then
     each run's rows exactly as its own history file would hold them. ``runs``: (name, history,
     settings, classes) of runs with the same columns (one scenario, so one metric and one split)."""
-    tables = [(name, *history_table(history, settings=settings, classes=classes))
+    validation = any(len(history.val_steps) for _, history, _, _ in runs)  # a run may end before its first
+    tables = [(name, *history_table(history, settings=settings, classes=classes, validation=validation))
               for name, history, settings, classes in runs]
     header = tables[0][1]
     for name, other, _ in tables[1:]:
         if other != header:
-            raise ValueError(f"run {name!r} has other columns than run {tables[0][0]!r}")
+            raise GdsimError(f"cannot write the runs into one history file: run {name!r} has other columns "
+                             f"than run {tables[0][0]!r}")
     with atomic_writer(path, "w", newline="") as fh:
         out = csv.writer(fh, lineterminator="\n")
         out.writerow(["run"] + header)
@@ -59,15 +62,16 @@ def write_runs_history_csv(path, runs) -> None:
             out.writerows([name] + row for row in rows)
 
 
-def history_table(history, trace=None, labels=None, settings=None, classes=()):
-    """(header, rows): the columns above, each row a list of text cells (rows made as they are read)."""
+def history_table(history, trace=None, labels=None, settings=None, classes=(), validation=None):
+    """(header, rows): the columns above, each row a list of text cells (rows made as they are read).
+    ``validation``: whether to have the validation columns (by default, if validation ran)."""
     metric = history.metric
     header = ["step", "loss", "grad_norm"]
     columns = [history.loss, history.grad_norm]
     if metric is not None:
         header.append(metric)
         columns.append(history.metric_values)
-    has_val = len(history.val_steps) > 0
+    has_val = len(history.val_steps) > 0 if validation is None else validation
     val_rows = {}
     if has_val:
         header += ["val_loss"] + ([f"val_{metric}"] if metric else [])

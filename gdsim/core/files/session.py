@@ -3,9 +3,9 @@
 Format (version 3; version 2 lacks only branches, version 1 also multi-class data and the notes
 of rows left out, and both still open): a zip archive holding
 
-- ``session.json``: ``{"format": "gdsim-session", "version": 1, "gdsim": "...", "saved": "...",
-  "settings": {...}, "scenario": {...}, "trainer": {...}, "app": {...}}`` (plain values; the
-  schema is ``session_doc``);
+- ``session.json``: ``{"format": "gdsim-session", "version": 3, "gdsim": "...", "saved": "...",
+  "settings": {...}, "scenario": {...}, "trainer": {...}, "app": {...}, "branch": "...",
+  "branches": [...]}`` (plain values; the schema is ``session_schema.check_doc``);
 - ``arrays.npz``: every array: weights, gradient buffers, optimizer state, batch order,
   the whole history, the weight trace, and for your own data the data itself;
 - ``branch0.npz``, ``branch1.npz``, ...: the arrays of the run's other branches (the timeline's

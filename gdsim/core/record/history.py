@@ -98,9 +98,13 @@ class History:
         self._val.n = int(np.searchsorted(self.val_steps, steps, side="right"))
         self._val_seen = min(self._val_seen, self._val.n * self.val_stride)
 
+    def empty_like(self) -> "History":
+        """A new, empty history recording the same columns."""
+        return History(self.tensor_names, self.metric, self.track_tensor_norms, self.max_rows)
+
     def until(self, steps: int) -> "History":
         """A copy holding the rows up to step ``steps`` (a branch that goes on from there)."""
-        other = History(self.tensor_names, self.metric, self.track_tensor_norms, self.max_rows)
+        other = self.empty_like()
         other.load_arrays(self.as_arrays())
         other.truncate(steps)
         return other
