@@ -194,8 +194,10 @@ def _print_summary(runs, out) -> None:
     metric = runs[0].trainer.metric
     width = max(len("run"), *(len(run.name) for run in runs))
     title = METRIC_TITLES[metric] if metric else ""
+    # The loss on the final weights (the single run's "final" line), not the last row's, which
+    # was computed before the last update.
     print(f"{'run':<{width}}  {'steps':>9}  {'final loss':>12}" + (f"  {title:>10}" if metric else "")
-          + "  how it ended", file=out)
+          + "  how it ended   (final: on the final weights)", file=out)
     for run in runs:
         t = run.trainer
         loss, value = t.evaluate("train")

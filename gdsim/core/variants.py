@@ -58,7 +58,7 @@ def parse_variant(text: str) -> Variant:
         if field in changes:
             raise GdsimError(f"{where}: {key} is given twice")
         changes[field] = _value(where, key, field, value)
-    return Variant(" ".join(words), changes)
+    return Variant(" ".join(f"{k.lower()}={v}" for k, _, v in (w.partition("=") for w in words)), changes)
 
 
 def _value(where: str, key: str, field: str, text: str):

@@ -141,7 +141,7 @@ def test_a_bad_variant_is_one_line_and_nothing_is_trained_or_written(capsys, tmp
 
 def test_a_variant_reads_its_values_as_the_options_do():
     v = parse_variant("  optimizer=adam   LR=1e-2 zero-grad=OFF batch-size=4 ")
-    assert v.name == "optimizer=adam LR=1e-2 zero-grad=OFF batch-size=4"
+    assert v.name == "optimizer=adam lr=1e-2 zero-grad=OFF batch-size=4"  # keys as the options spell them
     assert v.changes == {"optimizer": "adam", "lr": 0.01, "zero_grad": False, "batch_size": 4}
     with pytest.raises(GdsimError, match="batch size must be a whole number"):
         parse_variant("batch-size=2.5")
