@@ -53,6 +53,7 @@ def test_any_step_shown_is_the_fresh_run_at_that_step(make_window, qtbot, scenar
         assert_snapshot_is(w.last_snapshot, fresh(settings, k))
         assert w.timeline.slider.value() == k and w.loss_view.cursor.isVisible()
         assert w.loss_view.cursor.value() == k
+        assert all(line.isVisible() and line.value() == k for line in w.gradient_view._cursors)
         assert f"step {k} of 60" in w.status_step.text()
         row = w.controller.worker.trainer.history
         if k > 0:  # the status bar's loss is that step's, as its history row has it
@@ -61,6 +62,7 @@ def test_any_step_shown_is_the_fresh_run_at_that_step(make_window, qtbot, scenar
     w.go_to_step(60)
     wait_showing(qtbot, w, 60, past=False)
     assert not w.loss_view.cursor.isVisible()
+    assert not any(line.isVisible() for line in w.gradient_view._cursors)
 
 
 def test_a_live_change_of_settings_is_replayed_where_it_happened(make_window, qtbot):

@@ -10,6 +10,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QPoint, QRect, QRectF, Qt
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ...core.snapshot import RunInfo, Snapshot
+from .. import theme
 from ..series import PAINT_LIMIT
 
 
@@ -260,6 +261,24 @@ class PlotView(QWidget):
             self.canvas.render(painter, target, self.canvas.rect(), Qt.AspectRatioMode.IgnoreAspectRatio)
         finally:
             painter.restore()
+
+
+def step_cursor(plot: pg.PlotItem, label: bool = True) -> pg.InfiniteLine:
+    """A vertical line at the step the views show while looking back (the timeline), hidden
+    until then; ``show_step_cursor`` moves it."""
+    line = pg.InfiniteLine(angle=90, pen=pg.mkPen(theme.REFERENCE, width=2),
+                           label="step {value:,.0f}" if label else None,
+                           labelOpts={"position": 0.92, "color": theme.REFERENCE})
+    line.setToolTip("The step the views show (the timeline below): the curves go on to the newest step")
+    line.hide()
+    plot.addItem(line, ignoreBounds=True)
+    return line
+
+
+def show_step_cursor(line: pg.InfiniteLine, step: int | None) -> None:
+    line.setVisible(step is not None)
+    if step is not None:
+        line.setValue(step)
 
 
 def style_plot(plot: pg.PlotItem) -> None:

@@ -20,8 +20,7 @@ from .. import theme
 from ..series import Envelope, TraceMirror, dots_while_few, paintable, positive_or_nan
 from .base import (
     PlotView, RangeKeeper, empty_text, legend_title, magnitude, picture_plot, relax_width, round_up, set_title,
-    style_plot,
-    value_axes,
+    show_step_cursor, step_cursor, style_plot, value_axes,
 )
 
 MAX_HIST_BINS = 80
@@ -80,6 +79,7 @@ class GradientView(PlotView):
         super().begin_run(info)
         self.canvas.clear()
         self._pin_curves = []  # went with the canvas
+        self.shown_step = None  # looking back: the step the views show, marked on the curves
         self.trace.clear()
         self.norms = Envelope(width=len(info.param_names))
         self._last = None
@@ -155,10 +155,11 @@ class GradientView(PlotView):
         ]
         # An MLP's tensors by layer ("0.weight"), two to a line: the legend fits a third of the view.
         names = [n.removeprefix("layers.") for n in info.param_names]
-        entries = [(theme.series(i), "━", name) for i, name in enumerate(names)]
-        legend_title(self.norm_plot, entries, per_line=2)
+        self._norm_entries = [(theme.series(i), "━", name) for i, name in enumerate(names)]
+        legend_title(self.norm_plot, self._norm_entries, per_line=2)
         self.norm_empty = empty_text(self.norm_plot, "each tensor's\ngradient norm\nappears after a step")
         self.norm_range = RangeKeeper(self.norm_plot)
+        self._cursors = [step_cursor(self.norm_plot, label=False)]
 
     def _build_tracked(self, layout) -> None:
         self.value_plot = layout.addPlot(row=0, col=0, axisItems=value_axes())
@@ -178,6 +179,7 @@ class GradientView(PlotView):
         self.value_range = RangeKeeper(self.value_plot)
         self.grad_range = RangeKeeper(self.grad_plot, x=False)  # its x follows the value plot
         self.value_env, self.grad_env = Envelope(), Envelope()
+        self._cursors += [step_cursor(self.value_plot, label=False), step_cursor(self.grad_plot, label=False)]
 
     def _listed(self) -> bool:
         """Every weight in the box (to choose with the keyboard) while every weight is traced."""
@@ -469,6 +471,7 @@ class GradientView(PlotView):
 
     def ingest(self, snap):
         self._last = snap
+        self.shown_step = snap.step if snap.past else None
         if len(snap.loss) and snap.tensor_grad_norms is not None:
             steps = snap.steps.astype(np.float64)
             self.norms.extend(steps, positive_or_nan(snap.tensor_grad_norms))
@@ -482,6 +485,8 @@ class GradientView(PlotView):
     def draw(self):
         snap = self._last
         self.norm_range.apply()
+        for line in self._cursors:
+            show_step_cursor(line, self.shown_step)
         for j, curve in enumerate(self.norm_curves):
             curve.setData(*self.norms.drawable(column=j), connect="finite")
         self.norm_empty.setVisible(self.norms.count == 0)
@@ -622,7 +627,10 @@ class GradientView(PlotView):
             plot.removeItem(curve)
         self._pin_curves = []  # (plot, curve)
         label = self.info.labels[self.tracked]
-        for i, pin in enumerate(getattr(self, "pins", [])):
+        pins = getattr(self, "pins", [])
+        legend_title(self.norm_plot, self._norm_entries + [(theme.pinned_colour(i), "╌", pin.name)
+                                                           for i, pin in enumerate(pins)], per_line=2)
+        for i, pin in enumerate(pins):
             norms = pin.tensor_norms
             if norms is not None and norms.ndim == 2 and norms.shape[1] == len(self.norm_curves):
                 for j in range(norms.shape[1]):  # each tensor's norm, all in the pinned run's colour and dash

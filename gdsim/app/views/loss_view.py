@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QCheckBox
 from ...core.engine.metrics import METRIC_TITLES
 from .. import theme
 from ..series import Envelope, dots_while_few, paintable, positive_or_nan
-from .base import PlotView, RangeKeeper, empty_text, legend_title
+from .base import PlotView, RangeKeeper, empty_text, legend_title, show_step_cursor, step_cursor
 
 
 LOG_TIP = ("Show the loss on a logarithmic axis (L). Losses often fall by orders of magnitude; on a "
@@ -64,11 +64,8 @@ class LossView(PlotView):
         self._pin_curves: list = []
         self._pins_drawn = None  # (log scale, count) the pinned curves were last drawn for
         self._entries: list = []
-        self.cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen(theme.REFERENCE, width=2),
-                                      label="step {value:,.0f}", labelOpts={"position": 0.92, "color": theme.REFERENCE})
-        self.cursor.setToolTip("The step the views show (the timeline below): the curve goes on to the newest step")
-        self.cursor.hide()
-        self.loss_plot.addItem(self.cursor, ignoreBounds=True)
+        self.cursor = step_cursor(self.loss_plot)
+        self.metric_cursor = step_cursor(self.metric_plot, label=False)
         self._log_wanted = True
         self._set_log(True)
 
@@ -167,9 +164,8 @@ class LossView(PlotView):
             for pin, curve in zip(self.pins, self._pin_curves):
                 curve.setData(pin.steps, positive_or_nan(pin.loss) if log else paintable(pin.loss), connect="finite")
         self._mark_notes()
-        self.cursor.setVisible(self.shown_step is not None)
-        if self.shown_step is not None:
-            self.cursor.setValue(self.shown_step)
+        show_step_cursor(self.cursor, self.shown_step)
+        show_step_cursor(self.metric_cursor, self.shown_step)
 
     def show_pins(self, pins) -> None:
         """Draw ``pins`` beside the run: each its own colour and dash, named in the legend."""
