@@ -53,7 +53,7 @@ def render_comparison(path, scenario, runs) -> None:
     """``gdsim run ... --vs``: the runs ((name, trainer), the base first) overlaid in one figure."""
     app = _offscreen_app()
     from ..core.snapshot import run_info
-    from ..core.variants import run_curves
+    from ..core.record.curves import run_curves
     from . import theme
     from .export import export_figure, placed
     from .views.compare_view import CompareView

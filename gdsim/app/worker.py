@@ -34,7 +34,8 @@ from ..core.scenarios import SCENARIOS, Scenario, get_scenario
 from ..core.settings import LIVE, Settings
 from ..core.snapshot import SMALL_MODEL_WEIGHTS, SnapshotTaker, resolve_neuron, run_info, trace_indices
 from ..core.timeline import Timeline
-from ..core.variants import differences, run_curves, thinned
+from ..core.record.curves import run_curves, thinned
+from ..core.variants import differences
 from .pacing import GUI_SHARE, ChunkSizer
 
 MAX_FPS = 45
@@ -165,7 +166,7 @@ class TrainingWorker(QObject):
     progress = Signal(str, float)  # (what, fraction done); a negative fraction means it is over
     document_changed = Signal(object)  # Document, whenever any of it changes
     branches_changed = Signal(object)  # (the branches' names, the index of the one shown)
-    pins_changed = Signal(object)  # the runs pinned to compare: a list of core.variants.RunCurves
+    pins_changed = Signal(object)  # the runs pinned to compare: a list of core.record.curves.RunCurves
     idle_check = Signal()  # after every slice: the GUI answers through flags.gui_idle once it has caught up
     SIGNALS = ("run_started", "snapshot", "state_changed", "settings_changed", "failed", "finished_task",
                "session_opened", "scenario_added", "table_read", "progress", "document_changed",
@@ -476,7 +477,7 @@ class TrainingWorker(QObject):
         app = dict(app_state, tracked=self._run.tracked, branch_index=family.index(self._run))
         others = [(r.name, r.trainer) for r in family if r is not self._run]
         save_session(path, self.trainer, self.settings, self._scenario(self.settings.scenario), app,
-                     branch=self._run.name, branches=others)
+                     branch=self._run.name, branches=others, pins=[c for _, c in self._pins])
         self._run.path = path
         self._run.saved_revision = self._run.revision
         self._document_changed()
@@ -496,6 +497,8 @@ class TrainingWorker(QObject):
         at = at if isinstance(at, int) and 0 <= at <= len(others) else 0  # where the run was in the list
         run.family[:] = others[:at] + [run] + others[at:]
         self._replace(run, "Open", f"opened {path} at step {session.trainer.step_count}")
+        self._pins = [(None, curves) for curves in session.pins]  # pinned by no run of this window
+        self.pins_changed.emit(list(session.pins))
         self.session_opened.emit(path, session.app)
 
     @command()

@@ -228,7 +228,7 @@ def test_a_pinned_quadratic_run_draws_its_fitted_curve_dashed(make_window, qtbot
     np.testing.assert_array_equal(ys, w.last_snapshot.curve_predictions)  # pinned at the step shown
 
 
-def test_a_saved_session_keeps_the_branches(make_window, qtbot, tmp_path):
+def test_a_saved_session_keeps_the_branches_and_the_pins(make_window, qtbot, tmp_path):
     w = make_window(scenario="fruit", steps=0)
     w.step(20)
     wait_paused_at(qtbot, w, 20)
@@ -238,6 +238,8 @@ def test_a_saved_session_keeps_the_branches(make_window, qtbot, tmp_path):
     qtbot.waitUntil(lambda: w.settings.lr == 2e-5, timeout=TIMEOUT)
     w.step(4)  # a branch: steps 9-12 at lr 2e-5
     wait_paused_at(qtbot, w, 12)
+    w.controller.call("pin")
+    qtbot.waitUntil(lambda: len(w.pins) == 1, timeout=TIMEOUT)
     path = tmp_path / "two.gdsim"
     w.save_session(str(path))
     qtbot.waitUntil(lambda: w.document.path == str(path), timeout=TIMEOUT)
@@ -246,6 +248,9 @@ def test_a_saved_session_keeps_the_branches(make_window, qtbot, tmp_path):
     wait_paused_at(qtbot, other, 12)
     names = [other.timeline.branches.itemText(i) for i in range(other.timeline.branches.count())]
     assert names == ["main", "lr 2e-05 from step 8"] and other.timeline.branches.currentIndex() == 1
+    qtbot.waitUntil(lambda: len(other.pins) == 1, timeout=TIMEOUT)
+    np.testing.assert_array_equal(other.pins[0].loss, w.pins[0].loss)
+    assert len(other.loss_view._pin_curves) == 1
     other.timeline.branches.activated.emit(0)
     wait_paused_at(qtbot, other, 20)
     assert_snapshot_is(other.last_snapshot, fresh(w.settings.replace(lr=1e-5), 20))

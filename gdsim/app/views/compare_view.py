@@ -29,7 +29,7 @@ class CompareView(PlotView):
         self.runs = []
 
     def show_runs(self, runs) -> None:
-        """Draw ``runs`` (``gdsim.core.variants.RunCurves``), replacing what was drawn."""
+        """Draw ``runs`` (``gdsim.core.record.curves.RunCurves``), replacing what was drawn."""
         self.runs = list(runs)
         for plot in (self.loss_plot, self.norm_plot, self.weight_plot):
             plot.clear()

@@ -60,7 +60,7 @@ class LossView(PlotView):
         self._note_lines: list[pg.InfiniteLine] = []
         # Looking back (the timeline): the step every view shows, on the whole run's curve.
         self.shown_step: int | None = None
-        self.pins: list = []  # runs pinned to compare (core.variants.RunCurves), drawn dashed
+        self.pins: list = []  # runs pinned to compare (core.record.curves.RunCurves), drawn dashed
         self._pin_curves: list = []
         self._pins_drawn = None  # (log scale, count) the pinned curves were last drawn for
         self._entries: list = []

@@ -66,11 +66,13 @@ class Session:
     app: dict = field(default_factory=dict)  # view state the app keeps (tracked weight, speed)
     branch: str = "main"  # the run's name among its branches
     branches: list = field(default_factory=list)  # the run's other branches: (name, Trainer)
+    pins: list = field(default_factory=list)  # runs pinned beside it: RunCurves
 
 
 def save_session(path, trainer: Trainer, settings: Settings, scenario: Scenario, app: dict | None = None,
-                 branch: str = "main", branches=()) -> None:
-    """``branches``: the run's other branches, (name, Trainer) each, saved beside it."""
+                 branch: str = "main", branches=(), pins=()) -> None:
+    """``branches``: the run's other branches, (name, Trainer) each, saved beside it; ``pins``:
+    the runs pinned beside it (RunCurves)."""
     from ... import __version__
 
     scalars, arrays = trainer.get_state()
@@ -96,6 +98,10 @@ def save_session(path, trainer: Trainer, settings: Settings, scenario: Scenario,
         other_scalars, other_arrays = other.get_state()
         doc["branches"].append({"name": name, "settings": other.settings.to_dict(), "trainer": _to_json(other_scalars)})
         members[_branch_member(i)] = _npz(other_arrays)
+    if pins:
+        doc["pins"] = [{"name": p.name, "weight": p.weight, "settings": p.settings.to_dict()} for p in pins]
+        members[_PINS] = _npz({f"{i}.{key}": np.ravel(getattr(p, key)) if key in _FLAT else getattr(p, key)
+                               for i, p in enumerate(pins) for key in _PIN_ARRAYS if getattr(p, key) is not None})
     with atomic_writer(path, "wb") as fh:
         with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as z:
             z.writestr(_JSON, json.dumps(doc, indent=1, allow_nan=True))
@@ -186,7 +192,46 @@ def _rebuild(archive: ZipReader, doc: dict, trainer_options: dict) -> Session:
         layout = _run_layout(other, b["trainer"], other.data.n_train)
         other.set_state(b["trainer"], _read_arrays(archive, layout, {}, member))
         branches.append((b["name"], other))
-    return Session(scenario, trainer.settings, trainer, doc["app"], doc["branch"], branches)
+    return Session(scenario, trainer.settings, trainer, doc["app"], doc["branch"], branches,
+                   _read_pins(archive, doc["pins"], trainer))
+
+
+_PINS = "pins.npz"
+_PIN_ARRAYS = ("steps", "loss", "grad_norm", "weight_steps", "weight_values", "tensor_norms", "predictions",
+               "curve_predictions")
+_FLAT = ("predictions",)  # saved as one column: the view reads it against the targets' shape
+
+
+def _read_pins(archive: ZipReader, pins: list[dict], trainer: Trainer) -> list:
+    """The pinned runs' curves, each array checked as the run's are: bounded, the right dtype and
+    shape, the numbers a run records."""
+    from ..record.curves import MOST_POINTS, RunCurves
+
+    if not pins:
+        return []
+    if _PINS not in archive.names:
+        raise ArchiveError(f"it lacks {_PINS}, the curves of its pinned runs")
+    rows = MOST_POINTS + 1
+    layout = {}
+    for i in range(len(pins)):
+        for key in ("steps", "loss", "grad_norm", "weight_steps", "weight_values"):
+            layout[f"{i}.{key}"] = _Member(_F8, (), rows)
+        layout[f"{i}.tensor_norms"] = _Member(_F8, (len(trainer.params),), rows, required=False)
+        layout[f"{i}.predictions"] = _Member(_F8, (), MAX_CELLS, required=False)
+        layout[f"{i}.curve_predictions"] = _Member(_F8, (), 10_000, required=False)
+    arrays = _read_arrays(archive, layout, {}, _PINS)
+    out = []
+    for i, p in enumerate(pins):
+        a = {key: arrays.get(f"{i}.{key}") for key in _PIN_ARRAYS}
+        n = len(a["steps"])
+        curves_fit = (len(a["loss"]) == len(a["grad_norm"]) == n and len(a["weight_steps"]) == len(a["weight_values"])
+                      and (a["tensor_norms"] is None or len(a["tensor_norms"]) == n))
+        recorded = all(np.all(np.isfinite(a[k])) for k in ("steps", "loss", "grad_norm", "weight_steps"))
+        in_order = all(np.all(np.diff(a[k]) > 0) for k in ("steps", "weight_steps"))
+        if not (curves_fit and recorded and in_order):
+            raise ValueError(f"the curves of pinned run {p['name']!r} do not fit together")
+        out.append(RunCurves(name=p["name"], weight=p["weight"], settings=p["settings"], **a))
+    return out
 
 
 def _custom(info: dict, data: Dataset) -> Scenario:

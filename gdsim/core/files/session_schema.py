@@ -21,7 +21,8 @@ FORMAT = "gdsim-session"
 # was read and left out ("rows_read", "dropped", "dropped_columns", "task_reason"). Files of version 1
 # have none of these and open as they are.
 # 3: a run may have branches (gdsim's timeline): "branch" names the one saved as the session's run,
-# "branches" holds the others, each with its settings and trainer state (its arrays in branch<i>.npz).
+# "branches" holds the others, each with its settings and trainer state (its arrays in branch<i>.npz);
+# "pins" the runs pinned beside it: name, followed weight and settings (their curves in pins.npz).
 VERSION = 3
 MAX_BRANCHES = 16
 CUSTOM_PREFIX = "csv:"  # your own data's scenarios are named csv:NAME; built-in names are never that
@@ -69,10 +70,26 @@ def check_doc(doc: dict) -> dict:
         raise GdsimError(f"its settings are for scenario {settings.scenario!r}, not {scenario['name']!r}")
     return {"settings": settings, "scenario": scenario, "trainer": _trainer(doc["trainer"]), "app": _app(doc["app"]),
             "branch": _text(extra.get("branch", "main"), "the run's branch name"),
-            "branches": _branches(extra.get("branches", []), scenario["name"])}
+            "branches": _branches(extra.get("branches", []), scenario["name"]),
+            "pins": _pins(extra.get("pins", []), scenario["name"])}
 
 
-_BRANCHING = ("branch", "branches")  # optional: sessions of format 3
+_BRANCHING = ("branch", "branches", "pins")  # optional: sessions of format 3
+MAX_PINS = 4
+
+
+def _pins(value, scenario: str) -> list[dict]:
+    if not isinstance(value, list) or len(value) > MAX_PINS:
+        raise GdsimError(f"its pinned runs are damaged (at most {MAX_PINS})")
+    out = []
+    for i, entry in enumerate(value):
+        p = _fields(entry, f"pinned run {i + 1}", ("name", "weight", "settings"))
+        settings = _settings(p["settings"])
+        if settings.scenario != scenario:
+            raise GdsimError(f"pinned run {i + 1} is of scenario {settings.scenario!r}, not {scenario!r}")
+        out.append({"name": _text(p["name"], f"pinned run {i + 1}'s name"),
+                    "weight": _text(p["weight"], f"pinned run {i + 1}'s weight"), "settings": settings})
+    return out
 
 
 def _branches(value, scenario: str) -> list[dict]:

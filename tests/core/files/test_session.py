@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import zipfile
 
@@ -352,3 +353,61 @@ def test_corrupted_sessions_give_a_clear_error_or_a_correct_session(tmp_path_fac
         assert s.trainer.step_count == len(s.trainer.history)
         s.trainer.run(1)
     assert path.read_bytes() == bytes(b)  # reading never changes the file
+
+
+def test_pinned_runs_are_saved_with_the_session(tmp_path):
+    from gdsim.core.record.curves import run_curves, thinned
+
+    a = trainer_for(scenario="quadratic")
+    a.run(30)
+    b = trainer_for(scenario="quadratic")
+    b.run(12)
+    pin = thinned(run_curves("main", b, 0, "params[0] (a)"))
+    pin = dataclasses.replace(pin, predictions=np.arange(20.0), curve_predictions=np.linspace(0, 1, 200))
+    path = tmp_path / "pins.gdsim"
+    save_session(path, a, a.settings, get_scenario("quadratic"), {}, pins=[pin])
+    (loaded,) = load_session(path).pins
+    assert (loaded.name, loaded.weight, loaded.settings) == (pin.name, pin.weight, pin.settings)
+    for key in ("steps", "loss", "grad_norm", "weight_steps", "weight_values", "predictions", "curve_predictions"):
+        np.testing.assert_array_equal(getattr(loaded, key), getattr(pin, key), err_msg=key)
+
+
+@pytest.mark.parametrize("edit_doc, edit_arrays, message", [
+    (lambda d: d["pins"][0].update(weight=3), None, "pinned run 1's weight is not a text"),
+    (lambda d: d.update(pins=[d["pins"][0]] * 5), None, "its pinned runs are damaged (at most 4)"),
+    (lambda d: d["pins"][0]["settings"].update(scenario="fruit"), None, "pinned run 1 is of scenario 'fruit'"),
+])
+def test_damaged_pins_are_refused_with_their_reason(tmp_path, edit_doc, edit_arrays, message):
+    from gdsim.core.record.curves import run_curves
+
+    a = trainer_for(scenario="quadratic")
+    a.run(5)
+    path = tmp_path / "pins.gdsim"
+    save_session(path, a, a.settings, get_scenario("quadratic"), {}, pins=[run_curves("main", a, 0, "a")])
+    rewrite(path, edit_doc=edit_doc)
+    with pytest.raises(GdsimError, match=re.escape(message)):
+        load_session(path)
+
+
+def test_pinned_curves_out_of_order_are_refused(tmp_path):
+    import io
+
+    from gdsim.core.record.curves import run_curves
+
+    a = trainer_for(scenario="quadratic")
+    a.run(5)
+    path = tmp_path / "pins.gdsim"
+    save_session(path, a, a.settings, get_scenario("quadratic"), {}, pins=[run_curves("main", a, 0, "a")])
+    with zipfile.ZipFile(path) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    with np.load(io.BytesIO(members["pins.npz"])) as f:
+        arrays = {k: f[k] for k in f.files}
+    arrays["0.steps"] = arrays["0.steps"][::-1].copy()
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    members["pins.npz"] = buf.getvalue()
+    with zipfile.ZipFile(path, "w") as z:
+        for n, data in members.items():
+            z.writestr(n, data)
+    with pytest.raises(GdsimError, match="the curves of pinned run 'main' do not fit together"):
+        load_session(path)
