@@ -16,6 +16,7 @@ import dataclasses
 import functools
 import os
 import threading
+import weakref
 import time
 import traceback
 from dataclasses import dataclass
@@ -145,7 +146,7 @@ def command(cause: str = RUN_CAUSE):
             except GdsimError as exc:
                 self.failed.emit(sentence(str(exc)) + ".", cause)
                 if self.settings is not None:
-                    self.settings_changed.emit(self.settings)  # put the controls back as they were
+                    self.settings_changed.emit(self._shown_settings())  # put the controls back as they were
             except Exception:
                 self._crash()
         guarded.is_command = True
@@ -200,8 +201,8 @@ class TrainingWorker(QObject):
         self._neuron: tuple[int, int, int] | None = None  # the neuron graph a person chose (layer, unit, example)
         self.viewing: int | None = None  # the past step shown (the run's ``scratch`` is at it); None: the newest
         # Settings that are not live (the loss) chosen while looking back: the branch from there takes them.
-        self._branch_settings: Settings | None = None
-        self._pins: list = []  # runs pinned to compare: (the _Run, its RunCurves), oldest first
+        self._branch_changes: dict = {}  # Settings field -> value, on top of the step shown's settings
+        self._pins: list = []  # runs pinned to compare: (a weak reference to the _Run, its RunCurves)
 
     @Slot(str, tuple)
     def perform(self, name: str, args: tuple) -> None:
@@ -243,12 +244,12 @@ class TrainingWorker(QObject):
             return
         if self.viewing is not None and changed <= set(LIVE) | BRANCHABLE:
             # The run keeps its own: its steps after this one were taken with them.
+            self._built(settings)  # refused now, not at Run, if it cannot be trained
             at_step = self._run.scratch.settings
-            self._branch_settings = None if settings == at_step else settings
+            self._branch_changes = {f: getattr(settings, f) for f in settings.to_dict()
+                                    if getattr(settings, f) != getattr(at_step, f)}
             self.settings_changed.emit(settings)
-            what = differences(at_step, settings)
-            self._set_state(PAUSED, f"Run or Step goes on from step {self.viewing:,} as a new branch"
-                                    + (f" with {what}" if what else ""))
+            self._say_branch()
             return
         if changed <= set(LIVE):
             self._apply_live(settings)
@@ -262,11 +263,16 @@ class TrainingWorker(QObject):
             self._build(settings, reason=f"new run: {what} changed", action=f"changing the {what}")
 
     def _shown_settings(self) -> Settings | None:
-        """The settings the controls show: the run's, or looking back, the step's (or those
-        chosen there for a branch)."""
+        """The settings the controls show: the run's, or looking back, the step's with what was
+        chosen there for a branch."""
         if self.viewing is None:
             return self.settings
-        return self._branch_settings or self._run.scratch.settings
+        return self._run.scratch.settings.replace(**self._branch_changes)
+
+    def _say_branch(self) -> None:
+        what = differences(self._run.scratch.settings, self._shown_settings())
+        if what:
+            self._set_state(PAUSED, f"Run or Step goes on from step {self.viewing:,} as a new branch with {what}")
 
     def _apply_live(self, settings: Settings) -> None:
         self.trainer.apply(settings)
@@ -313,9 +319,7 @@ class TrainingWorker(QObject):
             self._undo.append((old, action))
             del self._undo[:-MAX_UNDO]
             self._redo.clear()
-        if self._pins and (old is None or old.trainer.data is not run.trainer.data):
-            self._pins = []  # another lesson's (or data's) curves mean nothing beside this one's
-            self.pins_changed.emit([])
+        self._forget_pins_of_other_data(run)
         self._run = run
         self._pause_quietly()
         if run.trainer.trace is None:
@@ -325,13 +329,22 @@ class TrainingWorker(QObject):
         self._document_changed()
         self._set_state(PAUSED, reason or "")
 
+    def _forget_pins_of_other_data(self, run: _Run) -> None:
+        """Another lesson's (or data's) curves mean nothing beside this run's."""
+        old = self._run
+        same = (old is not None and old.settings.scenario == run.settings.scenario
+                and old.trainer.data.x is run.trainer.data.x)  # a rebuild shares the data's arrays
+        if self._pins and not same:
+            self._pins = []
+            self.pins_changed.emit([])
+
     def _start_trace(self) -> None:
         info = run_info(0, self._scenario(self.settings.scenario), self.trainer, self.settings, self._run.tracked)
         self.trainer.start_trace(trace_indices(info, info.tracked))
 
     def _new_run(self) -> None:
         self.viewing = None
-        self._branch_settings = None
+        self._branch_changes = {}
         if self._run.timeline is None:
             self._run.timeline = Timeline(self.trainer)  # an opened session: its earlier steps are in no checkpoint
         self._run_id += 1
@@ -372,6 +385,7 @@ class TrainingWorker(QObject):
             return
         run, action = source.pop()
         other.append((self._run, action))
+        self._forget_pins_of_other_data(run)
         self._run = run
         self._pause_quietly()
         self._new_run()
@@ -389,9 +403,13 @@ class TrainingWorker(QObject):
     @command()
     def run(self) -> None:
         if self.viewing is not None and self._same_as_the_run():
-            self._go_to(self.trainer.step_count)  # on from the newest step
+            self._show(self.trainer.step_count)  # on from the newest step
         elif self.viewing is not None:
-            stop = self._run.scratch.check_stop()  # the branch's, from its own step
+            scratch = self._run.scratch
+            wanted = self._shown_settings()  # the branch's stop conditions, from its own step
+            scratch.max_steps, scratch.until_loss = wanted.steps or None, wanted.until_loss
+            scratch.patience = wanted.patience if scratch.data.has_validation else None
+            stop = scratch.check_stop()
             if stop is not None:
                 self._set_state(STOPPED, stop.message + ". Change the stop conditions, or use Step.")
                 return
@@ -419,7 +437,7 @@ class TrainingWorker(QObject):
         if self.viewing is not None:
             if self._same_as_the_run():
                 target, newest = self.viewing + int(n), self.trainer.step_count
-                self._go_to(min(target, newest))  # along the run's own steps, then new ones
+                self._show(min(target, newest))  # along the run's own steps, then new ones
                 n = target - newest
                 if n <= 0:
                     return
@@ -432,13 +450,9 @@ class TrainingWorker(QObject):
         """Would going on from the step shown take again exactly the steps the run took? (Nothing
         chosen for a branch, and no change of settings after it.) Then Run and Step go along the
         run rather than start a branch that copies it."""
-        if self._branch_settings is not None:
+        if self._branch_changes:
             return False
         return not any(m.kept and m.step > self.viewing for m in self._run.timeline.marks)
-
-    def _go_to(self, step: int) -> None:
-        self.flags.want_step(step)
-        self.show_step()
 
     @command()
     def reset(self) -> None:
@@ -497,7 +511,7 @@ class TrainingWorker(QObject):
         at = at if isinstance(at, int) and 0 <= at <= len(others) else 0  # where the run was in the list
         run.family[:] = others[:at] + [run] + others[at:]
         self._replace(run, "Open", f"opened {path} at step {session.trainer.step_count}")
-        self._pins = [(None, curves) for curves in session.pins]  # pinned by no run of this window
+        self._pins = [(_NO_RUN, curves) for curves in session.pins]  # pinned by no run of this window
         self.pins_changed.emit(list(session.pins))
         self.session_opened.emit(path, session.app)
 
@@ -586,8 +600,10 @@ class TrainingWorker(QObject):
         the run's timeline, or the newest. Training pauses; Run or Step from an earlier step
         branches there (``_branch_here``)."""
         wanted = self.flags.take_wanted_step()
-        if wanted is None:
-            return  # a later request has been served already
+        if wanted is not None:  # else a later request has been served already
+            self._show(wanted)
+
+    def _show(self, wanted: int) -> None:
         if self.state == RUNNING:
             self._pause_quietly()
             self._set_state(PAUSED, "")
@@ -598,8 +614,8 @@ class TrainingWorker(QObject):
             return
         if step == newest:
             self.viewing = None
-            if self._branch_settings is not None:  # they were for a branch from an earlier step
-                self._branch_settings = None
+            if self._branch_changes:  # they were for a branch from an earlier step
+                self._branch_changes = {}
                 self._set_state(PAUSED, "back at the newest step: the settings chosen for a branch were not applied")
         else:
             if run.scratch is None:
@@ -608,6 +624,8 @@ class TrainingWorker(QObject):
             self.viewing = step
         self._emit_snapshot()
         self.settings_changed.emit(self._shown_settings())  # the controls show the step's
+        if self.viewing is not None:
+            self._say_branch()
 
     def _branch_here(self) -> None:
         """Go on from the step shown as a new branch; the run it came from stays among the branches."""
@@ -615,7 +633,7 @@ class TrainingWorker(QObject):
         self._check_room_for_a_branch()
         trainer = old.scratch
         then = trainer.settings
-        wanted = self._branch_settings or then
+        wanted = self._shown_settings()
         if any(getattr(wanted, f) != getattr(then, f) for f in BRANCHABLE):
             # Another loss: the same state (weights, optimizer, batch order) in a trainer built with it.
             moved = self._built(wanted.replace(**{f: getattr(then, f) for f in LIVE}))
@@ -671,12 +689,12 @@ class TrainingWorker(QObject):
         if t.params.size == info.n_weights:  # its predictions at its last step, drawn as the live run's are
             last = self._taker.take_past(t, t)
             curves = dataclasses.replace(curves, predictions=last.predictions, curve_predictions=last.curve_predictions)
-        kept = [(r, c) for r, c in self._pins if r is not run][-(MOST_PINS - 1):]  # the run's older pin goes
+        kept = [(r, c) for r, c in self._pins if r() is not run][-(MOST_PINS - 1):]  # the run's older pin goes
         names = {c.name for _, c in kept}
         if curves.name in names:  # another run of the same name (two "main"s, before and after a Reset)
             curves = dataclasses.replace(curves, name=next(f"{curves.name} #{k}" for k in range(2, 99)
                                                            if f"{curves.name} #{k}" not in names))
-        self._pins = kept + [(run, curves)]
+        self._pins = kept + [(weakref.ref(run), curves)]  # the run itself may go (Undo keeps five)
         self.pins_changed.emit([c for _, c in self._pins])
 
     @command()
@@ -692,6 +710,9 @@ class TrainingWorker(QObject):
         as a branch and pinned beside it. A long one shows its progress and can be cancelled."""
         run = self._run
         self._check_room_for_a_branch()
+        if self.state == RUNNING:
+            self._pause_quietly()
+            self._set_state(PAUSED, "")
         steps = run.trainer.step_count or run.settings.steps or DEFAULT_COMPARE_STEPS
         # The run's settings as they changed (kept checkpoints), each with zeroing switched.
         changes = {m.step: m.settings for m in run.timeline.marks if m.kept}
@@ -926,6 +947,10 @@ def _run_ignoring_limits(trainer, n: int):
         d = trainer.step()
         if d is not None:
             return Stop(STOP_DIVERGED, trainer.step_count, d.message, d)
+    return None
+
+
+def _NO_RUN():  # noqa: N802 - stands for a dead weak reference: a pin from a file has no run here
     return None
 
 

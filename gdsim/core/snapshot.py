@@ -16,6 +16,7 @@ import numpy as np
 from .engine.losses import apply_link
 from .engine.neuron_graph import neuron_graph, neuron_layers
 from .engine.trainer import Trainer
+from .record.curves import CURVE_POINTS
 from .scenarios import Scenario
 from .settings import Settings
 
@@ -139,7 +140,7 @@ def run_info(run_id: int, scenario: Scenario, trainer: Trainer, settings: Settin
     curve_x = None
     if scenario.view == "curve":
         x = np.asarray(data.x, dtype=np.float64)
-        curve_x = np.linspace(x.min(), x.max(), 200)
+        curve_x = np.linspace(x.min(), x.max(), CURVE_POINTS)
     info = RunInfo(
         run_id=run_id, scenario=scenario.name, title=scenario.title, lesson=scenario.lesson,
         view=scenario.view, x_label=scenario.x_label, y_label=scenario.y_label, settings=settings,

@@ -349,3 +349,44 @@ def test_two_runs_of_the_same_name_pin_side_by_side(make_window, qtbot):
     qtbot.waitUntil(lambda: len(w.pins) == 2, timeout=TIMEOUT)
     assert [p.name for p in w.pins] == ["main", "main #2"]
     assert [len(p.steps) for p in w.pins] == [10, 5]
+
+
+def test_what_is_chosen_looking_back_goes_on_top_of_each_steps_settings(make_window, qtbot):
+    w = make_window(scenario="fruit", steps=0)
+    base = w.settings
+    w.step(50)
+    wait_paused_at(qtbot, w, 50)
+    w.controller.call("configure", base.replace(lr=2e-5))  # the run's lr from step 50
+    qtbot.waitUntil(lambda: w.settings.lr == 2e-5, timeout=TIMEOUT)
+    w.step(50)
+    wait_paused_at(qtbot, w, 100)
+    w.go_to_step(30)
+    wait_showing(qtbot, w, 30)
+    qtbot.waitUntil(lambda: w.settings.lr == 1e-5, timeout=TIMEOUT)
+    w.controller.call("configure", w.settings.replace(loss="mae"))
+    qtbot.waitUntil(lambda: w.settings.loss == "mae", timeout=TIMEOUT)
+    w.go_to_step(80)
+    wait_showing(qtbot, w, 80)
+    qtbot.waitUntil(lambda: w.settings.lr == 2e-5 and w.settings.loss == "mae", timeout=TIMEOUT)
+    with qtbot.waitSignal(w.controller.failed, timeout=TIMEOUT):
+        w.controller.call("configure", w.settings.replace(optimizer="nonsense"))  # refused at once
+    qtbot.waitUntil(lambda: w.settings.optimizer == base.optimizer and w.settings.loss == "mae", timeout=TIMEOUT)
+    w.step(2)
+    wait_paused_at(qtbot, w, 82)
+    assert w.timeline.branches.itemText(w.timeline.branches.currentIndex()) == "loss mae from step 80"
+
+
+def test_undo_to_another_lesson_takes_its_pins_away(make_window, qtbot):
+    w = make_window(scenario="fruit", steps=0)
+    w.step(5)
+    wait_paused_at(qtbot, w, 5)
+    i = w.controls.scenario.findData("quadratic")
+    w.controls.scenario.setCurrentIndex(i)
+    w.controls.scenario.activated.emit(i)
+    qtbot.waitUntil(lambda: w.info.scenario == "quadratic", timeout=TIMEOUT)
+    w.step(3)
+    wait_paused_at(qtbot, w, 3)
+    w.controller.call("pin")
+    qtbot.waitUntil(lambda: len(w.pins) == 1, timeout=TIMEOUT)
+    w.controller.call("undo")  # back to the fruit run
+    qtbot.waitUntil(lambda: w.info.scenario == "fruit" and not w.pins, timeout=TIMEOUT)

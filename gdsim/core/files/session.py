@@ -25,6 +25,7 @@ and nothing outside the new ``Session`` has changed.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import math
@@ -98,6 +99,9 @@ def save_session(path, trainer: Trainer, settings: Settings, scenario: Scenario,
         other_scalars, other_arrays = other.get_state()
         doc["branches"].append({"name": name, "settings": other.settings.to_dict(), "trainer": _to_json(other_scalars)})
         members[_branch_member(i)] = _npz(other_arrays)
+    # A pin of another model keeps its curves, not its tensors' norms (the run's have other tensors).
+    pins = [p if p.tensor_norms is None or p.tensor_norms.shape[1:] == (len(trainer.params),)
+            else dataclasses.replace(p, tensor_norms=None) for p in pins if p.settings.scenario == scenario.name]
     if pins:
         doc["pins"] = [{"name": p.name, "weight": p.weight, "settings": p.settings.to_dict()} for p in pins]
         members[_PINS] = _npz({f"{i}.{key}": np.ravel(getattr(p, key)) if key in _FLAT else getattr(p, key)
@@ -205,20 +209,21 @@ _FLAT = ("predictions",)  # saved as one column: the view reads it against the t
 def _read_pins(archive: ZipReader, pins: list[dict], trainer: Trainer) -> list:
     """The pinned runs' curves, each array checked as the run's are: bounded, the right dtype and
     shape, the numbers a run records."""
-    from ..record.curves import MOST_POINTS, RunCurves
+    from ..record.curves import CURVE_POINTS, MOST_POINTS, RunCurves
 
     if not pins:
         return []
     if _PINS not in archive.names:
         raise ArchiveError(f"it lacks {_PINS}, the curves of its pinned runs")
     rows = MOST_POINTS + 1
+    outputs = np.asarray(trainer.predict()).size  # the run's predictions on its training rows
     layout = {}
     for i in range(len(pins)):
         for key in ("steps", "loss", "grad_norm", "weight_steps", "weight_values"):
             layout[f"{i}.{key}"] = _Member(_F8, (), rows)
         layout[f"{i}.tensor_norms"] = _Member(_F8, (len(trainer.params),), rows, required=False)
-        layout[f"{i}.predictions"] = _Member(_F8, (), MAX_CELLS, required=False)
-        layout[f"{i}.curve_predictions"] = _Member(_F8, (), 10_000, required=False)
+        layout[f"{i}.predictions"] = _Member(_F8, (), outputs, required=False)  # as the run's, flat
+        layout[f"{i}.curve_predictions"] = _Member(_F8, (), CURVE_POINTS, required=False)
     arrays = _read_arrays(archive, layout, {}, _PINS)
     out = []
     for i, p in enumerate(pins):

@@ -15,6 +15,7 @@ import numpy as np
 from ..settings import Settings
 
 MOST_POINTS = 4000  # a pinned run's curves, at the most: it is drawn beside a live one
+CURVE_POINTS = 200  # a fitted curve (the quadratic's) is drawn through this many inputs
 
 
 @dataclass(frozen=True)

@@ -411,3 +411,17 @@ def test_pinned_curves_out_of_order_are_refused(tmp_path):
             z.writestr(n, data)
     with pytest.raises(GdsimError, match="the curves of pinned run 'main' do not fit together"):
         load_session(path)
+
+
+def test_a_pin_of_another_model_is_saved_without_its_tensors_norms(tmp_path):
+    from gdsim.core.record.curves import run_curves
+
+    linear = trainer_for(scenario="digits")
+    linear.run(3)
+    mlp = trainer_for(scenario="digits", model="mlp")
+    mlp.run(2)
+    path = tmp_path / "mixed.gdsim"
+    save_session(path, mlp, mlp.settings, get_scenario("digits"), {}, pins=[run_curves("main", linear, 0, "w")])
+    (pin,) = load_session(path).pins
+    assert pin.tensor_norms is None and len(pin.loss) == 3
+
