@@ -390,3 +390,15 @@ def test_undo_to_another_lesson_takes_its_pins_away(make_window, qtbot):
     qtbot.waitUntil(lambda: len(w.pins) == 1, timeout=TIMEOUT)
     w.controller.call("undo")  # back to the fruit run
     qtbot.waitUntil(lambda: w.info.scenario == "fruit" and not w.pins, timeout=TIMEOUT)
+
+
+def test_a_pinned_parabola_run_draws_its_path_on_the_curve(make_window, qtbot):
+    w = make_window(scenario="parabola", steps=0)
+    w.step(12)
+    wait_paused_at(qtbot, w, 12)
+    w.controller.call("pin")
+    qtbot.waitUntil(lambda: len(w.prediction_view._pin_items) == 1, timeout=TIMEOUT)
+    xs, fs = w.prediction_view._pin_items[0].getData()
+    t = w.controller.worker.trainer
+    np.testing.assert_array_equal(xs, t.trace.values[:12, 0])  # x after steps 0..11
+    np.testing.assert_array_equal(fs, fresh(w.settings, 12).history.loss)  # f there: what steps 1..12 printed

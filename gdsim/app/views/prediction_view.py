@@ -208,6 +208,7 @@ class PredictionView(PlotView):
         self.plot.addItem(self.current)
         legend_title(self.plot, [(theme.TRAIN, "━", "loss f(x)"), (theme.PREDICTION, "●", "x after each step"),
                                  (theme.PREDICTION, "○", "x now")])
+        self._pin_items = []
         self.path_trace = TraceMirror()
         self.path_losses = np.empty(0)  # f(x) at each traced x, kept in step with the trace
         self._parabola_range = None
@@ -222,7 +223,10 @@ class PredictionView(PlotView):
             keep = np.concatenate([older, np.arange(len(xs) - recent, len(xs))])
             xs, fs = xs[keep], fs[keep]
         x_now = float(snap.values[0])
-        reach = float(np.nanmax(np.abs(np.append(xs, x_now)))) if np.isfinite(x_now) else 1.0
+        pinned = [item.path_points for item in self._pin_items if hasattr(item, "path_points")]
+        seen = np.concatenate([xs, [x_now]] + [px for px, _ in pinned])
+        seen = seen[np.isfinite(seen)]
+        reach = float(np.max(np.abs(seen))) if seen.size else 1.0
         if reach > SYMLOG_FROM and not self._symlog:
             # x is running away: on linear axes every earlier step would sit in one pixel at 0.
             self._symlog = True
@@ -236,6 +240,9 @@ class PredictionView(PlotView):
         # The zig-zag of the first steps is the lesson; hundreds of lines would only fill the V.
         self.path.setPen(pg.mkPen(theme.PREDICTION, width=1) if len(xs) <= MAX_DOTS else None)
         self.path.setData(show_x(xs), show_f(fs), connect="finite")
+        for item in self._pin_items:  # pinned runs' paths, on the same scales
+            px, pf = item.path_points
+            item.setData(show_x(paintable(px)), show_f(paintable(pf)), connect="finite")
         finite = np.isfinite(snap.current_loss) and np.isfinite(x_now)
         self.current.setData(show_x([x_now]) if finite else [], show_f([snap.current_loss]) if finite else [])
         scale = "; both axes on symmetric log scales, x is running away" if self._symlog else ""
@@ -302,12 +309,21 @@ class PredictionView(PlotView):
                     and len(pin.curve_predictions) == len(self.info.curve_x):
                 item = pg.PlotDataItem(self.info.curve_x, paintable(pin.curve_predictions), connect="finite",
                                        pen=theme.pinned_pen(i, width=1.5))
+            elif self.info.view == "parabola" and len(pin.weight_steps):
+                # Its path on the curve: x after step t, at f(x) = the loss its step t + 1 printed.
+                at = np.searchsorted(pin.steps, pin.weight_steps + 1)
+                found = (at < len(pin.steps)) & (pin.steps[np.minimum(at, len(pin.steps) - 1)] == pin.weight_steps + 1)
+                item = pg.PlotDataItem(pen=theme.pinned_pen(i, width=1.5), symbol="o", symbolSize=5,
+                                       symbolBrush=None, symbolPen=pg.mkPen(colour))
+                item.path_points = (pin.weight_values[found], pin.loss[at[found]])
             else:
                 continue
             item.setZValue(-1)
-            item.setToolTip(f"pinned: {pin.name}, at its last step")
+            item.setToolTip(f"pinned: {pin.name}" + ("" if self.info.view == "parabola" else ", at its last step"))
             self.plot.addItem(item)
             self._pin_items.append(item)
+        if self.last is not None and self._pin_items:
+            self.draw()  # now, paused or not (the parabola's paths take the view's scales)
 
     def ingest(self, snap):
         self.last = snap
