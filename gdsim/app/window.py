@@ -468,7 +468,6 @@ class MainWindow(QMainWindow):
             if self.info is None or snap.run_id != self.info.run_id:
                 return
             self.last_snapshot = snap
-            self.timeline.show_snapshot(snap)
             if len(snap.notes) > self._notes_shown:
                 self._notes_shown = len(snap.notes)
                 note = snap.notes[-1]
@@ -483,9 +482,11 @@ class MainWindow(QMainWindow):
                 # bar that often costs a frame's worth of time every few frames.
                 if now - self._status_shown >= STATUS_SECONDS:
                     self._update_status(snap)
+                    self.timeline.show_snapshot(snap)
             else:
                 self._draw_all_views()
                 self._update_status(snap)
+                self.timeline.show_snapshot(snap)
         finally:
             self.controller.snapshot_drawn()
         self.snapshot_drawn.emit(snap)
@@ -534,6 +535,7 @@ class MainWindow(QMainWindow):
             self._draw_all_views()  # whatever a paced frame left undrawn
             if self.last_snapshot is not None and self.info is not None:
                 self._update_status(self.last_snapshot)
+                self.timeline.show_snapshot(self.last_snapshot)  # where a run paced at 5 Hz stopped
         self.controls.set_running(state == RUNNING)
         self.status_state.setText({RUNNING: "running", DIVERGED: "DIVERGED", STOPPED: "stopped"}.get(state, state))
         self.status_state.setStyleSheet(f"color: {theme.BAD}; font-weight: bold;" if state == DIVERGED else "")

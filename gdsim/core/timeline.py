@@ -31,10 +31,7 @@ class Checkpoint:
     scalars: dict
     arrays: dict
     kept: bool  # a settings change (or the run's start): never thinned away
-
-    @property
-    def nbytes(self) -> int:
-        return sum(a.nbytes for a in self.arrays.values())
+    nbytes: int  # of the arrays
 
 
 class Timeline:
@@ -108,7 +105,6 @@ class Timeline:
         # checkpoints bigger than the first one.
         while len(self.marks) > self.most or (self._bytes > self.budget_bytes and len(self.marks) > 2):
             self._thin()
-        self._bytes = sum(m.nbytes for m in self.marks)
 
     def _thin(self) -> None:
         """Double the spacing until some go: keep the kept ones and those at least ``every``
@@ -133,4 +129,5 @@ class Timeline:
 
 def _checkpoint(trainer, kept: bool) -> Checkpoint:
     scalars, arrays = trainer.checkpoint()
-    return Checkpoint(trainer.step_count, trainer.settings, scalars, arrays, kept)
+    return Checkpoint(trainer.step_count, trainer.settings, scalars, arrays, kept,
+                      sum(a.nbytes for a in arrays.values()))
