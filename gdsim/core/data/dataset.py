@@ -85,14 +85,22 @@ class BatchSampler:
         self.n = n
         self.full = batch_size is None or batch_size >= n
         self.batch_size = n if self.full else int(batch_size)
-        self._seed_seq = seed_seq
+        self._seed_seq = seed_seq  # a SeedSequence, or its entropy ([seed, 1]): default_rng takes either
         self.reset()
 
     def reset(self) -> None:
-        self._rng = np.random.default_rng(self._seed_seq)
+        self._generator = None  # made from the seed when first wanted: see _rng
         self._order = None
         self._pos = 0
         self._undo = None
+
+    @property
+    def _rng(self):
+        # A full batch never shuffles, and NumPy's random module is 15 ms of `gdsim run`'s start-up
+        # on a slow machine: the generator is made (always the same one) only when it is used.
+        if self._generator is None:
+            self._generator = np.random.default_rng(self._seed_seq)
+        return self._generator
 
     @property
     def batches_per_epoch(self) -> int:
@@ -145,6 +153,6 @@ class BatchSampler:
             rng.bit_generator.state = state["rng"]
         except Exception:  # TypeError, ValueError, OverflowError, KeyError: numpy checks it its own ways
             raise ValueError("the batch order's random state is damaged") from None
-        self._rng = rng
+        self._generator = rng
         self._order = None if order is None else order.astype(np.intp)
         self._pos = int(pos)
