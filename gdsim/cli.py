@@ -355,7 +355,6 @@ def _check_outputs(args) -> None:
     import os
 
     from .core.errors import GdsimError
-    from .core.files.atomic import check_writable
 
     seen = {}
     # A session may be saved over the one it continues: it has been read whole before anything is written.
@@ -364,6 +363,8 @@ def _check_outputs(args) -> None:
         path, flag = getattr(args, key), _flag(key)
         if path is None:
             continue
+        from .core.files.atomic import check_writable  # with pathlib: 10 ms a run without outputs does not need
+
         check_writable(path)
         real = os.path.realpath(path)
         if real in seen:
@@ -559,9 +560,12 @@ class _Interrupt:
 
 def _write_outputs(run: _Run, args) -> list[str]:
     """Every output asked for, renamed into place together once all are written (or none is)."""
+    written = [getattr(args, key) for key in _OUTPUTS if getattr(args, key) is not None]
+    if not written:
+        return written  # and no file-writing module (nor pathlib) imported: a run without outputs ends sooner
     from .core.files.atomic import all_or_none
 
-    # Each writer is imported only when its output is asked for: a run without outputs starts sooner.
+    # Each writer is imported only when its output is asked for.
     trainer = run.trainer
     with all_or_none():
         if args.weights_out is not None:
@@ -582,7 +586,7 @@ def _write_outputs(run: _Run, args) -> list[str]:
             from .app.figure import render_figure  # Qt is imported only here
 
             render_figure(args.plot_out, run.scenario, trainer)
-    return [getattr(args, key) for key in _OUTPUTS if getattr(args, key) is not None]
+    return written
 
 
 def _print_summary(trainer, stop, taken: int, elapsed: float, out) -> None:
