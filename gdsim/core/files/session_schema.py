@@ -79,30 +79,28 @@ MAX_PINS = 4
 
 
 def _pins(value, scenario: str) -> list[dict]:
-    if not isinstance(value, list) or len(value) > MAX_PINS:
-        raise GdsimError(f"its pinned runs are damaged (at most {MAX_PINS})")
-    out = []
-    for i, entry in enumerate(value):
-        p = _fields(entry, f"pinned run {i + 1}", ("name", "weight", "settings"))
-        settings = _settings(p["settings"])
-        if settings.scenario != scenario:
-            raise GdsimError(f"pinned run {i + 1} is of scenario {settings.scenario!r}, not {scenario!r}")
-        out.append({"name": _text(p["name"], f"pinned run {i + 1}'s name"),
-                    "weight": _text(p["weight"], f"pinned run {i + 1}'s weight"), "settings": settings})
-    return out
+    return _runs(value, scenario, "pinned run", "its pinned runs", MAX_PINS,
+                 {"name": _text, "weight": _text})
 
 
 def _branches(value, scenario: str) -> list[dict]:
-    if not isinstance(value, list) or len(value) > MAX_BRANCHES:
-        raise GdsimError(f"its branches are damaged (at most {MAX_BRANCHES})")
+    return _runs(value, scenario, "branch", "its branches", MAX_BRANCHES,
+                 {"name": _text, "trainer": lambda v, where: _trainer(v)})
+
+
+def _runs(value, scenario: str, what: str, all_of_them: str, most: int, checks: dict) -> list[dict]:
+    """A list of at most ``most`` records, each with ``settings`` of ``scenario`` and the fields
+    ``checks`` names (field -> check(value, where))."""
+    if not isinstance(value, list) or len(value) > most:
+        raise GdsimError(f"{all_of_them} are damaged (at most {most})")
     out = []
     for i, entry in enumerate(value):
-        b = _fields(entry, f"branch {i + 1}", ("name", "settings", "trainer"))
-        settings = _settings(b["settings"])
+        where = f"{what} {i + 1}"
+        record = _fields(entry, where, ("settings", *checks))
+        settings = _settings(record["settings"])
         if settings.scenario != scenario:
-            raise GdsimError(f"branch {i + 1} is of scenario {settings.scenario!r}, not {scenario!r}")
-        out.append({"name": _text(b["name"], f"branch {i + 1}'s name"), "settings": settings,
-                    "trainer": _trainer(b["trainer"])})
+            raise GdsimError(f"{where} is of scenario {settings.scenario!r}, not {scenario!r}")
+        out.append({"settings": settings, **{k: check(record[k], f"{where}'s {k}") for k, check in checks.items()}})
     return out
 
 
