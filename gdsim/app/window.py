@@ -805,7 +805,7 @@ class MainWindow(QMainWindow):
             keys = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in act.shortcuts()
                              if _on_a_keyboard(k))
             if keys:
-                rows.append((keys, act.text().replace("&", "").split(":")[0]))
+                rows.append((keys, act.text().replace("&", "")))
         return rows
 
     def _show_shortcuts(self) -> None:

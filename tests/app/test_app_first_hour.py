@@ -283,7 +283,8 @@ def test_standard_keys_and_a_complete_shortcut_sheet(make_window):
                        ("Ctrl+L", "Load weights..."), ("Ctrl+Shift+L", "Save weights..."),
                        ("Ctrl+W", "Close window"), ("Ctrl+Q", "Quit"), ("Ctrl+Z", "Undo"), ("Space", "Run / Pause"),
                        ("Ctrl+E", "History as CSV..."), ("Ctrl+Alt+1", "Loss view as PNG or SVG..."),
-                       ("F1", "Keyboard shortcuts")):
+                       ("F1", "Keyboard shortcuts"), ("B", "Backward pass: next node"),
+                       ("Shift+B", "Backward pass: previous node"), ("Left", "Back one step"), ("P", "Pin this run to compare")):
         assert rows.get(QKeySequence(keys).toString(QKeySequence.SequenceFormat.NativeText)) == what, keys
     assert len(w.shortcut_rows()) == len([a for a in w.actions() if a.shortcuts()])  # none left out
 
