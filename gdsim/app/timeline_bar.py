@@ -57,9 +57,13 @@ class TimelineBar(QWidget):
         span = max(0, snap.latest - snap.earliest)
         self.unit = max(1, -(-span // POSITIONS))
         self.slider.blockSignals(True)
-        self.slider.setRange(0, -(-span // self.unit))
-        if not self.slider.isSliderDown():  # a drag under way is the person's
-            self.slider.setValue((snap.step - snap.earliest) // self.unit)
+        if span == 0:  # nothing to go back to: the handle at the end, where the run is
+            self.slider.setRange(0, 1)
+            self.slider.setValue(1)
+        else:
+            self.slider.setRange(0, -(-span // self.unit))
+            if not self.slider.isSliderDown():  # a drag under way is the person's
+                self.slider.setValue((snap.step - snap.earliest) // self.unit)
         self.slider.blockSignals(False)
         self.where.setText(f"step {snap.step:,} of {snap.latest:,}" if snap.past else f"step {snap.step:,}")
         tip = ("An earlier step: Run or Step goes on from here as a new branch" if snap.past
@@ -69,7 +73,8 @@ class TimelineBar(QWidget):
                     f"changed its loss, there")
         self.where.setToolTip(tip)
         self.slider.setToolTip(self._slider_tip + (f" (from step {snap.earliest:,})" if snap.earliest else ""))
-        self.slider.setEnabled(snap.latest > snap.earliest)
+        self.slider.setEnabled(span > 0)
+        self.title.setBuddy(self.slider if span > 0 else self.branches)  # Alt+N reaches what can be used
         self.newest.setEnabled(snap.past)
 
     def show_branches(self, names, index: int) -> None:

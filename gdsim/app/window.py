@@ -411,6 +411,8 @@ class MainWindow(QMainWindow):
     def _pins_changed(self, pins) -> None:
         if len(pins) > len(self.pins) or pins and self.pins and pins[-1] is not self.pins[-1]:
             self.say(f"pinned {pins[-1].name}: the dashed curves (Shift+P clears them)")
+        elif self.pins and not pins:
+            self.say("the pinned runs are cleared")
         self.pins = list(pins)
         for view in self.pin_views:
             view.show_pins(self.pins)
@@ -512,7 +514,7 @@ class MainWindow(QMainWindow):
         self._status_shown = time.perf_counter()
         self.status_step.setText(f"step {snap.step:,}" + (f" of {snap.latest:,} (looking back)" if snap.past else "")
                                  + (f"  epoch {snap.epoch:,}" if self.info.has_validation else ""))
-        if snap.past and snap.step_loss is not None:
+        if snap.step_loss is not None:
             self.status_loss.setText(f"loss {snap.step_loss:.6g}")
             self.status_grad.setText(f"gradient norm {snap.step_grad_norm:.6g}")
         elif len(snap.loss):
@@ -537,6 +539,8 @@ class MainWindow(QMainWindow):
                 self._update_status(self.last_snapshot)
                 self.timeline.show_snapshot(self.last_snapshot)  # where a run paced at 5 Hz stopped
         self.controls.set_running(state == RUNNING)
+        if state == RUNNING:
+            self.statusBar().clearMessage()  # it was about the run before it went on
         self.status_state.setText({RUNNING: "running", DIVERGED: "DIVERGED", STOPPED: "stopped"}.get(state, state))
         self.status_state.setStyleSheet(f"color: {theme.BAD}; font-weight: bold;" if state == DIVERGED else "")
         if state != RUNNING:

@@ -513,6 +513,8 @@ class TrainingWorker(QObject):
         self._replace(run, "Open", f"opened {path} at step {session.trainer.step_count}")
         self._pins = [(_NO_RUN, curves) for curves in session.pins]  # pinned by no run of this window
         self.pins_changed.emit(list(session.pins))
+        if session.pins:  # the last word is the file's
+            self._set_state(PAUSED, f"opened {path} at step {session.trainer.step_count}")
         self.session_opened.emit(path, session.app)
 
     @command()

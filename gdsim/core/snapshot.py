@@ -128,7 +128,8 @@ class Snapshot:
     past: bool = False
     latest: int = 0
     earliest: int = 0
-    # A past step's own loss and gradient norm, as its history row has them (it carries no rows).
+    # The step's own loss and gradient norm, as its history row has them (None at step 0): a
+    # past snapshot carries no rows, and a snapshot with no new rows still says them.
     step_loss: float | None = None
     step_grad_norm: float | None = None
 
@@ -275,7 +276,7 @@ class SnapshotTaker:
             trace_restart=False, trace_steps=np.empty(0, dtype=np.int64), trace_values=no_trace, trace_grads=no_trace,
             trace_indices=indices, **self._state(trainer, np.empty((0, 1))),
             notes=tuple(n for n in run.notes if n.step <= trainer.step_count),
-            past=True, step_loss=trainer.last_loss, step_grad_norm=trainer.last_grad_norm,
+            past=True,
         )
 
     def _state(self, trainer: Trainer, new_trace_values: np.ndarray) -> dict:
@@ -291,6 +292,7 @@ class SnapshotTaker:
             current_loss=current_loss, current_metric=current_metric,
             **self._predictions(trainer, outputs, new_trace_values),
             tracked=self.tracked, graph=self._graph(trainer),
+            step_loss=trainer.last_loss, step_grad_norm=trainer.last_grad_norm,
         )
 
     def _graph(self, trainer: Trainer) -> dict | None:

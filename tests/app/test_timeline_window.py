@@ -59,9 +59,12 @@ def test_any_step_shown_is_the_fresh_run_at_that_step(make_window, qtbot, scenar
         if k > 0:  # the status bar's loss is that step's, as its history row has it
             assert w.status_loss.text().startswith(f"loss {row.loss[k - 1]:.6g}")
     assert w.gradient_view.update_line  # the tracked weight's update at step 12, as fresh's
+    w.go_to_step(0)
+    wait_showing(qtbot, w, 0)
     w.go_to_step(60)
     wait_showing(qtbot, w, 60, past=False)
     assert not w.loss_view.cursor.isVisible()
+    assert w.status_loss.text().startswith(f"loss {row.loss[59]:.6g}")  # the newest step's again, not step 0's
     assert not any(line.isVisible() for line in w.gradient_view._cursors)
 
 
@@ -333,6 +336,7 @@ def test_the_slider_holds_a_run_of_billions_of_steps(qtbot):
     assert asked == [5_000_000_000, bar.slider.maximum() // 2 * bar.unit]
     bar.show_snapshot(SimpleNamespace(step=50, latest=50, earliest=50, past=False))
     assert not bar.slider.isEnabled()  # an opened session: nothing before its step to go back to
+    assert bar.slider.value() == bar.slider.maximum() and bar.title.buddy() is bar.branches
     assert "cannot be shown" in bar.where.toolTip()
 
 
