@@ -24,6 +24,13 @@ def subprocess_gdsim(*args, code=None, timeout=180):
     return subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env, timeout=timeout)
 
 
+def start_gdsim(*args, **popen):
+    """``python -m gdsim ARGS`` started (offscreen), to talk to while it runs."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    return subprocess.Popen([sys.executable, "-m", "gdsim", *map(str, args)], cwd=ROOT, env=env, text=True,
+                            **popen)
+
+
 def imported_by(*runs) -> set[str]:
     """The top-level packages a fresh interpreter has imported after ``gdsim.cli.main`` ran each of
     ``runs``, given as (argv, expected exit status); its output goes nowhere."""

@@ -14,6 +14,17 @@ def wait_paused_at(qtbot, window, step: int) -> None:
                     and window.last_snapshot.step == step, timeout=TIMEOUT)
 
 
+def trained(scenario: str, steps: int, **settings):
+    """A trainer of ``scenario`` after ``steps`` steps (none of them diverging)."""
+    from gdsim.core.scenarios import build_trainer
+    from gdsim.core.settings import Settings
+
+    t = build_trainer(Settings(scenario=scenario, **settings))
+    for _ in range(steps):
+        assert t.step() is None
+    return t
+
+
 def write_houses(path, rows=60):
     """A small housing CSV: size, rooms, price and a 0/1 'expensive' column."""
     rng = np.random.default_rng(1)

@@ -841,7 +841,7 @@ class TrainingWorker(QObject):
             if allowed is not None:
                 chunk = min(chunk, allowed - taken)
             before = t.step_count
-            stop = _run_ignoring_limits(t, chunk) if self._budget is not None else t.run(chunk)
+            stop = t.advance(chunk) if self._budget is not None else t.run(chunk)  # Step N goes past limits
             done = time.perf_counter()
             self._chunks.took(t.step_count - before, done - started)
             self._run.timeline.after_steps(t)
@@ -939,17 +939,6 @@ class TrainingWorker(QObject):
                          "are as they were after the last step. Reset or pick a scenario to go on.\n\n" + detail,
                          RUN_CAUSE)
         self.state_changed.emit(PAUSED, "paused after an internal error")
-
-
-def _run_ignoring_limits(trainer, n: int):
-    """Step N: take the steps even past the step limit or target, but stop on divergence."""
-    from ..core.engine.trainer import STOP_DIVERGED, Stop
-
-    for _ in range(n):
-        d = trainer.step()
-        if d is not None:
-            return Stop(STOP_DIVERGED, trainer.step_count, d.message, d)
-    return None
 
 
 def _NO_RUN():  # noqa: N802 - stands for a dead weak reference: a pin from a file has no run here

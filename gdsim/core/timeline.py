@@ -94,9 +94,10 @@ class Timeline:
         mark = self.checkpoint_before(step)
         scratch.apply(mark.settings)
         scratch.restore(mark.scalars, mark.arrays)
-        divergence = scratch.advance(step - mark.step)
-        if divergence is not None or scratch.step_count != step:
-            raise RuntimeError(f"replaying steps {mark.step + 1}-{step} gave another run: {divergence}")
+        stop = scratch.advance(step - mark.step)
+        if stop is not None or scratch.step_count != step:
+            raise RuntimeError(f"replaying steps {mark.step + 1}-{step} gave another run: "
+                               f"{stop.message if stop else scratch.step_count}")
 
     def _add(self, mark: Checkpoint) -> None:
         self.marks.append(mark)

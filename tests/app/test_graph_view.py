@@ -9,22 +9,14 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 from cli_helpers import subprocess_gdsim
-from gui_helpers import TIMEOUT, wait_paused_at
+from gui_helpers import TIMEOUT, trained, wait_paused_at
 from PySide6.QtCore import Qt
 
 from gdsim.core.engine.neuron_graph import neuron_graph
-from gdsim.core.scenarios import build_trainer, get_scenario
-from gdsim.core.settings import Settings
+from gdsim.core.scenarios import get_scenario
 from gdsim.core.snapshot import SnapshotTaker, run_info
 
 pytestmark = pytest.mark.gui
-
-
-def trained(scenario: str, steps: int, **settings):
-    t = build_trainer(Settings(scenario=scenario, **settings))
-    for _ in range(steps):
-        assert t.step() is None
-    return t
 
 
 @pytest.fixture

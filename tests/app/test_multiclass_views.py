@@ -5,19 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from gui_helpers import trained
 
-from gdsim.core.scenarios import build_trainer, get_scenario
+from gdsim.core.scenarios import get_scenario
 from gdsim.core.settings import Settings
 from gdsim.core.snapshot import SnapshotTaker, run_info
 
 pytestmark = pytest.mark.gui
-
-
-def trained(scenario: str, steps: int, **settings):
-    t = build_trainer(Settings(scenario=scenario, **settings))
-    for _ in range(steps):
-        assert t.step() is None
-    return t
 
 
 def expected_counts(y, probabilities, k):

@@ -8,13 +8,7 @@ import subprocess
 import sys
 
 import numpy as np
-from cli_helpers import ROOT, column, imported_by, read_csv
-
-
-def start_gdsim(*args, **popen):
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    return subprocess.Popen([sys.executable, "-m", "gdsim", *map(str, args)], cwd=ROOT, env=env, text=True,
-                            **popen)
+from cli_helpers import ROOT, column, imported_by, read_csv, start_gdsim
 
 
 def test_ctrl_c_stops_after_a_whole_step_and_writes_the_outputs(tmp_path):

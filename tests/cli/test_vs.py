@@ -8,7 +8,7 @@ import signal
 import subprocess
 
 import pytest
-from cli_helpers import ROOT, read_csv, subprocess_gdsim
+from cli_helpers import read_csv, start_gdsim, subprocess_gdsim
 
 from gdsim.cli import main
 from gdsim.core.errors import GdsimError
@@ -148,13 +148,9 @@ def test_a_variant_reads_its_values_as_the_options_do():
 
 
 def test_ctrl_c_stops_every_run_and_writes_nothing(tmp_path):
-    import os
-    import sys
-
     h = tmp_path / "h.csv"
-    proc = subprocess.Popen([sys.executable, "-m", "gdsim", "run", "fruit", "--steps", str(10**9), "--vs", "lr=2e-5",
-                             "--history-out", str(h)], cwd=ROOT, env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
-                            text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = start_gdsim("run", "fruit", "--steps", 10**9, "--vs", "lr=2e-5", "--history-out", h,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         assert proc.stdout.readline().startswith("fruit: ")
         assert proc.stdout.readline().startswith("comparing 2 runs")  # training has begun
@@ -196,14 +192,11 @@ def test_a_variant_that_ends_before_its_first_validation_still_writes_its_rows(c
 def test_a_worker_process_that_dies_is_one_line_not_a_hang(tmp_path):
     """--jobs 2 with a worker killed mid-run: the parent says so and writes nothing."""
     import os
-    import sys
     import time
 
     h = tmp_path / "h.csv"
-    proc = subprocess.Popen([sys.executable, "-m", "gdsim", "run", "fruit", "--steps", str(10**9), "--vs", "lr=2e-5",
-                             "--history-out", str(h), "--jobs", "2"], cwd=ROOT,
-                            env=dict(os.environ, QT_QPA_PLATFORM="offscreen"), text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = start_gdsim("run", "fruit", "--steps", 10**9, "--vs", "lr=2e-5", "--history-out", h, "--jobs", 2,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         assert proc.stdout.readline().startswith("fruit: ")
         assert proc.stdout.readline().startswith("comparing 2 runs, 2 at a time")

@@ -61,6 +61,8 @@ class GradientView(PlotView):
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        self.pins: list = []  # runs pinned to compare (core.record.curves.RunCurves)
+        self._pin_curves: list = []  # (plot, curve) drawn for them
         self.track_box = QComboBox()
         self.track_box.setToolTip("The weight whose value and gradient are followed over time. "
                                   "You can also click its bar or pixel.")
@@ -623,14 +625,13 @@ class GradientView(PlotView):
     def _draw_pins(self) -> None:
         if self.info is None or not hasattr(self, "value_plot"):
             return
-        for plot, curve in getattr(self, "_pin_curves", []):
+        for plot, curve in self._pin_curves:
             plot.removeItem(curve)
         self._pin_curves = []  # (plot, curve)
         label = self.info.labels[self.tracked]
-        pins = getattr(self, "pins", [])
         legend_title(self.norm_plot, self._norm_entries + [(theme.pinned_colour(i), "╌", pin.name)
-                                                           for i, pin in enumerate(pins)], per_line=2)
-        for i, pin in enumerate(pins):
+                                                           for i, pin in enumerate(self.pins)], per_line=2)
+        for i, pin in enumerate(self.pins):
             norms = pin.tensor_norms
             if norms is not None and norms.ndim == 2 and norms.shape[1] == len(self.norm_curves):
                 for j in range(norms.shape[1]):  # each tensor's norm, all in the pinned run's colour and dash

@@ -68,6 +68,8 @@ class PredictionView(PlotView):
         super().__init__(parent)
         self.plot = None
         self.last = None
+        self._pin_items: list = []  # drawn for the runs pinned to compare
+        self._pin_paths: list = []
         self.multiclass = None
         from .confusion_view import MulticlassControls
 
@@ -80,6 +82,7 @@ class PredictionView(PlotView):
         super().begin_run(info)
         self.canvas.clear()
         self._pin_items = []  # went with the canvas
+        self._pin_paths = []  # parabola: (item, x, f(x)) of each pinned run's path, drawn on the view's scales
         self.multiclass = None
         kind = "multiclass" if info.task == "multiclass" else info.view
         self.mc_controls.setVisible(kind == "multiclass")
@@ -208,7 +211,6 @@ class PredictionView(PlotView):
         self.plot.addItem(self.current)
         legend_title(self.plot, [(theme.TRAIN, "━", "loss f(x)"), (theme.PREDICTION, "●", "x after each step"),
                                  (theme.PREDICTION, "○", "x now")])
-        self._pin_items = []
         self.path_trace = TraceMirror()
         self.path_losses = np.empty(0)  # f(x) at each traced x, kept in step with the trace
         self._parabola_range = None
@@ -223,8 +225,7 @@ class PredictionView(PlotView):
             keep = np.concatenate([older, np.arange(len(xs) - recent, len(xs))])
             xs, fs = xs[keep], fs[keep]
         x_now = float(snap.values[0])
-        pinned = [item.path_points for item in self._pin_items if hasattr(item, "path_points")]
-        seen = np.concatenate([xs, [x_now]] + [px for px, _ in pinned])
+        seen = np.concatenate([xs, [x_now]] + [px for _, px, _ in self._pin_paths])
         seen = seen[np.isfinite(seen)]
         reach = float(np.max(np.abs(seen))) if seen.size else 1.0
         if reach > SYMLOG_FROM and not self._symlog:
@@ -240,8 +241,7 @@ class PredictionView(PlotView):
         # The zig-zag of the first steps is the lesson; hundreds of lines would only fill the V.
         self.path.setPen(pg.mkPen(theme.PREDICTION, width=1) if len(xs) <= MAX_DOTS else None)
         self.path.setData(show_x(xs), show_f(fs), connect="finite")
-        for item in self._pin_items:  # pinned runs' paths, on the same scales
-            px, pf = item.path_points
+        for item, px, pf in self._pin_paths:  # pinned runs' paths, on the same scales
             item.setData(show_x(paintable(px)), show_f(paintable(pf)), connect="finite")
         finite = np.isfinite(snap.current_loss) and np.isfinite(x_now)
         self.current.setData(show_x([x_now]) if finite else [], show_f([snap.current_loss]) if finite else [])
@@ -293,9 +293,9 @@ class PredictionView(PlotView):
     def show_pins(self, pins) -> None:
         """Pinned runs' predictions beside the live ones: rings on the prediction-target plot
         (fruit, micrograd), the fitted curve dashed (quadratic); the other kinds show the live run only."""
-        for item in getattr(self, "_pin_items", []):
+        for item in self._pin_items:
             self.plot.removeItem(item)
-        self._pin_items = []
+        self._pin_items, self._pin_paths = [], []
         if self.plot is None or self.info is None or self.info.task == "multiclass":
             return
         for i, pin in enumerate(pins):
@@ -315,7 +315,7 @@ class PredictionView(PlotView):
                 found = (at < len(pin.steps)) & (pin.steps[np.minimum(at, len(pin.steps) - 1)] == pin.weight_steps + 1)
                 item = pg.PlotDataItem(pen=theme.pinned_pen(i, width=1.5), symbol="o", symbolSize=5,
                                        symbolBrush=None, symbolPen=pg.mkPen(colour))
-                item.path_points = (pin.weight_values[found], pin.loss[at[found]])
+                self._pin_paths.append((item, pin.weight_values[found], pin.loss[at[found]]))
             else:
                 continue
             item.setZValue(-1)

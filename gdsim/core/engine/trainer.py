@@ -269,14 +269,14 @@ class Trainer:
 
     def step(self) -> Divergence | None:
         """Take one training step. Returns the divergence if the step could not be taken."""
-        return self.advance(1)
-
-    def advance(self, n: int) -> Divergence | None:
-        """Take ``n`` steps whatever the stop conditions say (Step N past a limit, a replay);
-        only a divergence ends them early, and is returned."""
-        with np.errstate(all="ignore"):
-            stop = self._steps(n, stops=False)
+        stop = self.advance(1)
         return None if stop is None else stop.divergence
+
+    def advance(self, n: int) -> Stop | None:
+        """Take ``n`` steps whatever the stop conditions say (Step N past a limit, a replay);
+        only a divergence ends them early, and its Stop is returned."""
+        with np.errstate(all="ignore"):
+            return self._steps(n, stops=False)
 
     def _steps(self, limit: int | None, stops: bool) -> Stop | None:
         """Up to ``limit`` steps (None: no limit); returns the Stop that ended them, if any.
