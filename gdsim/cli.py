@@ -1,13 +1,16 @@
 """The ``gdsim`` command.
 
 ``gdsim`` / ``gdsim app`` open the window; ``gdsim list`` shows the scenarios;
-``gdsim run`` trains headless. ``run`` imports only NumPy and the engine, never Qt
-(unless it draws --plot-out), so it starts fast and works where no display exists;
-``list`` and ``--help`` do not even import NumPy.
+``gdsim run`` trains headless; ``gdsim lr-find`` runs fastai's learning-rate range test.
+``run`` and ``lr-find`` import only NumPy and the engine, never Qt (unless they draw
+--plot-out), so they start fast and work where no display exists; ``list`` and ``--help``
+do not even import NumPy.
 
 Exit status: 0 done, 2 bad input (one line on stderr, no traceback; nothing written),
-3 training diverged (outputs written from the last finite state), 130 interrupted by
-Ctrl+C (outputs written from the last finished step), 141 stdout closed by its reader.
+3 training diverged (outputs written from the last finite state; for lr-find, the --steps N
+before the test diverged and nothing is written: a test that diverges has simply ended),
+130 interrupted by Ctrl+C (outputs written from the last finished step; lr-find writes
+nothing), 141 stdout closed by its reader.
 """
 
 from __future__ import annotations
@@ -42,6 +45,20 @@ def _setting(field: str, at_least: int | None = None, why: str = ""):
             return number.parse(text)
         except GdsimError as exc:
             raise argparse.ArgumentTypeError(str(exc) + (why if "must be >=" in str(exc) else "")) from None
+    return parse
+
+
+def _number(number):
+    """An option checked by a ``Number`` (``gdsim.core.settings``), its message as the error's."""
+    def parse(text):
+        import argparse
+
+        from .core.errors import GdsimError
+
+        try:
+            return number.parse(text)
+        except GdsimError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
     return parse
 
 
@@ -130,6 +147,13 @@ def build_parser(command: str | None = "run"):
                                      "loss computed before the update of step k.")
     if command == "run":
         _run_arguments(run)
+    finder = sub.add_parser("lr-find", help="suggest a learning rate (fastai's range test)",
+                            description="Train a copy of a scenario's run (or your own CSV data's) with the "
+                                        "learning rate growing exponentially each step, as fastai's lr_find does, "
+                                        "until the smoothed loss passes 4 times its lowest, a step diverges or the "
+                                        "steps run out; then suggest a learning rate from the smoothed loss.")
+    if command == "lr-find":
+        _lr_find_arguments(finder)
     return parser
 
 
@@ -138,7 +162,37 @@ def _run_arguments(run) -> None:
     run.add_argument("--session", metavar="FILE.gdsim", type=_given("the session file"),
                      help="continue the run saved in this session file (from the app or --session-out) with "
                           "its own settings; --steps N takes N more steps")
-    data = run.add_argument_group("your own data")
+    _data_arguments(run)
+    run.add_argument("--steps", type=_setting("steps", 1, " (a run without a window needs an end)"),
+                     help="number of steps (default: the scenario's; with --session: steps to take from where it was)")
+    run.add_argument("--lr", type=_setting("lr"), help="learning rate")
+    _choice_arguments(run)
+    run.add_argument("--until-loss", type=_setting("until_loss"), metavar="X",
+                     help="stop once a step's loss falls below X")
+    run.add_argument("--patience", type=_setting("patience"), metavar="K",
+                     help="stop when validation loss has not improved for K epochs")
+    _penalty_arguments(run)
+    outputs = run.add_argument_group("outputs (written together at the end: all of them, or none)")
+    outputs.add_argument("--weights-out", metavar="F.npz", type=_given("the weights file"), help="write the final weights here")
+    outputs.add_argument("--history-out", metavar="F.csv", type=_given("the history file"), help="write one CSV row per step here")
+    outputs.add_argument("--plot-out", metavar="F.png|F.svg", type=_given("the figure file"),
+                         help="draw the app's three views of the finished run into an image (no window)")
+    outputs.add_argument("--session-out", metavar="F.gdsim", type=_given("the session file"),
+                         help="save the whole run, to open in the app (gdsim open F.gdsim) or continue with --session")
+    compare = run.add_argument_group("comparing runs")
+    compare.add_argument("--vs", action="append", metavar='"KEY=VALUE ..."',
+                         help="also train these settings changed, from the same initial weights and batch order "
+                              "(repeatable): keys lr, optimizer, loss, init, zero-grad=on|off, l1, l2, batch-size, "
+                              "seed, model, steps; e.g. --vs zero-grad=off --vs \"optimizer=adam lr=0.01\"")
+    compare.add_argument("--jobs", type=_jobs, metavar="N",
+                         help="with --vs: train N runs at once in processes (default: one per core; "
+                              "results are the same either way)")
+    run.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+
+def _data_arguments(parser) -> None:
+    """--data FILE.csv and how its columns are read (``run`` and ``lr-find``)."""
+    data = parser.add_argument_group("your own data")
     data.add_argument("--data", metavar="FILE.csv", type=_given("the data file"), help="train on a CSV file with a header row")
     data.add_argument("--inputs", metavar="A,B", type=_given("the input columns"),
                       help="input columns, comma-separated (default: every other column of numbers)")
@@ -156,42 +210,61 @@ def _run_arguments(run) -> None:
                       help="scale every input to mean 0, std 1 (from the training rows)")
     data.add_argument("--val-fraction", type=_fraction, default=None, metavar="F",
                       help="share of rows kept for validation, 0 to 0.5 (default 0.2 from 10 rows up, else 0)")
-    run.add_argument("--steps", type=_setting("steps", 1, " (a run without a window needs an end)"),
-                     help="number of steps (default: the scenario's; with --session: steps to take from where it was)")
-    run.add_argument("--lr", type=_setting("lr"), help="learning rate")
-    run.add_argument("--optimizer", help=_choices_help("optimizer"))
-    run.add_argument("--loss", help=_choices_help("loss"))
-    run.add_argument("--init", help=_choices_help("init"))
-    run.add_argument("--model", help="model variant the scenario offers (see 'gdsim list')")
-    run.add_argument("--batch-size", type=_setting("batch_size"), help="mini-batch size (default: the scenario's)")
-    run.add_argument("--seed", type=_setting("seed"), help="seed for initial weights and batch order")
-    run.add_argument("--no-zero-grad", action="store_true", default=None,
-                     help="never reset the gradients: each step uses the sum of all gradients so far")
-    run.add_argument("--until-loss", type=_setting("until_loss"), metavar="X",
-                     help="stop once a step's loss falls below X")
-    run.add_argument("--patience", type=_setting("patience"), metavar="K",
-                     help="stop when validation loss has not improved for K epochs")
-    run.add_argument("--l1", type=_setting("l1"),
-                     help="add L1 * sum(|p|) over all parameters to the loss")
-    run.add_argument("--l2", type=_setting("l2"),
-                     help="add L2 * sum(p**2) over all parameters to the loss")
-    run.add_argument("--weights-in", metavar="F.npz", type=_given("the weights file"), help="initial weights (npz keyed by parameter name)")
-    outputs = run.add_argument_group("outputs (written together at the end: all of them, or none)")
-    outputs.add_argument("--weights-out", metavar="F.npz", type=_given("the weights file"), help="write the final weights here")
-    outputs.add_argument("--history-out", metavar="F.csv", type=_given("the history file"), help="write one CSV row per step here")
+
+
+def _choice_arguments(parser) -> None:
+    """The run's model, loss, initial weights, optimizer and batches (``run`` and ``lr-find``)."""
+    parser.add_argument("--optimizer", help=_choices_help("optimizer"))
+    parser.add_argument("--loss", help=_choices_help("loss"))
+    parser.add_argument("--init", help=_choices_help("init"))
+    parser.add_argument("--model", help="model variant the scenario offers (see 'gdsim list')")
+    parser.add_argument("--batch-size", type=_setting("batch_size"), help="mini-batch size (default: the scenario's)")
+    parser.add_argument("--seed", type=_setting("seed"), help="seed for initial weights and batch order")
+    parser.add_argument("--no-zero-grad", action="store_true", default=None,
+                        help="never reset the gradients: each step uses the sum of all gradients so far")
+
+
+def _penalty_arguments(parser) -> None:
+    """Penalties and initial weights from a file (``run`` and ``lr-find``)."""
+    parser.add_argument("--l1", type=_setting("l1"),
+                        help="add L1 * sum(|p|) over all parameters to the loss")
+    parser.add_argument("--l2", type=_setting("l2"),
+                        help="add L2 * sum(p**2) over all parameters to the loss")
+    parser.add_argument("--weights-in", metavar="F.npz", type=_given("the weights file"), help="initial weights (npz keyed by parameter name)")
+
+
+def _lr_find_arguments(finder) -> None:
+    from .core import lr_find
+
+    finder.add_argument("scenario", nargs="?", help="scenario name (see 'gdsim list'); omit with --data")
+    _data_arguments(finder)
+    finder.add_argument("--steps", type=_setting("steps", 1), metavar="N",
+                        help="train N steps at --lr first, and test from there (default: test from the initial "
+                             "weights)")
+    finder.add_argument("--lr", type=_setting("lr"), help="learning rate of the --steps N steps (default: the "
+                                                          "scenario's)")
+    _choice_arguments(finder)
+    _penalty_arguments(finder)
+    test = finder.add_argument_group("the range test")
+    test.add_argument("--start", type=_number(lr_find.START), default=lr_find.DEFAULT_START, metavar="LR",
+                      help=f"learning rate of the first step (default: {lr_find.DEFAULT_START:g}, fastai's)")
+    test.add_argument("--end", type=_number(lr_find.END), default=lr_find.DEFAULT_END, metavar="LR",
+                      help=f"learning rate the steps grow towards (default: {lr_find.DEFAULT_END:g}, fastai's)")
+    test.add_argument("--test-steps", type=_number(lr_find.STEPS), default=lr_find.DEFAULT_STEPS, metavar="K",
+                      help=f"at most K steps, each at a learning rate (end/start)**(1/K) times the last "
+                           f"(default: {lr_find.DEFAULT_STEPS}, fastai's)")
+    test.add_argument("--rule", choices=lr_find.RULES, default=lr_find.DEFAULT_RULE,
+                      help="how the smoothed loss gives a learning rate: minimum, a tenth of the learning rate "
+                           "where it was lowest (the default: see gdsim/core/lr_find.py for why), or valley, "
+                           "fastai's default, about half way into its longest fall")
+    outputs = finder.add_argument_group("outputs (written together at the end: all of them, or none)")
+    outputs.add_argument("--history-out", metavar="F.csv", type=_given("the history file"),
+                         help="write one CSV row per test step: step, lr, loss, smoothed_loss")
     outputs.add_argument("--plot-out", metavar="F.png|F.svg", type=_given("the figure file"),
-                         help="draw the app's three views of the finished run into an image (no window)")
-    outputs.add_argument("--session-out", metavar="F.gdsim", type=_given("the session file"),
-                         help="save the whole run, to open in the app (gdsim open F.gdsim) or continue with --session")
-    compare = run.add_argument_group("comparing runs")
-    compare.add_argument("--vs", action="append", metavar='"KEY=VALUE ..."',
-                         help="also train these settings changed, from the same initial weights and batch order "
-                              "(repeatable): keys lr, optimizer, loss, init, zero-grad=on|off, l1, l2, batch-size, "
-                              "seed, model, steps; e.g. --vs zero-grad=off --vs \"optimizer=adam lr=0.01\"")
-    compare.add_argument("--jobs", type=_jobs, metavar="N",
-                         help="with --vs: train N runs at once in processes (default: one per core; "
-                              "results are the same either way)")
-    run.add_argument("--quiet", action="store_true", help="print nothing but errors")
+                         help="draw the loss against the learning rate, with the suggestion, into an image")
+    finder.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    # What the run's settings take from options lr-find does not offer: the scenario's defaults.
+    finder.set_defaults(until_loss=None, patience=None)
 
 
 # What a run's settings come from: refused with --session, which continues with the saved ones.
@@ -232,6 +305,7 @@ positional arguments:
     list      list the scenarios
     open      open a saved session in the simulator window
     run       train a scenario headless and write its results
+    lr-find   suggest a learning rate (fastai's range test)
 
 options:
   -h, --help  show this help message and exit
@@ -279,6 +353,8 @@ def _main(argv) -> int:
             return cmd_list()
         if command == "run":
             return cmd_run(args)
+        if command == "lr-find":
+            return cmd_lr_find(args)
         if command == "open":
             return cmd_open(args.file, args.theme)
         return cmd_app(getattr(args, "scenario", "fruit"), getattr(args, "theme", "system"))
@@ -360,8 +436,9 @@ def _data_scenario(args):
                                standardize=bool(args.standardize), val_fraction=fraction)
 
 
-def _check_outputs(args) -> None:
-    """Every output can be written, no two are the same file, and none is an input, before any step."""
+def _check_outputs(args, outputs=_OUTPUTS) -> None:
+    """Every output of ``outputs`` can be written, no two are the same file, and none is an input,
+    before any step."""
     import os
 
     from .core.errors import GdsimError
@@ -369,7 +446,7 @@ def _check_outputs(args) -> None:
     seen = {}
     # A session may be saved over the one it continues: it has been read whole before anything is written.
     inputs = {"--data": args.data, "--weights-in": args.weights_in}
-    for key in _OUTPUTS:
+    for key in outputs:
         path, flag = getattr(args, key), _flag(key)
         if path is None:
             continue
@@ -443,11 +520,16 @@ def _built(scenario, settings, args):
     # them for the window: record them (as the window does).
     full = args.plot_out is not None or args.session_out is not None
     trainer = scenario.build(settings, track_tensor_norms=full, record_updates=full)
-    if args.weights_in is not None:
+    _load_weights(trainer, args.weights_in)
+    return trainer
+
+
+def _load_weights(trainer, path) -> None:
+    """--weights-in: the run starts from the weights in ``path`` (if given)."""
+    if path is not None:
         from .core.files.weights import read_weights
 
-        trainer.set_initial_weights(read_weights(args.weights_in, trainer.params.specs))
-    return trainer
+        trainer.set_initial_weights(read_weights(path, trainer.params.specs))
 
 
 def _continued_run(args) -> _Run:
@@ -519,6 +601,116 @@ def cmd_run(args) -> int:
         print(f"gdsim: {stop.message}", file=sys.stderr)
         return EXIT_DIVERGED
     return EXIT_OK
+
+
+_LR_FIND_OUTPUTS = ("history_out", "plot_out")
+
+
+def cmd_lr_find(args) -> int:
+    """fastai's learning-rate range test (gdsim.core.lr_find) from a new run, or from it after --steps N."""
+    from .core import lr_find
+    from .core.errors import GdsimError
+
+    try:
+        lr_find.check_range(args.start, args.end, args.test_steps, args.rule)
+        if args.lr is not None and args.steps is None:
+            raise GdsimError("--lr is the learning rate of the --steps N steps before the test (the test sets its "
+                             "own); give --steps N too")
+        scenario, settings = _scenario_and_settings(args)
+        _check_outputs(args, _LR_FIND_OUTPUTS)
+        trainer = scenario.build(settings, record_updates=False)
+        _load_weights(trainer, args.weights_in)
+        lr_find.check_loss(trainer)
+    except GdsimError as exc:
+        raise _CliError(str(exc)) from None
+
+    if not args.quiet:
+        print(f"{scenario.name}: {_describe(trainer)}")
+        if args.data is not None:
+            print(f"data: {scenario.lesson}")
+        sys.stdout.flush()
+    if args.steps is not None:
+        stop = trainer.advance(args.steps)
+        if stop is not None:  # no test from weights that are not a run's any more
+            print(f"gdsim: the {args.steps} steps before the test {stop.message}; no test was run", file=sys.stderr)
+            return EXIT_DIVERGED
+        if not args.quiet:
+            print(f"trained: {args.steps} steps at lr {trainer.lr:g} first")
+    try:
+        test = lr_find.find_lr(scenario, trainer, args.start, args.end, args.test_steps, args.rule)
+        _write_lr_find_outputs(args, scenario, trainer, test)
+    except GdsimError as exc:
+        raise _CliError(str(exc)) from None
+    if not args.quiet:
+        _print_range_test(test, sys.stdout)
+    return EXIT_OK
+
+
+def _describe(trainer) -> str:
+    zero = "on" if trainer.zero_grad else "OFF (gradients accumulate)"
+    return (f"{trainer.model.describe()}, {trainer.loss.describe()}, {trainer.optimizer.describe()}, "
+            f"{_batch(trainer)}, gradient zeroing {zero}")
+
+
+def _batch(trainer) -> str:
+    n = trainer.data.n_train
+    rows = f"{n} row{'s' * (n != 1)}"
+    return f"full batch of {rows}" if trainer.batch_size >= n else f"batches of {trainer.batch_size} from {rows}"
+
+
+def _print_range_test(test, out) -> None:
+    from .core.lr_find import RULE_NAMES
+
+    where = "the initial weights" if test.from_step == 0 else f"the weights after step {test.from_step:,}"
+    print(f"range test: lr {test.start:g} growing towards {test.end:g} over {test.steps} steps, from {where}",
+          file=out)
+    print(f"stopped: {test.why_stopped}", file=out)
+    if test.suggestion is None:
+        print("suggested lr: none", file=out)
+        print(f"  why       {test.why_no_suggestion}", file=out)
+    else:
+        low, high = test.suggested.came_from
+        print(f"suggested lr: {test.suggestion!r}", file=out)
+        print(f"  rule      {RULE_NAMES[test.rule]}: {test.suggested.how}", file=out)
+        print(f"  from      lr {low:.3g} to {high:.3g}", file=out)
+    other = test.by_valley if test.rule == "minimum" else test.by_minimum
+    if other.lr is not None:
+        print(f"  {other.rule:<9} {other.lr:.3g} by {RULE_NAMES[other.rule]} (--rule {other.rule}): {other.how}",
+              file=out)
+
+
+def _write_lr_find_outputs(args, scenario, trainer, test) -> None:
+    """The test's outputs, renamed into place together once all are written (or none is)."""
+    if args.history_out is None and args.plot_out is None:
+        return
+    from .core.files.atomic import all_or_none
+
+    with all_or_none():
+        if args.history_out is not None:
+            _write_range_test_csv(args.history_out, test)
+        if args.plot_out is not None:
+            from .app.figure import render_lr_find  # Qt is imported only here
+
+            render_lr_find(args.plot_out, test, _range_test_caption(scenario, trainer, test))
+
+
+def _write_range_test_csv(path, test) -> None:
+    """One row per test step: its number, learning rate, loss and smoothed loss, exact to the bit."""
+    import csv
+
+    from .core.files.atomic import atomic_writer
+
+    with atomic_writer(path, "w", newline="") as fh:
+        out = csv.writer(fh, lineterminator="\n")
+        out.writerow(["step", "lr", "loss", "smoothed_loss"])
+        for k, (lr, loss, smoothed) in enumerate(zip(test.lrs, test.losses, test.smoothed), start=1):
+            out.writerow([k, repr(float(lr)), repr(float(loss)), repr(float(smoothed))])
+
+
+def _range_test_caption(scenario, trainer, test) -> str:
+    return (f"gdsim lr-find: {scenario.name} ({scenario.title})  |  {trainer.model.describe()}  |  "
+            f"{trainer.loss.describe()}  |  {trainer.optimizer.describe()}, {_batch(trainer)}  |  "
+            f"from step {test.from_step:,}: lr {test.start:g} towards {test.end:g}, {test.taken} of {test.steps} steps")
 
 
 def _train(trainer, interrupt, show_progress: bool):

@@ -77,6 +77,31 @@ def render_comparison(path, scenario, runs) -> None:
     view.close()
 
 
+LR_FIND_SIZE = (960, 600)
+
+
+def render_lr_find(path, test, caption: str) -> None:
+    """``gdsim lr-find --plot-out``: a range test's loss against the learning rate (log axes), its
+    smoothed curve, fastai's valley shaded and the suggestion marked (``test``: core.lr_find.RangeTest)."""
+    app = _offscreen_app()
+    from . import theme
+    from .export import export_figure, placed
+    from .views.range_test_view import RangeTestView
+
+    theme.configure_plots()
+    view = RangeTestView()
+    view.show_test(test)
+    view.resize(*LR_FIND_SIZE)
+    view.show()  # offscreen: lays everything out, shows nothing
+    app.processEvents()
+    # pyqtgraph sizes an axis to its tick labels while painting them: paint once, lay out again,
+    # or "0.0001" on the loss axis runs into the axis's name.
+    view.grab()
+    app.processEvents()
+    export_figure(path, placed([view], view), caption, scale=1)
+    view.close()
+
+
 def _offscreen_app():
     if "QT_QPA_PLATFORM" not in os.environ:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # never a window, display or not
