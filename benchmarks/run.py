@@ -13,6 +13,8 @@ its table and the others still run):
     window  the window under load, every scenario: redraws/s, UI delay, in-app vs headless,
             Pause -> last step, each view's redraws/s
     long    the loss view's redraw with 1e4..1e6 points; peak memory after 1e6 steps
+    timeline  showing a past step of a million-step run: the last checkpoint before it, replayed
+    landscape  the training loss over a 101x101 grid of a plane through the weights
     cold    start-up against floors launched beside it: first paint vs a bare PySide6 + pyqtgraph
             window, `gdsim run fruit --steps 1` vs `import numpy`, `gdsim list`/`--help` vs `python -c pass`
     blas    headless training with one BLAS thread and with two, the other core idle or busy
@@ -50,6 +52,7 @@ SECTIONS = {
     "window": ("window", 480, True),
     "long": ("long_runs", 420, False),
     "timeline": ("timeline", 300, False),
+    "landscape": ("landscape", 180, False),
     "cold": ("cold_start", 240, True),
     "blas": ("blas_threads", 300, False),
 }

@@ -18,7 +18,7 @@ from typing import Callable, Mapping
 import numpy as np
 
 from ..data.dataset import OBJECTIVE, Dataset
-from .models import Model
+from .models import AlongPlane, Model, plane_coefficients
 from .parameter import ParameterSpec
 from .value import Value, graph_data
 
@@ -50,6 +50,64 @@ class Expression:
             leaf.grad = float(grads[name]) if grads is not None else 0.0
         out.backward()
         return graph_data(out)
+
+
+class Values:
+    """Many values of one node at once: ``Value``'s arithmetic on an array, with no graph and no
+    gradients, so an ``Expression``'s ``build`` evaluates it at thousands of points in one pass.
+    Each operation gives what ``Value``'s gives at each point, overflow and 0 ** -1 included
+    (NumPy's IEEE arithmetic, as Value's ``_power`` and ``_exp`` reproduce it)."""
+
+    __slots__ = ("data", "label")
+
+    def __init__(self, data):
+        self.data = np.asarray(data, dtype=np.float64)
+        self.label = ""  # build() labels the nodes it draws; here the label is not used
+
+    def __add__(self, other):
+        return Values(self.data + _data(other))
+
+    def __mul__(self, other):
+        return Values(self.data * _data(other))
+
+    def __pow__(self, k):
+        if isinstance(k, bool) or not isinstance(k, (int, float)):
+            raise TypeError(f"a Value's power must be a plain int or float, not {type(k).__name__}")
+        return Values(np.power(self.data, float(k)))
+
+    def tanh(self):
+        return Values(np.tanh(self.data))
+
+    def exp(self):
+        return Values(np.exp(self.data))
+
+    def relu(self):
+        return Values(np.where(self.data < 0, 0.0, self.data))
+
+    def __neg__(self):
+        return self * -1
+
+    def __radd__(self, other):
+        return self + other
+
+    def __sub__(self, other):
+        return self + (-other)
+
+    def __rsub__(self, other):
+        return other + (-self)
+
+    def __rmul__(self, other):
+        return self * other
+
+    def __truediv__(self, other):
+        return self * other**-1
+
+    def __rtruediv__(self, other):
+        return other * self**-1
+
+
+def _data(x):
+    return x.data if isinstance(x, Values) else x
 
 
 def _chain_rule(v: dict[str, Value]) -> Value:
@@ -107,6 +165,20 @@ class ExpressionModel(Model):
 
     def predict(self, _inputs):
         return np.array(self.expression.evaluate(self.values())[1].data)
+
+    def plane_predictor(self, _inputs, base, d1, d2):
+        # The formula once, on arrays of the points' leaves, rather than a graph of Values per point.
+        leaves = {name: AlongPlane(base[i], d1[i], d2[i]) for name, i in self._slots}
+
+        def predict(a, b):
+            points = plane_coefficients(a, b)
+            out = self.expression.build({name: Values(leaf.at(points)) for name, leaf in leaves.items()})
+            return np.broadcast_to(out.data, np.shape(a)).astype(np.float64)
+
+        return predict
+
+    def plane_numbers(self, rows):
+        return len(self.expression.leaves)  # the leaves; each node after them is one more, freed as it goes
 
     def graph(self) -> dict:
         """The graph at the current weights after one more backward pass, as plain data

@@ -10,6 +10,11 @@ Targets: regression losses take an array of ``pred``'s shape; the binary
 losses take 0/1 floats of ``pred``'s shape; cross-entropy takes integer class
 indices, one per row. The ``value`` loss takes no target: it is for a model whose output is
 itself the quantity minimised (an expression such as the chain-rule lesson's L).
+
+``many(preds, target)`` is ``forward`` for many predictions at once (a loss landscape): ``preds``
+stacks G arrays shaped like ``forward``'s ``pred`` (shape (G, ...)), and the result holds the G
+losses, each by ``forward``'s formula; only the order of the sums may differ, so the numbers agree
+to rounding. Nothing is kept for a backward pass.
 """
 
 from __future__ import annotations
@@ -38,6 +43,10 @@ class Loss:
     def backward(self) -> np.ndarray:
         raise NotImplementedError
 
+    def many(self, preds: np.ndarray, target) -> np.ndarray:
+        """The loss of each of the G predictions stacked in ``preds`` (see the module): shape (G,)."""
+        raise NotImplementedError
+
     def each(self, pred: np.ndarray, target) -> np.ndarray | None:
         """The loss of each element of ``pred`` alone (N = 1) against ``target``: what ``forward``
         gives for that one number, bit for bit, for thousands at once (a one-weight model's path
@@ -64,6 +73,20 @@ def _sum_of_squares(d) -> float:
     return d * d if isinstance(d, float) else float(np.vdot(d, d))
 
 
+def _rows(stacked: np.ndarray) -> np.ndarray:
+    """(G, ...) as (G, numbers of one prediction): each row one prediction's numbers, in order."""
+    return stacked.reshape(len(stacked), -1)
+
+
+def _sums_of_squares(d: np.ndarray) -> np.ndarray:
+    d = _rows(d)
+    return np.einsum("gi,gi->g", d, d)
+
+
+def _means(per_element: np.ndarray) -> np.ndarray:
+    return _rows(per_element).mean(axis=1)
+
+
 class MSE(Loss):
     """``F.mse_loss``: L = sum((p - y)**2) / N over all N elements; dL/dp = 2 (p - y) / N."""
 
@@ -80,6 +103,10 @@ class MSE(Loss):
 
     def backward(self):
         return self._diff * self._scale
+
+    def many(self, preds, target):
+        d = preds - target
+        return _sums_of_squares(d) / (d[0].size or 1)
 
     def each(self, pred, target):
         d = pred - target
@@ -101,6 +128,9 @@ class SSE(Loss):
     def backward(self):
         return 2.0 * self._diff
 
+    def many(self, preds, target):
+        return _sums_of_squares(preds - target)
+
     each = MSE.each  # of one number, the sum and the mean of its squared error are the same
 
 
@@ -119,6 +149,9 @@ class MAE(Loss):
     def backward(self):
         # sign(0) = 0 matches PyTorch's subgradient of |x| at 0.
         return np.sign(self._diff) / max(self._diff.size, 1)
+
+    def many(self, preds, target):
+        return _means(np.abs(preds - target))
 
     def each(self, pred, target):
         return np.abs(pred - target)
@@ -148,6 +181,9 @@ class Huber(Loss):
         a = np.abs(d)
         return np.where(a < self.delta, 0.5 * d * d, self.delta * (a - 0.5 * self.delta))
 
+    def many(self, preds, target):
+        return _means(self._per_element(preds - target))
+
     def each(self, pred, target):
         return self._per_element(pred - target)
 
@@ -173,9 +209,15 @@ class BCEWithLogits(Loss):
 
     def forward(self, pred, target):
         self._z, self._t = pred, target
+        return float(np.mean(self._per_element(pred, target)))
+
+    def many(self, preds, target):
+        return _means(self._per_element(preds, target))
+
+    @staticmethod
+    def _per_element(pred, target):
         # log(1 + exp(z)) - z*t, written so no exp of a large positive number is taken.
-        per = np.maximum(pred, 0.0) - pred * target + np.log1p(np.exp(-np.abs(pred)))
-        return float(np.mean(per))
+        return np.maximum(pred, 0.0) - pred * target + np.log1p(np.exp(-np.abs(pred)))
 
     def backward(self):
         return (sigmoid(self._z) - self._t) / max(self._z.size, 1)
@@ -200,6 +242,16 @@ class CrossEntropy(Loss):
         self._log_p, self._t, self._rows = log_p, target, rows
         return float(-np.mean(log_p[rows, target]))
 
+    def many(self, preds, target):
+        # Classes on the middle axis, (G, classes, n): a linear model's predictor lays them out so,
+        # and the reductions over them then run along contiguous rows.
+        s = np.moveaxis(preds, 2, 1)
+        top = s.max(axis=1)
+        shifted = s - top[:, None, :]
+        picked = np.take_along_axis(shifted, np.asarray(target)[None, None, :], axis=1)[:, 0, :]
+        log_norm = np.log(np.exp(shifted, out=shifted).sum(axis=1))
+        return -(picked - log_norm).mean(axis=1)
+
     def backward(self):
         g = np.exp(self._log_p)
         g[self._rows, self._t] -= 1.0
@@ -222,6 +274,10 @@ class MnistLoss(Loss):
         self._p, self._pos = p, target == 1
         return float(np.mean(np.where(self._pos, 1.0 - p, p)))
 
+    def many(self, preds, target):
+        p = sigmoid(preds)
+        return _means(np.where(target == 1, 1.0 - p, p))
+
     def backward(self):
         p = self._p
         dp = p * (1.0 - p)
@@ -241,6 +297,9 @@ class OutputValue(Loss):
     def forward(self, pred, target):
         self._shape = np.shape(pred)
         return float(pred)
+
+    def many(self, preds, target):
+        return np.asarray(preds, dtype=np.float64).reshape(len(preds))
 
     def backward(self):
         return np.ones(self._shape)

@@ -10,13 +10,19 @@ A model declares its parameters as ``ParameterSpec`` s, is bound to a
   writes it instead, which the trainer asks for when it knows every ``.grad`` is zero
   (the same numbers, one operation less per tensor);
 - ``predict(x)`` computes predictions without touching the saved activations,
-  so a view can be refreshed between a forward and a backward pass.
+  so a view can be refreshed between a forward and a backward pass;
+- ``plane_predictor(x, base, d1, d2)`` gives a function of (a, b) that computes them at many
+  weight vectors at once, each ``base + a[g] * d1 + b[g] * d2`` (flat vectors in the buffer's
+  order): a loss landscape's points in a few products, reading neither the weights' buffer nor
+  the saved activations.
 
 Names and shapes follow PyTorch ``state_dict`` conventions: ``nn.Linear``'s
 weight is ``(out, in)``, MLP layers are ``layers.0.weight``, ``layers.0.bias``...
 """
 
 from __future__ import annotations
+
+from typing import Callable
 
 import numpy as np
 
@@ -68,12 +74,55 @@ class Model:
     def predict(self, x: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    def plane_predictor(self, x: np.ndarray, base: np.ndarray, d1: np.ndarray,
+                        d2: np.ndarray) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+        """A function ``predict(a, b)`` giving ``predict(x)`` with the weights at each of the G points
+        ``base + a[g] * d1 + b[g] * d2`` (``base``, ``d1``, ``d2`` flat, shape (P,); ``a``, ``b`` shape
+        (G,)), stacked: shape (G, *predict(x).shape). The same numbers to rounding (sums may be taken
+        in another order). What every point shares is computed here, once."""
+        raise NotImplementedError
+
+    def plane_numbers(self, rows: int) -> int:
+        """How many numbers a plane predictor keeps for each point on ``rows`` rows (its outputs and
+        hidden activations): what sets how many points a landscape computes at once."""
+        raise NotImplementedError
+
     def describe(self) -> str:
         return self.name
 
     def activation_numbers(self, rows: int) -> int:
         """How many numbers a forward pass over ``rows`` rows keeps besides its input and output."""
         return 0
+
+
+def tensor_of(flat: np.ndarray, param) -> np.ndarray:
+    """``param``'s part of a flat vector laid out like the weights' buffer, in its shape."""
+    return flat[param.offset:param.offset + param.size].reshape(param.shape)
+
+
+class AlongPlane:
+    """A quantity linear in the weights (a prediction of a linear model, a tensor of weights) over
+    a plane: ``p0``, ``p1``, ``p2`` are its values for the weights ``base``, ``d1`` and ``d2``, so at
+    the point (a, b) it is ``p0 + a p1 + b p2``, exactly as at the weights ``base + a d1 + b d2``."""
+
+    def __init__(self, p0: np.ndarray, p1: np.ndarray, p2: np.ndarray):
+        self.shape = np.shape(p0)
+        self.terms = np.stack([np.ravel(p0), np.ravel(p1), np.ravel(p2)])
+
+    def __call__(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Its values at the G points (a[g], b[g]), stacked: shape (G, *shape)."""
+        return self.at(plane_coefficients(a, b))
+
+    def at(self, coefficients: np.ndarray) -> np.ndarray:
+        """Its values at the points whose ``plane_coefficients`` these are. One matrix product: no
+        temporary the size of the result."""
+        return (coefficients @ self.terms).reshape((len(coefficients),) + self.shape)
+
+
+def plane_coefficients(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(1, a[g], b[g]) for each point g: shape (G, 3). Made once for several ``AlongPlane``, as a
+    small chunk of points costs more in these calls than in the arithmetic."""
+    return np.stack([np.ones_like(a), a, b], axis=1)
 
 
 def check_size(model: Model, rows: int) -> None:
@@ -138,6 +187,28 @@ class Linear(Model):
     def predict(self, x):
         return x @ self._w.T + self._b
 
+    def plane_predictor(self, x, base, d1, d2):
+        # Each point's outputs are laid out output by output (a transposed view is returned):
+        # cross-entropy's reductions over the classes then run along contiguous memory, which
+        # takes half the time on digits10. One output is the same memory either way, and a plain
+        # reshape keeps the strides NumPy's fast loops look for.
+        along = AlongPlane(*(p.T for p in self.plane_terms(x, base, d1, d2)))
+        if self.out_features == 1:
+            return lambda a, b: along(a, b).reshape(len(a), -1, 1)
+        return lambda a, b: along(a, b).transpose(0, 2, 1)
+
+    def plane_terms(self, x, base, d1, d2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Predictions on ``x`` with the weights ``base``, ``d1`` and ``d2`` (flat): the terms of
+        its predictions over their plane, as the model is linear in its weights."""
+        return tuple(x @ tensor_of(flat, self.weight).T + tensor_of(flat, self.bias) for flat in (base, d1, d2))
+
+    def plane_weights(self, base, d1, d2) -> tuple[AlongPlane, AlongPlane]:
+        """Its weight and its bias over the plane."""
+        return tuple(AlongPlane(*(tensor_of(flat, p) for flat in (base, d1, d2))) for p in (self.weight, self.bias))
+
+    def plane_numbers(self, rows):
+        return rows * self.out_features
+
     def describe(self):
         return f"linear {self.in_features} -> {self.out_features}"
 
@@ -192,6 +263,14 @@ class Polynomial(Model):
 
     def predict(self, t):
         return self._vandermonde(t) @ self._c
+
+    def plane_predictor(self, t, base, d1, d2):
+        # Linear in its coefficients, as Linear is in its weights.
+        v = self._vandermonde(t)
+        return AlongPlane(*(v @ tensor_of(flat, self.coef) for flat in (base, d1, d2)))
+
+    def plane_numbers(self, rows):
+        return rows
 
     def describe(self):
         terms = []
@@ -279,6 +358,29 @@ class MLP(Model):
             h = act.forward(layer.predict(h))
         return h
 
+    def plane_predictor(self, x, base, d1, d2):
+        # The first layer's input is the same at every point: its outputs over the plane are
+        # Linear's three products, made once. After it every point has inputs of its own, and
+        # each later layer multiplies them by that point's own weights.
+        first = AlongPlane(*self.layers[0].plane_terms(x, base, d1, d2))
+        later = [(*layer.plane_weights(base, d1, d2), act.forward)
+                 for layer, act in zip(self.layers[1:], self.activations[1:])]
+        first_activation = self.activations[0].forward
+
+        def predict(a, b):
+            points = plane_coefficients(a, b)
+            h = first_activation(first.at(points))
+            for weight, bias, activation in later:
+                z = h @ weight.at(points).transpose(0, 2, 1)
+                z += bias.at(points)[:, None, :]
+                h = activation(z)
+            return h
+
+        return predict
+
+    def plane_numbers(self, rows):
+        return self.activation_numbers(rows) + rows * self.sizes[-1]
+
     def describe(self):
         acts = [a.name for a in self.activations]
         if len(set(acts)) == 1:
@@ -320,6 +422,12 @@ class Scalar(Model):
 
     def predict(self, _inputs):
         return self._x.copy()
+
+    def plane_predictor(self, _inputs, base, d1, d2):
+        return AlongPlane(*(tensor_of(flat, self.x) for flat in (base, d1, d2)))
+
+    def plane_numbers(self, rows):
+        return 1
 
     def describe(self):
         return f"one number {self.param_name}"
