@@ -179,6 +179,10 @@ def _run_arguments(run) -> None:
                          help="draw the app's three views of the finished run into an image (no window)")
     outputs.add_argument("--session-out", metavar="F.gdsim", type=_given("the session file"),
                          help="save the whole run, to open in the app (gdsim open F.gdsim) or continue with --session")
+    outputs.add_argument("--landscape", metavar="W1,W2", type=_given("the landscape's weights"),
+                         help="with --plot-out: add the loss landscape over two weights named as in the gradient "
+                              "view (weight[0,1],bias[0]; params[0],params[1]), or over a slice through all the "
+                              "weights (random, pca), with the path of the run (and of every --vs run)")
     compare = run.add_argument_group("comparing runs")
     compare.add_argument("--vs", action="append", metavar='"KEY=VALUE ..."',
                          help="also train these settings changed, from the same initial weights and batch order "
@@ -462,6 +466,8 @@ def _check_outputs(args, outputs=_OUTPUTS) -> None:
                 raise GdsimError(f"{flag} {path!r} would overwrite the {in_flag} file")
     if args.plot_out is not None and not args.plot_out.lower().endswith((".png", ".svg")):
         raise GdsimError(f"--plot-out draws a .png or .svg file, not {args.plot_out!r}")
+    if getattr(args, "landscape", None) is not None and args.plot_out is None:
+        raise GdsimError("--landscape draws into the figure: give --plot-out too")
 
 
 def _flag(key: str) -> str:
@@ -479,6 +485,32 @@ class _Run:
     def __init__(self, scenario, trainer, app=None, branch="main", branches=()):
         self.scenario, self.trainer, self.app = scenario, trainer, app or {}
         self.branch, self.branches = branch, list(branches)
+        self.landscape = None  # --landscape's core.surface.Request
+
+
+def landscape_request(args, trainer):
+    """--landscape's plane for ``trainer`` (None without it), its path recorded from now on: the
+    trace is widened to the two weights (a slice through all of them needs every weight's path)."""
+    if getattr(args, "landscape", None) is None:
+        return None
+    from .core.errors import GdsimError
+    from .core.surface import WEIGHTS, parse_request
+
+    request = parse_request(args.landscape, trainer.params.labels())
+    indices = [int(k) for k in trainer.trace.indices] if trainer.trace is not None else []
+    wanted = [request.i, request.j] if request.kind == WEIGHTS else range(trainer.params.size)
+    missing = [k for k in wanted if k not in indices]
+    if missing and trainer.step_count > 0:
+        raise GdsimError("--landscape draws the path from the session's step on, and the session's trace does "
+                         "not hold those weights; choose weights it follows, or run without --session")
+    if missing:
+        from .core.snapshot import TRACE_EVERY_WEIGHT
+
+        if request.kind != WEIGHTS and trainer.params.size > TRACE_EVERY_WEIGHT:
+            raise GdsimError(f"--landscape {request.kind} draws the path of every weight, and this model has "
+                             f"{trainer.params.size:,} (at most {TRACE_EVERY_WEIGHT:,}): name two weights instead")
+        trainer.start_trace(sorted(set(indices) | set(wanted)))
+    return request
 
 
 def _new_run(args) -> _Run:
@@ -569,6 +601,7 @@ def cmd_run(args) -> int:
 
             info = run_info(0, run.scenario, run.trainer, run.trainer.settings)
             run.trainer.start_trace(trace_indices(info, run.app.get("tracked")))
+        run.landscape = landscape_request(args, run.trainer)
     except GdsimError as exc:
         raise _CliError(str(exc)) from None
 
@@ -787,7 +820,7 @@ def _write_outputs(run: _Run, args) -> list[str]:
         if args.plot_out is not None:
             from .app.figure import render_figure  # Qt is imported only here
 
-            render_figure(args.plot_out, run.scenario, trainer)
+            render_figure(args.plot_out, run.scenario, trainer, run.landscape)
     return written
 
 

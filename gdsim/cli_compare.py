@@ -25,6 +25,7 @@ from .cli import (
     _flag,
     _fmt_metric,
     _Interrupt,
+    landscape_request,
     _scenario_and_settings,
     _train,
 )
@@ -93,6 +94,7 @@ def _prepared(scenario, settings, args):
 
         info = run_info(0, scenario, trainer, settings)
         trainer.start_trace(trace_indices(info))
+        landscape_request(args, trainer)
     return trainer
 
 
@@ -185,7 +187,8 @@ def _write_outputs(scenario, runs, args) -> None:
         if args.plot_out is not None:
             from .app.figure import render_comparison  # Qt is imported only here
 
-            render_comparison(args.plot_out, scenario, [(run.name, run.trainer) for run in runs])
+            landscape = landscape_request(args, runs[0].trainer) if args.landscape is not None else None
+            render_comparison(args.plot_out, scenario, [(run.name, run.trainer) for run in runs], landscape)
 
 
 def _print_summary(runs, out) -> None:

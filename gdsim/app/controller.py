@@ -31,6 +31,9 @@ class TrainingController(QObject):
     document_changed = Signal(object)
     branches_changed = Signal(object)
     pins_changed = Signal(object)
+    landscape_ready = Signal(object)
+    lr_found = Signal(object)
+    stability_found = Signal(object)
 
     _perform = Signal(str, tuple)
 

@@ -12,7 +12,12 @@ from pathlib import Path
 FIGURE_SIZE = (1400, 860)
 
 
-def render_figure(path, scenario, trainer) -> None:
+LANDSCAPE_WIDTH = 620  # beside the views, for --landscape
+
+
+def render_figure(path, scenario, trainer, landscape=None) -> None:
+    """The window's views of ``trainer``'s run; with ``landscape`` (a core.surface.Request) its
+    loss landscape beside them."""
     app = _offscreen_app()
     from ..core.snapshot import SnapshotTaker, run_info
     from . import theme
@@ -35,6 +40,8 @@ def render_figure(path, scenario, trainer) -> None:
         view.begin_run(info)
         view.show_snapshot(snapshot)
     fit_to_run(figure, info, predictions, graph)
+    if landscape is not None:
+        figure, views = _with_landscape(figure, views, info, snapshot, trainer, landscape, [])
     figure.show()  # offscreen: lays everything out, shows nothing
     app.processEvents()
 
@@ -49,8 +56,37 @@ def render_figure(path, scenario, trainer) -> None:
 COMPARISON_SIZE = (1400, 480)
 
 
-def render_comparison(path, scenario, runs) -> None:
-    """``gdsim run ... --vs``: the runs ((name, trainer), the base first) overlaid in one figure."""
+def _with_landscape(figure, views, info, snapshot, trainer, request, others):
+    """``figure`` with a LandscapeView of ``trainer``'s run beside it (and the paths of ``others``:
+    (name, trainer) of runs with the same weights): (the new figure, its views)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QSplitter
+
+    from ..core.surface import compute
+    from . import theme
+    from .views.landscape_view import LandscapeView
+
+    view = LandscapeView()
+    if others:  # colours and names as the comparison's
+        view.run_name = "base (the grid's weights)"
+        view.other_pen = lambda k: theme.compared_pen(k + 1, width=2.5)
+    view.begin_run(info)
+    view.show_snapshot(snapshot)
+    view.show_surface(compute(trainer, [], request, info.run_id, others=[(n, t, []) for n, t in others]))
+    for box in (view.plane_box, view.first_box, view.second_box):
+        box.hide()  # a figure has nothing to choose: its axes name the plane
+    both = QSplitter(Qt.Orientation.Horizontal)
+    width, height = figure.width(), figure.height()
+    both.addWidget(figure)
+    both.addWidget(view)
+    both.resize(width + LANDSCAPE_WIDTH, height)
+    both.setSizes([width, LANDSCAPE_WIDTH])
+    return both, (*views, view)
+
+
+def render_comparison(path, scenario, runs, landscape=None) -> None:
+    """``gdsim run ... --vs``: the runs ((name, trainer), the base first) overlaid in one figure;
+    with ``landscape`` (a core.surface.Request) every run's path on the base run's landscape."""
     app = _offscreen_app()
     from ..core.snapshot import run_info
     from ..core.record.curves import run_curves
@@ -67,14 +103,20 @@ def render_comparison(path, scenario, runs) -> None:
     view = CompareView()
     view.resize(*COMPARISON_SIZE)
     view.show_runs(curves)
-    view.show()  # offscreen: lays everything out, shows nothing
+    figure, views = view, [view]
+    if landscape is not None:
+        from ..core.snapshot import SnapshotTaker
+
+        others = [(name, t) for name, t in runs[1:] if t.params.size == base.params.size]
+        figure, views = _with_landscape(view, views, info, SnapshotTaker(1, info).take(base), base, landscape, others)
+    figure.show()  # offscreen: lays everything out, shows nothing
     app.processEvents()
     s = base.settings
     caption = (f"gdsim: {info.scenario} ({info.title})  |  {info.model_text}  |  {info.loss_text}  |  base: "
                f"{s.optimizer} lr {s.lr:g}, zeroing {'on' if s.zero_grad else 'OFF'}  |  "
                f"runs: {', '.join(name for name, _ in runs)}  |  steps {max(t.step_count for _, t in runs):,}")
-    export_figure(path, placed([view], view), caption, scale=1)
-    view.close()
+    export_figure(path, placed(views, figure), caption, scale=1)
+    figure.close()
 
 
 LR_FIND_SIZE = (960, 600)

@@ -9,18 +9,20 @@ from pathlib import Path
 from PySide6.QtCore import QEventLoop, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QCheckBox, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QProgressBar, QSplitter, QToolButton,
-    QVBoxLayout, QWidget,
+    QApplication, QCheckBox, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QProgressBar, QSplitter,
+    QTabWidget, QToolButton, QVBoxLayout, QWidget,
 )
 
 from ..core.engine.metrics import METRIC_TITLES
 from ..core.errors import GdsimError, sentence
 from ..core.settings import Settings
+from ..core.stability import SCENARIOS as STABILITY_LESSONS
 from . import desktop, export, prefs, theme
 from .controls import ControlPanel
 from .pacing import HEAVY, LIGHT, ViewSchedule
 from .timeline_bar import TimelineBar
 from .views.gradient_view import GradientView
+from .views.landscape_view import LandscapeView
 from .views.graph_view import ALL_KEY, BACK_KEY, NEXT_KEY, GraphView
 from .views.layout import arranged, fit_to_run, layout_kind
 from .views.loss_view import LossView
@@ -132,8 +134,15 @@ class MainWindow(QMainWindow):
         self.prediction_view = PredictionView()
         self.gradient_view = GradientView()
         self.graph_view = GraphView()
+        self.landscape_view = LandscapeView()
+        # The predictions and the landscape share a place: both are about where the weights are.
+        self.prediction_tabs = QTabWidget()
+        self.prediction_tabs.setDocumentMode(True)
+        self.prediction_tabs.addTab(self.prediction_view, "&Predictions")
+        self.prediction_tabs.addTab(self.landscape_view, "Lan&dscape")
+        self.prediction_tabs.setTabToolTip(1, "The training loss around the weights, with the run's path (Shift+L)")
         self._graph_kind = "unset"  # what the layout was last fitted to (layout.layout_kind)
-        self.views = [self.loss_view, self.gradient_view, self.prediction_view, self.graph_view]
+        self.views = [self.loss_view, self.gradient_view, self.prediction_view, self.graph_view, self.landscape_view]
         self.pin_views = [self.loss_view, self.gradient_view, self.prediction_view]  # those that draw pinned runs
         self.pins: list = []
         self.schedule = ViewSchedule()
@@ -159,6 +168,11 @@ class MainWindow(QMainWindow):
         c.document_changed.connect(self._document_changed)
         c.branches_changed.connect(lambda branches: self.timeline.show_branches(*branches))
         c.pins_changed.connect(self._pins_changed)
+        c.landscape_ready.connect(self.landscape_view.show_surface)
+        c.lr_found.connect(self._lr_found)
+        c.stability_found.connect(self._stability_found)
+        self.landscape_view.wanted.connect(lambda request: c.call("want_landscape", request))
+        self.landscape_view.point_chosen.connect(lambda *point: c.call("start_from_landscape", *point))
         self.timeline.wanted.connect(self.go_to_step)
         self.timeline.branch_chosen.connect(lambda index: c.call("switch_branch", int(index)))
         self.controls.settings_edited.connect(self._settings_edited)
@@ -186,7 +200,7 @@ class MainWindow(QMainWindow):
     # ----- building -------------------------------------------------------------------------------
 
     def _build_layout(self) -> None:
-        self.views_splitter = arranged(self.loss_view, self.prediction_view, self.gradient_view, self.graph_view)
+        self.views_splitter = arranged(self.loss_view, self.prediction_tabs, self.gradient_view, self.graph_view)
         self.banner = Banner()
         # The views' side takes the keyboard back after a choice in the controls, so that
         # Space, Right, R and N act on the run instead of typing into a field.
@@ -272,6 +286,9 @@ class MainWindow(QMainWindow):
         view = bar.addMenu("&View")
         self._action(view, "Log scale for the loss", lambda: self.loss_view.log_box.toggle(), Qt.Key.Key_L,
                      "Switch the loss axis between log and linear")
+        self.landscape_action = self._action(
+            view, "Loss landscape / predictions", self.toggle_landscape, "Shift+L",
+            "Show the training loss around the weights with the run's path on it (again: the predictions)")
         view.addSeparator()
         g = self.graph_view
         self.walk_actions = [
@@ -312,8 +329,8 @@ class MainWindow(QMainWindow):
 
     def _export_menu(self, menu) -> None:
         self.export_actions = {}
-        for i, view in enumerate((self.loss_view, self.prediction_view, self.gradient_view, self.graph_view),
-                                 start=1):
+        for i, view in enumerate((self.loss_view, self.prediction_view, self.gradient_view, self.graph_view,
+                                  self.landscape_view), start=1):
             self.export_actions[view] = self._action(menu, f"{view.title} view as PNG or SVG...",
                          lambda _=False, v=view: self._export_view_dialog(v), f"Ctrl+Alt+{i}",
                          f"Save the {view.title.lower()} view as an image, with a caption saying which run it shows")
@@ -376,6 +393,14 @@ class MainWindow(QMainWindow):
                                               "Shift+P", "Take the dashed curves of pinned runs away")
         self.clear_pins_action.setEnabled(False)
         train.addSeparator()
+        self._action(train, "Find a learning rate (range test)...", self.find_lr, "Ctrl+F",
+                     "Train a copy of the run with the learning rate growing each step (fastai's lr_find) "
+                     "and suggest one; the run itself is not changed")
+        self.stability_action = self._action(
+            train, "Stability map: learning rate and momentum...", self.stability_map, "Ctrl+M",
+            "The parabola and quadratic lessons with SGD and momentum over a grid of learning rates and momenta: "
+            "which runs converge, oscillate or diverge (click one to train it)")
+        train.addSeparator()
         self.zero_action = self._action(train, "Zero the gradients after each step",
                                         lambda: self.controls.zero_grad.click(), Qt.Key.Key_Z,
                                         "Untick to forget p.grad.zero_(): each step then uses the sum of all "
@@ -384,6 +409,55 @@ class MainWindow(QMainWindow):
         self.zero_action.setChecked(True)
 
     # ----- commands --------------------------------------------------------------------------------
+
+    def toggle_landscape(self) -> None:
+        tabs = self.prediction_tabs
+        tabs.setCurrentWidget(self.prediction_view if tabs.currentWidget() is self.landscape_view
+                              else self.landscape_view)
+
+    def find_lr(self) -> None:
+        self.busy.show()
+        self.say("finding a learning rate: a copy of the run trains with a growing learning rate...")
+        self.controller.call("find_lr")
+
+    def _lr_found(self, test) -> None:
+        from .lr_find_dialog import LrFinderDialog
+
+        self.busy.hide()
+        self.say("")
+        dialog = LrFinderDialog(test, self.settings.lr, self)
+        dialog.use_lr.connect(self.use_lr)
+        self.lr_dialog = dialog
+        dialog.open()
+
+    def stability_map(self) -> None:
+        self.busy.show()
+        self.controller.call("stability_map")
+
+    def _stability_found(self, found) -> None:
+        from .stability_dialog import StabilityDialog
+
+        self.busy.hide()
+        dialog = StabilityDialog(*found, parent=self)
+        dialog.cell_chosen.connect(self.train_cell)
+        self.stability_dialog = dialog
+        dialog.open()
+
+    def train_cell(self, settings: Settings) -> None:
+        """A stability map's cell as a run: its settings, from the initial weights, trained."""
+        self.controller.call("configure", settings)
+        self.controller.call("reset")
+        self.controller.call("run")
+        self.say(f"training {settings.optimizer} at lr {settings.lr:g} from the initial weights")
+
+    def use_lr(self, lr: float) -> None:
+        """Apply a learning rate to the run, as typing it into the controls does."""
+        self._settings_edited(self.settings.replace(lr=float(f"{lr:.3g}")))
+        self.say(f"learning rate set to {lr:.3g}")
+
+    def _page(self, view):
+        """What is shown or hidden for ``view``: the tabs, for the two views that share them."""
+        return self.prediction_tabs if view in (self.prediction_view, self.landscape_view) else view
 
     def take_keyboard(self) -> None:
         """After a choice in the controls, keys act on the run again (Space pauses, Right steps)."""
@@ -409,6 +483,8 @@ class MainWindow(QMainWindow):
             self.step(1)
 
     def _pins_changed(self, pins) -> None:
+        if self.landscape_view.isVisible():  # the pinned runs' paths are drawn on it
+            self.landscape_view.ask(force=True)
         if len(pins) > len(self.pins) or pins and self.pins and pins[-1] is not self.pins[-1]:
             self.say(f"pinned {pins[-1].name}: the dashed curves (Shift+P clears them)")
         elif self.pins and not pins:
@@ -451,11 +527,12 @@ class MainWindow(QMainWindow):
             view.show_pins(self.pins)
         if layout_kind(info) != self._graph_kind:  # a person's splitter sizes stay while the views stay the same
             self._graph_kind = layout_kind(info)
-            fit_to_run(self.views_splitter, info, self.prediction_view, self.graph_view)
+            fit_to_run(self.views_splitter, info, self.prediction_tabs, self.graph_view)
         for act in self.walk_actions:
             act.setEnabled(info.graph is not None)
+        self.stability_action.setEnabled(info.scenario in STABILITY_LESSONS)
         for view, act in self.export_actions.items():
-            act.setEnabled(not view.isHidden())
+            act.setEnabled(not self._page(view).isHidden())
         self._show_title()
 
     def _settings_changed(self, settings: Settings) -> None:
@@ -645,9 +722,12 @@ class MainWindow(QMainWindow):
 
     def export_view(self, view, path) -> None:
         """One view as PNG or SVG (by suffix), with the caption; problems are shown in the banner."""
-        if view.isHidden():  # the graph view of a run without a graph, the predictions of chain-rule
+        if self._page(view).isHidden():  # the graph view of a run without a graph, the predictions of chain-rule
             self.banner.show_message(f"This run does not show the {view.title.lower()} view.", "error", FILE)
             return
+        if view.isHidden():  # the other tab is shown: a view is exported as it is on screen
+            self.prediction_tabs.setCurrentWidget(view)
+            QApplication.processEvents()
         self._export([(view, view.rect())], path, f"the {view.title.lower()} view")
 
     def export_all(self, path) -> None:

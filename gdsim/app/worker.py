@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
+from ..core import surface
 from ..core.choices import parse_choice
 from ..core.engine.initializers import Article
 from ..core.engine.trainer import Trainer
@@ -168,10 +169,13 @@ class TrainingWorker(QObject):
     document_changed = Signal(object)  # Document, whenever any of it changes
     branches_changed = Signal(object)  # (the branches' names, the index of the one shown)
     pins_changed = Signal(object)  # the runs pinned to compare: a list of core.record.curves.RunCurves
+    landscape_ready = Signal(object)  # core.surface.Surface: the loss over a plane around the weights shown
+    lr_found = Signal(object)  # core.lr_find.RangeTest, from the weights shown
+    stability_found = Signal(object)  # (core.stability.StabilityMap, its divergence bound per momentum)
     idle_check = Signal()  # after every slice: the GUI answers through flags.gui_idle once it has caught up
     SIGNALS = ("run_started", "snapshot", "state_changed", "settings_changed", "failed", "finished_task",
                "session_opened", "scenario_added", "table_read", "progress", "document_changed",
-               "branches_changed", "pins_changed")
+               "branches_changed", "pins_changed", "landscape_ready", "lr_found", "stability_found")
 
     def __init__(self, settings: Settings):
         super().__init__()
@@ -203,6 +207,7 @@ class TrainingWorker(QObject):
         # Settings that are not live (the loss) chosen while looking back: the branch from there takes them.
         self._branch_changes: dict = {}  # Settings field -> value, on top of the step shown's settings
         self._pins: list = []  # runs pinned to compare: (a weak reference to the _Run, its RunCurves)
+        self._surface: surface.Surface | None = None  # the landscape last computed
 
     @Slot(str, tuple)
     def perform(self, name: str, args: tuple) -> None:
@@ -584,6 +589,57 @@ class TrainingWorker(QObject):
         if t.trace is None or index not in t.trace.indices:
             t.start_trace([index])
         self._emit_snapshot()
+
+    @command()
+    def want_landscape(self, request) -> None:
+        """Compute the loss landscape (core.surface) around the weights shown, the step looked
+        back at included; while training runs, the window has its turns between blocks of rows."""
+        run = self._run
+        trainer = run.scratch if self.viewing is not None else self.trainer
+        marks = [(m.step, m.arrays["values"]) for m in run.timeline.marks]
+        between = self._yield_to_gui if self.state == RUNNING else None
+        others = [(c.name, r.trainer, [(m.step, m.arrays["values"]) for m in r.timeline.marks] if r.timeline else [])
+                  for ref, c in self._pins if (r := ref()) is not None and r.trainer.params.size == trainer.params.size]
+        try:
+            self._surface = surface.compute(trainer, marks, request, self._run_id, between, others)
+        except GdsimError as exc:  # all-zero weights, a path that has not moved: the view says so
+            self.landscape_ready.emit(surface.Unavailable(self._run_id, sentence(str(exc))))
+            return
+        self.landscape_ready.emit(self._surface)
+
+    @command()
+    def find_lr(self) -> None:
+        """fastai's learning-rate range test from the weights shown, on a copy: the run is untouched."""
+        from ..core.lr_find import find_lr
+
+        if self.state == RUNNING:
+            self._pause_quietly()
+            self._set_state(PAUSED, "")
+        trainer = self._run.scratch if self.viewing is not None else self.trainer
+        self.lr_found.emit(find_lr(self._scenario(self.settings.scenario), trainer))
+
+    @command()
+    def stability_map(self) -> None:
+        """The run's lesson with SGD and momentum over a grid of learning rates and momenta."""
+        from ..core import stability as st
+
+        s = self.settings
+        found = st.stability_map(s, st.default_lrs(s.scenario), st.default_momenta())
+        self.stability_found.emit((found, st.bound_lrs(found)))
+
+    @command()
+    def start_from_landscape(self, run_id: int, a: float, b: float) -> None:
+        """A new run from the point (a, b) of the landscape last computed (Undo brings this one back)."""
+        shown = self._surface
+        if shown is None or shown.run_id != run_id or run_id != self._run_id:
+            raise GdsimError("the landscape is of an earlier run; it is being computed again")
+        values = shown.plane.weights_at(a, b)
+        trainer = self._built(self.settings)
+        trainer.params.values[:] = values
+        trainer.set_initial_weights(trainer.params.state_dict())
+        where = ", ".join(f"{t} = {v:.4g}" for t, v in zip(shown.plane.axis_titles, (a, b)))
+        self._replace(self._successor(trainer), "Start from the landscape",
+                      f"a new run from the landscape's point {where}; Reset comes back to it, Undo to the run before")
 
     @command()
     def show_neuron(self, layer: int, unit: int, example: int) -> None:

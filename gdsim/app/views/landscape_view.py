@@ -1,0 +1,432 @@
+"""The loss landscape: the training loss over a plane through the weights, with the run's path.
+
+The grid comes from the model thread (``core.surface.Surface``); the path grows with every
+snapshot. The view asks for a new grid (``wanted``) when the run leaves it or moves off its
+plane, no more often than its cost allows. A one-weight model (the parabola) has a curve, not a
+plane: the view draws its loss curve with the path on it.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
+from PySide6.QtWidgets import QComboBox, QLabel
+
+from ...core import surface as sf
+from ...core.snapshot import Snapshot
+from .. import theme
+from .base import PlotView, empty_text, legend_title
+
+BANDS = 14  # colour steps: a filled contour map, each band one step of the (log) loss
+REQUEST_GAP = 1.0  # seconds between two grids asked for while the run moves, at the least
+COST_FACTOR = 4.0  # ... and at least this many times what the last grid took
+PLANE_NAMES = {
+    sf.WEIGHTS: "Two weights",
+    sf.RANDOM: "Random directions",
+    sf.PCA: "Path's main directions",
+}
+PLANE_TIP = ("Two weights: the loss as two chosen weights change, every other weight held where it is now.\n"
+             "Random directions: a slice through all the weights along two random directions, each scaled "
+             "to the weights it moves (Li et al., 2018).\n"
+             "Principal directions: the slice along which the path so far has moved most.")
+CLICK_TIP = "Click a point to start a new run from those weights (Undo brings this run back)"
+
+
+class LandscapeView(PlotView):
+    name = "landscape"
+    title = "Loss landscape"
+    heavy = True
+
+    # How the other runs' paths are drawn: the window's pinned runs (a figure of --vs runs draws
+    # them as its comparison does).
+    run_name = "this run"
+    other_pen = staticmethod(lambda k: theme.pinned_pen(k, width=2.5))
+
+    wanted = Signal(object)  # a core.surface.Request: compute the grid (again)
+    point_chosen = Signal(int, float, float)  # (run id, a, b): start a new run from there on the plane
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.plane_box = QComboBox()
+        for kind, text in PLANE_NAMES.items():
+            self.plane_box.addItem(text, kind)
+        self.plane_box.setToolTip(PLANE_TIP)
+        self.plane_box.setAccessibleName("Landscape plane")
+        self.first_box, self.second_box = QComboBox(), QComboBox()
+        for box, which in ((self.first_box, "across"), (self.second_box, "up")):
+            box.setToolTip(f"The weight {which} the landscape")
+            box.setAccessibleName(f"Landscape weight {which}")
+            box.setMaxVisibleItems(20)
+            self.header.addWidget(box)
+        # The boxes may be cut short ("layers.0.wei...") rather than widen the column: the views
+        # share a 1024-pixel screen, and the full name is in the list and on the axis.
+        for box in (self.plane_box, self.first_box, self.second_box):
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(3)
+        self.header.insertWidget(1, self.plane_box)
+        self.note = QLabel("")
+        self.note.setWordWrap(True)
+        self.note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.layout().insertWidget(1, self.note)
+
+        self.plot = self.add_plot(0, 0)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.plot.addItem(self.image)
+        self.image.setZValue(-10)
+        self.colour_bar = pg.ColorBarItem(colorMap=_banded_map(), interactive=False, width=12)
+        self.colour_bar.setImageItem(self.image, insert_in=self.plot)
+        self.path_curve = self.plot.plot(pen=pg.mkPen("w", width=2.5), antialias=True)
+        self.path_edge = self.plot.plot(pen=pg.mkPen("k", width=4.5), antialias=True)
+        self.path_edge.setZValue(self.path_curve.zValue() - 1)
+        self.start_dot = pg.ScatterPlotItem(size=9, symbol="s", pen=pg.mkPen("k"), brush=pg.mkBrush("w"))
+        self.now_dot = pg.ScatterPlotItem(size=14, symbol="o", pen=pg.mkPen("k", width=1.5),
+                                          brush=pg.mkBrush(theme.COMPARED[1]))
+        for item in (self.start_dot, self.now_dot):
+            self.plot.addItem(item)
+        self._other_paths: list = []  # pinned runs' (or a race's racers') paths, as PlotDataItems
+        self.curve = self.plot.plot(pen=pg.mkPen(theme.REFERENCE, width=2))  # a one-weight model's loss
+        self.empty = empty_text(self.plot, "No landscape yet.")
+        self.canvas.scene().sigMouseMoved.connect(self._hovered)
+        self.canvas.scene().sigMouseClicked.connect(self._clicked)
+        self.canvas.setToolTip(CLICK_TIP)
+
+        self.surface: sf.Surface | None = None
+        self.request = sf.Request()
+        self._path_steps = np.empty(0, dtype=np.int64)
+        self._path = np.empty((0, 2))
+        self._now: np.ndarray | None = None  # the weights shown now (P,)
+        self._now_ab: np.ndarray | None = None
+        self._asked = 0.0  # when the last grid was asked for
+        self._waiting = False  # a grid has been asked for and has not come
+        self._one_weight = None  # (xs, loss(xs), path x, path loss) for a one-weight model
+        self._hover = ""
+        self._step = 0  # the step shown
+        self._refused_at: int | None = None  # the step at which the model thread had no landscape to give
+        self._retry = QTimer(self)
+        self._retry.setSingleShot(True)
+        self._retry.timeout.connect(self._ask_if_stale)
+        self.plane_box.activated.connect(self._plane_chosen)
+        self.first_box.activated.connect(self._weights_chosen)
+        self.second_box.activated.connect(self._weights_chosen)
+
+    # ----- a run --------------------------------------------------------------------------------
+
+    def begin_run(self, info):
+        super().begin_run(info)
+        self.surface = None
+        self._path_steps, self._path = np.empty(0, dtype=np.int64), np.empty((0, 2))
+        self._now = self._now_ab = None
+        self._one_weight = None
+        self._waiting = False
+        self._refused_at = None
+        one = info.n_weights < 2
+        for box in (self.first_box, self.second_box):
+            box.blockSignals(True)
+            box.clear()
+            if not one:
+                box.addItems(list(info.labels))
+            box.blockSignals(False)
+        keep = self.request.kind if self.request.i is None or self.request.j is None else sf.WEIGHTS
+        if self.request.i is not None and max(self.request.i, self.request.j) >= info.n_weights:
+            keep = self.request.kind
+            self.request = sf.Request(kind=keep)
+        elif self.request.i is not None and not one:
+            self._select_weights(self.request.i, self.request.j)
+        self.plane_box.setVisible(not one)
+        # On the map the path is a light line with a dark edge, to read on every band; on the plain
+        # curve of one weight it is the run's own colour.
+        self.path_curve.setPen(pg.mkPen(theme.TRAIN, width=2.5) if one else pg.mkPen("w", width=2.5))
+        self.path_edge.setVisible(not one)
+        self._show_weight_boxes()
+        self.colour_bar.setVisible(not one)
+        self.image.setVisible(not one)
+        self.curve.setVisible(one)
+        self.plot.setLabel("bottom", info.labels[0] if one else "")
+        self.plot.setLabel("left", "loss" if one else "")
+        self.note.setText("The loss as the weight changes, with the run's path on it." if one
+                          else "Computing the landscape...")
+        self.empty.setVisible(True)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if self.surface is None or (self._now is not None and sf.stale_reason(self.surface, self._now)):
+            self.ask()
+
+    def _select_weights(self, i: int, j: int) -> None:
+        for box, k in ((self.first_box, i), (self.second_box, j)):
+            box.blockSignals(True)
+            box.setCurrentIndex(k)
+            box.blockSignals(False)
+
+    def _show_weight_boxes(self) -> None:
+        two = self.request.kind == sf.WEIGHTS and self.info is not None and self.info.n_weights >= 2
+        self.first_box.setVisible(two)
+        self.second_box.setVisible(two)
+
+    def ask(self, force: bool = False) -> None:
+        """Ask for a grid around the weights shown now (``force``: even if one was asked for just now)."""
+        if self.info is None or self.info.n_weights < 2 or (self._waiting and not force):
+            return
+        self._waiting = True
+        self._asked = time.perf_counter()
+        self.wanted.emit(self.request)
+        self.note.setText("Computing the landscape...")
+
+    def _plane_chosen(self, index: int) -> None:
+        kind = self.plane_box.itemData(index)
+        self.request = sf.Request(kind=kind, i=self.request.i, j=self.request.j, seed=self.request.seed)
+        self._show_weight_boxes()
+        self.ask(force=True)
+
+    def _weights_chosen(self, _index: int) -> None:
+        i, j = self.first_box.currentIndex(), self.second_box.currentIndex()
+        if i == j:
+            self.note.setText("Choose two different weights.")
+            return
+        self.request = sf.Request(kind=sf.WEIGHTS, i=i, j=j, seed=self.request.seed)
+        self.ask(force=True)
+
+    # ----- what comes up from the model thread -------------------------------------------------
+
+    def show_surface(self, surface) -> None:
+        """A grid from the model thread (core.surface.Surface), or why there is none (Unavailable)."""
+        if self.info is None or surface.run_id != self.info.run_id:
+            return
+        self._waiting = False
+        if isinstance(surface, sf.Unavailable):
+            self.surface = None
+            self._refused_at = self._step  # asked again once the run has moved on
+            self.note.setText(f"No landscape: {surface.reason}.")
+            return
+        self.surface = surface
+        if surface.plane.kind == sf.WEIGHTS and surface.plane.indices is not None:
+            i, j = surface.plane.indices
+            self.request = sf.Request(kind=sf.WEIGHTS, i=int(i), j=int(j), seed=self.request.seed)
+            self._select_weights(int(i), int(j))
+        self._path_steps, self._path = surface.path_steps.copy(), surface.path.copy()
+        if self._now is not None:
+            self._now_ab = sf.landscape.coordinates(surface.plane, self._now[None, :])[0]
+        self._draw_grid()
+        self.undrawn = True
+        self.draw_now()
+
+    def ingest(self, snap: Snapshot) -> None:
+        if self.info.n_weights < 2:
+            self._take_one_weight(snap)
+            return
+        self._now, self._step = snap.values, snap.step
+        if self.surface is None:
+            return
+        plane = self.surface.plane
+        new = self._new_path_points(snap, plane)
+        if new is not None and not snap.past:
+            steps, points = new
+            keep = self._path_steps < (steps[0] if len(steps) else snap.step + 1)
+            self._path_steps = np.concatenate([self._path_steps[keep], steps])
+            self._path = np.vstack([self._path[keep], points])
+        self._now_ab = sf.landscape.coordinates(plane, snap.values[None, :])[0]
+
+    def _new_path_points(self, snap: Snapshot, plane):
+        """The path's points this snapshot brings: every traced step of the plane's weights when
+        the trace holds them, else the weights now."""
+        if snap.past:
+            return None
+        if plane.kind == sf.WEIGHTS and len(snap.trace_steps):
+            where = {int(k): n for n, k in enumerate(snap.trace_indices)}
+            i, j = plane.indices
+            if i in where and j in where:
+                return snap.trace_steps, snap.trace_values[:, [where[i], where[j]]]
+        if len(self._path_steps) and self._path_steps[-1] >= snap.step:
+            return None
+        return np.array([snap.step]), sf.landscape.coordinates(plane, snap.values[None, :])
+
+    def _take_one_weight(self, snap: Snapshot) -> None:
+        if snap.landscape is None:
+            return
+        xs, fs = snap.landscape
+        px, pl = self._one_weight[2:] if self._one_weight is not None else (np.empty(0), np.empty(0))
+        if snap.trace_restart:
+            px, pl = np.empty(0), np.empty(0)
+        if not snap.past and snap.trace_losses is not None and len(snap.trace_values):
+            px = np.concatenate([px, snap.trace_values[:, 0]])
+            pl = np.concatenate([pl, snap.trace_losses])
+        self._one_weight = (xs, fs, px, pl)
+        self._now_ab = np.array([snap.values[0], snap.current_loss])
+
+    # ----- drawing -------------------------------------------------------------------------------
+
+    def draw(self) -> None:
+        if self.info is None:
+            return
+        if self.info.n_weights < 2:
+            self._draw_one_weight()
+            return
+        if self.surface is None:
+            if not self._waiting and self._step != self._refused_at and self.on_screen():
+                self.ask()
+            return
+        self.empty.setVisible(False)
+        _set_path(self.path_curve, self.path_edge, self._path)
+        if len(self._path):
+            self.start_dot.setData([self._path[0, 0]], [self._path[0, 1]])
+        if self._now_ab is not None and np.all(np.isfinite(self._now_ab)):
+            self.now_dot.setData([self._now_ab[0]], [self._now_ab[1]])
+        self._say()
+        self._ask_if_stale()
+
+    def _ask_if_stale(self) -> None:
+        """A new grid when this one no longer shows the run, as soon as the grids' cost allows
+        (a timer comes back for it: the run may have stopped moving by then)."""
+        if self._now is None or self._waiting or self.surface is None or not self.on_screen():
+            return
+        if sf.stale_reason(self.surface, self._now) is None:
+            return
+        wait = max(REQUEST_GAP, COST_FACTOR * self.surface.seconds) - (time.perf_counter() - self._asked)
+        if wait <= 0:
+            self.ask()
+        elif not self._retry.isActive():
+            self._retry.start(int(wait * 1000) + 1)
+
+    def _draw_grid(self) -> None:
+        s = self.surface
+        shown, log = _shown_values(s.loss)
+        (a0, a1), (b0, b1) = s.box
+        self.image.setImage(shown, autoLevels=False)
+        lo, hi = _levels(shown)
+        self.colour_bar.setLevels((lo, hi))
+        self.image.setRect(QRectF(a0, b0, a1 - a0, b1 - b0))
+        self.plot.setXRange(a0, a1, padding=0)
+        self.plot.setYRange(b0, b1, padding=0)
+        for item in self._other_paths:
+            self.plot.removeItem(item)
+        self._other_paths = [self.plot.plot(path[:, 0], path[:, 1], pen=self.other_pen(k), connect="finite")
+                             for k, (_, _, path) in enumerate(s.others)]
+        entries = [(theme.REFERENCE, "━", self.run_name)] if s.others else []
+        entries += [(self.other_pen(k).color().name(), "╌", name) for k, (name, _, _) in enumerate(s.others)]
+        legend_title(self.plot, entries, per_line=2)
+        self.title_label.setText(f"<b>{self.title}</b> at step {s.step:,}")
+        titles = s.plane.axis_titles
+        self.plot.setLabel("bottom", titles[0])
+        self.plot.setLabel("left", titles[1])
+        # Tick labels read as losses, on a log scale too.
+        self.colour_bar.axis.setTicks(_log_ticks(lo, hi) if log else None)
+        self.colour_bar.axis.setToolTip("The training loss" + (" (log scale)" if log else ""))
+
+    def _draw_one_weight(self) -> None:
+        if self._one_weight is None:
+            return
+        self.empty.setVisible(False)
+        xs, fs, px, pl = self._one_weight
+        self.curve.setData(xs, fs)
+        _set_path(self.path_curve, self.path_edge, np.column_stack([px, pl]) if len(px) else np.empty((0, 2)))
+        if len(px):
+            self.start_dot.setData([px[0]], [pl[0]])
+            self.plot.setXRange(*_padded(np.append(px, 0.0)), padding=0)
+            self.plot.setYRange(0.0, _padded(pl)[1], padding=0)
+        if self._now_ab is not None and np.all(np.isfinite(self._now_ab)):
+            self.now_dot.setData([self._now_ab[0]], [self._now_ab[1]])
+
+    def _say(self) -> None:
+        s = self.surface
+        where = {sf.WEIGHTS: "every other weight held as it was",
+                 sf.RANDOM: "a slice through all the weights along two random directions (the path is "
+                            "projected onto it)",
+                 sf.PCA: "a slice through all the weights along the path's two main directions (the path is "
+                         "projected onto it)"}[s.plane.kind]
+        text = f"Training loss at step {s.step:,}, {where}; {len(s.a)}x{len(s.b)} grid."
+        reason = sf.stale_reason(s, self._now) if self._now is not None else None
+        if reason:
+            text += f" <b>Out of date</b>: {reason}" + ("; computing again..." if self._waiting else ".")
+        if self._hover:
+            text += "<br>" + self._hover
+        self.note.setText(text)
+
+    # ----- the mouse -----------------------------------------------------------------------------
+
+    def _plane_point(self, scene_pos):
+        if self.surface is None or not self.plot.sceneBoundingRect().contains(scene_pos):
+            return None
+        p = self.plot.vb.mapSceneToView(scene_pos)
+        return p.x(), p.y()
+
+    def _hovered(self, scene_pos) -> None:
+        point = self._plane_point(scene_pos)
+        if point is None:
+            return
+        loss = self.surface.loss_at(*point)
+        titles = self.surface.plane.axis_titles
+        self._hover = (f"{titles[0]} = {point[0]:.4g}, {titles[1]} = {point[1]:.4g}: "
+                       + ("outside the grid" if loss is None else f"loss {loss:.4g} (from the grid)"))
+        self._say()
+
+    def _clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or event.double():
+            return
+        point = self._plane_point(event.scenePos())
+        if point is None or self.surface.loss_at(*point) is None:
+            return
+        event.accept()
+        self.point_chosen.emit(self.surface.run_id, float(point[0]), float(point[1]))
+
+
+def _banded_map() -> pg.ColorMap:
+    """Viridis in BANDS steps: the bands read as contours, and viridis stays ordered in grey and
+    for every colour vision."""
+    base = pg.colormap.get("viridis")
+    colours = base.map(np.linspace(0, 1, BANDS), mode="byte")
+    positions = np.linspace(0, 1, BANDS + 1)
+    stops = np.repeat(positions, 2)[1:-1]
+    return pg.ColorMap(stops, np.repeat(colours, 2, axis=0))
+
+
+def _shown_values(loss: np.ndarray) -> tuple[np.ndarray, bool]:
+    """What the colours show: log10 of the loss when it is positive wherever it is finite and spans
+    a decade or more, else the loss. Points with no finite loss (overflow) take the top colour."""
+    finite = np.isfinite(loss)
+    if not finite.any():
+        return np.zeros_like(loss), False
+    low = float(np.min(loss[finite]))
+    log = low > 0 and float(np.percentile(loss[finite], 98)) >= 10 * low
+    with np.errstate(all="ignore"):
+        shown = np.log10(loss) if log else loss.astype(np.float64)
+    top = float(np.max(shown[finite]))
+    return np.where(finite, shown, top), log
+
+
+def _levels(shown: np.ndarray) -> tuple[float, float]:
+    lo = float(np.min(shown))
+    hi = float(np.percentile(shown, 98))  # a few huge values at a corner would flatten the rest
+    if not hi > lo:
+        hi = lo + 1.0
+    return lo, hi
+
+
+def _log_ticks(lo: float, hi: float):
+    """Ticks for a colour bar of log10(loss) from ``lo`` to ``hi``: the powers of ten in it, and
+    2 and 5 times them when it spans less than three decades."""
+    marks = (1,) if hi - lo >= 3 else (1, 2, 5)
+    ticks = [(np.log10(m) + k, f"{m * 10.0 ** k:g}") for k in range(int(np.floor(lo)), int(np.ceil(hi)) + 1)
+             for m in marks if lo <= np.log10(m) + k <= hi]
+    return [ticks, []]
+
+
+def _padded(values: np.ndarray) -> tuple[float, float]:
+    v = np.asarray(values, dtype=np.float64)
+    v = v[np.isfinite(v)]
+    if not v.size:
+        return -1.0, 1.0
+    lo, hi = float(v.min()), float(v.max())
+    pad = 0.08 * (hi - lo) or max(abs(hi), 1.0) * 0.1
+    return lo - pad, hi + pad
+
+
+def _set_path(curve, edge, path: np.ndarray) -> None:
+    """The path as a light line on a dark edge: it reads on every band of the map."""
+    keep = np.all(np.isfinite(path), axis=1) if len(path) else np.empty(0, dtype=bool)
+    xs, ys = (path[keep, 0], path[keep, 1]) if len(path) else (np.empty(0), np.empty(0))
+    curve.setData(xs, ys)
+    edge.setData(xs, ys)
+

@@ -1,0 +1,216 @@
+"""A run's loss landscape as the window shows it: the grid around the weights, the path on it,
+and when the grid no longer shows where the run is.
+
+``landscape`` does the arithmetic (planes, the loss over a grid); this module decides which
+points make a run's path and packs what the view is sent: plain NumPy, safe to hand to another
+thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import landscape
+from .errors import GdsimError
+
+WEIGHTS, RANDOM, PCA = "weights", "random", "pca"
+PLANES = (WEIGHTS, RANDOM, PCA)
+GRID_POINTS = 101  # per side: a 101x101 grid
+BIG_MODEL = 5_000  # weights; a bigger model gets a coarser grid (digits10's 101x101 takes a second here)
+COARSE_POINTS = 51
+# A grid shows the weights it was computed around. Once the run has moved off its plane by more
+# than this share of the plane's width (the other weights moved on), it shows another landscape.
+DRIFT = 0.05
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a person asked the landscape view to show."""
+
+    kind: str = WEIGHTS
+    i: int | None = None  # the two weights of a WEIGHTS plane (flat indices); None: default_pair
+    j: int | None = None
+    seed: int = 0  # of a RANDOM plane's directions
+
+    def __post_init__(self):
+        if self.kind not in PLANES:
+            raise GdsimError(f"the landscape's plane must be one of {', '.join(PLANES)}, not {self.kind!r:.40}")
+
+
+@dataclass(frozen=True)
+class Surface:
+    """A computed landscape, for the run ``run_id`` at step ``step``."""
+
+    run_id: int
+    step: int
+    request: Request
+    plane: landscape.Plane
+    a: np.ndarray  # (na,) the first axis's coordinates
+    b: np.ndarray  # (nb,)
+    loss: np.ndarray  # (nb, na): the training loss at each grid point (inf or nan where it has none)
+    path_steps: np.ndarray  # (T,) the steps of the path's points
+    path: np.ndarray  # (T, 2) the run's weights at those steps, on the plane
+    seconds: float  # how long the grid took (the view paces its requests by it)
+    # Other runs on the same plane (pinned runs, a race's racers): (name, steps, path (T, 2)).
+    others: tuple = ()
+
+    @property
+    def box(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        return (float(self.a[0]), float(self.a[-1])), (float(self.b[0]), float(self.b[-1]))
+
+    def loss_at(self, a: float, b: float) -> float | None:
+        """The grid's loss at (a, b), interpolated between its four nearest points; None outside."""
+        (a0, a1), (b0, b1) = self.box
+        if not (a0 <= a <= a1 and b0 <= b <= b1):
+            return None
+        fa = (a - a0) / (a1 - a0) * (len(self.a) - 1)
+        fb = (b - b0) / (b1 - b0) * (len(self.b) - 1)
+        ia, ib = min(int(fa), len(self.a) - 2), min(int(fb), len(self.b) - 2)
+        ta, tb = fa - ia, fb - ib
+        g = self.loss
+        return float((1 - tb) * ((1 - ta) * g[ib, ia] + ta * g[ib, ia + 1])
+                     + tb * ((1 - ta) * g[ib + 1, ia] + ta * g[ib + 1, ia + 1]))
+
+
+def grid_points(n_weights: int) -> int:
+    return COARSE_POINTS if n_weights > BIG_MODEL else GRID_POINTS
+
+
+def path_points(trainer, marks, needed=None) -> tuple[np.ndarray, np.ndarray]:
+    """(steps, weights (T, P)) of the run so far: every traced step when the trace holds the
+    weights ``needed`` (flat indices; None: all of them), else the checkpoints (``marks``: (step,
+    weights) of a timeline, at most a thousand or so) and the weights now. Where the trace holds
+    only some weights, the others are given their values now: only the needed ones are read."""
+    trace = trainer.trace
+    now = trainer.params.values
+    if trace is not None and trace.n:
+        column = {int(k): n for n, k in enumerate(trace.indices)}
+        wanted = range(trainer.params.size) if needed is None else needed
+        if all(int(k) in column for k in wanted):
+            steps = trace.steps
+            values = np.tile(now, (len(steps), 1))
+            for k in wanted:
+                values[:, int(k)] = trace.values[:, column[int(k)]]
+            if steps[-1] != trainer.step_count:  # a thinned trace may not hold the last step
+                steps = np.append(steps, trainer.step_count)
+                values = np.vstack([values, now[None, :]])
+            return steps, values
+    steps = [s for s, _ in marks if s < trainer.step_count] + [trainer.step_count]
+    values = [v for s, v in marks if s < trainer.step_count] + [trainer.params.values.copy()]
+    return np.asarray(steps, dtype=np.int64), np.vstack(values)
+
+
+def pair(trainer, request: Request) -> tuple[int, int] | None:
+    """The two weights of a WEIGHTS plane (the default pair unless chosen); None for the others."""
+    if request.kind != WEIGHTS:
+        return None
+    return (request.i, request.j) if request.i is not None else landscape.default_pair(trainer)
+
+
+def make_plane(trainer, request: Request, points: np.ndarray) -> landscape.Plane:
+    if request.kind == WEIGHTS:
+        return landscape.weight_plane(trainer, *pair(trainer, request))
+    if request.kind == RANDOM:
+        return landscape.random_plane(trainer, request.seed)
+    if len(points) < 3:
+        raise GdsimError("the principal directions of the path need a few steps first: take some steps")
+    return landscape.pca_plane(trainer, points)
+
+
+def drift(plane: landscape.Plane, values: np.ndarray, box) -> float:
+    """How far ``values`` (P,) lies off the plane, as a share of the grid's width in weight space."""
+    (a0, a1), (b0, b1) = box
+    on = plane.weights_at(*landscape.coordinates(plane, values[None, :])[0])
+    width = max((a1 - a0) * float(np.linalg.norm(plane.d1)), (b1 - b0) * float(np.linalg.norm(plane.d2)))
+    off = float(np.linalg.norm(values - on))
+    return off / width if width > 0 else float("inf")
+
+
+def stale_reason(surface: Surface, values: np.ndarray) -> str | None:
+    """Why ``surface`` no longer shows the run at ``values``: None while it does."""
+    ab = landscape.coordinates(surface.plane, values[None, :])[0]
+    if not np.all(np.isfinite(ab)):
+        return None  # a diverged run's weights are nowhere to draw
+    (a0, a1), (b0, b1) = surface.box
+    if not (a0 <= ab[0] <= a1 and b0 <= ab[1] <= b1):
+        return "the run has left the grid"
+    if drift(surface.plane, values, surface.box) > DRIFT:
+        return "the other weights have moved since the grid was computed"
+    return None
+
+
+BLOCK_SECONDS = 0.03  # grid rows computed between two calls of ``between``
+
+
+def compute(trainer, marks, request: Request, run_id: int, between=None, others=()) -> Surface:
+    """The landscape around ``trainer``'s weights now, with the path so far (``marks``: the
+    timeline's (step, weights)) and the paths of ``others`` ((name, trainer, marks) of runs of the
+    same model) on the same plane. The grid is computed a block of rows at a time, each block
+    about BLOCK_SECONDS, and ``between()`` is called between blocks (the window's turn)."""
+    import time
+
+    started = time.perf_counter()
+    if trainer.params.size < 2:
+        raise GdsimError("a one-weight model's landscape is its loss curve: the predictions view draws it")
+    needed = pair(trainer, request)
+    steps, points = path_points(trainer, marks, needed)
+    plane = make_plane(trainer, request, points)
+    path = landscape.coordinates(plane, points)
+    paths = []
+    for name, other, other_marks in others:
+        other_steps, other_points = path_points(other, other_marks, needed)
+        paths.append((name, other_steps, landscape.coordinates(plane, other_points)))
+    (a0, a1), (b0, b1) = landscape.extent(np.vstack([path] + [p for _, _, p in paths]))
+    n = grid_points(trainer.params.size)
+    a, b = np.linspace(a0, a1, n), np.linspace(b0, b1, n)
+    loss = np.empty((n, n))
+    row, rows = 0, 1
+    while row < n:
+        block = time.perf_counter()
+        loss[row:row + rows] = landscape.loss_grid(trainer, plane, a, b[row:row + rows])
+        row += rows
+        spent = time.perf_counter() - block
+        rows = max(1, min(n, int(rows * BLOCK_SECONDS / max(spent, 1e-6))))
+        if between is not None and row < n:
+            between()
+    return Surface(run_id, trainer.step_count, request, plane, a, b, loss, steps, path,
+                   time.perf_counter() - started, tuple(paths))
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    """No landscape for run ``run_id``, and why (in words for the view): its weights are all zero
+    so far, its path has not moved, ..."""
+
+    run_id: int
+    reason: str
+
+
+def parse_request(text: str, labels) -> Request:
+    """``--landscape``'s value: two weights as the gradient view names them ("weight[0,1],bias[0]",
+    "params[0],params[1]"), or ``random`` or ``pca`` for a slice through all the weights."""
+    text = text.strip()
+    if text in (RANDOM, PCA):
+        return Request(kind=text)
+    # Split at the comma between the names, not at those inside their brackets.
+    depth, cut = 0, None
+    for k, ch in enumerate(text):
+        depth += (ch == "[") - (ch == "]")
+        if ch == "," and depth == 0:
+            cut = k
+            break
+    names = [text[:cut].strip(), text[cut + 1:].strip()] if cut is not None else [text]
+    # A label may carry a reminder after its name ("params[0] (a)"): the name alone is enough.
+    index = {name: k for k, label in enumerate(labels) for name in (label, label.split(" (")[0])}
+    shown = ", ".join(list(labels)[:3]) + (", ..." if len(labels) > 3 else "")
+    if len(names) != 2 or not all(names):
+        raise GdsimError(f"--landscape takes two weights as W1,W2 (this model's are {shown}), or random, or pca; "
+                         f"not {text!r:.60}")
+    for name in names:
+        if name not in index:
+            raise GdsimError(f"--landscape: this model has no weight {name!r:.60} (its weights are {shown})")
+    if names[0] == names[1]:
+        raise GdsimError(f"--landscape needs two different weights, not {names[0]!r:.60} twice")
+    return Request(WEIGHTS, index[names[0]], index[names[1]])

@@ -1,0 +1,134 @@
+"""The loss landscape in the window: the grid the model thread computes is the one the core
+computes for the same weights, the path is the run's, a moving run gets a new grid, a click starts
+a run from that point, and a one-weight model shows its curve."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from gui_helpers import TIMEOUT, wait_paused_at
+
+from gdsim.core import landscape, surface
+from gdsim.core.scenarios import build_trainer
+from gdsim.core.settings import Settings
+
+pytestmark = pytest.mark.gui
+
+
+def shown_landscape(qtbot, w):
+    with qtbot.waitSignal(w.controller.landscape_ready, timeout=TIMEOUT) as blocker:
+        w.toggle_landscape()
+    return blocker.args[0]
+
+
+def test_the_grid_and_path_are_the_runs(qtbot, make_window):
+    w = make_window(scenario="fruit")
+    w.step(10)
+    wait_paused_at(qtbot, w, 10)
+    s = shown_landscape(qtbot, w)
+    assert s.step == 10 and s.plane.kind == surface.WEIGHTS
+
+    t = build_trainer(Settings(scenario="fruit"))
+    t.start_trace(range(t.params.size))
+    assert t.advance(10) is None
+    i, j = landscape.default_pair(t)
+    assert s.plane.indices == (i, j)
+    np.testing.assert_array_equal(s.plane.origin, t.params.values)
+    np.testing.assert_array_equal(s.loss, landscape.loss_grid(t, s.plane, s.a, s.b))
+    np.testing.assert_array_equal(s.path_steps, np.arange(11))
+    np.testing.assert_array_equal(s.path, t.trace.values[:, [i, j]])
+    # The grid's own numbers: the loss at the weights there, as the trainer computes it.
+    t.params.values[i], t.params.values[j] = s.a[7], s.b[3]
+    assert s.loss[3, 7] == pytest.approx(t.evaluate("train")[0], rel=1e-12)
+
+
+def test_another_pair_of_weights_and_the_other_planes(qtbot, make_window):
+    w = make_window(scenario="micrograd")
+    w.step(5)
+    wait_paused_at(qtbot, w, 5)
+    shown_landscape(qtbot, w)
+    v = w.landscape_view
+    with qtbot.waitSignal(w.controller.landscape_ready, timeout=TIMEOUT) as blocker:
+        v.first_box.setCurrentIndex(3)
+        v.second_box.setCurrentIndex(7)
+        v._weights_chosen(7)
+    assert blocker.args[0].plane.indices == (3, 7)
+    assert blocker.args[0].plane.axis_titles == (w.info.labels[3], w.info.labels[7])
+    for kind in (surface.RANDOM, surface.PCA):
+        with qtbot.waitSignal(w.controller.landscape_ready, timeout=TIMEOUT) as blocker:
+            v.plane_box.setCurrentIndex(v.plane_box.findData(kind))
+            v._plane_chosen(v.plane_box.currentIndex())
+        s = blocker.args[0]
+        assert s.plane.kind == kind and len(s.path) == 6
+        # The run's weights now are the plane's origin: the path ends at (0, 0).
+        np.testing.assert_allclose(s.path[-1], [0.0, 0.0], atol=1e-12)
+
+
+def test_a_run_that_moves_on_gets_a_new_grid_and_its_path_grows(qtbot, make_window):
+    w = make_window(scenario="fruit")
+    w.step(2)
+    wait_paused_at(qtbot, w, 2)
+    first = shown_landscape(qtbot, w)
+    with qtbot.waitSignal(w.controller.landscape_ready, timeout=TIMEOUT) as blocker:
+        w.step(300)  # far off the first grid
+    wait_paused_at(qtbot, w, 302)
+    assert blocker.args[0].step > first.step
+    qtbot.waitUntil(lambda: w.landscape_view._path_steps[-1] == 302, timeout=TIMEOUT)
+
+
+def test_a_click_starts_a_run_from_that_point_and_undo_brings_the_run_back(qtbot, make_window):
+    w = make_window(scenario="fruit")
+    w.step(10)
+    wait_paused_at(qtbot, w, 10)
+    s = shown_landscape(qtbot, w)
+    before = w.controller.worker.trainer
+    a, b = float(s.a[20]), float(s.b[80])
+    with qtbot.waitSignal(w.controller.run_started, timeout=TIMEOUT):
+        w.landscape_view.point_chosen.emit(s.run_id, a, b)
+    wait_paused_at(qtbot, w, 0)
+    start = w.controller.worker.trainer.initial_values
+    np.testing.assert_array_equal(start, s.plane.weights_at(a, b))
+    assert start[s.plane.indices[0]] == a and start[s.plane.indices[1]] == b
+    w.controller.call("undo")
+    qtbot.waitUntil(lambda: w.controller.worker.trainer is before, timeout=TIMEOUT)
+
+
+def test_a_click_on_an_earlier_runs_landscape_changes_nothing(qtbot, make_window):
+    w = make_window(scenario="fruit")
+    w.step(3)
+    wait_paused_at(qtbot, w, 3)
+    s = shown_landscape(qtbot, w)
+    w.reset()
+    qtbot.waitUntil(lambda: w.info.run_id != s.run_id, timeout=TIMEOUT)
+    trainer = w.controller.worker.trainer
+    with qtbot.waitSignal(w.controller.failed, timeout=TIMEOUT) as blocker:
+        w.controller.call("start_from_landscape", s.run_id, float(s.a[1]), float(s.b[1]))
+    assert "earlier run" in blocker.args[0]
+    assert w.controller.worker.trainer is trainer
+
+
+def test_looking_back_the_grid_is_around_the_step_shown(qtbot, make_window):
+    w = make_window(scenario="quadratic")
+    w.step(20)
+    wait_paused_at(qtbot, w, 20)
+    w.go_to_step(6)
+    qtbot.waitUntil(lambda: w.last_snapshot.step == 6 and w.last_snapshot.past, timeout=TIMEOUT)
+    s = shown_landscape(qtbot, w)
+    t = build_trainer(Settings(scenario="quadratic"))
+    assert t.advance(6) is None
+    assert s.step == 6
+    np.testing.assert_array_equal(s.plane.origin, t.params.values)
+
+
+def test_a_one_weight_model_shows_its_curve_and_asks_for_no_grid(qtbot, make_window):
+    w = make_window(scenario="parabola")
+    asked = []
+    w.landscape_view.wanted.connect(asked.append)
+    w.step(4)
+    wait_paused_at(qtbot, w, 4)
+    w.toggle_landscape()
+    qtbot.waitUntil(lambda: w.landscape_view.curve.xData is not None, timeout=TIMEOUT)
+    xs, ys = w.landscape_view.path_curve.getData()
+    np.testing.assert_allclose(xs, [3.0 * 0.8 ** k for k in range(5)])  # lr 0.1: x *= 1 - 2 lr
+    np.testing.assert_allclose(ys, xs ** 2)
+    assert asked == []

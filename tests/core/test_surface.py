@@ -1,0 +1,110 @@
+"""What the landscape view is sent (core.surface): the path is the run's, the grid is computed in
+blocks that add up to the whole, the grid's interpolation, and when a grid is out of date."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gdsim.core import landscape, surface
+from gdsim.core.errors import GdsimError
+from gdsim.core.scenarios import build_trainer
+from gdsim.core.settings import Settings
+from gdsim.core.timeline import Timeline
+
+
+def run(scenario, steps, trace=None, **settings):
+    t = build_trainer(Settings(scenario=scenario, **settings))
+    if trace is not None:
+        t.start_trace(trace)
+    line = Timeline(t)
+    for _ in range(steps):
+        assert t.advance(1) is None
+        line.after_steps(t)
+    return t, [(m.step, m.arrays["values"]) for m in line.marks]
+
+
+def test_the_path_is_every_traced_step_and_the_grid_is_loss_grid_whatever_the_blocks():
+    t, marks = run("fruit", 12, trace=range(8))
+    calls = []
+    s = surface.compute(t, marks, surface.Request(surface.WEIGHTS, 1, 4), run_id=7, between=lambda: calls.append(1))
+    assert s.run_id == 7 and s.step == 12 and s.plane.indices == (1, 4)
+    np.testing.assert_array_equal(s.path_steps, np.arange(13))
+    np.testing.assert_array_equal(s.path, t.trace.values[:, [1, 4]])
+    np.testing.assert_array_equal(s.loss, landscape.loss_grid(t, s.plane, s.a, s.b))
+    assert s.loss.shape == (surface.GRID_POINTS, surface.GRID_POINTS)
+    assert calls  # the first block is one row: the window has a turn before the rest
+
+
+def test_a_partial_trace_gives_the_path_of_the_two_weights_it_holds():
+    t, marks = run("digits10", 3, trace=[5, 900])
+    s = surface.compute(t, marks, surface.Request(surface.WEIGHTS, 900, 5), run_id=1)
+    np.testing.assert_array_equal(s.path_steps, np.arange(4))
+    np.testing.assert_array_equal(s.path, t.trace.values[:, [1, 0]])
+    np.testing.assert_array_equal(s.loss, landscape.loss_grid(t, s.plane, s.a, s.b))
+
+
+def test_without_a_trace_the_path_is_the_checkpoints_and_the_weights_now():
+    t, marks = run("micrograd", 5)
+    t.trace = None
+    steps, points = surface.path_points(t, marks)
+    assert list(steps) == [m for m, _ in marks if m < 5] + [5]
+    np.testing.assert_array_equal(points[-1], t.params.values)
+
+
+def test_the_interpolated_loss_is_exact_at_grid_points_and_between_them_linear():
+    t, marks = run("quadratic", 4)
+    s = surface.compute(t, marks, surface.Request(surface.WEIGHTS, 0, 1), run_id=1)
+    assert s.loss_at(float(s.a[10]), float(s.b[20])) == pytest.approx(s.loss[20, 10], rel=1e-12)
+    mid = s.loss_at(float(s.a[10] + s.a[11]) / 2, float(s.b[20]))
+    assert mid == pytest.approx((s.loss[20, 10] + s.loss[20, 11]) / 2, rel=1e-12)
+    assert s.loss_at(float(s.a[0]) - 1.0, float(s.b[0])) is None
+
+
+def test_weights_at_a_point_of_each_plane():
+    t, marks = run("micrograd", 3)
+    w = landscape.weight_plane(t, 2, 9).weights_at(0.5, -0.25)
+    expected = t.params.values.copy()
+    expected[2], expected[9] = 0.5, -0.25
+    np.testing.assert_array_equal(w, expected)
+    plane = landscape.random_plane(t, seed=3)
+    np.testing.assert_array_equal(plane.weights_at(2.0, -1.0), plane.origin + 2.0 * plane.d1 - plane.d2)
+
+
+def test_a_grid_goes_out_of_date_when_the_run_leaves_it_or_its_plane():
+    t, marks = run("fruit", 5, trace=range(8))
+    s = surface.compute(t, marks, surface.Request(surface.WEIGHTS, 0, 1), run_id=1)
+    here = t.params.values.copy()
+    assert surface.stale_reason(s, here) is None
+    off_plane = here.copy()
+    off_plane[2] += 0.5 * (s.a[-1] - s.a[0])  # another weight moved by half the grid's width
+    assert "other weights" in surface.stale_reason(s, off_plane)
+    outside = here.copy()
+    outside[0] = s.a[-1] + 1.0
+    assert "left the grid" in surface.stale_reason(s, outside)
+    assert surface.stale_reason(s, np.full_like(here, np.nan)) is None  # a diverged run: nothing to redraw
+
+
+def test_a_one_weight_model_and_a_bad_plane_are_refused_with_a_reason():
+    t, marks = run("parabola", 2)
+    with pytest.raises(GdsimError, match="loss curve"):
+        surface.compute(t, marks, surface.Request(), run_id=1)
+    with pytest.raises(GdsimError, match="plane"):
+        surface.Request(kind="diagonal")
+    t, marks = run("fruit", 1)
+    with pytest.raises(GdsimError, match="a few steps"):
+        surface.compute(t, marks, surface.Request(surface.PCA), run_id=1)
+
+
+def test_landscape_option_names_weights_as_the_gradient_view_does():
+    labels = build_trainer(Settings(scenario="quadratic")).params.labels()
+    assert surface.parse_request("params[0],params[2]", labels) == surface.Request(surface.WEIGHTS, 0, 2)
+    assert surface.parse_request("params[1] (b), params[0]", labels) == surface.Request(surface.WEIGHTS, 1, 0)
+    labels = build_trainer(Settings(scenario="fruit")).params.labels()
+    assert surface.parse_request("weight[0,1],bias[1]", labels) == surface.Request(surface.WEIGHTS, 1, 7)
+    assert surface.parse_request("random", labels) == surface.Request(surface.RANDOM)
+    assert surface.parse_request("pca", labels).kind == surface.PCA
+    for bad, words in (("weight[0,1]", "two weights"), ("weight[0,1],weight[9,9]", "no weight 'weight[9,9]'"),
+                       ("bias[0],bias[0]", "two different"), (",", "two weights")):
+        with pytest.raises(GdsimError, match=words.replace("[", r"\[").replace("]", r"\]")):
+            surface.parse_request(bad, labels)
