@@ -32,8 +32,8 @@ COMPARED_STYLES = ["solid", "dash", "dot", "dashdot"]
 
 # Runs pinned in the window, drawn dashed beside the live run's series (Tableau blue and orange
 # above): Okabe and Ito's colours furthest from those, each with a dash of its own.
-PINNED = ["#CC79A7", "#009E73", "#56B4E9", "#E69F00"]
-PINNED_STYLES = ["dash", "dot", "dashdot", "dash"]
+PINNED = ["#CC79A7", "#009E73", "#56B4E9", "#E69F00", "#D55E00"]
+PINNED_STYLES = ["dash", "dot", "dashdot", "dash", "dot"]
 _STYLES = {"solid": pg.QtCore.Qt.PenStyle.SolidLine, "dash": pg.QtCore.Qt.PenStyle.DashLine,
            "dot": pg.QtCore.Qt.PenStyle.DotLine, "dashdot": pg.QtCore.Qt.PenStyle.DashDotLine}
 

@@ -384,11 +384,14 @@ class MainWindow(QMainWindow):
         train.addSeparator()
         self._action(train, "Pin this run to compare", lambda: self.controller.call("pin"), Qt.Key.Key_P,
                      "Keep this run's loss and tracked weight as dashed curves beside the runs that follow "
-                     "(up to 4): a branch, another learning rate, zeroing off")
+                     "(up to 5): a branch, another learning rate, zeroing off")
         self._action(train, "Compare with gradient zeroing the other way",
                      lambda: self.controller.call("compare_zeroing"), "Shift+Z",
                      "Train this run again from the same initial weights with gradient zeroing switched, "
                      "and pin it beside this one")
+        self._action(train, "Race optimizers...", self.race, "Ctrl+Shift+R",
+                     "Train up to five optimizers from this run's initial weights through the same batches, each "
+                     "at its own range test's learning rate if you like, and pin them beside the run")
         self.clear_pins_action = self._action(train, "Clear the pinned runs", lambda: self.controller.call("clear_pins"),
                                               "Shift+P", "Take the dashed curves of pinned runs away")
         self.clear_pins_action.setEnabled(False)
@@ -429,6 +432,18 @@ class MainWindow(QMainWindow):
         dialog.use_lr.connect(self.use_lr)
         self.lr_dialog = dialog
         dialog.open()
+
+    def race(self) -> None:
+        from .race_dialog import RaceDialog
+
+        dialog = RaceDialog(self.settings, self)
+        self.race_dialog = dialog
+        dialog.accepted.connect(lambda: self.start_race(dialog.racers, dialog.steps.value(), dialog.fair.isChecked()))
+        dialog.open()
+
+    def start_race(self, racers, steps: int, fair: bool) -> None:
+        self.say("racing: each optimizer trains beside the run...")
+        self.controller.call("race", list(racers), int(steps), bool(fair))
 
     def stability_map(self) -> None:
         self.busy.show()

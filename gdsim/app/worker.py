@@ -25,12 +25,13 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from ..core import surface
-from ..core.choices import parse_choice
+from ..core.choices import make_choice, parse_choice
 from ..core.engine.initializers import Article
+from ..core.engine.optimizers import OPTIMIZERS
 from ..core.engine.trainer import Trainer
 from ..core.errors import GdsimError, sentence
 from ..core.files.session import load_session, save_session
-from ..core.files.session_schema import MAX_BRANCHES
+from ..core.files.session_schema import MAX_BRANCHES, MAX_PINS
 from ..core.files.weights import read_weights, save_weights
 from ..core.scenarios import SCENARIOS, Scenario, get_scenario
 from ..core.settings import LIVE, Settings
@@ -45,7 +46,6 @@ SLICE_SECONDS = 0.010  # training between two turns of the GUI, at full speed
 YIELD_SECONDS = 0.02  # longest stretch of training without a turn for the GUI
 GUI_WAIT_SECONDS = 0.25  # the longest a slice waits for the GUI to catch up (it may be gone)
 MAX_UNDO = 5  # replaced runs kept for Undo (each holds a whole history)
-MOST_PINS = 4  # runs pinned to compare at once
 BRANCHABLE = frozenset({"loss"})  # not live, yet a branch from an earlier step can take it (the state fits)
 DEFAULT_COMPARE_STEPS = 100  # how far "compare zeroing" trains a run that has no step limit
 COMPARE_CHUNK = 256  # its steps between two checkpoints' chances
@@ -736,7 +736,7 @@ class TrainingWorker(QObject):
 
     @command()
     def pin(self) -> None:
-        """Pin the run shown as a ghost every view draws beside the live run (up to MOST_PINS)."""
+        """Pin the run shown as a ghost every view draws beside the live run (up to MAX_PINS)."""
         self._pin(self._run)
 
     def _pin(self, run: _Run) -> None:
@@ -747,7 +747,7 @@ class TrainingWorker(QObject):
         if t.params.size == info.n_weights:  # its predictions at its last step, drawn as the live run's are
             last = self._taker.take_past(t, t)
             curves = dataclasses.replace(curves, predictions=last.predictions, curve_predictions=last.curve_predictions)
-        kept = [(r, c) for r, c in self._pins if r() is not run][-(MOST_PINS - 1):]  # the run's older pin goes
+        kept = [(r, c) for r, c in self._pins if r() is not run][-(MAX_PINS - 1):]  # the run's older pin goes
         names = {c.name for _, c in kept}
         if curves.name in names:  # another run of the same name (two "main"s, before and after a Reset)
             curves = dataclasses.replace(curves, name=next(f"{curves.name} #{k}" for k in range(2, 99)
@@ -776,37 +776,94 @@ class TrainingWorker(QObject):
         changes = {m.step: m.settings for m in run.timeline.marks if m.kept}
         changes[0] = changes.get(0, run.timeline.marks[0].settings)
         twin = self._rebuilt(run.trainer.initial_values)
-        twin.start_trace(trace_indices(self._taker.info, run.tracked))
+        changes = {step: at.replace(zero_grad=not at.zero_grad) for step, at in changes.items()}
+        line = self._train_aside(twin, steps, changes, "Training the run again with gradient zeroing switched")
+        if line is None:
+            self._set_state(PAUSED, "the comparison was cancelled")
+            return
+        self._add_branch(twin, line, pin=True)
+        if run.trainer.step_count == 0:
+            self.step(steps)
+
+    def _train_aside(self, twin: Trainer, steps: int, changes: dict, what: str) -> Timeline | None:
+        """Train ``twin`` (a run beside the shown one) ``steps`` steps, applying ``changes``
+        ({step: Settings}) on the way, its progress shown as ``what`` once it takes a while; its
+        timeline, or None if Cancel was pressed. A divergence ends it early: that is a result too."""
+        twin.start_trace(trace_indices(self._taker.info, self._run.tracked))
         line = Timeline(twin)
         started = shown = time.perf_counter()
         self.flags.cancel.clear()
         try:
             while twin.step_count < steps:
                 if twin.step_count in changes:
-                    at = changes[twin.step_count]
-                    twin.apply(at.replace(zero_grad=not at.zero_grad))
+                    twin.apply(changes[twin.step_count])
                     line.settings_changed(twin)
                 upto = min([c for c in changes if c > twin.step_count] + [steps])
                 if twin.advance(min(COMPARE_CHUNK, upto - twin.step_count)) is not None:
-                    break  # a divergence ends it early: that is the comparison too
+                    break
                 line.after_steps(twin)
                 if time.perf_counter() - shown > 0.1 and time.perf_counter() - started > 0.3:
                     shown = time.perf_counter()
-                    self.progress.emit("Training the run again with gradient zeroing switched",
-                                       twin.step_count / steps)
+                    self.progress.emit(what, twin.step_count / steps)
                     self._yield_to_gui()  # the dialog paints, and Cancel gets through
                     if self.flags.cancel.is_set():
-                        self._set_state(PAUSED, "the comparison was cancelled")
-                        return
+                        return None
         finally:
             self.progress.emit("", -1.0)
+        return line
+
+    def _add_branch(self, twin: Trainer, line: Timeline, pin: bool) -> _Run:
+        """``twin``, trained from step 0, as a branch of the run shown (and pinned beside it)."""
+        run = self._run
         other = _Run(twin, tracked=run.tracked, name=f"{differences(run.settings, twin.settings)} from step 0",
                      family=run.family, timeline=line)
         run.family.append(other)
         self.branches_changed.emit(([r.name for r in run.family], run.family.index(run)))
-        self._pin(other)
-        if run.trainer.step_count == 0:
-            self.step(steps)
+        if pin:
+            self._pin(other)
+        return other
+
+    @command()
+    def race(self, racers: list, steps: int, fair: bool) -> None:
+        """Optimizers racing from the run's initial weights through the same batches: each racer
+        ((optimizer, lr)) trained ``steps`` steps as a branch and pinned, in place of the pins
+        there were. ``fair``: each racer's lr is its own range test's suggestion (core.lr_find),
+        since one lr shared by all favours some."""
+        from ..core.lr_find import find_lr
+
+        run = self._run
+        if not 1 <= len(racers) <= MAX_PINS:
+            raise GdsimError(f"a race has 1 to {MAX_PINS} racers beside the run, not {len(racers)}")
+        if len(run.family) + len(racers) > MAX_BRANCHES + 1:
+            raise GdsimError(f"this run has {len(run.family)} branches and a session keeps at most "
+                             f"{MAX_BRANCHES + 1}: save it, and race from a new run")
+        chosen = [run.settings.replace(optimizer=optimizer, lr=lr, steps=steps) for optimizer, lr in racers]
+        for settings in chosen:
+            settings.validate()
+            make_choice("optimizer", OPTIMIZERS, settings.optimizer)
+        if self.state == RUNNING:
+            self._pause_quietly()
+            self._set_state(PAUSED, "")
+        self._pins = []
+        scenario = self._scenario(run.settings.scenario)
+        notes = []
+        for k, settings in enumerate(chosen, start=1):
+            twin = self._rebuilt(run.trainer.initial_values)
+            twin.apply(settings)
+            if fair:
+                test = find_lr(scenario, twin)
+                if test.suggestion is None:
+                    notes.append(f"{settings.optimizer} kept lr {settings.lr:g} ({test.why_no_suggestion})")
+                else:
+                    twin.apply(settings.replace(lr=float(f"{test.suggestion:.3g}")))
+            line = self._train_aside(twin, steps, {}, f"Racing: {twin.settings.optimizer} (racer {k} of {len(chosen)})")
+            if line is None:
+                self.pins_changed.emit([c for _, c in self._pins])
+                self._set_state(PAUSED, "the race was cancelled; the racers that finished are pinned")
+                return
+            self._add_branch(twin, line, pin=True)
+        self._set_state(PAUSED, "the race is pinned: dashed curves, and paths on the landscape"
+                        + (f"; {'; '.join(notes)}" if notes else ""))
 
     @command(FILE)
     def export_history(self, path: str) -> None:

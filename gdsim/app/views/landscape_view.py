@@ -67,6 +67,8 @@ class LandscapeView(PlotView):
             box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             box.setMinimumContentsLength(3)
         self.header.insertWidget(1, self.plane_box)
+        # One line, cut at its end in a narrow column: the boxes beside it say what it shows.
+        self.title_label.setWordWrap(False)
         self.note = QLabel("")
         self.note.setWordWrap(True)
         self.note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

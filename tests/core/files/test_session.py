@@ -374,7 +374,7 @@ def test_pinned_runs_are_saved_with_the_session(tmp_path):
 
 @pytest.mark.parametrize("edit_doc, edit_arrays, message", [
     (lambda d: d["pins"][0].update(weight=3), None, "pinned run 1's weight is not a text"),
-    (lambda d: d.update(pins=[d["pins"][0]] * 5), None, "its pinned runs are damaged (at most 4)"),
+    (lambda d: d.update(pins=[d["pins"][0]] * 6), None, "its pinned runs are damaged (at most 5)"),
     (lambda d: d["pins"][0]["settings"].update(scenario="fruit"), None, "pinned run 1 is of scenario 'fruit'"),
 ])
 def test_damaged_pins_are_refused_with_their_reason(tmp_path, edit_doc, edit_arrays, message):
