@@ -154,6 +154,14 @@ def build_parser(command: str | None = "run"):
                                         "steps run out; then suggest a learning rate from the smoothed loss.")
     if command == "lr-find":
         _lr_find_arguments(finder)
+    mapper = sub.add_parser("stability", help="which lr and momentum converge, which diverge",
+                            description="Train the parabola or quadratic lesson with SGD and momentum at every "
+                                        "learning rate and momentum of a grid, and say which runs converge, "
+                                        "oscillate or diverge (Goh, 'Why Momentum Really Works', Distill 2017).")
+    if command == "stability":
+        from .cli_stability import add_arguments
+
+        add_arguments(mapper)
     return parser
 
 
@@ -188,6 +196,10 @@ def _run_arguments(run) -> None:
                          help="also train these settings changed, from the same initial weights and batch order "
                               "(repeatable): keys lr, optimizer, loss, init, zero-grad=on|off, l1, l2, batch-size, "
                               "seed, model, steps; e.g. --vs zero-grad=off --vs \"optimizer=adam lr=0.01\"")
+    compare.add_argument("--fair-lr", action="store_true",
+                         help="with --vs: every run (the base too) at the learning rate its own range test "
+                              "suggests from the initial weights (as gdsim lr-find): one lr shared by all favours "
+                              "some optimizers")
     compare.add_argument("--jobs", type=_jobs, metavar="N",
                          help="with --vs: train N runs at once in processes (default: one per core; "
                               "results are the same either way)")
@@ -310,6 +322,8 @@ positional arguments:
     open      open a saved session in the simulator window
     run       train a scenario headless and write its results
     lr-find   suggest a learning rate (fastai's range test)
+    stability
+              which lr and momentum converge, which diverge
 
 options:
   -h, --help  show this help message and exit
@@ -359,6 +373,10 @@ def _main(argv) -> int:
             return cmd_run(args)
         if command == "lr-find":
             return cmd_lr_find(args)
+        if command == "stability":
+            from .cli_stability import cmd_stability
+
+            return cmd_stability(args)
         if command == "open":
             return cmd_open(args.file, args.theme)
         return cmd_app(getattr(args, "scenario", "fruit"), getattr(args, "theme", "system"))
@@ -594,6 +612,8 @@ def cmd_run(args) -> int:
         return cmd_compare(args)
     if args.jobs is not None:
         raise _CliError("--jobs goes with --vs (it trains the compared runs at once)")
+    if args.fair_lr:
+        raise _CliError("--fair-lr goes with --vs (it gives each compared run its own learning rate)")
     try:
         run = _continued_run(args) if args.session is not None else _new_run(args)
         if (args.plot_out is not None or args.session_out is not None) and run.trainer.trace is None:

@@ -65,7 +65,7 @@ def cmd_compare(args) -> int:
     jobs = _processes(args.jobs, len(runs))
     with _Interrupt() as interrupt:  # from the first line printed: "training has begun" is true from it
         if not args.quiet:
-            _print_header(scenario, runs, jobs)
+            _print_header(scenario, runs, jobs, args.fair_lr)
         if jobs == 1:
             _train_here(runs, interrupt, show_progress=not args.quiet and sys.stderr.isatty())
         else:
@@ -87,8 +87,17 @@ def cmd_compare(args) -> int:
 
 
 def _prepared(scenario, settings, args):
-    """A run's trainer, recording what --plot-out draws: the per-tensor norms and the followed weight."""
+    """A run's trainer, recording what --plot-out draws: the per-tensor norms and the followed weight;
+    with --fair-lr, at its own range test's learning rate."""
     trainer = _built(scenario, settings, args)
+    if args.fair_lr:
+        from .core.errors import GdsimError
+        from .core.lr_find import find_lr
+
+        test = find_lr(scenario, trainer)
+        if test.suggestion is None:
+            raise GdsimError(f"--fair-lr: the range test suggests no learning rate ({test.why_no_suggestion})")
+        trainer.apply(trainer.settings.replace(lr=test.suggestion))
     if args.plot_out is not None:
         from .core.snapshot import run_info, trace_indices
 
@@ -107,7 +116,7 @@ def _processes(asked: int | None, runs: int) -> int:
     return max(1, min(runs, asked or os.cpu_count() or 1))
 
 
-def _print_header(scenario, runs, jobs: int) -> None:
+def _print_header(scenario, runs, jobs: int, fair: bool) -> None:
     base = runs[0].trainer
     s = base.settings
     zero = "on" if s.zero_grad else "OFF (gradients accumulate)"
@@ -115,6 +124,9 @@ def _print_header(scenario, runs, jobs: int) -> None:
           f"{base.optimizer.describe()} lr {s.lr:g}, gradient zeroing {zero}")
     where = "one after another" if jobs == 1 else f"{jobs} at a time in processes"
     print(f"comparing {len(runs)} runs, {where}: " + ", ".join(run.name for run in runs))
+    if fair:
+        print("fair learning rates (each run's own range test): "
+              + ", ".join(f"{run.name} {run.trainer.lr:.3g}" for run in runs))
     sys.stdout.flush()  # before any worker is forked: it would inherit (and repeat) what is buffered
 
 

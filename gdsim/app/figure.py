@@ -119,6 +119,29 @@ def render_comparison(path, scenario, runs, landscape=None) -> None:
     figure.close()
 
 
+STABILITY_SIZE = (900, 620)
+
+
+def render_stability(path, found, bound) -> None:
+    """``gdsim stability --plot-out``: the map the window's dialog draws (core.stability)."""
+    app = _offscreen_app()
+    from . import theme
+    from .export import export_figure, placed
+    from .stability_dialog import draw_stability
+    from .views.base import PlotView
+
+    theme.configure_plots()
+    view = PlotView()
+    view.title_label.setText(f"<b>Stability map</b>: {found.settings.scenario}, SGD with momentum, {found.steps} "
+                             f"steps a cell from the initial weights")
+    draw_stability(view.add_plot(0, 0), found, bound)
+    view.resize(*STABILITY_SIZE)
+    view.show()  # offscreen: lays everything out, shows nothing
+    app.processEvents()
+    export_figure(path, placed([view], view), f"gdsim stability {found.settings.scenario}", scale=1)
+    view.close()
+
+
 LR_FIND_SIZE = (960, 600)
 
 

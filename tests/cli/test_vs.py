@@ -212,3 +212,28 @@ def test_a_worker_process_that_dies_is_one_line_not_a_hang(tmp_path):
     assert proc.returncode == 2
     assert err.startswith("gdsim: a process training the runs died") and err.count("\n") == 1, err
     assert not h.exists()
+
+
+def test_fair_lr_gives_every_run_its_own_range_tests_learning_rate(tmp_path, capsys):
+    from gdsim.core.lr_find import find_lr
+    from gdsim.core.scenarios import build_trainer, get_scenario
+    from gdsim.core.settings import Settings
+
+    out = tmp_path / "h.csv"
+    rc, printed, err = cli(capsys, "run", "quadratic", "--steps", 30, "--vs", "optimizer=adam", "--fair-lr",
+                           "--history-out", out)
+    assert rc == 0, err
+    header, runs = rows_by_run(out)
+    loss = header.index("loss")
+    for name, optimizer in (("base", None), ("optimizer=adam", "adam")):
+        t = build_trainer(Settings(scenario="quadratic", optimizer=optimizer, steps=30))
+        lr = find_lr(get_scenario("quadratic"), t).suggestion
+        t.apply(t.settings.replace(lr=lr))
+        t.run()
+        assert [float(row[loss]) for row in runs[name]] == list(t.history.loss)
+        assert f"{name} {lr:.3g}" in printed
+
+
+def test_fair_lr_without_vs_is_a_usage_error(capsys):
+    rc, _, err = cli(capsys, "run", "quadratic", "--steps", 3, "--fair-lr")
+    assert rc == 2 and "--fair-lr goes with --vs" in err
