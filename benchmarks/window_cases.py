@@ -15,6 +15,7 @@ class Case:
     settings: dict | None  # for gdsim.core.settings.Settings; None: own data, from a session
     what: str
     redraws_goal: float | None  # redraws per second at least (None: measured, no target)
+    landscape: bool = False  # the Landscape tab shown instead of the predictions
 
 
 # Issue 12: at least 25 redraws/s for fruit, 15 for digits. The other built-in scenarios are
@@ -34,6 +35,11 @@ CASES = {
     # At its own lr the chain-rule's unbounded L diverges at step 82, which ends the run at once.
     "chain-rule": Case({"scenario": "chain-rule", "lr": 1e-7}, "chain-rule at lr 1e-7", SMALL),
     "own-mlp": Case(None, "own CSV, 2,000 x 784, MLP 784-512-512-1, batch 256", None),
+    # The loss landscape in place of the predictions: its path grows every frame, and its grid is
+    # computed again (in blocks, between the window's turns) each time the run leaves it.
+    "fruit-landscape": Case({"scenario": "fruit"}, "fruit with the Landscape tab shown", SMALL, landscape=True),
+    "digits-landscape": Case({"scenario": "digits"}, "digits linear with the Landscape tab shown", DIGITS,
+                             landscape=True),
 }
 
 # Bounds that hold for every case.

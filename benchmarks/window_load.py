@@ -332,6 +332,10 @@ def open_window(case: str, session: str | None):
     w.show()
     if not spin_until(lambda: w.last_snapshot is not None, 60):
         raise RuntimeError("the window showed no first snapshot within 60 s")
+    if CASES[case].landscape:
+        w.toggle_landscape()
+        if not spin_until(lambda: w.landscape_view.surface is not None, 60):
+            raise RuntimeError(f"the landscape was not drawn within 60 s: {w.landscape_view.note.text()}")
     if spec is None:  # own data: File > Open of the session
         before = w.info.run_id if w.info is not None else None
         w.open_session(session)

@@ -597,15 +597,25 @@ class TrainingWorker(QObject):
         run = self._run
         trainer = run.scratch if self.viewing is not None else self.trainer
         marks = [(m.step, m.arrays["values"]) for m in run.timeline.marks]
-        between = self._yield_to_gui if self.state == RUNNING else None
+        between = self._landscape_turn if self.state == RUNNING else None
         others = [(c.name, r.trainer, [(m.step, m.arrays["values"]) for m in r.timeline.marks] if r.timeline else [])
                   for ref, c in self._pins if (r := ref()) is not None and r.trainer.params.size == trainer.params.size]
         try:
-            self._surface = surface.compute(trainer, marks, request, self._run_id, between, others)
+            computed = surface.compute(trainer, marks, request, self._run_id, between, others)
         except GdsimError as exc:  # all-zero weights, a path that has not moved: the view says so
             self.landscape_ready.emit(surface.Unavailable(self._run_id, sentence(str(exc))))
             return
-        self.landscape_ready.emit(self._surface)
+        if computed is None:  # Pause came first: it is next in this thread's queue, then the grid again
+            QTimer.singleShot(0, self, lambda: self.perform("want_landscape", (request,)))
+            return
+        self._surface = computed
+        self.landscape_ready.emit(computed)
+
+    def _landscape_turn(self) -> bool:
+        """Between two blocks of a landscape's rows while training runs: the window's turn, and
+        False once Pause is pressed (Pause takes effect within a block, not a whole grid)."""
+        self._yield_to_gui()
+        return not self.flags.pause.is_set()
 
     @command()
     def find_lr(self) -> None:

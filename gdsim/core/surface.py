@@ -141,14 +141,34 @@ def stale_reason(surface: Surface, values: np.ndarray) -> str | None:
     return None
 
 
+PATH_POINTS = 2000  # a path drawn over a map keeps about this many points, however long the run
+
+
+def extended_path(steps: np.ndarray, path: np.ndarray, new_steps: np.ndarray, new_points: np.ndarray,
+                  most: int = PATH_POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """The path with the new points after it (any of its points at or after the first new step
+    replaced); past 2 * ``most`` points every other one is dropped, the first and the last kept, so
+    a million-step run's path costs a frame what a two-thousand-step run's does."""
+    keep = steps < new_steps[0] if len(new_steps) else np.ones(len(steps), dtype=bool)
+    steps = np.concatenate([steps[keep], new_steps])
+    path = np.vstack([path[keep], new_points])
+    while len(steps) > 2 * most:
+        chosen = np.zeros(len(steps), dtype=bool)
+        chosen[::2] = True
+        chosen[-1] = True
+        steps, path = steps[chosen], path[chosen]
+    return steps, path
+
+
 BLOCK_SECONDS = 0.03  # grid rows computed between two calls of ``between``
 
 
-def compute(trainer, marks, request: Request, run_id: int, between=None, others=()) -> Surface:
+def compute(trainer, marks, request: Request, run_id: int, between=None, others=()) -> Surface | None:
     """The landscape around ``trainer``'s weights now, with the path so far (``marks``: the
     timeline's (step, weights)) and the paths of ``others`` ((name, trainer, marks) of runs of the
     same model) on the same plane. The grid is computed a block of rows at a time, each block
-    about BLOCK_SECONDS, and ``between()`` is called between blocks (the window's turn)."""
+    about BLOCK_SECONDS, and ``between()`` is called between blocks (the window's turn): if it
+    returns False, the grid is given up and None returned (Pause was pressed)."""
     import time
 
     started = time.perf_counter()
@@ -173,8 +193,8 @@ def compute(trainer, marks, request: Request, run_id: int, between=None, others=
         row += rows
         spent = time.perf_counter() - block
         rows = max(1, min(n, int(rows * BLOCK_SECONDS / max(spent, 1e-6))))
-        if between is not None and row < n:
-            between()
+        if between is not None and row < n and between() is False:
+            return None
     return Surface(run_id, trainer.step_count, request, plane, a, b, loss, steps, path,
                    time.perf_counter() - started, tuple(paths))
 

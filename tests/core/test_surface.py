@@ -108,3 +108,25 @@ def test_landscape_option_names_weights_as_the_gradient_view_does():
                        ("bias[0],bias[0]", "two different"), (",", "two weights")):
         with pytest.raises(GdsimError, match=words.replace("[", r"\[").replace("]", r"\]")):
             surface.parse_request(bad, labels)
+
+
+def test_a_grid_is_given_up_when_the_window_says_so_between_blocks():
+    t, marks = run("digits", 2)
+    calls = []
+    assert surface.compute(t, marks, surface.Request(surface.WEIGHTS, 300, 400), run_id=1,
+                           between=lambda: calls.append(1) or False) is None
+    assert calls == [1]  # given up after the first block
+
+
+def test_a_long_path_keeps_its_first_and_last_points_and_a_bounded_number_between():
+    steps, path = np.empty(0, dtype=np.int64), np.empty((0, 2))
+    for start in range(0, 100_000, 1000):
+        new = np.arange(start, start + 1000)
+        steps, path = surface.extended_path(steps, path, new, np.column_stack([new, -new]).astype(float), most=500)
+        assert len(steps) <= 1000
+    assert steps[0] == 0 and steps[-1] == 99_999
+    np.testing.assert_array_equal(path[:, 0], steps)
+    assert np.all(np.diff(steps) > 0)
+    # New points from an earlier step (a branch, a redrawn step) replace those after it.
+    steps, path = surface.extended_path(steps, path, np.array([50_000]), np.array([[7.0, 7.0]]), most=500)
+    assert steps[-1] == 50_000 and np.all(steps[:-1] < 50_000)

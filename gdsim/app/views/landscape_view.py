@@ -22,7 +22,9 @@ from .base import PlotView, empty_text, legend_title
 
 BANDS = 14  # colour steps: a filled contour map, each band one step of the (log) loss
 REQUEST_GAP = 1.0  # seconds between two grids asked for while the run moves, at the least
-COST_FACTOR = 4.0  # ... and at least this many times what the last grid took
+# ... and at least this many times what the last grid took: grids take at most a tenth of the model
+# thread's time (a digits grid is a fifth of a second of it).
+COST_FACTOR = 10.0
 PLANE_NAMES = {
     sf.WEIGHTS: "Two weights",
     sf.RANDOM: "Random directions",
@@ -103,7 +105,7 @@ class LandscapeView(PlotView):
         self._now_ab: np.ndarray | None = None
         self._asked = 0.0  # when the last grid was asked for
         self._waiting = False  # a grid has been asked for and has not come
-        self._one_weight = None  # (xs, loss(xs), path x, path loss) for a one-weight model
+        self._one_weight = None  # (xs, loss(xs)): a one-weight model's loss curve (its path is _path)
         self._hover = ""
         self._step = 0  # the step shown
         self._refused_at: int | None = None  # the step at which the model thread had no landscape to give
@@ -208,7 +210,8 @@ class LandscapeView(PlotView):
             i, j = surface.plane.indices
             self.request = sf.Request(kind=sf.WEIGHTS, i=int(i), j=int(j), seed=self.request.seed)
             self._select_weights(int(i), int(j))
-        self._path_steps, self._path = surface.path_steps.copy(), surface.path.copy()
+        self._path_steps, self._path = sf.extended_path(np.empty(0, dtype=np.int64), np.empty((0, 2)),
+                                                        surface.path_steps, surface.path)
         if self._now is not None:
             self._now_ab = sf.landscape.coordinates(surface.plane, self._now[None, :])[0]
         self._draw_grid()
@@ -224,11 +227,8 @@ class LandscapeView(PlotView):
             return
         plane = self.surface.plane
         new = self._new_path_points(snap, plane)
-        if new is not None and not snap.past:
-            steps, points = new
-            keep = self._path_steps < (steps[0] if len(steps) else snap.step + 1)
-            self._path_steps = np.concatenate([self._path_steps[keep], steps])
-            self._path = np.vstack([self._path[keep], points])
+        if new is not None and len(new[0]):
+            self._path_steps, self._path = sf.extended_path(self._path_steps, self._path, *new)
         self._now_ab = sf.landscape.coordinates(plane, snap.values[None, :])[0]
 
     def _new_path_points(self, snap: Snapshot, plane):
@@ -249,13 +249,13 @@ class LandscapeView(PlotView):
         if snap.landscape is None:
             return
         xs, fs = snap.landscape
-        px, pl = self._one_weight[2:] if self._one_weight is not None else (np.empty(0), np.empty(0))
-        if snap.trace_restart:
-            px, pl = np.empty(0), np.empty(0)
+        if snap.trace_restart or self._one_weight is None:
+            self._path_steps, self._path = np.empty(0, dtype=np.int64), np.empty((0, 2))
         if not snap.past and snap.trace_losses is not None and len(snap.trace_values):
-            px = np.concatenate([px, snap.trace_values[:, 0]])
-            pl = np.concatenate([pl, snap.trace_losses])
-        self._one_weight = (xs, fs, px, pl)
+            self._path_steps, self._path = sf.extended_path(
+                self._path_steps, self._path, snap.trace_steps, np.column_stack([snap.trace_values[:, 0],
+                                                                                 snap.trace_losses]))
+        self._one_weight = (xs, fs)
         self._now_ab = np.array([snap.values[0], snap.current_loss])
 
     # ----- drawing -------------------------------------------------------------------------------
@@ -321,9 +321,10 @@ class LandscapeView(PlotView):
         if self._one_weight is None:
             return
         self.empty.setVisible(False)
-        xs, fs, px, pl = self._one_weight
+        xs, fs = self._one_weight
         self.curve.setData(xs, fs)
-        _set_path(self.path_curve, self.path_edge, np.column_stack([px, pl]) if len(px) else np.empty((0, 2)))
+        _set_path(self.path_curve, self.path_edge, self._path)
+        px, pl = self._path[:, 0], self._path[:, 1]
         if len(px):
             self.start_dot.setData([px[0]], [pl[0]])
             self.plot.setXRange(*_padded(np.append(px, 0.0)), padding=0)
