@@ -30,6 +30,10 @@ SHOTS = [
     ("parabola-lr-0.9.png", Settings(scenario="parabola", lr=0.9), 12, False),
     ("chain-rule.png", Settings(scenario="chain-rule"), 2, False, "e"),
     ("fruit-branch.png", Settings(scenario="fruit"), 100, False, None, "branch"),
+    ("fruit-landscape.png", Settings(scenario="fruit"), 60, False, None, "landscape"),
+    ("quadratic-race.png", Settings(scenario="quadratic"), 0, False, None, "race"),
+    ("quadratic-lr-find.png", Settings(scenario="quadratic"), 0, False, None, "lr-find"),
+    ("parabola-stability.png", Settings(scenario="parabola"), 0, False, None, "stability"),
 ]
 
 
@@ -45,7 +49,36 @@ def branch_at_30_with_a_larger_lr(w) -> None:
     spin_until(lambda: w.last_snapshot.step >= 100 and not w.last_snapshot.past and w.state != "running")
 
 
-AFTER = {"branch": branch_at_30_with_a_larger_lr}
+def landscape_tab(w):
+    w.toggle_landscape()  # Shift+L
+    spin_until(lambda: w.landscape_view.surface is not None and w.landscape_view.surface.step == w.last_snapshot.step)
+
+
+def race_three_optimizers(w):
+    """Momentum, RMSProp and Adam beside the run, each at its own range test's lr, for 100 steps."""
+    w.start_race([("momentum:0.9", 1e-5), ("rmsprop", 1e-5), ("adam", 1e-5)], 100, True)
+    spin_until(lambda: len(w.pins) == 3)
+    w.step(100)
+    spin_until(lambda: w.last_snapshot.step == 100 and w.state != "running")
+    landscape_tab(w)
+    spin_until(lambda: len(w.landscape_view.surface.others) == 3)
+
+
+def lr_finder(w):
+    w.find_lr()
+    spin_until(lambda: getattr(w, "lr_dialog", None) is not None)
+    return w.lr_dialog
+
+
+def stability(w):
+    w.stability_map()
+    spin_until(lambda: getattr(w, "stability_dialog", None) is not None)
+    return w.stability_dialog
+
+
+# What to do after the steps; what it returns (a dialog) is shot instead of the window.
+AFTER = {"branch": branch_at_30_with_a_larger_lr, "landscape": landscape_tab, "race": race_three_optimizers,
+         "lr-find": lr_finder, "stability": stability}
 
 
 def spin_until(cond, limit_ms=30000):
@@ -67,14 +100,14 @@ def shoot(app, name, settings, steps, dark, walk_to=None, after=None) -> None:
     w.resize(1280, 720)  # a projector's size
     w.show()
     spin_until(lambda: w.last_snapshot is not None)
-    w.step(steps)
-    spin_until(lambda: w.last_snapshot.step >= steps and w.state != "running")
-    if after is not None:
-        AFTER[after](w)
+    if steps:
+        w.step(steps)
+        spin_until(lambda: w.last_snapshot.step >= steps and w.state != "running")
+    shot = AFTER[after](w) if after is not None else None
     while walk_to is not None and w.graph_view.current_node() != walk_to:
         w.graph_view.walk_next()  # the B key
     spin_until(lambda: False, 300)  # let the last paint land
-    w.grab().save(str(OUT / name))
+    (shot or w).grab().save(str(OUT / name))
     w.ask_on_close = False
     w.close()
     print("wrote", OUT / name)

@@ -13,7 +13,7 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
-from PySide6.QtWidgets import QComboBox, QLabel
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy
 
 from ...core import surface as sf
 from ...core.snapshot import Snapshot
@@ -62,19 +62,23 @@ class LandscapeView(PlotView):
             box.setToolTip(f"The weight {which} the landscape")
             box.setAccessibleName(f"Landscape weight {which}")
             box.setMaxVisibleItems(20)
-            self.header.addWidget(box)
         # The boxes may be cut short ("layers.0.wei...") rather than widen the column: the views
         # share a 1024-pixel screen, and the full name is in the list and on the axis.
         for box in (self.plane_box, self.first_box, self.second_box):
             box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            box.setMinimumContentsLength(3)
+            box.setMinimumContentsLength(9)  # "Two weights", "weight[0,1]" nearly whole
         self.header.insertWidget(1, self.plane_box)
         # One line, cut at its end in a narrow column: the boxes beside it say what it shows.
         self.title_label.setWordWrap(False)
+        # A second row: the two weights, then one line saying what the map is (whole in its
+        # tooltip), or under the mouse, the loss there. Each line the plot keeps counts at 720 pixels.
+        choices = QHBoxLayout()
+        choices.addWidget(self.first_box)
+        choices.addWidget(self.second_box)
         self.note = QLabel("")
-        self.note.setWordWrap(True)
-        self.note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.layout().insertWidget(1, self.note)
+        self.note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        choices.addWidget(self.note, 1)
+        self.layout().insertLayout(1, choices)
 
         self.plot = self.add_plot(0, 0)
         self.image = pg.ImageItem(axisOrder="row-major")
@@ -343,9 +347,8 @@ class LandscapeView(PlotView):
         reason = sf.stale_reason(s, self._now) if self._now is not None else None
         if reason:
             text += f" <b>Out of date</b>: {reason}" + ("; computing again..." if self._waiting else ".")
-        if self._hover:
-            text += "<br>" + self._hover
-        self.note.setText(text)
+        self.note.setToolTip(text)
+        self.note.setText(self._hover or text)
 
     # ----- the mouse -----------------------------------------------------------------------------
 
@@ -358,6 +361,9 @@ class LandscapeView(PlotView):
     def _hovered(self, scene_pos) -> None:
         point = self._plane_point(scene_pos)
         if point is None:
+            if self._hover and self.surface is not None:  # the mouse left the map: the note again
+                self._hover = ""
+                self._say()
             return
         loss = self.surface.loss_at(*point)
         titles = self.surface.plane.axis_titles
