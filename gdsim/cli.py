@@ -240,12 +240,15 @@ def _choice_arguments(parser) -> None:
                         help="never reset the gradients: each step uses the sum of all gradients so far")
 
 
-def _penalty_arguments(parser) -> None:
-    """Penalties and initial weights from a file (``run`` and ``lr-find``)."""
+def _penalty_arguments(parser, weights_in: bool = True) -> None:
+    """Penalties, and initial weights from a file (``run`` and ``lr-find``; ``stability`` starts
+    every cell from the lesson's own)."""
     parser.add_argument("--l1", type=_setting("l1"),
                         help="add L1 * sum(|p|) over all parameters to the loss")
     parser.add_argument("--l2", type=_setting("l2"),
                         help="add L2 * sum(p**2) over all parameters to the loss")
+    if not weights_in:
+        return
     parser.add_argument("--weights-in", metavar="F.npz", type=_given("the weights file"), help="initial weights (npz keyed by parameter name)")
 
 
@@ -467,7 +470,7 @@ def _check_outputs(args, outputs=_OUTPUTS) -> None:
 
     seen = {}
     # A session may be saved over the one it continues: it has been read whole before anything is written.
-    inputs = {"--data": args.data, "--weights-in": args.weights_in}
+    inputs = {"--data": getattr(args, "data", None), "--weights-in": getattr(args, "weights_in", None)}
     for key in outputs:
         path, flag = getattr(args, key), _flag(key)
         if path is None:
@@ -514,6 +517,10 @@ def landscape_request(args, trainer):
     from .core.errors import GdsimError
     from .core.surface import WEIGHTS, parse_request
 
+    from .core.landscape import has_plane
+
+    if not has_plane(trainer):
+        raise GdsimError("--landscape: a one-weight model's landscape is its loss curve, which --plot-out draws")
     request = parse_request(args.landscape, trainer.params.labels())
     indices = [int(k) for k in trainer.trace.indices] if trainer.trace is not None else []
     wanted = [request.i, request.j] if request.kind == WEIGHTS else range(trainer.params.size)
@@ -712,7 +719,7 @@ def _batch(trainer) -> str:
 
 
 def _print_range_test(test, out) -> None:
-    from .core.lr_find import RULE_NAMES
+    from .core.lr_find import MINIMUM, RULE_NAMES
 
     where = "the initial weights" if test.from_step == 0 else f"the weights after step {test.from_step:,}"
     print(f"range test: lr {test.start:g} growing towards {test.end:g} over {test.steps} steps, from {where}",
@@ -726,7 +733,7 @@ def _print_range_test(test, out) -> None:
         print(f"suggested lr: {test.suggestion!r}", file=out)
         print(f"  rule      {RULE_NAMES[test.rule]}: {test.suggested.how}", file=out)
         print(f"  from      lr {low:.3g} to {high:.3g}", file=out)
-    other = test.by_valley if test.rule == "minimum" else test.by_minimum
+    other = test.by_valley if test.rule == MINIMUM else test.by_minimum
     if other.lr is not None:
         print(f"  {other.rule:<9} {other.lr:.3g} by {RULE_NAMES[other.rule]} (--rule {other.rule}): {other.how}",
               file=out)

@@ -91,13 +91,14 @@ def _prepared(scenario, settings, args):
     with --fair-lr, at its own range test's learning rate."""
     trainer = _built(scenario, settings, args)
     if args.fair_lr:
-        from .core.errors import GdsimError
-        from .core.lr_find import find_lr
+        from .core.lr_find import check_loss, fair_lr
 
-        test = find_lr(scenario, trainer)
-        if test.suggestion is None:
-            raise GdsimError(f"--fair-lr: the range test suggests no learning rate ({test.why_no_suggestion})")
-        trainer.apply(trainer.settings.replace(lr=test.suggestion))
+        check_loss(trainer)
+        lr, why_not = fair_lr(scenario, trainer)
+        trainer.apply(trainer.settings.replace(lr=lr))
+        if why_not and not args.quiet:
+            print(f"gdsim: --fair-lr: no suggestion for {settings.optimizer or 'the base'} ({why_not}); "
+                  f"it keeps lr {lr:g}", file=sys.stderr)
     if args.plot_out is not None:
         from .core.snapshot import run_info, trace_indices
 

@@ -19,7 +19,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--steps", type=_setting("steps", 1), default=None,
                         help=f"steps of each cell's run (default: {st.DEFAULT_STEPS})")
     parser.add_argument("--batch-size", type=_setting("batch_size"), help="mini-batch size (default: the full batch)")
-    _penalty_arguments(parser)
+    _penalty_arguments(parser, weights_in=False)
     outputs = parser.add_argument_group("outputs (written together at the end: all of them, or none)")
     outputs.add_argument("--csv-out", metavar="F.csv", type=_given("the table file"),
                          help="one row per cell: lr, momentum, regime, final loss, the step it diverged at")
@@ -35,11 +35,6 @@ def cmd_stability(args) -> int:
 
     settings = Settings(scenario=args.scenario, batch_size=args.batch_size, l1=args.l1 or 0.0, l2=args.l2 or 0.0)
     try:
-        if args.weights_in is not None:
-            raise GdsimError("a stability map starts every cell from the lesson's initial weights; --weights-in "
-                             "does not go with it")
-        args.history_out = args.session_out = args.weights_out = None  # the outputs _check_outputs knows of
-        args.data = None
         _check_outputs(args, OUTPUTS)
         found = st.stability_map(settings, st.default_lrs(args.scenario), st.default_momenta(), args.steps)
         bound = st.bound_lrs(found)

@@ -72,7 +72,8 @@ def _with_landscape(figure, views, info, snapshot, trainer, request, others):
         view.other_pen = lambda k: theme.compared_pen(k + 1, width=2.5)
     view.begin_run(info)
     view.show_snapshot(snapshot)
-    view.show_surface(compute(trainer, [], request, info.run_id, others=[(n, t, []) for n, t in others]))
+    paths = [(k, name, other, [], other.step_count) for k, (name, other) in enumerate(others)]
+    view.show_computed(compute(trainer, [], request, info.run_id, others=paths))
     for box in (view.plane_box, view.first_box, view.second_box):
         box.hide()  # a figure has nothing to choose: its axes name the plane
     both = QSplitter(Qt.Orientation.Horizontal)

@@ -1,4 +1,4 @@
-"""Choosing a race: two to five optimizers, each with its learning rate (or each its own range
+"""Choosing a race: one to five optimizers beside the run, each with its learning rate (or each its own range
 test's), trained from the run's initial weights through the same batches beside the run."""
 
 from __future__ import annotations

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
 from ..core.engine.metrics import METRIC_TITLES
 from ..core.errors import GdsimError, sentence
 from ..core.settings import Settings
-from ..core.stability import SCENARIOS as STABILITY_LESSONS
 from . import desktop, export, prefs, theme
 from .controls import ControlPanel
 from .pacing import HEAVY, LIGHT, ViewSchedule
@@ -171,8 +170,8 @@ class MainWindow(QMainWindow):
         c.landscape_ready.connect(self.landscape_view.show_surface)
         c.lr_found.connect(self._lr_found)
         c.stability_found.connect(self._stability_found)
-        self.landscape_view.wanted.connect(lambda request: c.call("want_landscape", request))
-        self.landscape_view.point_chosen.connect(lambda *point: c.call("start_from_landscape", *point))
+        self.landscape_view.wanted.connect(lambda request, run_id: c.call("want_landscape", request, run_id))
+        self.landscape_view.point_chosen.connect(lambda *point: c.call("start_from_weights", *point))
         self.timeline.wanted.connect(self.go_to_step)
         self.timeline.branch_chosen.connect(lambda index: c.call("switch_branch", int(index)))
         self.controls.settings_edited.connect(self._settings_edited)
@@ -454,21 +453,21 @@ class MainWindow(QMainWindow):
 
         self.busy.hide()
         dialog = StabilityDialog(*found, parent=self)
-        dialog.cell_chosen.connect(self.train_cell)
+        dialog.cell_chosen.connect(lambda settings: self.train_cell(settings, found[0].initial))
         self.stability_dialog = dialog
         dialog.open()
 
-    def train_cell(self, settings: Settings) -> None:
-        """A stability map's cell as a run: its settings, from the initial weights, trained."""
-        self.controller.call("configure", settings)
-        self.controller.call("reset")
-        self.controller.call("run")
-        self.say(f"training {settings.optimizer} at lr {settings.lr:g} from the initial weights")
+    def train_cell(self, settings: Settings, initial) -> None:
+        """A stability map's cell as a new run: its settings from the map's initial weights, trained."""
+        self.banner.clear("run")
+        self.controller.call("train_cell", settings, initial)
 
     def use_lr(self, lr: float) -> None:
         """Apply a learning rate to the run, as typing it into the controls does."""
-        self._settings_edited(self.settings.replace(lr=float(f"{lr:.3g}")))
-        self.say(f"learning rate set to {lr:.3g}")
+        from ..core.lr_find import typed
+
+        self._settings_edited(self.settings.replace(lr=typed(lr)))
+        self.say(f"learning rate set to {typed(lr):g}")
 
     def _page(self, view):
         """What is shown or hidden for ``view``: the tabs, for the two views that share them."""
@@ -498,8 +497,7 @@ class MainWindow(QMainWindow):
             self.step(1)
 
     def _pins_changed(self, pins) -> None:
-        if self.landscape_view.isVisible():  # the pinned runs' paths are drawn on it
-            self.landscape_view.ask(force=True)
+        self.landscape_view.ask_soon()  # the pinned runs' paths are drawn on it
         if len(pins) > len(self.pins) or pins and self.pins and pins[-1] is not self.pins[-1]:
             self.say(f"pinned {pins[-1].name}: the dashed curves (Shift+P clears them)")
         elif self.pins and not pins:
@@ -545,7 +543,9 @@ class MainWindow(QMainWindow):
             fit_to_run(self.views_splitter, info, self.prediction_tabs, self.graph_view)
         for act in self.walk_actions:
             act.setEnabled(info.graph is not None)
-        self.stability_action.setEnabled(info.scenario in STABILITY_LESSONS)
+        from ..core.stability import SCENARIOS as MAPPED  # not needed for the first paint
+
+        self.stability_action.setEnabled(info.scenario in MAPPED)
         for view, act in self.export_actions.items():
             act.setEnabled(not self._page(view).isHidden())
         self._show_title()

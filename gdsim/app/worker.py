@@ -207,7 +207,6 @@ class TrainingWorker(QObject):
         # Settings that are not live (the loss) chosen while looking back: the branch from there takes them.
         self._branch_changes: dict = {}  # Settings field -> value, on top of the step shown's settings
         self._pins: list = []  # runs pinned to compare: (a weak reference to the _Run, its RunCurves)
-        self._surface: surface.Surface | None = None  # the landscape last computed
 
     @Slot(str, tuple)
     def perform(self, name: str, args: tuple) -> None:
@@ -375,9 +374,9 @@ class TrainingWorker(QObject):
             self._document = doc
             self.document_changed.emit(doc)
 
-    def _rebuilt(self, initial_values: np.ndarray) -> Trainer:
-        """A fresh trainer of the current settings, starting from ``initial_values``."""
-        trainer = self._built(self.settings)
+    def _rebuilt(self, initial_values: np.ndarray, settings: Settings | None = None) -> Trainer:
+        """A fresh trainer of ``settings`` (the current ones by default), starting from ``initial_values``."""
+        trainer = self._built(settings or self.settings)
         state = trainer.params.state_dict()
         flat = np.asarray(initial_values)
         for p in trainer.params:
@@ -591,25 +590,34 @@ class TrainingWorker(QObject):
         self._emit_snapshot()
 
     @command()
-    def want_landscape(self, request) -> None:
+    def want_landscape(self, request, run_id: int) -> None:
         """Compute the loss landscape (core.surface) around the weights shown, the step looked
-        back at included; while training runs, the window has its turns between blocks of rows."""
+        back at included; while training runs, the window has its turns between blocks of rows.
+        A request made for an earlier run (one that waited behind Pause) is dropped."""
+        if run_id != self._run_id:
+            return
         run = self._run
         trainer = run.scratch if self.viewing is not None else self.trainer
-        marks = [(m.step, m.arrays["values"]) for m in run.timeline.marks]
         between = self._landscape_turn if self.state == RUNNING else None
-        others = [(c.name, r.trainer, [(m.step, m.arrays["values"]) for m in r.timeline.marks] if r.timeline else [])
-                  for ref, c in self._pins if (r := ref()) is not None and r.trainer.params.size == trainer.params.size]
         try:
-            computed = surface.compute(trainer, marks, request, self._run_id, between, others)
+            computed = surface.compute(trainer, _marks(run), request, self._run_id, between,
+                                       self._pinned_beside(trainer))
         except GdsimError as exc:  # all-zero weights, a path that has not moved: the view says so
-            self.landscape_ready.emit(surface.Unavailable(self._run_id, sentence(str(exc))))
+            self.landscape_ready.emit(surface.Unavailable(self._run_id, sentence(str(exc)), request))
             return
         if computed is None:  # Pause came first: it is next in this thread's queue, then the grid again
-            QTimer.singleShot(0, self, lambda: self.perform("want_landscape", (request,)))
+            QTimer.singleShot(0, self, lambda: self.perform("want_landscape", (request, run_id)))
             return
-        self._surface = computed
         self.landscape_ready.emit(computed)
+
+    def _pinned_beside(self, trainer: Trainer) -> list:
+        """The pinned runs a landscape of ``trainer`` draws: (index among the pins, name, trainer,
+        its checkpoints, the step it was pinned at), for those still here with the same weights,
+        the run shown left out (it is drawn as itself)."""
+        return [(k, curves.name, run.trainer, _marks(run), int(curves.steps[-1]) if len(curves.steps) else 0)
+                for k, (ref, curves) in enumerate(self._pins)
+                if (run := ref()) is not None and run is not self._run
+                and run.trainer.params.size == trainer.params.size]
 
     def _landscape_turn(self) -> bool:
         """Between two blocks of a landscape's rows while training runs: the window's turn, and
@@ -620,34 +628,44 @@ class TrainingWorker(QObject):
     @command()
     def find_lr(self) -> None:
         """fastai's learning-rate range test from the weights shown, on a copy: the run is untouched."""
-        from ..core.lr_find import find_lr
+        from ..core import lr_find
 
-        if self.state == RUNNING:
-            self._pause_quietly()
-            self._set_state(PAUSED, "")
         trainer = self._run.scratch if self.viewing is not None else self.trainer
-        self.lr_found.emit(find_lr(self._scenario(self.settings.scenario), trainer))
+        lr_find.check_loss(trainer)  # before anything changes: a refusal leaves the run running
+        if self.state == RUNNING:
+            self._end(PAUSED)
+        self.lr_found.emit(lr_find.find_lr(self._scenario(self.settings.scenario), trainer))
 
     @command()
     def stability_map(self) -> None:
-        """The run's lesson with SGD and momentum over a grid of learning rates and momenta."""
+        """The run's lesson with SGD and momentum over a grid of learning rates and momenta, from
+        the run's own initial weights."""
         from ..core import stability as st
 
         s = self.settings
-        found = st.stability_map(s, st.default_lrs(s.scenario), st.default_momenta())
+        found = st.stability_map(s, st.default_lrs(s.scenario), st.default_momenta(),
+                                 initial=self.trainer.initial_values)
         self.stability_found.emit((found, st.bound_lrs(found)))
 
     @command()
-    def start_from_landscape(self, run_id: int, a: float, b: float) -> None:
-        """A new run from the point (a, b) of the landscape last computed (Undo brings this one back)."""
-        shown = self._surface
-        if shown is None or shown.run_id != run_id or run_id != self._run_id:
-            raise GdsimError("the landscape is of an earlier run; it is being computed again")
-        values = shown.plane.weights_at(a, b)
-        trainer = self._built(self.settings)
-        trainer.params.values[:] = values
-        trainer.set_initial_weights(trainer.params.state_dict())
-        where = ", ".join(f"{t} = {v:.4g}" for t, v in zip(shown.plane.axis_titles, (a, b)))
+    def train_cell(self, settings: Settings, initial) -> None:
+        """A stability map's cell as a new run: its settings from ``initial`` (the map's weights),
+        trained at once (Undo brings back the run before)."""
+        trainer = self._rebuilt(initial, settings)
+        self._replace(self._successor(trainer), "Train a stability map's cell",
+                      f"training {settings.optimizer} at lr {settings.lr:g} from the initial weights")
+        self.run()
+
+    @command()
+    def start_from_weights(self, run_id: int, values, where: str) -> None:
+        """A new run from ``values`` (every weight: a point a person chose on the landscape of run
+        ``run_id``); Reset comes back to it, Undo to the run before."""
+        if run_id != self._run_id:
+            raise GdsimError("that landscape was of an earlier run; choose the point again")
+        values = np.asarray(values, dtype=np.float64)
+        if values.shape != (self.trainer.params.size,) or not np.all(np.isfinite(values)):
+            raise GdsimError("that point of the landscape has no finite weights to start from")
+        trainer = self._rebuilt(values)
         self._replace(self._successor(trainer), "Start from the landscape",
                       f"a new run from the landscape's point {where}; Reset comes back to it, Undo to the run before")
 
@@ -726,10 +744,11 @@ class TrainingWorker(QObject):
         self._new_run()
         self._document_changed()
 
-    def _check_room_for_a_branch(self) -> None:
-        if len(self._run.family) > MAX_BRANCHES:
-            raise GdsimError(f"this run has {len(self._run.family)} branches, the most a session file keeps; "
-                             f"save it, and start another run for more")
+    def _check_room_for_a_branch(self, more: int = 1) -> None:
+        """Room for ``more`` branches: a session keeps the run and MAX_BRANCHES others."""
+        if len(self._run.family) + more > MAX_BRANCHES + 1:
+            raise GdsimError(f"this run has {len(self._run.family)} branches and a session file keeps at most "
+                             f"{MAX_BRANCHES + 1}; save it, and start another run for more")
 
     @command()
     def switch_branch(self, index: int) -> None:
@@ -839,41 +858,41 @@ class TrainingWorker(QObject):
         ((optimizer, lr)) trained ``steps`` steps as a branch and pinned, in place of the pins
         there were. ``fair``: each racer's lr is its own range test's suggestion (core.lr_find),
         since one lr shared by all favours some."""
-        from ..core.lr_find import find_lr
+        from ..core import lr_find
 
-        run = self._run
-        if not 1 <= len(racers) <= MAX_PINS:
-            raise GdsimError(f"a race has 1 to {MAX_PINS} racers beside the run, not {len(racers)}")
-        if len(run.family) + len(racers) > MAX_BRANCHES + 1:
-            raise GdsimError(f"this run has {len(run.family)} branches and a session keeps at most "
-                             f"{MAX_BRANCHES + 1}: save it, and race from a new run")
-        chosen = [run.settings.replace(optimizer=optimizer, lr=lr, steps=steps) for optimizer, lr in racers]
-        for settings in chosen:
-            settings.validate()
-            make_choice("optimizer", OPTIMIZERS, settings.optimizer)
+        chosen = self._racers(racers, steps)
+        if fair:
+            lr_find.check_loss(self.trainer)
         if self.state == RUNNING:
-            self._pause_quietly()
-            self._set_state(PAUSED, "")
+            self._end(PAUSED)
         self._pins = []
-        scenario = self._scenario(run.settings.scenario)
-        notes = []
+        self.pins_changed.emit([])
+        scenario, notes = self._scenario(self.settings.scenario), []
         for k, settings in enumerate(chosen, start=1):
-            twin = self._rebuilt(run.trainer.initial_values)
-            twin.apply(settings)
+            twin = self._rebuilt(self.trainer.initial_values, settings)
             if fair:
-                test = find_lr(scenario, twin)
-                if test.suggestion is None:
-                    notes.append(f"{settings.optimizer} kept lr {settings.lr:g} ({test.why_no_suggestion})")
-                else:
-                    twin.apply(settings.replace(lr=float(f"{test.suggestion:.3g}")))
+                lr, why_not = lr_find.fair_lr(scenario, twin)
+                twin.apply(settings.replace(lr=lr))
+                if why_not:
+                    notes.append(f"{settings.optimizer} kept lr {lr:g} ({why_not})")
             line = self._train_aside(twin, steps, {}, f"Racing: {twin.settings.optimizer} (racer {k} of {len(chosen)})")
             if line is None:
-                self.pins_changed.emit([c for _, c in self._pins])
                 self._set_state(PAUSED, "the race was cancelled; the racers that finished are pinned")
                 return
             self._add_branch(twin, line, pin=True)
         self._set_state(PAUSED, "the race is pinned: dashed curves, and paths on the landscape"
                         + (f"; {'; '.join(notes)}" if notes else ""))
+
+    def _racers(self, racers: list, steps: int) -> list[Settings]:
+        """The racers' settings, every one checked before anything is trained."""
+        if not 1 <= len(racers) <= MAX_PINS:
+            raise GdsimError(f"a race has 1 to {MAX_PINS} racers beside the run, not {len(racers)}")
+        self._check_room_for_a_branch(len(racers))
+        chosen = [self.settings.replace(optimizer=optimizer, lr=lr, steps=steps) for optimizer, lr in racers]
+        for settings in chosen:
+            settings.validate()
+            make_choice("optimizer", OPTIMIZERS, settings.optimizer)
+        return chosen
 
     @command(FILE)
     def export_history(self, path: str) -> None:
@@ -1062,6 +1081,12 @@ class TrainingWorker(QObject):
                          "are as they were after the last step. Reset or pick a scenario to go on.\n\n" + detail,
                          RUN_CAUSE)
         self.state_changed.emit(PAUSED, "paused after an internal error")
+
+
+def _marks(run: _Run) -> list:
+    """A run's checkpoints as (step, weights): what a landscape's path is drawn from where the
+    trace does not hold the weights it needs."""
+    return [(m.step, m.arrays["values"]) for m in run.timeline.marks] if run.timeline is not None else []
 
 
 def _NO_RUN():  # noqa: N802 - stands for a dead weak reference: a pin from a file has no run here

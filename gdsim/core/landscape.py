@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .engine.trainer import Trainer
+from .engine.trainer import Trainer, row_penalties
 from .errors import GdsimError
 
 WEIGHTS, RANDOM, PCA = "weights", "random", "pca"
@@ -293,12 +293,7 @@ def loss_grid(trainer: Trainer, plane: Plane, a: np.ndarray, b: np.ndarray) -> n
 
 def _penalties(trainer: Trainer, weights: np.ndarray) -> np.ndarray:
     """``Trainer._penalty`` of each row of ``weights``."""
-    total = np.zeros(len(weights))
-    if trainer.l1:
-        total += trainer.l1 * np.abs(weights).sum(axis=1)
-    if trainer.l2:
-        total += trainer.l2 * np.einsum("gp,gp->g", weights, weights)
-    return total
+    return row_penalties(weights, trainer.l1, trainer.l2)
 
 
 def _points_per_chunk(trainer: Trainer) -> int:

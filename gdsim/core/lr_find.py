@@ -294,3 +294,19 @@ def longest_valley(losses: np.ndarray) -> tuple[int, int, int]:
         if longer.size:
             start, end = i - int(lengths[longer[0]]), i
     return start, end, int(falling[end])
+
+
+def typed(lr: float) -> float:
+    """A suggested learning rate as a person types it, to three significant figures: what the
+    window applies (Use this lr) and what a race's racers are given."""
+    return float(f"{lr:.3g}")
+
+
+def fair_lr(scenario, trainer) -> tuple[float, str | None]:
+    """A race's fair learning rate for ``trainer``'s run: its own range test's suggestion (``typed``),
+    since one learning rate shared by every optimizer favours some; where the test suggests none,
+    the run's own lr and why."""
+    test = find_lr(scenario, trainer)
+    if test.suggestion is None:
+        return trainer.lr, test.why_no_suggestion
+    return typed(test.suggestion), None

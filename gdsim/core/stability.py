@@ -59,7 +59,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .engine.trainer import Divergence, Trainer
+from .engine.trainer import Divergence, Trainer, row_penalties
 from .errors import GdsimError
 from .scenarios import build_trainer, get_scenario
 from .settings import NUMBERS, Number, Settings
@@ -103,6 +103,7 @@ class StabilityMap:
     diverged_at: np.ndarray  # (n_momenta, n_lrs): the step the engine refused (Divergence.step), -1 if none
     regime: np.ndarray  # (n_momenta, n_lrs): indices into REGIMES
     divergences: dict  # (i, j) -> the engine's Divergence, for the cells that diverged
+    initial: np.ndarray  # the weights every cell starts from (flat): a cell's run starts there too
 
     def regime_name(self, i: int, j: int) -> str:
         return REGIMES[self.regime[i, j]]
@@ -111,10 +112,11 @@ class StabilityMap:
         return self.divergences.get((i, j))
 
 
-def stability_map(settings: Settings, lrs, momenta, steps: int | None = None) -> StabilityMap:
+def stability_map(settings: Settings, lrs, momenta, steps: int | None = None, initial=None) -> StabilityMap:
     """Train every (momentum, learning rate) cell for ``steps`` steps (``DEFAULT_STEPS`` if None)
-    with ``settings`` otherwise; their optimizer, lr, steps and target loss are the cells'.
-    Raises GdsimError, saying what is wrong, for a grid or settings it cannot map."""
+    with ``settings`` otherwise, from ``initial`` (flat weights; None: those the settings draw);
+    their optimizer, lr, steps and target loss are the cells'. Raises GdsimError, saying what is
+    wrong, for a grid or settings it cannot map."""
     lrs, momenta = _checked_lrs(lrs), _checked_momenta(momenta)
     steps = _STEPS.check(DEFAULT_STEPS if steps is None else steps)
     n_cells = len(lrs) * len(momenta)
@@ -122,6 +124,9 @@ def stability_map(settings: Settings, lrs, momenta, steps: int | None = None) ->
         raise GdsimError(f"a stability map trains at most {MAX_WORK:,} steps in all; {n_cells:,} cells "
                          f"of {steps:,} steps are {n_cells * steps:,}")
     trainer = _trainer(settings, steps)
+    if initial is not None:
+        _start_from(trainer, initial)
+    start = trainer.initial_values.copy()
     design, target = _design(trainer)
     batches = _batches(trainer, design, target, steps)
     cells = _Cells(trainer, lrs, momenta)
@@ -138,7 +143,7 @@ def stability_map(settings: Settings, lrs, momenta, steps: int | None = None) ->
         settings=trainer.settings, lrs=_frozen(lrs), momenta=_frozen(momenta), steps=steps,
         start_loss=cells.start_loss, final_loss=_frozen(cells.last.reshape(shape)),
         diverged_at=_frozen(diverged_at), regime=_frozen(cells.regimes().reshape(shape)),
-        divergences=divergences,
+        divergences=divergences, initial=_frozen(start),
     )
 
 
@@ -220,6 +225,14 @@ def _trainer(settings: Settings, steps: int) -> Trainer:
 
 
 # ----- the runs ---------------------------------------------------------------------------------
+
+def _start_from(trainer: Trainer, initial) -> None:
+    values = np.asarray(initial, dtype=np.float64)
+    if values.shape != (trainer.params.size,) or not np.all(np.isfinite(values)):
+        raise GdsimError(f"a stability map starts from {trainer.params.size} finite weights")
+    trainer.params.values[:] = values
+    trainer.set_initial_weights(trainer.params.state_dict())
+
 
 def _design(trainer: Trainer) -> tuple[np.ndarray, np.ndarray]:
     """(design, target): the model's predictions on the training rows are ``design @ weights``,
@@ -314,12 +327,7 @@ class _Cells:
         return squares, 2.0 * error
 
     def _penalty(self, w: np.ndarray) -> np.ndarray:
-        total = np.zeros(len(w))
-        if self.l1:
-            total += self.l1 * np.abs(w).sum(axis=1)
-        if self.l2:
-            total += self.l2 * np.einsum("cw,cw->c", w, w)
-        return total
+        return row_penalties(w, self.l1, self.l2)
 
     def _diverged(self, step, loss, grads, new, bad_loss, bad_grad, bad_weights) -> None:
         for quantity, bad, values in zip(_QUANTITIES, (bad_loss, bad_grad, bad_weights),
@@ -360,12 +368,12 @@ def bound_lrs(stability: StabilityMap) -> np.ndarray:
     """For each momentum of the map, the learning rate past which full-batch gradient descent with
     that momentum diverges on this loss: 2 (1 + mu) / lambda, lambda the loss's largest curvature
     (the top eigenvalue of its Hessian, constant for squared errors of a model linear in its
-    weights). Penalties are left out: an L2 penalty adds 2*l2 to every curvature, L1 none."""
+    weights), an L2 penalty's 2*l2 included (L1's kink adds none away from 0)."""
     trainer = _trainer(stability.settings, 1)
     design, _ = _design(trainer)
     hessian = 2.0 * design.T @ design  # the sum of squared errors'
     if trainer.loss.name == "mse":
-        hessian /= design.shape[0] * (1 if trainer.data.y.ndim < 2 else trainer.data.y.shape[1])
+        hessian /= design.shape[0]  # a row of design per target number: the mean's count
     hessian += 2.0 * stability.settings.l2 * np.eye(hessian.shape[0])
     curvature = float(np.linalg.eigvalsh(hessian)[-1])
     return 2.0 * (1.0 + np.asarray(stability.momenta)) / curvature

@@ -2,20 +2,21 @@
 and when the grid no longer shows where the run is.
 
 ``landscape`` does the arithmetic (planes, the loss over a grid); this module decides which
-points make a run's path and packs what the view is sent: plain NumPy, safe to hand to another
-thread.
+points make a run's path and packs what the view is sent: plain NumPy arrays of its own (never a
+view into a trainer's buffers), read-only, safe to hand to another thread.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import landscape
 from .errors import GdsimError
+from .landscape import PCA, RANDOM, WEIGHTS
 
-WEIGHTS, RANDOM, PCA = "weights", "random", "pca"
 PLANES = (WEIGHTS, RANDOM, PCA)
 GRID_POINTS = 101  # per side: a 101x101 grid
 BIG_MODEL = 5_000  # weights; a bigger model gets a coarser grid (digits10's 101x101 takes a second here)
@@ -23,6 +24,11 @@ COARSE_POINTS = 51
 # A grid shows the weights it was computed around. Once the run has moved off its plane by more
 # than this share of the plane's width (the other weights moved on), it shows another landscape.
 DRIFT = 0.05
+PATH_POINTS = 2000  # a path drawn over a map keeps about this many points, however long the run
+BLOCK_SECONDS = 0.03  # grid rows computed between two calls of ``between``
+# Other runs' paths (a racer that blew up) may not stretch the map past this many times the
+# width of the run's own: beyond, they are drawn to its edge.
+OTHERS_REACH = 1.5
 
 
 @dataclass(frozen=True)
@@ -39,13 +45,13 @@ class Request:
             raise GdsimError(f"the landscape's plane must be one of {', '.join(PLANES)}, not {self.kind!r:.40}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Surface:
     """A computed landscape, for the run ``run_id`` at step ``step``."""
 
     run_id: int
     step: int
-    request: Request
+    request: Request  # as asked (a default pair unresolved): the view matches it to what it asked
     plane: landscape.Plane
     a: np.ndarray  # (na,) the first axis's coordinates
     b: np.ndarray  # (nb,)
@@ -53,7 +59,8 @@ class Surface:
     path_steps: np.ndarray  # (T,) the steps of the path's points
     path: np.ndarray  # (T, 2) the run's weights at those steps, on the plane
     seconds: float  # how long the grid took (the view paces its requests by it)
-    # Other runs on the same plane (pinned runs, a race's racers): (name, steps, path (T, 2)).
+    # Other runs on the same plane (pinned runs, a race's racers): (their index among the pins,
+    # name, steps, path (T, 2)).
     others: tuple = ()
 
     @property
@@ -61,7 +68,8 @@ class Surface:
         return (float(self.a[0]), float(self.a[-1])), (float(self.b[0]), float(self.b[-1]))
 
     def loss_at(self, a: float, b: float) -> float | None:
-        """The grid's loss at (a, b), interpolated between its four nearest points; None outside."""
+        """The grid's loss at (a, b), interpolated between its four nearest points (the nearest
+        point's where one of them has no finite loss); None outside the grid."""
         (a0, a1), (b0, b1) = self.box
         if not (a0 <= a <= a1 and b0 <= b <= b1):
             return None
@@ -70,36 +78,25 @@ class Surface:
         ia, ib = min(int(fa), len(self.a) - 2), min(int(fb), len(self.b) - 2)
         ta, tb = fa - ia, fb - ib
         g = self.loss
+        corners = g[ib:ib + 2, ia:ia + 2]
+        if not np.all(np.isfinite(corners)):  # 0 x inf is NaN: no blend across an overflow
+            return float(g[ib + round(tb), ia + round(ta)])
         return float((1 - tb) * ((1 - ta) * g[ib, ia] + ta * g[ib, ia + 1])
                      + tb * ((1 - ta) * g[ib + 1, ia] + ta * g[ib + 1, ia + 1]))
 
 
+@dataclass(frozen=True)
+class Unavailable:
+    """No landscape for run ``run_id`` as ``request`` asked, and why (in words for the view): its
+    weights are all zero so far, its path has not moved, ..."""
+
+    run_id: int
+    reason: str
+    request: Request | None = None
+
+
 def grid_points(n_weights: int) -> int:
     return COARSE_POINTS if n_weights > BIG_MODEL else GRID_POINTS
-
-
-def path_points(trainer, marks, needed=None) -> tuple[np.ndarray, np.ndarray]:
-    """(steps, weights (T, P)) of the run so far: every traced step when the trace holds the
-    weights ``needed`` (flat indices; None: all of them), else the checkpoints (``marks``: (step,
-    weights) of a timeline, at most a thousand or so) and the weights now. Where the trace holds
-    only some weights, the others are given their values now: only the needed ones are read."""
-    trace = trainer.trace
-    now = trainer.params.values
-    if trace is not None and trace.n:
-        column = {int(k): n for n, k in enumerate(trace.indices)}
-        wanted = range(trainer.params.size) if needed is None else needed
-        if all(int(k) in column for k in wanted):
-            steps = trace.steps
-            values = np.tile(now, (len(steps), 1))
-            for k in wanted:
-                values[:, int(k)] = trace.values[:, column[int(k)]]
-            if steps[-1] != trainer.step_count:  # a thinned trace may not hold the last step
-                steps = np.append(steps, trainer.step_count)
-                values = np.vstack([values, now[None, :]])
-            return steps, values
-    steps = [s for s, _ in marks if s < trainer.step_count] + [trainer.step_count]
-    values = [v for s, v in marks if s < trainer.step_count] + [trainer.params.values.copy()]
-    return np.asarray(steps, dtype=np.int64), np.vstack(values)
 
 
 def pair(trainer, request: Request) -> tuple[int, int] | None:
@@ -107,6 +104,33 @@ def pair(trainer, request: Request) -> tuple[int, int] | None:
     if request.kind != WEIGHTS:
         return None
     return (request.i, request.j) if request.i is not None else landscape.default_pair(trainer)
+
+
+def path_points(trainer, marks, needed=None) -> tuple[np.ndarray, np.ndarray]:
+    """(steps, values (T, len(needed))) of the weights ``needed`` (flat indices; None: every
+    weight) over the run so far: every traced step when the trace holds them, else the checkpoints
+    (``marks``: (step, weights) of a timeline, at most a thousand or so) and the weights now. Only
+    the columns asked for are made: a two-weight path of a big model stays two columns."""
+    columns = np.arange(trainer.params.size) if needed is None else np.asarray(needed, dtype=np.intp)
+    now = trainer.params.values[columns]
+    trace = trainer.trace
+    if trace is not None and trace.n:
+        where = {int(k): n for n, k in enumerate(trace.indices)}
+        if all(int(k) in where for k in columns):
+            steps = trace.steps.copy()
+            values = trace.values[:, [where[int(k)] for k in columns]]  # a copy: fancy indexing
+            if steps[-1] != trainer.step_count:  # a thinned trace may not hold the last step
+                steps = np.append(steps, trainer.step_count)
+                values = np.vstack([values, now[None, :]])
+            return steps, values
+    earlier = [(s, v[columns]) for s, v in marks if s < trainer.step_count]
+    steps = np.array([s for s, _ in earlier] + [trainer.step_count], dtype=np.int64)
+    return steps, np.vstack([v for _, v in earlier] + [now[None, :]])
+
+
+def _on_plane(plane: landscape.Plane, points: np.ndarray) -> np.ndarray:
+    """``path_points``' values on ``plane``: a WEIGHTS plane's were asked for as its two weights."""
+    return points.copy() if plane.kind == WEIGHTS else landscape.coordinates(plane, points)
 
 
 def make_plane(trainer, request: Request, points: np.ndarray) -> landscape.Plane:
@@ -119,12 +143,16 @@ def make_plane(trainer, request: Request, points: np.ndarray) -> landscape.Plane
     return landscape.pca_plane(trainer, points)
 
 
+def weights_at_point(plane: landscape.Plane, values: np.ndarray) -> np.ndarray:
+    """The point of ``plane`` nearest ``values`` (P,), as every weight."""
+    return plane.weights_at(*landscape.coordinates(plane, values[None, :])[0])
+
+
 def drift(plane: landscape.Plane, values: np.ndarray, box) -> float:
     """How far ``values`` (P,) lies off the plane, as a share of the grid's width in weight space."""
     (a0, a1), (b0, b1) = box
-    on = plane.weights_at(*landscape.coordinates(plane, values[None, :])[0])
     width = max((a1 - a0) * float(np.linalg.norm(plane.d1)), (b1 - b0) * float(np.linalg.norm(plane.d2)))
-    off = float(np.linalg.norm(values - on))
+    off = float(np.linalg.norm(values - weights_at_point(plane, values)))
     return off / width if width > 0 else float("inf")
 
 
@@ -139,9 +167,6 @@ def stale_reason(surface: Surface, values: np.ndarray) -> str | None:
     if drift(surface.plane, values, surface.box) > DRIFT:
         return "the other weights have moved since the grid was computed"
     return None
-
-
-PATH_POINTS = 2000  # a path drawn over a map keeps about this many points, however long the run
 
 
 def extended_path(steps: np.ndarray, path: np.ndarray, new_steps: np.ndarray, new_points: np.ndarray,
@@ -160,29 +185,25 @@ def extended_path(steps: np.ndarray, path: np.ndarray, new_steps: np.ndarray, ne
     return steps, path
 
 
-BLOCK_SECONDS = 0.03  # grid rows computed between two calls of ``between``
-
-
 def compute(trainer, marks, request: Request, run_id: int, between=None, others=()) -> Surface | None:
     """The landscape around ``trainer``'s weights now, with the path so far (``marks``: the
-    timeline's (step, weights)) and the paths of ``others`` ((name, trainer, marks) of runs of the
-    same model) on the same plane. The grid is computed a block of rows at a time, each block
-    about BLOCK_SECONDS, and ``between()`` is called between blocks (the window's turn): if it
-    returns False, the grid is given up and None returned (Pause was pressed)."""
-    import time
-
+    timeline's (step, weights)) and the paths of ``others`` ((index, name, trainer, marks, until):
+    runs of the same model, each up to step ``until``) on the same plane. The grid is computed a
+    block of rows at a time, each block about BLOCK_SECONDS, and ``between()`` is called between
+    blocks (the window's turn): if it returns False, the grid is given up and None returned."""
     started = time.perf_counter()
-    if trainer.params.size < 2:
+    if not landscape.has_plane(trainer):
         raise GdsimError("a one-weight model's landscape is its loss curve: the predictions view draws it")
     needed = pair(trainer, request)
     steps, points = path_points(trainer, marks, needed)
     plane = make_plane(trainer, request, points)
-    path = landscape.coordinates(plane, points)
+    path = _on_plane(plane, points)
     paths = []
-    for name, other, other_marks in others:
+    for index, name, other, other_marks, until in others:
         other_steps, other_points = path_points(other, other_marks, needed)
-        paths.append((name, other_steps, landscape.coordinates(plane, other_points)))
-    (a0, a1), (b0, b1) = landscape.extent(np.vstack([path] + [p for _, _, p in paths]))
+        kept = other_steps <= until
+        paths.append((index, name, other_steps[kept], _on_plane(plane, other_points[kept])))
+    (a0, a1), (b0, b1) = landscape.extent(np.vstack([path] + [_within_reach(p, path) for *_, p in paths]))
     n = grid_points(trainer.params.size)
     a, b = np.linspace(a0, a1, n), np.linspace(b0, b1, n)
     loss = np.empty((n, n))
@@ -195,17 +216,21 @@ def compute(trainer, marks, request: Request, run_id: int, between=None, others=
         rows = max(1, min(n, int(rows * BLOCK_SECONDS / max(spent, 1e-6))))
         if between is not None and row < n and between() is False:
             return None
+    for array in (a, b, loss, steps, path, *(p for *_, p in paths)):
+        array.flags.writeable = False
     return Surface(run_id, trainer.step_count, request, plane, a, b, loss, steps, path,
                    time.perf_counter() - started, tuple(paths))
 
 
-@dataclass(frozen=True)
-class Unavailable:
-    """No landscape for run ``run_id``, and why (in words for the view): its weights are all zero
-    so far, its path has not moved, ..."""
-
-    run_id: int
-    reason: str
+def _within_reach(other: np.ndarray, path: np.ndarray) -> np.ndarray:
+    """``other``'s finite points, held within OTHERS_REACH widths of ``path``'s box."""
+    finite = path[np.all(np.isfinite(path), axis=1)]
+    other = other[np.all(np.isfinite(other), axis=1)]
+    if not len(finite) or not len(other):
+        return other
+    lo, hi = finite.min(axis=0), finite.max(axis=0)
+    width = np.maximum(hi - lo, 1e-12 + 1e-9 * np.abs(lo))
+    return np.clip(other, lo - OTHERS_REACH * width, hi + OTHERS_REACH * width)
 
 
 def parse_request(text: str, labels) -> Request:

@@ -84,7 +84,7 @@ def test_a_click_starts_a_run_from_that_point_and_undo_brings_the_run_back(qtbot
     before = w.controller.worker.trainer
     a, b = float(s.a[20]), float(s.b[80])
     with qtbot.waitSignal(w.controller.run_started, timeout=TIMEOUT):
-        w.landscape_view.point_chosen.emit(s.run_id, a, b)
+        w.landscape_view.point_chosen.emit(s.run_id, s.plane.weights_at(a, b), "there")
     wait_paused_at(qtbot, w, 0)
     start = w.controller.worker.trainer.initial_values
     np.testing.assert_array_equal(start, s.plane.weights_at(a, b))
@@ -102,7 +102,7 @@ def test_a_click_on_an_earlier_runs_landscape_changes_nothing(qtbot, make_window
     qtbot.waitUntil(lambda: w.info.run_id != s.run_id, timeout=TIMEOUT)
     trainer = w.controller.worker.trainer
     with qtbot.waitSignal(w.controller.failed, timeout=TIMEOUT) as blocker:
-        w.controller.call("start_from_landscape", s.run_id, float(s.a[1]), float(s.b[1]))
+        w.landscape_view.point_chosen.emit(s.run_id, s.plane.weights_at(float(s.a[1]), float(s.b[1])), "there")
     assert "earlier run" in blocker.args[0]
     assert w.controller.worker.trainer is trainer
 
@@ -132,3 +132,29 @@ def test_a_one_weight_model_shows_its_curve_and_asks_for_no_grid(qtbot, make_win
     np.testing.assert_allclose(xs, [3.0 * 0.8 ** k for k in range(5)])  # lr 0.1: x *= 1 - 2 lr
     np.testing.assert_allclose(ys, xs ** 2)
     assert asked == []
+
+
+def test_an_answer_to_a_request_since_replaced_is_not_shown(qtbot, make_window):
+    w = make_window(scenario="micrograd")
+    w.step(5)
+    wait_paused_at(qtbot, w, 5)
+    shown_landscape(qtbot, w)
+    v = w.landscape_view
+    random = v.plane_box.findData(surface.RANDOM)
+    with qtbot.waitSignal(w.controller.landscape_ready, timeout=TIMEOUT,
+                          check_params_cb=lambda s: s.plane.kind == surface.RANDOM):
+        v.ask(force=True)  # a two-weight grid asked for, then at once another plane chosen
+        v.plane_box.setCurrentIndex(random)
+        v._plane_chosen(random)
+    qtbot.waitUntil(lambda: v.surface is not None and v.surface.plane.kind == surface.RANDOM, timeout=TIMEOUT)
+    assert v.request.kind == surface.RANDOM
+
+
+def test_looking_back_asks_for_the_map_of_the_step_shown(qtbot, make_window):
+    w = make_window(scenario="quadratic")
+    w.step(20)
+    wait_paused_at(qtbot, w, 20)
+    assert shown_landscape(qtbot, w).step == 20
+    with qtbot.waitSignal(w.controller.landscape_ready, timeout=TIMEOUT,
+                          check_params_cb=lambda s: s.step == 19):
+        w.go_to_step(19)  # one step back: well inside the grid, yet the map is of another step

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from gui_helpers import TIMEOUT
 
-from gdsim.core.lr_find import find_lr
+from gdsim.core.lr_find import find_lr, typed
 from gdsim.core.scenarios import build_trainer, get_scenario
 from gdsim.core.settings import Settings
 
@@ -43,10 +43,10 @@ def test_each_racer_is_the_run_its_settings_give_and_its_path_is_on_the_landscap
     with qtbot.waitSignal(w.controller.landscape_ready, timeout=TIMEOUT) as blocker:
         w.toggle_landscape()
     s = blocker.args[0]
-    assert [name for name, _, _ in s.others] == [p.name for p in pins]
+    assert [(k, name) for k, name, _, _ in s.others] == [(k, p.name) for k, p in enumerate(pins)]
     i, j = s.plane.indices
     adam = alone(optimizer="adam", lr=0.1, steps=40)
-    np.testing.assert_array_equal(s.others[1][2], adam.trace.values[:, [i, j]])
+    np.testing.assert_array_equal(s.others[1][3], adam.trace.values[:, [i, j]])
 
 
 def test_fair_racers_take_their_own_range_tests_learning_rate(qtbot, make_window):
@@ -54,7 +54,7 @@ def test_fair_racers_take_their_own_range_tests_learning_rate(qtbot, make_window
     pins = raced(qtbot, w, [("sgd", 1.0), ("adam", 1.0)], 20, fair=True)
     for pin, optimizer in zip(pins, ("sgd", "adam")):
         t = build_trainer(Settings(scenario="quadratic", optimizer=optimizer))
-        lr = float(f"{find_lr(get_scenario('quadratic'), t).suggestion:.3g}")
+        lr = typed(find_lr(get_scenario('quadratic'), t).suggestion)
         np.testing.assert_array_equal(pin.loss, alone(optimizer=optimizer, lr=lr, steps=20).history.loss)
         assert f"lr {lr:g}" in pin.name
 

@@ -60,3 +60,23 @@ def test_only_the_parabola_and_quadratic_lessons_have_a_map(qtbot, make_window):
     w.controls.scenario.activated.emit(i)
     qtbot.waitUntil(lambda: w.info.scenario == "quadratic", timeout=TIMEOUT)
     assert w.stability_action.isEnabled()
+
+
+def test_a_cell_chosen_while_looking_back_trains_the_cell_from_the_runs_own_start(qtbot, make_window):
+    w = make_window(scenario="quadratic")
+    w.controller.call("new_weights")  # not the article's: the map starts from the run's weights
+    qtbot.waitUntil(lambda: w.settings.seed == 1, timeout=TIMEOUT)
+    w.step(6)
+    wait_paused_at(qtbot, w, 6)
+    w.go_to_step(2)
+    qtbot.waitUntil(lambda: w.last_snapshot.past and w.last_snapshot.step == 2, timeout=TIMEOUT)
+    start = w.controller.worker.trainer.initial_values.copy()
+    found, _ = opened_map(qtbot, w)
+    np.testing.assert_array_equal(found.initial, start)
+    w.stability_dialog.choose(5, 7)
+    settings = st.cell_settings(found, 5, 7)
+    qtbot.waitUntil(lambda: w.controller.worker.trainer.settings == settings, timeout=TIMEOUT)
+    wait_paused_at(qtbot, w, found.steps)
+    trainer = w.controller.worker.trainer
+    np.testing.assert_array_equal(trainer.initial_values, start)
+    assert trainer.history.loss[-1] == pytest.approx(found.final_loss[5, 7], rel=1e-12)

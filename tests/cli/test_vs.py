@@ -215,7 +215,7 @@ def test_a_worker_process_that_dies_is_one_line_not_a_hang(tmp_path):
 
 
 def test_fair_lr_gives_every_run_its_own_range_tests_learning_rate(tmp_path, capsys):
-    from gdsim.core.lr_find import find_lr
+    from gdsim.core.lr_find import find_lr, typed
     from gdsim.core.scenarios import build_trainer, get_scenario
     from gdsim.core.settings import Settings
 
@@ -227,7 +227,7 @@ def test_fair_lr_gives_every_run_its_own_range_tests_learning_rate(tmp_path, cap
     loss = header.index("loss")
     for name, optimizer in (("base", None), ("optimizer=adam", "adam")):
         t = build_trainer(Settings(scenario="quadratic", optimizer=optimizer, steps=30))
-        lr = find_lr(get_scenario("quadratic"), t).suggestion
+        lr = typed(find_lr(get_scenario("quadratic"), t).suggestion)
         t.apply(t.settings.replace(lr=lr))
         t.run()
         assert [float(row[loss]) for row in runs[name]] == list(t.history.loss)

@@ -130,3 +130,22 @@ def test_a_long_path_keeps_its_first_and_last_points_and_a_bounded_number_betwee
     # New points from an earlier step (a branch, a redrawn step) replace those after it.
     steps, path = surface.extended_path(steps, path, np.array([50_000]), np.array([[7.0, 7.0]]), most=500)
     assert steps[-1] == 50_000 and np.all(steps[:-1] < 50_000)
+
+
+def test_what_is_sent_to_the_window_shares_no_memory_with_the_trainer_and_cannot_be_changed():
+    t, marks = run("fruit", 30, trace=range(8))
+    s = surface.compute(t, marks, surface.Request(surface.WEIGHTS, 0, 1), run_id=1)
+    for array in (s.path_steps, s.path, s.loss, s.a, s.b):
+        assert not array.flags.writeable
+        for buffer in (t.trace.steps, t.trace.values, t.params.values):
+            assert not np.shares_memory(array, buffer)
+
+
+def test_another_runs_path_ends_where_it_was_pinned_and_stays_near_the_map():
+    t, marks = run("fruit", 20, trace=range(8))
+    other, other_marks = run("fruit", 40, trace=range(8), lr=2e-5)
+    s = surface.compute(t, marks, surface.Request(surface.WEIGHTS, 0, 1), run_id=1,
+                        others=[(3, "pinned", other, other_marks, 25)])
+    (index, name, steps, path), = s.others
+    assert (index, name) == (3, "pinned") and steps[-1] == 25
+    np.testing.assert_array_equal(path, other.trace.values[:26, [0, 1]])

@@ -61,11 +61,16 @@ def test_the_stability_bounds(scenario, without, most):
     found = st.stability_map(Settings(scenario=scenario), st.default_lrs(scenario), st.default_momenta())
     bound = st.bound_lrs(found)
     assert f"{bound[0]:.3g}" == without and f"{bound[-1]:.3g}" == most
+    readme = lambda lr: f"{float(lr):g}".replace("e-05", "e-5")  # noqa: E731 - as the README writes them
+    assert (f"past lr {readme(without)} and momentum 0.99 past {readme(most)};" in README
+            or f"past {readme(without)} and {readme(most)}." in README)
     assert len(found.lrs) == 26 and len(found.momenta) == 34 and found.steps == 100
     assert "26 learning rates" in README and "34 momenta" in README
 
 
 def test_the_grid_sizes():
-    assert surface.GRID_POINTS == 101 and surface.COARSE_POINTS == 51 and surface.BIG_MODEL == 5_000
+    for scenario, model, side in (("quadratic", None, 101), ("digits", None, 101), ("digits10", None, 51)):
+        t = build_trainer(Settings(scenario=scenario, model=model))
+        assert surface.grid_points(t.params.size) == side
     assert "101 x 101 points (51 x 51 for models of more than 5,000 weights)" in README
-    assert surface.DRIFT == 0.05 and "by more than 5% of the map's width" in README
+    assert f"by more than {surface.DRIFT:.0%} of the map's width" in README

@@ -47,8 +47,9 @@ class LandscapeView(PlotView):
     run_name = "this run"
     other_pen = staticmethod(lambda k: theme.pinned_pen(k, width=2.5))
 
-    wanted = Signal(object)  # a core.surface.Request: compute the grid (again)
-    point_chosen = Signal(int, float, float)  # (run id, a, b): start a new run from there on the plane
+    wanted = Signal(object, int)  # (a core.surface.Request, the run's id): compute the grid (again)
+    # (run id, every weight at the point clicked, the point in words): start a new run from there
+    point_chosen = Signal(int, object, str)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -80,23 +81,8 @@ class LandscapeView(PlotView):
         choices.addWidget(self.note, 1)
         self.layout().insertLayout(1, choices)
 
-        self.plot = self.add_plot(0, 0)
-        self.image = pg.ImageItem(axisOrder="row-major")
-        self.plot.addItem(self.image)
-        self.image.setZValue(-10)
-        self.colour_bar = pg.ColorBarItem(colorMap=_banded_map(), interactive=False, width=12)
-        self.colour_bar.setImageItem(self.image, insert_in=self.plot)
-        self.path_curve = self.plot.plot(pen=pg.mkPen("w", width=2.5), antialias=True)
-        self.path_edge = self.plot.plot(pen=pg.mkPen("k", width=4.5), antialias=True)
-        self.path_edge.setZValue(self.path_curve.zValue() - 1)
-        self.start_dot = pg.ScatterPlotItem(size=9, symbol="s", pen=pg.mkPen("k"), brush=pg.mkBrush("w"))
-        self.now_dot = pg.ScatterPlotItem(size=14, symbol="o", pen=pg.mkPen("k", width=1.5),
-                                          brush=pg.mkBrush(theme.COMPARED[1]))
-        for item in (self.start_dot, self.now_dot):
-            self.plot.addItem(item)
+        self.plot = None  # built with the first run (_build_plot): not in the window's first paint
         self._other_paths: list = []  # pinned runs' (or a race's racers') paths, as PlotDataItems
-        self.curve = self.plot.plot(pen=pg.mkPen(theme.REFERENCE, width=2))  # a one-weight model's loss
-        self.empty = empty_text(self.plot, "No landscape yet.")
         self.canvas.scene().sigMouseMoved.connect(self._hovered)
         self.canvas.scene().sigMouseClicked.connect(self._clicked)
         self.canvas.setToolTip(CLICK_TIP)
@@ -113,17 +99,44 @@ class LandscapeView(PlotView):
         self._hover = ""
         self._step = 0  # the step shown
         self._refused_at: int | None = None  # the step at which the model thread had no landscape to give
+        self._past = False  # the step shown is an earlier one (the timeline)
         self._retry = QTimer(self)
         self._retry.setSingleShot(True)
         self._retry.timeout.connect(self._ask_if_stale)
+        self._soon = QTimer(self)
+        self._soon.setSingleShot(True)
+        self._soon.timeout.connect(lambda: self.isVisible() and self.ask(force=True))
+        self._asked_for: sf.Request | None = None  # the last request sent: only its answer is shown
         self.plane_box.activated.connect(self._plane_chosen)
         self.first_box.activated.connect(self._weights_chosen)
         self.second_box.activated.connect(self._weights_chosen)
 
     # ----- a run --------------------------------------------------------------------------------
 
+    def _build_plot(self) -> None:
+        """The map's plot and items: a colour bar and its colour map cost a window's start-up a
+        twentieth of a second, so they are made once a run is there to show."""
+        self.plot = self.add_plot(0, 0)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.plot.addItem(self.image)
+        self.image.setZValue(-10)
+        self.colour_bar = pg.ColorBarItem(colorMap=_banded_map(), interactive=False, width=12)
+        self.colour_bar.setImageItem(self.image, insert_in=self.plot)
+        self.path_curve = self.plot.plot(pen=pg.mkPen("w", width=2.5), antialias=True)
+        self.path_edge = self.plot.plot(pen=pg.mkPen("k", width=4.5), antialias=True)
+        self.path_edge.setZValue(self.path_curve.zValue() - 1)
+        self.start_dot = pg.ScatterPlotItem(size=9, symbol="s", pen=pg.mkPen("k"), brush=pg.mkBrush("w"))
+        self.now_dot = pg.ScatterPlotItem(size=14, symbol="o", pen=pg.mkPen("k", width=1.5),
+                                          brush=pg.mkBrush(theme.COMPARED[1]))
+        for item in (self.start_dot, self.now_dot):
+            self.plot.addItem(item)
+        self.curve = self.plot.plot(pen=pg.mkPen(theme.REFERENCE, width=2))  # a one-weight model's loss
+        self.empty = empty_text(self.plot, "No landscape yet.")
+
     def begin_run(self, info):
         super().begin_run(info)
+        if self.plot is None:
+            self._build_plot()
         self.surface = None
         self._path_steps, self._path = np.empty(0, dtype=np.int64), np.empty((0, 2))
         self._now = self._now_ab = None
@@ -137,10 +150,8 @@ class LandscapeView(PlotView):
             if not one:
                 box.addItems(list(info.labels))
             box.blockSignals(False)
-        keep = self.request.kind if self.request.i is None or self.request.j is None else sf.WEIGHTS
         if self.request.i is not None and max(self.request.i, self.request.j) >= info.n_weights:
-            keep = self.request.kind
-            self.request = sf.Request(kind=keep)
+            self.request = sf.Request(kind=self.request.kind)  # another model: its default pair
         elif self.request.i is not None and not one:
             self._select_weights(self.request.i, self.request.j)
         self.plane_box.setVisible(not one)
@@ -160,7 +171,7 @@ class LandscapeView(PlotView):
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
-        if self.surface is None or (self._now is not None and sf.stale_reason(self.surface, self._now)):
+        if self.surface is None or (self._now is not None and self._stale_reason()):
             self.ask()
 
     def _select_weights(self, i: int, j: int) -> None:
@@ -180,8 +191,15 @@ class LandscapeView(PlotView):
             return
         self._waiting = True
         self._asked = time.perf_counter()
-        self.wanted.emit(self.request)
+        self._asked_for = self.request
+        self.wanted.emit(self.request, self.info.run_id)
         self.note.setText("Computing the landscape...")
+
+    def ask_soon(self) -> None:
+        """Ask for a grid once the events queued now are handled: five pins coming one after
+        another (a race) ask once."""
+        if not self._soon.isActive():
+            self._soon.start(0)
 
     def _plane_chosen(self, index: int) -> None:
         kind = self.plane_box.itemData(index)
@@ -201,8 +219,8 @@ class LandscapeView(PlotView):
 
     def show_surface(self, surface) -> None:
         """A grid from the model thread (core.surface.Surface), or why there is none (Unavailable)."""
-        if self.info is None or surface.run_id != self.info.run_id:
-            return
+        if self.info is None or surface.run_id != self.info.run_id or surface.request != self._asked_for:
+            return  # an earlier run's, or an answer to a request since replaced (another plane chosen)
         self._waiting = False
         if isinstance(surface, sf.Unavailable):
             self.surface = None
@@ -222,11 +240,16 @@ class LandscapeView(PlotView):
         self.undrawn = True
         self.draw_now()
 
+    def show_computed(self, surface: sf.Surface) -> None:
+        """A grid computed for this view without asking (a figure's)."""
+        self._asked_for = surface.request
+        self.show_surface(surface)
+
     def ingest(self, snap: Snapshot) -> None:
         if self.info.n_weights < 2:
             self._take_one_weight(snap)
             return
-        self._now, self._step = snap.values, snap.step
+        self._now, self._step, self._past = snap.values, snap.step, snap.past
         if self.surface is None:
             return
         plane = self.surface.plane
@@ -288,13 +311,20 @@ class LandscapeView(PlotView):
         (a timer comes back for it: the run may have stopped moving by then)."""
         if self._now is None or self._waiting or self.surface is None or not self.on_screen():
             return
-        if sf.stale_reason(self.surface, self._now) is None:
+        if self._stale_reason() is None:
             return
         wait = max(REQUEST_GAP, COST_FACTOR * self.surface.seconds) - (time.perf_counter() - self._asked)
         if wait <= 0:
             self.ask()
         elif not self._retry.isActive():
             self._retry.start(int(wait * 1000) + 1)
+
+    def _stale_reason(self) -> str | None:
+        """Why the map no longer shows the run: it left the grid or its plane, or (looking back on
+        the timeline) another step is shown."""
+        if self._past and self.surface.step != self._step:
+            return f"the map is of step {self.surface.step:,}"
+        return sf.stale_reason(self.surface, self._now)
 
     def _draw_grid(self) -> None:
         s = self.surface
@@ -308,10 +338,11 @@ class LandscapeView(PlotView):
         self.plot.setYRange(b0, b1, padding=0)
         for item in self._other_paths:
             self.plot.removeItem(item)
+        # Each pinned run in its colour in every view: its index among the pins.
         self._other_paths = [self.plot.plot(path[:, 0], path[:, 1], pen=self.other_pen(k), connect="finite")
-                             for k, (_, _, path) in enumerate(s.others)]
+                             for k, _, _, path in s.others]
         entries = [(theme.REFERENCE, "━", self.run_name)] if s.others else []
-        entries += [(self.other_pen(k).color().name(), "╌", name) for k, (name, _, _) in enumerate(s.others)]
+        entries += [(self.other_pen(k).color().name(), "╌", name) for k, name, _, _ in s.others]
         legend_title(self.plot, entries, per_line=2)
         self.title_label.setText(f"<b>{self.title}</b> at step {s.step:,}")
         titles = s.plane.axis_titles
@@ -344,7 +375,9 @@ class LandscapeView(PlotView):
                  sf.PCA: "a slice through all the weights along the path's two main directions (the path is "
                          "projected onto it)"}[s.plane.kind]
         text = f"Training loss at step {s.step:,}, {where}; {len(s.a)}x{len(s.b)} grid."
-        reason = sf.stale_reason(s, self._now) if self._now is not None else None
+        if not np.isfinite(s.loss).any():
+            text += " The loss overflows everywhere on this map."
+        reason = self._stale_reason() if self._now is not None else None
         if reason:
             text += f" <b>Out of date</b>: {reason}" + ("; computing again..." if self._waiting else ".")
         self.note.setToolTip(text)
@@ -353,7 +386,7 @@ class LandscapeView(PlotView):
     # ----- the mouse -----------------------------------------------------------------------------
 
     def _plane_point(self, scene_pos):
-        if self.surface is None or not self.plot.sceneBoundingRect().contains(scene_pos):
+        if self.surface is None or self.plot is None or not self.plot.sceneBoundingRect().contains(scene_pos):
             return None
         p = self.plot.vb.mapSceneToView(scene_pos)
         return p.x(), p.y()
@@ -378,7 +411,10 @@ class LandscapeView(PlotView):
         if point is None or self.surface.loss_at(*point) is None:
             return
         event.accept()
-        self.point_chosen.emit(self.surface.run_id, float(point[0]), float(point[1]))
+        # The weights of the map clicked, whatever grid the model thread has computed since.
+        titles = self.surface.plane.axis_titles
+        where = ", ".join(f"{t} = {v:.4g}" for t, v in zip(titles, point))
+        self.point_chosen.emit(self.surface.run_id, self.surface.plane.weights_at(*point), where)
 
 
 def _banded_map() -> pg.ColorMap:

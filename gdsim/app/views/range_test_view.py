@@ -8,7 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
-from ...core.lr_find import RULE_NAMES, SKIP_END
+from ...core.lr_find import MINIMUM, RULE_NAMES, SKIP_END
 from .. import theme
 from ..series import positive_or_nan
 from .base import PlotView, empty_text
@@ -51,7 +51,7 @@ def draw_range_test(plot, test) -> list[tuple[str, str, str]]:
         plot.addItem(pg.LinearRegionItem((np.log10(low), np.log10(high)), movable=False, pen=pg.mkPen(None),
                                          brush=pg.mkBrush(0, 158, 115, 45)), ignoreBounds=True)
         entries.append(("#009E73", "█", f"fastai's valley: lr {low:.3g} to {high:.3g}"))
-    if test.rule == "minimum" and test.suggestion is not None:
+    if test.rule == MINIMUM and test.suggestion is not None:
         lowest = test.suggested.came_from[1]
         at = int(np.flatnonzero(test.lrs == lowest)[0])
         plot.plot([lowest], [smooth[at]], pen=None, symbol="o", symbolSize=11, symbolPen=pg.mkPen(theme.TRAIN, width=2),

@@ -92,6 +92,17 @@ def _robust_norm(v: np.ndarray) -> float:
     return biggest * math.sqrt(float(np.dot(scaled, scaled)))
 
 
+def row_penalties(weights: np.ndarray, l1: float, l2: float) -> np.ndarray:
+    """``Trainer._penalty`` of each row of ``weights`` (many runs' or points' weights at once: a
+    landscape's grid, a stability map's cells): l1 * sum |w| + l2 * sum w**2."""
+    total = np.zeros(len(weights))
+    if l1:
+        total += l1 * np.abs(weights).sum(axis=1)
+    if l2:
+        total += l2 * np.einsum("rw,rw->r", weights, weights)
+    return total
+
+
 def _fmt_nonfinite(x: float) -> str:
     if math.isnan(x):
         return "NaN"
