@@ -57,7 +57,7 @@ def print_map(found, bound, out) -> None:
           file=out)
     for i in range(len(found.momenta) - 1, -1, -1):
         letters = "".join(LETTERS[found.regime_name(i, j)] for j in range(len(found.lrs)))
-        past = int(np.searchsorted(found.lrs, bound[i]))  # the first cell past the bound
+        past = int(np.searchsorted(found.lrs, bound[i], side="right"))  # the first cell past the bound
         row = letters[:past] + "|" + letters[past:] if past < len(letters) else letters + " "
         print(f"  {found.momenta[i]:4.2f}  {row}", file=out)
     print("  " + ", ".join(f"{letter} {regime}" for regime, letter in LETTERS.items())

@@ -1,5 +1,6 @@
 """What every widget of the window gets, as in any desktop program: keys reach the control that
-uses them, and tooltips wrap to a readable width.
+uses them, the mouse wheel scrolls a panel rather than change a choice it passes over, and
+tooltips wrap to a readable width.
 
 One event filter on the application, so no widget has to remember either rule.
 """
@@ -10,13 +11,19 @@ import html
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import Qt as QtGuiNamespace  # mightBeRichText lives in QtGui's part of Qt
-from PySide6.QtWidgets import QAbstractSlider, QApplication, QToolTip, QWidget
+from PySide6.QtWidgets import (
+    QAbstractScrollArea, QAbstractSlider, QAbstractSpinBox, QApplication, QComboBox, QScrollBar, QToolTip, QWidget,
+)
 
 # Keys a focused slider moves with. The window's single-key shortcuts (Right = Step) would
 # otherwise take them: Qt gives window shortcuts precedence unless the focused widget
 # claims the key, which line edits and spin boxes do and sliders do not.
 SLIDER_KEYS = {Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp,
                Qt.Key.Key_PageDown, Qt.Key.Key_Home, Qt.Key.Key_End}
+
+
+# Choices the wheel changes only once clicked or tabbed to.
+WHEEL_CHOICES = (QComboBox, QAbstractSpinBox, QAbstractSlider)
 
 
 def wrapped(text: str) -> str:
@@ -35,6 +42,16 @@ class DesktopBehaviour(QObject):
             if isinstance(focus, QAbstractSlider) and plain and event.key() in SLIDER_KEYS:
                 event.accept()  # the slider takes the key; no shortcut fires
                 return True
+        elif (kind == QEvent.Type.Wheel and isinstance(obj, WHEEL_CHOICES) and not isinstance(obj, QScrollBar)
+              and not obj.hasFocus()):
+            # Scrolling the controls down passed over the Optimizer box and chose Adam (a Model or
+            # Scenario box would replace the run): an unfocused box hands the wheel to its panel.
+            area = obj.parentWidget()
+            while area is not None and not isinstance(area, QAbstractScrollArea):
+                area = area.parentWidget()
+            if area is not None:
+                QApplication.sendEvent(area.verticalScrollBar(), event)
+            return True
         elif kind == QEvent.Type.ToolTip and isinstance(obj, QWidget):
             text = obj.toolTip()
             if text and not QtGuiNamespace.mightBeRichText(text):

@@ -70,6 +70,7 @@ def _with_landscape(figure, views, info, snapshot, trainer, request, others):
     if others:  # colours and names as the comparison's
         view.run_name = "base (the grid's weights)"
         view.other_pen = lambda k: theme.compared_pen(k + 1, width=2.5)
+        view.others_entry = (theme.COMPARED[1], "╌", "the other runs (named beside)")
     view.begin_run(info)
     view.show_snapshot(snapshot)
     paths = [(k, name, other, [], other.step_count) for k, (name, other) in enumerate(others)]

@@ -68,6 +68,9 @@ class RaceDialog(QDialog):
         layout.addWidget(self.problem)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.start = buttons.addButton("Start the &race", QDialogButtonBox.ButtonRole.AcceptRole)
+        # Enter in a racer's field starts the race: Cancel is never the default.
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setAutoDefault(False)
+        self.start.setAutoDefault(True)
         self.start.setDefault(True)
         buttons.accepted.connect(self._accept_if_valid)
         buttons.rejected.connect(self.reject)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout
 
 from ..core import stability as st
 from .views.base import legend_title, value_axes
+from .views.range_test_view import AXIS_HEIGHT
 
 # Okabe and Ito's colours, one per regime (st.REGIMES' order), apart for every colour vision.
 REGIME_COLOURS = {st.CONVERGES: "#009E73", st.TOO_SLOW: "#56B4E9", st.OSCILLATES: "#E69F00",
@@ -33,12 +34,16 @@ def draw_stability(plot: pg.PlotItem, stability: st.StabilityMap, bound: np.ndar
     plot.getAxis("bottom").setTicks(_lr_ticks(x[0], x[-1]))
     plot.setLabel("bottom", "learning rate")
     plot.setLabel("left", "momentum")
+    plot.getAxis("bottom").setHeight(AXIS_HEIGHT)  # room for the axis title from the first paint
     inside = (bound >= stability.lrs[0]) & (bound <= stability.lrs[-1])
     plot.plot(np.log10(bound[inside]), stability.momenta[inside],
               pen=pg.mkPen(BOUND_COLOUR, width=2, style=Qt.PenStyle.DashLine))
     plot.setXRange(x[0], x[-1], padding=0)
     plot.setYRange(y[0], y[-1], padding=0)
-    entries = [(REGIME_COLOURS[r], "█", r) for r in st.REGIMES]
+    # An oscillating run may still end near the minimum (its loss zig-zags down): said, so that a
+    # learner does not read the colour as a failure.
+    entries = [(REGIME_COLOURS[r], "█", r + (" (may still converge)" if r == st.OSCILLATES else ""))
+               for r in st.REGIMES]
     entries.append((BOUND_COLOUR, "╌", "lr = 2(1 + momentum) / largest curvature"))
     legend_title(plot, entries, size="9pt", per_line=len(st.REGIMES))
     return image
@@ -87,8 +92,8 @@ class StabilityDialog(QDialog):
         self.setWindowTitle(f"Stability map: {s.scenario} - gdsim")
         layout = QVBoxLayout(self)
         intro = QLabel(
-            f"Each cell is a run of {stability.steps} steps of SGD with momentum on the {s.scenario} lesson from its "
-            "initial weights, at that learning rate and momentum. Past the dashed line every run diverges "
+            f"Each cell is a run of {stability.steps} steps of SGD with momentum on the {s.scenario} lesson from this "
+            "run's initial weights, at that learning rate and momentum. Past the dashed line every run diverges "
             "(Goh, \"Why Momentum Really Works\", Distill 2017); momentum moves the line to larger learning rates. "
             "Click a cell (or choose one with the arrow keys and press Enter) to train that run.")
         intro.setWordWrap(True)
@@ -155,4 +160,6 @@ class StabilityDialog(QDialog):
         self.hover.setText(describe_cell(self.stability, i, j))
 
     def choose(self, i: int, j: int) -> None:
+        self.current = (i, j)
+        self._show_current()
         self.cell_chosen.emit(st.cell_settings(self.stability, i, j))

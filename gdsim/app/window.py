@@ -543,6 +543,7 @@ class MainWindow(QMainWindow):
             fit_to_run(self.views_splitter, info, self.prediction_tabs, self.graph_view)
         for act in self.walk_actions:
             act.setEnabled(info.graph is not None)
+        self.landscape_action.setEnabled(not self.prediction_tabs.isHidden())  # chain-rule: the graph's place
         from ..core.stability import SCENARIOS as MAPPED  # not needed for the first paint
 
         self.stability_action.setEnabled(info.scenario in MAPPED)
@@ -648,6 +649,7 @@ class MainWindow(QMainWindow):
 
     def _failed(self, message: str, cause: str) -> None:
         self.busy.hide()
+        self.statusBar().clearMessage()  # "finding a learning rate...": it is not
         self._close_when_saved = False  # a save that failed keeps the window open
         first, _, detail = message.partition("\n\n")
         self.banner.show_message(first, "error", cause)

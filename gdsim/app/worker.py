@@ -631,7 +631,10 @@ class TrainingWorker(QObject):
         from ..core import lr_find
 
         trainer = self._run.scratch if self.viewing is not None else self.trainer
-        lr_find.check_loss(trainer)  # before anything changes: a refusal leaves the run running
+        try:
+            lr_find.check_loss(trainer)  # before anything changes: a refusal leaves the run running
+        except GdsimError as exc:
+            raise GdsimError(f"no learning rate can be found for this lesson: {exc}") from None
         if self.state == RUNNING:
             self._end(PAUSED)
         self.lr_found.emit(lr_find.find_lr(self._scenario(self.settings.scenario), trainer))
@@ -667,7 +670,7 @@ class TrainingWorker(QObject):
             raise GdsimError("that point of the landscape has no finite weights to start from")
         trainer = self._rebuilt(values)
         self._replace(self._successor(trainer), "Start from the landscape",
-                      f"a new run from the landscape's point {where}; Reset comes back to it, Undo to the run before")
+                      f"a new run from {where} (Undo: the run before)")
 
     @command()
     def show_neuron(self, layer: int, unit: int, example: int) -> None:
@@ -862,7 +865,11 @@ class TrainingWorker(QObject):
 
         chosen = self._racers(racers, steps)
         if fair:
-            lr_find.check_loss(self.trainer)
+            try:
+                lr_find.check_loss(self.trainer)
+            except GdsimError as exc:
+                raise GdsimError(f"the race was not run: {exc}; untick Fair learning rates to race at the "
+                                 f"rates typed") from None
         if self.state == RUNNING:
             self._end(PAUSED)
         self._pins = []

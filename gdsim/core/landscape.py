@@ -96,8 +96,8 @@ def weight_plane(trainer: Trainer, i: int, j: int) -> Plane:
 
 def default_pair(trainer: Trainer) -> tuple[int, int]:
     """The two weights whose gradient in the last update was largest in size, in the weights' order
-    (a pair that stays the largest keeps its axes as the run goes on); the first two weights before
-    any update (or if every gradient was 0).
+    (a pair that stays the largest keeps its axes as the run goes on); before any update, those of
+    the gradient at the weights now; the first two weights if every gradient is 0.
 
     The gradient is ``trainer.update_grads``, the one the last update used (penalty included), which
     the gradient view shows. ``params.grads`` is not it: with gradient zeroing on (the tutorials'
@@ -105,12 +105,29 @@ def default_pair(trainer: Trainer) -> tuple[int, int]:
     same sum ``update_grads`` does.
     """
     _require_plane(trainer)
-    size = np.abs(trainer.update_grads)
+    size = np.abs(trainer.update_grads if trainer.step_count else _first_gradient(trainer))
     size = np.where(np.isfinite(size), size, 0.0)
     if not size.any():
         return 0, 1
     first, second = sorted(np.argsort(-size, kind="stable")[:2])  # ties: the earlier weights
     return int(first), int(second)
+
+
+def _first_gradient(trainer: Trainer) -> np.ndarray:
+    """The gradient of the loss over every training row at the weights now, the trainer's gradient
+    buffers left as they were (digits starts from zero weights: ranked by nothing, its first two
+    pixels, dead corners, would be the map). The model's saved activations are overwritten, which
+    the next step's forward pass does anyway."""
+    grads = trainer.params.grads
+    saved = grads.copy()
+    try:
+        with np.errstate(all="ignore"):
+            outputs = trainer.model.forward(np.asarray(trainer.data.x))
+            trainer.loss.forward(outputs, np.asarray(trainer.data.y))
+            trainer.model.backward(trainer.loss.backward(), False)
+            return grads.copy()
+    finally:
+        np.copyto(grads, saved)
 
 
 def random_plane(trainer: Trainer, seed: int = 0) -> Plane:
@@ -210,7 +227,7 @@ def pca_plane(trainer: Trainer, path: np.ndarray) -> Plane:
     moved = path[-1] - path[0]
     d1, d2 = (_signed(rows[k], moved) for k in (0, 1))  # min(T, P) >= 2 rows: there are two
     explained = (float(shares[0]), float(shares[1]))
-    titles = tuple(f"PC {k + 1} ({share:.1%} of the path's variance)" for k, share in enumerate(explained))
+    titles = tuple(f"PC {k + 1} ({share:.0%} of the path's spread)" for k, share in enumerate(explained))
     return Plane(_origin(trainer), d1, d2, PCA, titles, explained=explained)
 
 

@@ -28,7 +28,7 @@ PATH_POINTS = 2000  # a path drawn over a map keeps about this many points, howe
 BLOCK_SECONDS = 0.03  # grid rows computed between two calls of ``between``
 # Other runs' paths (a racer that blew up) may not stretch the map past this many times the
 # width of the run's own: beyond, they are drawn to its edge.
-OTHERS_REACH = 1.5
+OTHERS_REACH = 10.0
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from gui_helpers import TIMEOUT, wait_paused_at
+from PySide6.QtCore import QPointF
 
 from gdsim.core import landscape, surface
 from gdsim.core.scenarios import build_trainer
@@ -158,3 +159,28 @@ def test_looking_back_asks_for_the_map_of_the_step_shown(qtbot, make_window):
     with qtbot.waitSignal(w.controller.landscape_ready, timeout=TIMEOUT,
                           check_params_cb=lambda s: s.step == 19):
         w.go_to_step(19)  # one step back: well inside the grid, yet the map is of another step
+
+
+def test_another_lesson_clears_the_map_and_the_readout(qtbot, make_window):
+    w = make_window(scenario="quadratic")
+    w.step(5)
+    wait_paused_at(qtbot, w, 5)
+    s = shown_landscape(qtbot, w)
+    v = w.landscape_view
+    centre = v.plot.vb.mapViewToScene(QPointF((s.a[0] + s.a[-1]) / 2, (s.b[0] + s.b[-1]) / 2))
+    v._hovered(centre)
+    assert v.readout.isVisible() and v.readout.toPlainText().startswith("loss ")
+    box = v.plot.vb.sceneBoundingRect()
+    v._hovered(QPointF(box.left() - 12, box.center().y()))  # on the axis's labels: not the map
+    assert not v.readout.isVisible()
+    v._hovered(centre)
+    seen = []  # the view as the new run begins (connected after the window: its views have begun)
+    w.controller.run_started.connect(lambda info: seen.append(
+        (v.surface, v.image.image, v.readout.isVisible(), len(v.path_curve.getData()[0] or []), v._other_paths)))
+    i = w.controls.scenario.findData("fruit")
+    w.controls.scenario.setCurrentIndex(i)
+    w.controls.scenario.activated.emit(i)
+    qtbot.waitUntil(lambda: w.info.scenario == "fruit" and bool(seen), timeout=TIMEOUT)
+    assert seen[0] == (None, None, False, 0, [])
+    qtbot.waitUntil(lambda: v.surface is not None and v.surface.run_id == w.info.run_id, timeout=TIMEOUT)
+    assert v.surface.plane.indices == landscape.default_pair(w.controller.worker.trainer)

@@ -149,3 +149,17 @@ def test_another_runs_path_ends_where_it_was_pinned_and_stays_near_the_map():
     (index, name, steps, path), = s.others
     assert (index, name) == (3, "pinned") and steps[-1] == 25
     np.testing.assert_array_equal(path, other.trace.values[:26, [0, 1]])
+
+
+def test_before_any_step_the_default_pair_is_ranked_by_the_gradient_now_and_the_run_is_untouched():
+    t = build_trainer(Settings(scenario="digits"))  # zero weights: the last update ranks nothing yet
+    i, j = landscape.default_pair(t)
+    twin = build_trainer(Settings(scenario="digits"))
+    twin.advance(1)  # digits' first batch is not every row, but its largest gradients are the same pixels
+    assert {i, j} == set(np.argsort(-np.abs(twin.update_grads))[:2])
+    assert (i, j) != (0, 1)
+    t.advance(3)
+    other = build_trainer(Settings(scenario="digits"))
+    other.advance(3)
+    np.testing.assert_array_equal(t.history.loss, other.history.loss)
+    np.testing.assert_array_equal(t.params.values, other.params.values)

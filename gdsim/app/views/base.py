@@ -91,12 +91,28 @@ def legend_title(plot: pg.PlotItem, entries, size: str = "8pt", per_line: int | 
     set_title(plot, "<br>".join(lines), size=size)
 
 
+def pins_entry(count: int) -> list:
+    """A small plot's legend entry for pinned runs: one line, not their names (which ran past its
+    edge), the colours being those the loss view's legend names."""
+    return [(theme.pinned_colour(0), "╌", "pinned runs")] if count else []
+
+
 def set_title(plot: pg.PlotItem, text: str, size: str = "8pt", justify: str = "center") -> None:
     """A plot title that may be cut short in a narrow column but never widens it (pyqtgraph
     makes a label's text width its minimum, which pushed whole panels off a 1024-pixel screen).
     A title whose start matters more than its end is justified left: it is cut at the end."""
     plot.setTitle(text, size=size, justify=justify)
     relax_width(plot.titleLabel)
+    # pyqtgraph fixes the title's row at 30 pixels, two lines: a legend of three lines (a run and
+    # its pins) lost its first. The row takes as many lines as the title has.
+    lines = text.count("<br>") + 1
+    if lines > 2:
+        height = int(30 + (lines - 2) * TITLE_LINE_PX)
+        plot.titleLabel.setMaximumHeight(height)
+        plot.layout.setRowFixedHeight(0, height)
+
+
+TITLE_LINE_PX = 13  # a line of an 8pt title
 
 
 def relax_width(label: pg.LabelItem) -> None:

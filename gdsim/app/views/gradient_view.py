@@ -19,8 +19,8 @@ from ...core.snapshot import TRACE_EVERY_WEIGHT
 from .. import theme
 from ..series import Envelope, TraceMirror, dots_while_few, paintable, positive_or_nan
 from .base import (
-    PlotView, RangeKeeper, empty_text, legend_title, magnitude, picture_plot, relax_width, round_up, set_title,
-    show_step_cursor, step_cursor, style_plot, value_axes,
+    PlotView, RangeKeeper, empty_text, legend_title, magnitude, picture_plot, pins_entry, relax_width, round_up,
+    set_title, show_step_cursor, step_cursor, style_plot, value_axes,
 )
 
 MAX_HIST_BINS = 80
@@ -629,8 +629,7 @@ class GradientView(PlotView):
             plot.removeItem(curve)
         self._pin_curves = []  # (plot, curve)
         label = self.info.labels[self.tracked]
-        legend_title(self.norm_plot, self._norm_entries + [(theme.pinned_colour(i), "╌", pin.name)
-                                                           for i, pin in enumerate(self.pins)], per_line=2)
+        legend_title(self.norm_plot, self._norm_entries + pins_entry(len(self.pins)), per_line=2)
         for i, pin in enumerate(self.pins):
             norms = pin.tensor_norms
             if norms is not None and norms.ndim == 2 and norms.shape[1] == len(self.norm_curves):

@@ -18,23 +18,24 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy
 from ...core import surface as sf
 from ...core.snapshot import Snapshot
 from .. import theme
-from .base import PlotView, empty_text, legend_title
+from .base import PlotView, empty_text, legend_title, pins_entry
 
 BANDS = 14  # colour steps: a filled contour map, each band one step of the (log) loss
 REQUEST_GAP = 1.0  # seconds between two grids asked for while the run moves, at the least
-# ... and at least this many times what the last grid took: grids take at most a tenth of the model
-# thread's time (a digits grid is a fifth of a second of it).
-COST_FACTOR = 10.0
+# ... and at least this many times what the last grid took: grids take at most a twentieth of the
+# model thread's time (a digits grid is a fifth of a second of it), training keeps the rest.
+COST_FACTOR = 20.0
 PLANE_NAMES = {
     sf.WEIGHTS: "Two weights",
-    sf.RANDOM: "Random directions",
-    sf.PCA: "Path's main directions",
+    sf.RANDOM: "Random slice",
+    sf.PCA: "Path's slice (PCA)",
 }
 PLANE_TIP = ("Two weights: the loss as two chosen weights change, every other weight held where it is now.\n"
-             "Random directions: a slice through all the weights along two random directions, each scaled "
+             "Random slice: a slice through all the weights along two random directions, each scaled "
              "to the weights it moves (Li et al., 2018).\n"
-             "Principal directions: the slice along which the path so far has moved most.")
-CLICK_TIP = "Click a point to start a new run from those weights (Undo brings this run back)"
+             "Path's slice (PCA): the slice along which the path so far has moved most (its two principal "
+             "directions).")
+CLICK_TIP = "Point at the map to read the loss there; click to start a new run from those weights"
 
 
 class LandscapeView(PlotView):
@@ -46,6 +47,7 @@ class LandscapeView(PlotView):
     # them as its comparison does).
     run_name = "this run"
     other_pen = staticmethod(lambda k: theme.pinned_pen(k, width=2.5))
+    others_entry = pins_entry(1)[0]
 
     wanted = Signal(object, int)  # (a core.surface.Request, the run's id): compute the grid (again)
     # (run id, every weight at the point clicked, the point in words): start a new run from there
@@ -63,11 +65,11 @@ class LandscapeView(PlotView):
             box.setToolTip(f"The weight {which} the landscape")
             box.setAccessibleName(f"Landscape weight {which}")
             box.setMaxVisibleItems(20)
-        # The boxes may be cut short ("layers.0.wei...") rather than widen the column: the views
-        # share a 1024-pixel screen, and the full name is in the list and on the axis.
-        for box in (self.plane_box, self.first_box, self.second_box):
+        # The weight boxes may be cut short ("layers.0.wei...") rather than widen the column: the
+        # views share a 1024-pixel screen, and the full name is in the list and on the axis.
+        for box in (self.first_box, self.second_box):
             box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            box.setMinimumContentsLength(9)  # "Two weights", "weight[0,1]" nearly whole
+            box.setMinimumContentsLength(9)  # "weight[0,1]" nearly whole
         self.header.insertWidget(1, self.plane_box)
         # One line, cut at its end in a narrow column: the boxes beside it say what it shows.
         self.title_label.setWordWrap(False)
@@ -96,7 +98,6 @@ class LandscapeView(PlotView):
         self._asked = 0.0  # when the last grid was asked for
         self._waiting = False  # a grid has been asked for and has not come
         self._one_weight = None  # (xs, loss(xs)): a one-weight model's loss curve (its path is _path)
-        self._hover = ""
         self._step = 0  # the step shown
         self._refused_at: int | None = None  # the step at which the model thread had no landscape to give
         self._past = False  # the step shown is an earlier one (the timeline)
@@ -132,11 +133,20 @@ class LandscapeView(PlotView):
             self.plot.addItem(item)
         self.curve = self.plot.plot(pen=pg.mkPen(theme.REFERENCE, width=2))  # a one-weight model's loss
         self.empty = empty_text(self.plot, "No landscape yet.")
+        self.readout = pg.TextItem("", anchor=(0, 1), color="k", fill=pg.mkBrush(255, 255, 255, 215),
+                                   border=pg.mkPen("k"))
+        self.readout.setZValue(20)
+        self.readout.hide()
+        self.plot.addItem(self.readout, ignoreBounds=True)
 
     def begin_run(self, info):
+        same_weights = self.info is not None and self.info.labels == info.labels
         super().begin_run(info)
         if self.plot is None:
             self._build_plot()
+        self._clear_map()
+        if not same_weights:  # another model: its own default pair (and another plane kind stays)
+            self.request = sf.Request(kind=self.request.kind, seed=self.request.seed)
         self.surface = None
         self._path_steps, self._path = np.empty(0, dtype=np.int64), np.empty((0, 2))
         self._now = self._now_ab = None
@@ -150,9 +160,7 @@ class LandscapeView(PlotView):
             if not one:
                 box.addItems(list(info.labels))
             box.blockSignals(False)
-        if self.request.i is not None and max(self.request.i, self.request.j) >= info.n_weights:
-            self.request = sf.Request(kind=self.request.kind)  # another model: its default pair
-        elif self.request.i is not None and not one:
+        if self.request.i is not None and not one:
             self._select_weights(self.request.i, self.request.j)
         self.plane_box.setVisible(not one)
         # On the map the path is a light line with a dark edge, to read on every band; on the plain
@@ -168,6 +176,20 @@ class LandscapeView(PlotView):
         self.note.setText("The loss as the weight changes, with the run's path on it." if one
                           else "Computing the landscape...")
         self.empty.setVisible(True)
+
+    def _clear_map(self) -> None:
+        """Nothing of the run before: its grid, paths, legend, title and readout."""
+        self.image.clear()
+        for item in (self.path_curve, self.path_edge, self.curve):
+            item.setData([], [])
+        self.start_dot.clear()
+        self.now_dot.clear()
+        for item in self._other_paths:
+            self.plot.removeItem(item)
+        self._other_paths = []
+        legend_title(self.plot, [])
+        self.readout.hide()
+        self.title_label.setText(f"<b>{self.title}</b>")
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
@@ -341,10 +363,9 @@ class LandscapeView(PlotView):
         # Each pinned run in its colour in every view: its index among the pins.
         self._other_paths = [self.plot.plot(path[:, 0], path[:, 1], pen=self.other_pen(k), connect="finite")
                              for k, _, _, path in s.others]
-        entries = [(theme.REFERENCE, "━", self.run_name)] if s.others else []
-        entries += [(self.other_pen(k).color().name(), "╌", name) for k, name, _, _ in s.others]
-        legend_title(self.plot, entries, per_line=2)
-        self.title_label.setText(f"<b>{self.title}</b> at step {s.step:,}")
+        entries = [(theme.REFERENCE, "━", self.run_name), self.others_entry] if s.others else []
+        legend_title(self.plot, entries)
+        self.title_label.setText(f"<b>{self.title}</b>: grid of step {s.step:,}")
         titles = s.plane.axis_titles
         self.plot.setLabel("bottom", titles[0])
         self.plot.setLabel("left", titles[1])
@@ -381,28 +402,38 @@ class LandscapeView(PlotView):
         if reason:
             text += f" <b>Out of date</b>: {reason}" + ("; computing again..." if self._waiting else ".")
         self.note.setToolTip(text)
-        self.note.setText(self._hover or text)
+        self.note.setText(text)
 
     # ----- the mouse -----------------------------------------------------------------------------
 
     def _plane_point(self, scene_pos):
-        if self.surface is None or self.plot is None or not self.plot.sceneBoundingRect().contains(scene_pos):
+        """The point of the map under ``scene_pos``: inside the plotted area, not on its axes or
+        colour bar; None elsewhere."""
+        if self.surface is None or self.plot is None or not self.plot.vb.sceneBoundingRect().contains(scene_pos):
             return None
         p = self.plot.vb.mapSceneToView(scene_pos)
         return p.x(), p.y()
 
     def _hovered(self, scene_pos) -> None:
+        """The loss under the mouse, written beside it on the map (a line of text above it would be
+        cut in a narrow column)."""
         point = self._plane_point(scene_pos)
-        if point is None:
-            if self._hover and self.surface is not None:  # the mouse left the map: the note again
-                self._hover = ""
-                self._say()
+        loss = None if point is None else self.surface.loss_at(*point)
+        if loss is None:
+            self.readout.hide()
             return
-        loss = self.surface.loss_at(*point)
         titles = self.surface.plane.axis_titles
-        self._hover = (f"{titles[0]} = {point[0]:.4g}, {titles[1]} = {point[1]:.4g}: "
-                       + ("outside the grid" if loss is None else f"loss {loss:.4g} (from the grid)"))
-        self._say()
+        self.readout.setText(f"loss {loss:.4g}\n{_short(titles[0])} = {point[0]:.4g}\n{_short(titles[1])} = {point[1]:.4g}")
+        (a0, a1), (b0, b1) = self.surface.box
+        # On the side of the point away from the map's nearer edges, so it stays on the map.
+        self.readout.setAnchor((0.0 if point[0] < (a0 + a1) / 2 else 1.0, 1.0 if point[1] < (b0 + b1) / 2 else 0.0))
+        self.readout.setPos(*point)
+        self.readout.show()
+
+    def leaveEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().leaveEvent(event)
+        if self.plot is not None:
+            self.readout.hide()
 
     def _clicked(self, event) -> None:
         if event.button() != Qt.MouseButton.LeftButton or event.double():
@@ -415,6 +446,11 @@ class LandscapeView(PlotView):
         titles = self.surface.plane.axis_titles
         where = ", ".join(f"{t} = {v:.4g}" for t, v in zip(titles, point))
         self.point_chosen.emit(self.surface.run_id, self.surface.plane.weights_at(*point), where)
+
+
+def _short(text: str, most: int = 26) -> str:
+    """A name cut to ``most`` characters for a legend or readout on a small map."""
+    return text if len(text) <= most else text[:most - 1] + "…"
 
 
 def _banded_map() -> pg.ColorMap:

@@ -14,6 +14,9 @@ from ..series import positive_or_nan
 from .base import PlotView, empty_text
 
 
+AXIS_HEIGHT = 44  # pixels: tick labels (10^-7) and the axis title under them
+
+
 class RangeTestView(PlotView):
     name = "lr-find"
     title = "Learning-rate range test"
@@ -21,6 +24,9 @@ class RangeTestView(PlotView):
     def show_test(self, test) -> None:
         self.canvas.clear()
         self.plot = self.add_plot(0, 0, x="learning rate (log scale)")
+        # Room for the tick labels and the axis title from the first paint: pyqtgraph sizes an axis
+        # to its labels only while painting them, and the title ran into the text under the plot.
+        self.plot.getAxis("bottom").setHeight(AXIS_HEIGHT)
         # The legend in the view's title, which wraps: a plot's own title has room for two short lines.
         legend = "&nbsp;&nbsp;&nbsp; ".join(f"<span style='color:{colour}'>{glyph}</span>&nbsp;{text}"
                                             for colour, glyph, text in draw_range_test(self.plot, test))
