@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout
 
 from ..core.lr_find import RULE_NAMES, RangeTest
+from .views.base import fit_wrapped
 from .views.range_test_view import RangeTestView
 
 
@@ -49,6 +50,7 @@ class LrFinderDialog(QDialog):
         buttons.rejected.connect(self.reject)
         self.use_button.clicked.connect(self._use)
         layout.addWidget(buttons)
+        fit_wrapped(self)
 
     def _use(self) -> None:
         self.use_lr.emit(float(self.test.suggestion))

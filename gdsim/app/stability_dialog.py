@@ -10,7 +10,7 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout
 
 from ..core import stability as st
-from .views.base import legend_title, value_axes
+from .views.base import fit_wrapped, legend_title, value_axes
 from .views.range_test_view import AXIS_HEIGHT
 
 # Okabe and Ito's colours, one per regime (st.REGIMES' order), apart for every colour vision.
@@ -118,6 +118,7 @@ class StabilityDialog(QDialog):
         self.marker = pg.ScatterPlotItem(size=16, symbol="s", pen=pg.mkPen("k", width=2), brush=pg.mkBrush(None))
         self.plot.addItem(self.marker)
         self._show_current()
+        fit_wrapped(self)
         scene = self.plot_widget.scene()
         scene.sigMouseMoved.connect(self._hovered)
         scene.sigMouseClicked.connect(self._clicked)

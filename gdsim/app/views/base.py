@@ -91,6 +91,12 @@ def legend_title(plot: pg.PlotItem, entries, size: str = "8pt", per_line: int | 
     set_title(plot, "<br>".join(lines), size=size)
 
 
+def fit_wrapped(dialog, width: int = 720) -> None:
+    """Size ``dialog`` for its wrapped texts at ``width``: Qt sizes a dialog before its labels'
+    words wrap, so a text under a plot was laid over the plot's axis title."""
+    dialog.resize(width, dialog.layout().totalHeightForWidth(width))
+
+
 def pins_entry(count: int) -> list:
     """A small plot's legend entry for pinned runs: one line, not their names (which ran past its
     edge), the colours being those the loss view's legend names."""
