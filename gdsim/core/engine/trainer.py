@@ -317,6 +317,7 @@ class Trainer:
         norms_wanted = history.track_tensor_norms
         tensor_sq_norms = params.tensor_sq_norms
         tensor_sq_buffer = np.empty(len(params), dtype=params.dtype)  # copied into the history
+        one_tensor = len(params) == 1  # the parabola's x, the quadratic's params: no per-tensor sum
         trace = self.trace
         record = self.record_updates
         validate = self.data.has_validation
@@ -369,9 +370,10 @@ class Trainer:
                 self._add_penalty_grad(grads)
             if one_weight:  # BLAS's dot of one number is 0.0 + g * g: bit for bit g * g
                 g = grads.item()
-                grad_norm = sqrt(g * g)
+                sq = g * g
             else:  # ndarray.dot is np.dot without its Python-level dispatch: the same BLAS call
-                grad_norm = sqrt(grads.dot(grads))
+                sq = grads.dot(grads)
+            grad_norm = sqrt(sq)
             if not isfinite(grad_norm):
                 grad_norm = _robust_norm(grads)
                 if not isfinite(grad_norm):
@@ -399,7 +401,12 @@ class Trainer:
 
             if record:
                 update_grads[...] = grads
-            tensor_sq = tensor_sq_norms(grads, tensor_sq_buffer) if norms_wanted else None
+            if not norms_wanted:
+                tensor_sq = None
+            elif one_tensor and isfinite(sq):  # the only tensor's squared norm is the whole one's
+                tensor_sq = sq
+            else:
+                tensor_sq = tensor_sq_norms(grads, tensor_sq_buffer)
             if zero_grad:
                 grads.fill(0.0)
             grads_zero = zero_grad
