@@ -115,11 +115,7 @@ def table(result: dict) -> str:
     lines = [f"Landscape: training loss over a {n}x{n} grid, one loss_grid call (median ms; two weights' "
              f"plane and a random filter-normalised one; the slower is judged)",
              render_table(["case", "weights", "rows", "two weights ms", "random ms", "target ms", "repeats"], rows)]
-    for case, r in result["cases"].items():
-        if (r.get("cpu_used_by_other_processes") or 0) > system.NOISY_OTHERS:
-            lines.append(f"! {case}: other processes kept {r['cpu_used_by_other_processes']:.0%} of the CPU "
-                         f"busy meanwhile: suspect")
-    return "\n".join(lines)
+    return "\n".join(lines + system.suspect_lines(result["cases"]))
 
 
 def main(argv=None) -> int:

@@ -217,6 +217,12 @@ class OtherLoad:
 NOISY_OTHERS = 0.10  # other processes used more than this share of the machine: the figure is suspect
 
 
+def suspect_lines(cases: dict) -> list[str]:
+    """A line for each case that others kept the machine busy during (its figures are suspect)."""
+    return [f"! {case}: other processes kept {r['cpu_used_by_other_processes']:.0%} of the CPU busy meanwhile: "
+            f"suspect" for case, r in cases.items() if (r.get("cpu_used_by_other_processes") or 0) > NOISY_OTHERS]
+
+
 # ----- the deliberate second user (--busy) -----------------------------------------------------------
 
 # A plain CPU-bound Python process: what a second program on a 2-core laptop does to the window.

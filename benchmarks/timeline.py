@@ -98,11 +98,7 @@ def table(result: dict) -> str:
              f"{SHOWN} random steps; target for fruit: slowest < {LIMIT_MS:g} ms)",
              render_table(["case", "steps", "weights", "show ms median", "show ms worst", "steps replayed (worst)",
                            "checkpoints", "spacing", "checkpoints MB", "train s"], rows)]
-    for case, r in result["cases"].items():
-        if (r.get("cpu_used_by_other_processes") or 0) > system.NOISY_OTHERS:
-            lines.append(f"! {case}: other processes kept {r['cpu_used_by_other_processes']:.0%} of the CPU "
-                         f"busy meanwhile: suspect")
-    return "\n".join(lines)
+    return "\n".join(lines + system.suspect_lines(result["cases"]))
 
 
 def main(argv=None) -> int:

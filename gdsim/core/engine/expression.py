@@ -20,7 +20,7 @@ import numpy as np
 from ..data.dataset import OBJECTIVE, Dataset
 from .models import AlongPlane, Model, plane_coefficients
 from .parameter import ParameterSpec
-from .value import Value, graph_data
+from .value import Composed, Value, graph_data
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class Expression:
         return graph_data(out)
 
 
-class Values:
+class Values(Composed):
     """Many values of one node at once: ``Value``'s arithmetic on an array, with no graph and no
     gradients, so an ``Expression``'s ``build`` evaluates it at thousands of points in one pass.
     Each operation gives what ``Value``'s gives at each point, overflow and 0 ** -1 included
@@ -84,26 +84,6 @@ class Values:
     def relu(self):
         return Values(np.where(self.data < 0, 0.0, self.data))
 
-    def __neg__(self):
-        return self * -1
-
-    def __radd__(self, other):
-        return self + other
-
-    def __sub__(self, other):
-        return self + (-other)
-
-    def __rsub__(self, other):
-        return other + (-self)
-
-    def __rmul__(self, other):
-        return self * other
-
-    def __truediv__(self, other):
-        return self * other**-1
-
-    def __rtruediv__(self, other):
-        return other * self**-1
 
 
 def _data(x):

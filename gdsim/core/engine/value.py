@@ -42,7 +42,33 @@ class ChainTerm(NamedTuple):
     contribution: float
 
 
-class Value:
+class Composed:
+    """The operations micrograd writes in terms of +, * and **: its ``Value`` and the landscape's
+    ``Values`` (expression.py) compose them the same way, so they round the same way."""
+
+    def __neg__(self):
+        return self * -1
+
+    def __radd__(self, other):
+        return self + other
+
+    def __sub__(self, other):
+        return self + (-other)
+
+    def __rsub__(self, other):
+        return other + (-self)
+
+    def __rmul__(self, other):
+        return self * other
+
+    def __truediv__(self, other):
+        return self * other**-1
+
+    def __rtruediv__(self, other):
+        return other * self**-1
+
+
+class Value(Composed):
     """One number in a computation graph, with the gradient of the output with respect to it.
 
     ``data`` is the value, ``grad`` the sum of dL/d(this) over the backward passes so far,
@@ -90,26 +116,6 @@ class Value:
         out = 0.0 if self.data < 0 else self.data
         return Value(out, (self,), "ReLU", _local=(1.0 if out > 0 else 0.0,))
 
-    def __neg__(self):
-        return self * -1
-
-    def __radd__(self, other):
-        return self + other
-
-    def __sub__(self, other):
-        return self + (-other)
-
-    def __rsub__(self, other):
-        return other + (-self)
-
-    def __rmul__(self, other):
-        return self * other
-
-    def __truediv__(self, other):
-        return self * other**-1
-
-    def __rtruediv__(self, other):
-        return other * self**-1
 
     # ----- backward ------------------------------------------------------------------------------
 
