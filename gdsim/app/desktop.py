@@ -39,8 +39,9 @@ class DesktopBehaviour(QObject):
         if kind == QEvent.Type.ShortcutOverride:
             focus = QApplication.focusWidget()
             plain = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier == Qt.KeyboardModifier.NoModifier
-            if isinstance(focus, QAbstractSlider) and plain and event.key() in SLIDER_KEYS:
-                event.accept()  # the slider takes the key; no shortcut fires
+            if plain and (isinstance(focus, QAbstractSlider) and event.key() in SLIDER_KEYS
+                          or getattr(focus, "takes_keys", ()) and event.key() in focus.takes_keys):
+                event.accept()  # the slider (or a map's cursor) takes the key; no shortcut fires
                 return True
         elif (kind == QEvent.Type.Wheel and isinstance(obj, WHEEL_CHOICES) and not isinstance(obj, QScrollBar)
               and not obj.hasFocus()):

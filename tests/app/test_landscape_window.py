@@ -184,3 +184,30 @@ def test_another_lesson_clears_the_map_and_the_readout(qtbot, make_window):
     assert seen[0] == (None, None, False, 0, [])
     qtbot.waitUntil(lambda: v.surface is not None and v.surface.run_id == w.info.run_id, timeout=TIMEOUT)
     assert v.surface.plane.indices == landscape.default_pair(w.controller.worker.trainer)
+
+
+def test_the_keyboard_moves_a_cursor_over_the_map_and_enter_starts_a_run_there(qtbot, make_window):
+    from PySide6.QtCore import Qt
+
+    w = make_window(scenario="fruit")
+    w.step(10)
+    wait_paused_at(qtbot, w, 10)
+    s = shown_landscape(qtbot, w)
+    v = w.landscape_view
+    w.activateWindow()
+    v.canvas.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(lambda: v.canvas.hasFocus() and v._cursor is not None, timeout=TIMEOUT)
+    start = v._cursor  # at the run's weights now
+    assert start == pytest.approx(tuple(w.last_snapshot.values[list(s.plane.indices)]))
+    for key in (Qt.Key.Key_Left, Qt.Key.Key_Left, Qt.Key.Key_Down):
+        qtbot.keyClick(v.canvas, key)
+    (a0, a1), (b0, b1) = s.box
+    expected = (start[0] - 2 * (a1 - a0) / 20, start[1] - (b1 - b0) / 20)
+    assert v._cursor == pytest.approx(expected)
+    assert w.last_snapshot.step == 10 and not w.last_snapshot.past  # the arrows neither stepped nor went back
+    assert v.readout.isVisible() and v.readout.toPlainText().startswith("loss ")
+    chosen = v._cursor
+    with qtbot.waitSignal(w.controller.run_started, timeout=TIMEOUT):
+        qtbot.keyClick(v.canvas, Qt.Key.Key_Return)
+    wait_paused_at(qtbot, w, 0)
+    np.testing.assert_array_equal(w.controller.worker.trainer.initial_values, s.plane.weights_at(*chosen))

@@ -12,8 +12,8 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, QTimer, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy
+from PySide6.QtCore import QEvent, QRectF, Qt, QTimer, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from ...core import surface as sf
 from ...core.snapshot import Snapshot
@@ -35,7 +35,12 @@ PLANE_TIP = ("Two weights: the loss as two chosen weights change, every other we
              "to the weights it moves (Li et al., 2018).\n"
              "Path's slice (PCA): the slice along which the path so far has moved most (its two principal "
              "directions).")
-CLICK_TIP = "Point at the map to read the loss there; click to start a new run from those weights"
+CLICK_TIP = ("Point at the map to read the loss there; click to start a new run from those weights. "
+             "From the keyboard: Tab to the map, move with the arrow keys, Enter starts the run")
+CURSOR_STEPS = 20  # arrow presses across the map
+CURSOR_KEYS = frozenset({Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Return,
+                         Qt.Key.Key_Enter})
+MOVES = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, 1), Qt.Key.Key_Down: (0, -1)}
 
 
 class LandscapeView(PlotView):
@@ -88,6 +93,14 @@ class LandscapeView(PlotView):
         self.canvas.scene().sigMouseMoved.connect(self._hovered)
         self.canvas.scene().sigMouseClicked.connect(self._clicked)
         self.canvas.setToolTip(CLICK_TIP)
+        # The keyboard's way to point and click: Tab to the map, the arrows move a cursor over it,
+        # Enter starts a run from there. The window's own arrow-key
+        # shortcuts (Step, the timeline) give way while the map has the focus (desktop.py).
+        self.canvas.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.canvas.takes_keys = CURSOR_KEYS
+        self.canvas.installEventFilter(self)
+        self._cursor: tuple[float, float] | None = None
+
 
         self.surface: sf.Surface | None = None
         self.request = sf.Request()
@@ -138,6 +151,10 @@ class LandscapeView(PlotView):
         self.readout.setZValue(20)
         self.readout.hide()
         self.plot.addItem(self.readout, ignoreBounds=True)
+        self.cursor_mark = pg.ScatterPlotItem(size=18, symbol="+", pen=pg.mkPen("w", width=3), brush=None)
+        self.cursor_mark.setZValue(19)
+        self.cursor_mark.hide()
+        self.plot.addItem(self.cursor_mark, ignoreBounds=True)
 
     def begin_run(self, info):
         same_weights = self.info is not None and self.info.labels == info.labels
@@ -189,10 +206,17 @@ class LandscapeView(PlotView):
         self._other_paths = []
         legend_title(self.plot, [])
         self.readout.hide()
+        self.cursor_mark.hide()
+        self._cursor = None
         self.title_label.setText(f"<b>{self.title}</b>")
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
+        # Tab goes through the plane, the weights, then the map. Set here, in the window: the
+        # canvas was made first, and the order set before the view joined the window was lost.
+        QWidget.setTabOrder(self.plane_box, self.first_box)
+        QWidget.setTabOrder(self.first_box, self.second_box)
+        QWidget.setTabOrder(self.second_box, self.canvas)
         if self.surface is None or (self._now is not None and self._stale_reason()):
             self.ask()
 
@@ -259,6 +283,13 @@ class LandscapeView(PlotView):
         if self._now is not None:
             self._now_ab = sf.landscape.coordinates(surface.plane, self._now[None, :])[0]
         self._draw_grid()
+        if self.canvas.hasFocus():  # the keyboard's cursor stays where it was, on the new map
+            (a0, a1), (b0, b1) = surface.box
+            a, b = self._cursor or self._start_of_cursor()
+            self._place_cursor(min(max(a, a0), a1), min(max(b, b0), b1))
+        else:
+            self._cursor = None
+            self.cursor_mark.hide()
         self.undrawn = True
         self.draw_now()
 
@@ -417,7 +448,10 @@ class LandscapeView(PlotView):
     def _hovered(self, scene_pos) -> None:
         """The loss under the mouse, written beside it on the map (a line of text above it would be
         cut in a narrow column)."""
-        point = self._plane_point(scene_pos)
+        self._read_at(self._plane_point(scene_pos))
+
+    def _read_at(self, point) -> None:
+        """The loss at ``point`` (a, b) written beside it; hidden off the map (None)."""
         loss = None if point is None else self.surface.loss_at(*point)
         if loss is None:
             self.readout.hide()
@@ -429,6 +463,45 @@ class LandscapeView(PlotView):
         self.readout.setAnchor((0.0 if point[0] < (a0 + a1) / 2 else 1.0, 1.0 if point[1] < (b0 + b1) / 2 else 0.0))
         self.readout.setPos(*point)
         self.readout.show()
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
+        """The map's keyboard cursor (see __init__): the canvas's key presses and focus."""
+        kind = event.type()
+        if obj is self.canvas and self.surface is not None and self.plot is not None:
+            if kind == QEvent.Type.KeyPress and event.key() in CURSOR_KEYS:
+                self._cursor_key(event.key())
+                return True
+            if kind == QEvent.Type.FocusIn:
+                self._place_cursor(*(self._cursor or self._start_of_cursor()))
+            elif kind == QEvent.Type.FocusOut:
+                self.cursor_mark.hide()
+                self.readout.hide()
+        return super().eventFilter(obj, event)
+
+    def _start_of_cursor(self) -> tuple[float, float]:
+        """Where the cursor starts: at the run's weights, or the middle of the map."""
+        (a0, a1), (b0, b1) = self.surface.box
+        if self._now_ab is not None and np.all(np.isfinite(self._now_ab)) and self.surface.loss_at(*self._now_ab) is not None:
+            return float(self._now_ab[0]), float(self._now_ab[1])
+        return (a0 + a1) / 2, (b0 + b1) / 2
+
+    def _cursor_key(self, key) -> None:
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if self._cursor is not None:
+                self._choose(self._cursor)
+            return
+        (a0, a1), (b0, b1) = self.surface.box
+        da, db = MOVES[key]
+        a, b = self._cursor or self._start_of_cursor()
+        a = min(max(a + da * (a1 - a0) / CURSOR_STEPS, a0), a1)
+        b = min(max(b + db * (b1 - b0) / CURSOR_STEPS, b0), b1)
+        self._place_cursor(a, b)
+
+    def _place_cursor(self, a: float, b: float) -> None:
+        self._cursor = (a, b)
+        self.cursor_mark.setData([a], [b])
+        self.cursor_mark.show()
+        self._read_at((a, b))
 
     def leaveEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().leaveEvent(event)
@@ -442,7 +515,11 @@ class LandscapeView(PlotView):
         if point is None or self.surface.loss_at(*point) is None:
             return
         event.accept()
-        # The weights of the map clicked, whatever grid the model thread has computed since.
+        self._choose(point)
+
+    def _choose(self, point) -> None:
+        """A new run from ``point`` of the map shown."""
+        # The weights of the map chosen, whatever grid the model thread has computed since.
         titles = self.surface.plane.axis_titles
         where = ", ".join(f"{t} = {v:.4g}" for t, v in zip(titles, point))
         self.point_chosen.emit(self.surface.run_id, self.surface.plane.weights_at(*point), where)
