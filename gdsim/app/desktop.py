@@ -39,8 +39,9 @@ class DesktopBehaviour(QObject):
         if kind == QEvent.Type.ShortcutOverride:
             focus = QApplication.focusWidget()
             plain = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier == Qt.KeyboardModifier.NoModifier
+            claimed = getattr(focus, "takes_keys", None)  # a widget's keys, as it says now (a callable)
             if plain and (isinstance(focus, QAbstractSlider) and event.key() in SLIDER_KEYS
-                          or getattr(focus, "takes_keys", ()) and event.key() in focus.takes_keys):
+                          or claimed is not None and event.key() in claimed()):
                 event.accept()  # the slider (or a map's cursor) takes the key; no shortcut fires
                 return True
         elif (kind == QEvent.Type.Wheel and isinstance(obj, WHEEL_CHOICES) and not isinstance(obj, QScrollBar)
@@ -50,8 +51,9 @@ class DesktopBehaviour(QObject):
             area = obj.parentWidget()
             while area is not None and not isinstance(area, QAbstractScrollArea):
                 area = area.parentWidget()
-            if area is not None:
-                QApplication.sendEvent(area.verticalScrollBar(), event)
+            if area is None or area.verticalScrollBar().maximum() == 0:
+                return False  # no panel to scroll: the wheel is the box's, as Qt has it
+            QApplication.sendEvent(area.verticalScrollBar(), event)
             return True
         elif kind == QEvent.Type.ToolTip and isinstance(obj, QWidget):
             text = obj.toolTip()

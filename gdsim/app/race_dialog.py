@@ -68,13 +68,12 @@ class RaceDialog(QDialog):
         layout.addWidget(self.problem)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.start = buttons.addButton("Start the &race", QDialogButtonBox.ButtonRole.AcceptRole)
-        # Enter in a racer's field starts the race: Cancel is never the default.
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setAutoDefault(False)
-        self.start.setAutoDefault(True)
+        # In the dialog first: a default set on a button with no dialog yet is not recorded, and
+        # Qt then made Cancel the default, so Enter in a racer's field cancelled.
+        layout.addWidget(buttons)
         self.start.setDefault(True)
         buttons.accepted.connect(self._accept_if_valid)
         buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
         self._fair_toggled(True)
         self.racers: list[tuple[str, float]] = []
 

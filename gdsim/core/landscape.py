@@ -125,6 +125,8 @@ def _first_gradient(trainer: Trainer) -> np.ndarray:
             outputs = trainer.model.forward(np.asarray(trainer.data.x))
             trainer.loss.forward(outputs, np.asarray(trainer.data.y))
             trainer.model.backward(trainer.loss.backward(), False)
+            if trainer.l1 or trainer.l2:  # as a step's update would use it
+                trainer._add_penalty_grad(grads)
             return grads.copy()
     finally:
         np.copyto(grads, saved)

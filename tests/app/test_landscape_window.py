@@ -183,7 +183,7 @@ def test_another_lesson_clears_the_map_and_the_readout(qtbot, make_window):
     qtbot.waitUntil(lambda: w.info.scenario == "fruit" and bool(seen), timeout=TIMEOUT)
     assert seen[0] == (None, None, False, 0, [])
     qtbot.waitUntil(lambda: v.surface is not None and v.surface.run_id == w.info.run_id, timeout=TIMEOUT)
-    assert v.surface.plane.indices == landscape.default_pair(w.controller.worker.trainer)
+    assert v.surface.plane.indices == landscape.default_pair(build_trainer(Settings(scenario="fruit")))
 
 
 def test_the_keyboard_moves_a_cursor_over_the_map_and_enter_starts_a_run_there(qtbot, make_window):
@@ -211,3 +211,16 @@ def test_the_keyboard_moves_a_cursor_over_the_map_and_enter_starts_a_run_there(q
         qtbot.keyClick(v.canvas, Qt.Key.Key_Return)
     wait_paused_at(qtbot, w, 0)
     np.testing.assert_array_equal(w.controller.worker.trainer.initial_values, s.plane.weights_at(*chosen))
+
+
+def test_a_map_with_nothing_on_it_takes_no_keys_and_the_mouse_before_a_run_is_harmless(qtbot, make_window):
+    from gdsim.app.views.landscape_view import LandscapeView
+
+    early = LandscapeView()  # the tab under the mouse before the first run has begun
+    qtbot.addWidget(early)
+    early._hovered(QPointF(1, 1))
+    assert early.canvas.takes_keys() == ()
+    w = make_window(scenario="parabola")  # a curve: no map, no cursor
+    w.toggle_landscape()
+    qtbot.waitUntil(lambda: w.landscape_view.curve.xData is not None, timeout=TIMEOUT)
+    assert w.landscape_view.canvas.takes_keys() == ()

@@ -80,3 +80,25 @@ def test_the_dialog_checks_each_racer_as_the_controls_do(qtbot, make_window):
     d.rows[1][1].setText("0.01")
     d._accept_if_valid()
     assert d.racers == [("momentum:0.9", 1e-5), ("rmsprop", 0.01), ("adam", 1e-5)]
+
+
+def test_enter_in_the_dialog_starts_the_race_and_enter_on_cancel_cancels(qtbot, make_window):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from gdsim.app.race_dialog import RaceDialog
+
+    w = make_window(scenario="quadratic")
+    d = RaceDialog(w.settings, w)
+    qtbot.addWidget(d)
+    d.show()
+    with qtbot.waitSignal(d.accepted, timeout=TIMEOUT):
+        qtbot.keyClick(d.rows[0][0].lineEdit(), Qt.Key.Key_Return)
+    assert d.racers == [("momentum:0.9", 1e-5), ("rmsprop", 1e-5), ("adam", 1e-5)]
+    d = RaceDialog(w.settings, w)
+    qtbot.addWidget(d)
+    d.show()
+    cancel = d.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Cancel)
+    with qtbot.waitSignal(d.rejected, timeout=TIMEOUT):
+        qtbot.keyClick(cancel, Qt.Key.Key_Return)
+    assert d.racers == []

@@ -96,9 +96,9 @@ class LandscapeView(PlotView):
         # The keyboard's way to point and click: Tab to the map, the arrows move a cursor over it,
         # Enter starts a run from there. The window's own arrow-key
         # shortcuts (Step, the timeline) give way while the map has the focus (desktop.py).
-        self.canvas.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.canvas.takes_keys = CURSOR_KEYS
-        self.canvas.installEventFilter(self)
+        # Tab only: a click on the map (to start a run) leaves the arrows with Step and the timeline.
+        self.canvas.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.canvas.takes_keys = lambda: CURSOR_KEYS if self.plot is not None and self.surface is not None else ()
         self._cursor: tuple[float, float] | None = None
 
 
@@ -124,6 +124,7 @@ class LandscapeView(PlotView):
         self.plane_box.activated.connect(self._plane_chosen)
         self.first_box.activated.connect(self._weights_chosen)
         self.second_box.activated.connect(self._weights_chosen)
+        self.canvas.installEventFilter(self)  # last: its handler reads what is set above
 
     # ----- a run --------------------------------------------------------------------------------
 
@@ -270,10 +271,13 @@ class LandscapeView(PlotView):
         self._waiting = False
         if isinstance(surface, sf.Unavailable):
             self.surface = None
+            self._cursor = None
+            self.cursor_mark.hide()
+            self.readout.hide()
             self._refused_at = self._step  # asked again once the run has moved on
             self.note.setText(f"No landscape: {surface.reason}.")
             return
-        self.surface = surface
+        previous, self.surface = (self.surface.plane if self.surface is not None else None), surface
         if surface.plane.kind == sf.WEIGHTS and surface.plane.indices is not None:
             i, j = surface.plane.indices
             self.request = sf.Request(kind=sf.WEIGHTS, i=int(i), j=int(j), seed=self.request.seed)
@@ -283,6 +287,8 @@ class LandscapeView(PlotView):
         if self._now is not None:
             self._now_ab = sf.landscape.coordinates(surface.plane, self._now[None, :])[0]
         self._draw_grid()
+        if self._cursor is not None and not _same_plane(surface.plane, previous):
+            self._cursor = None  # its numbers mean other weights on another plane
         if self.canvas.hasFocus():  # the keyboard's cursor stays where it was, on the new map
             (a0, a1), (b0, b1) = surface.box
             a, b = self._cursor or self._start_of_cursor()
@@ -452,6 +458,8 @@ class LandscapeView(PlotView):
 
     def _read_at(self, point) -> None:
         """The loss at ``point`` (a, b) written beside it; hidden off the map (None)."""
+        if self.plot is None:  # the mouse over the tab before the first run
+            return
         loss = None if point is None else self.surface.loss_at(*point)
         if loss is None:
             self.readout.hide()
@@ -467,15 +475,17 @@ class LandscapeView(PlotView):
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
         """The map's keyboard cursor (see __init__): the canvas's key presses and focus."""
         kind = event.type()
-        if obj is self.canvas and self.surface is not None and self.plot is not None:
-            if kind == QEvent.Type.KeyPress and event.key() in CURSOR_KEYS:
-                self._cursor_key(event.key())
-                return True
-            if kind == QEvent.Type.FocusIn:
-                self._place_cursor(*(self._cursor or self._start_of_cursor()))
-            elif kind == QEvent.Type.FocusOut:
+        if obj is self.canvas and self.plot is not None:
+            if kind == QEvent.Type.FocusOut:
                 self.cursor_mark.hide()
                 self.readout.hide()
+            elif self.surface is None:
+                pass
+            elif kind == QEvent.Type.KeyPress and event.key() in CURSOR_KEYS:
+                self._cursor_key(event.key())
+                return True
+            elif kind == QEvent.Type.FocusIn:
+                self._place_cursor(*(self._cursor or self._start_of_cursor()))
         return super().eventFilter(obj, event)
 
     def _start_of_cursor(self) -> tuple[float, float]:
@@ -523,6 +533,11 @@ class LandscapeView(PlotView):
         titles = self.surface.plane.axis_titles
         where = ", ".join(f"{t} = {v:.4g}" for t, v in zip(titles, point))
         self.point_chosen.emit(self.surface.run_id, self.surface.plane.weights_at(*point), where)
+
+
+def _same_plane(plane, other) -> bool:
+    """Whether two planes read the same weights at the same (a, b): the same two weights."""
+    return other is not None and plane.kind == other.kind == sf.WEIGHTS and plane.indices == other.indices
 
 
 def _short(text: str, most: int = 26) -> str:

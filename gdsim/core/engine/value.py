@@ -46,6 +46,8 @@ class Composed:
     """The operations micrograd writes in terms of +, * and **: its ``Value`` and the landscape's
     ``Values`` (expression.py) compose them the same way, so they round the same way."""
 
+    __slots__ = ()  # Value keeps its own: no __dict__ for a misspelt attribute to land in
+
     def __neg__(self):
         return self * -1
 
