@@ -756,15 +756,11 @@ def _write_lr_find_outputs(args, scenario, trainer, test) -> None:
 
 def _write_range_test_csv(path, test) -> None:
     """One row per test step: its number, learning rate, loss and smoothed loss, exact to the bit."""
-    import csv
+    from .core.files.history_csv import write_csv
 
-    from .core.files.atomic import atomic_writer
-
-    with atomic_writer(path, "w", newline="") as fh:
-        out = csv.writer(fh, lineterminator="\n")
-        out.writerow(["step", "lr", "loss", "smoothed_loss"])
-        for k, (lr, loss, smoothed) in enumerate(zip(test.lrs, test.losses, test.smoothed), start=1):
-            out.writerow([k, repr(float(lr)), repr(float(loss)), repr(float(smoothed))])
+    write_csv(path, ["step", "lr", "loss", "smoothed_loss"],
+              ([k, repr(float(lr)), repr(float(loss)), repr(float(smoothed))]
+               for k, (lr, loss, smoothed) in enumerate(zip(test.lrs, test.losses, test.smoothed), start=1)))
 
 
 def _range_test_caption(scenario, trainer, test) -> str:

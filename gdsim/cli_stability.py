@@ -81,15 +81,12 @@ def _write_outputs(args, found, bound) -> None:
 
 
 def _write_csv(path, found) -> None:
-    import csv
+    from .core.files.history_csv import write_csv
 
-    from .core.files.atomic import atomic_writer
+    def row(i, j):
+        at = int(found.diverged_at[i, j])
+        return [repr(float(found.lrs[j])), repr(float(found.momenta[i])), found.regime_name(i, j),
+                repr(float(found.final_loss[i, j])), at if at >= 0 else ""]
 
-    with atomic_writer(path, "w", newline="") as fh:
-        out = csv.writer(fh, lineterminator="\n")
-        out.writerow(["lr", "momentum", "regime", "final_loss", "diverged_at_step"])
-        for i, momentum in enumerate(found.momenta):
-            for j, lr in enumerate(found.lrs):
-                at = int(found.diverged_at[i, j])
-                out.writerow([repr(float(lr)), repr(float(momentum)), found.regime_name(i, j),
-                              repr(float(found.final_loss[i, j])), at if at >= 0 else ""])
+    write_csv(path, ["lr", "momentum", "regime", "final_loss", "diverged_at_step"],
+              (row(i, j) for i in range(len(found.momenta)) for j in range(len(found.lrs))))

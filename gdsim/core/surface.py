@@ -143,16 +143,12 @@ def make_plane(trainer, request: Request, points: np.ndarray) -> landscape.Plane
     return landscape.pca_plane(trainer, points)
 
 
-def weights_at_point(plane: landscape.Plane, values: np.ndarray) -> np.ndarray:
-    """The point of ``plane`` nearest ``values`` (P,), as every weight."""
-    return plane.weights_at(*landscape.coordinates(plane, values[None, :])[0])
-
-
-def drift(plane: landscape.Plane, values: np.ndarray, box) -> float:
-    """How far ``values`` (P,) lies off the plane, as a share of the grid's width in weight space."""
+def drift(plane: landscape.Plane, values: np.ndarray, box, ab) -> float:
+    """How far ``values`` (P,) lies off the plane from its nearest point ``ab`` (its coordinates), as a
+    share of the grid's width in weight space."""
     (a0, a1), (b0, b1) = box
     width = max((a1 - a0) * float(np.linalg.norm(plane.d1)), (b1 - b0) * float(np.linalg.norm(plane.d2)))
-    off = float(np.linalg.norm(values - weights_at_point(plane, values)))
+    off = float(np.linalg.norm(values - plane.weights_at(*ab)))
     return off / width if width > 0 else float("inf")
 
 
@@ -164,7 +160,7 @@ def stale_reason(surface: Surface, values: np.ndarray) -> str | None:
     (a0, a1), (b0, b1) = surface.box
     if not (a0 <= ab[0] <= a1 and b0 <= ab[1] <= b1):
         return "the run has left the grid"
-    if drift(surface.plane, values, surface.box) > DRIFT:
+    if drift(surface.plane, values, surface.box, ab) > DRIFT:
         return "the other weights have moved since the grid was computed"
     return None
 

@@ -35,12 +35,17 @@ SETTINGS_COLUMNS = {"scenario": "scenario", "model": "model", "loss": "loss_func
                     "patience": "patience"}
 
 
-def write_history_csv(path, history, trace=None, labels=None, settings=None, classes=()) -> None:
-    header, rows = history_table(history, trace, labels, settings, classes)
+def write_csv(path, header, rows) -> None:
+    """A CSV file of ``header`` and ``rows`` (lists of cells), written atomically, lines ending in
+    \\n: the one way gdsim writes a table (histories, a range test, a stability map)."""
     with atomic_writer(path, "w", newline="") as fh:
         out = csv.writer(fh, lineterminator="\n")
         out.writerow(header)
         out.writerows(rows)
+
+
+def write_history_csv(path, history, trace=None, labels=None, settings=None, classes=()) -> None:
+    write_csv(path, *history_table(history, trace, labels, settings, classes))
 
 
 def write_runs_history_csv(path, runs) -> None:
@@ -55,11 +60,7 @@ def write_runs_history_csv(path, runs) -> None:
         if other != header:
             raise GdsimError(f"cannot write the runs into one history file: run {name!r} has other columns "
                              f"than run {tables[0][0]!r}")
-    with atomic_writer(path, "w", newline="") as fh:
-        out = csv.writer(fh, lineterminator="\n")
-        out.writerow(["run"] + header)
-        for name, _, rows in tables:
-            out.writerows([name] + row for row in rows)
+    write_csv(path, ["run"] + header, ([name] + row for name, _, rows in tables for row in rows))
 
 
 def history_table(history, trace=None, labels=None, settings=None, classes=(), validation=None):
