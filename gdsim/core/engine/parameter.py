@@ -153,6 +153,15 @@ class ParameterSet:
             np.add.reduceat(self._squares, self.offsets, out=out)
         return out
 
+    def sums_per_tensor(self, rows: np.ndarray) -> np.ndarray:
+        """Each row's sum over each tensor's slice: ``rows`` is (n, size), the result (n, tensors).
+        The trainer sums a block of steps' squared gradients at once, not a step at a time."""
+        if rows.shape[1] == 0:
+            return np.zeros((rows.shape[0], len(self)), dtype=rows.dtype)
+        if self._all_single:
+            return rows
+        return np.add.reduceat(rows, self.offsets, axis=1)
+
     def labels(self) -> list[str]:
         """One label per scalar weight, e.g. ``weight[0,2]``, in buffer order."""
         out = []

@@ -38,6 +38,10 @@ from .parameter import ParameterSet
 
 # |lr * g| below this cannot carry a weight past float64's largest number (1.8e308) in one step.
 SAFE_STEP = 1e150
+# Rows the trainer collects before writing them to the history: memory stays bounded in a call
+# without a step limit. A model's squared gradients wait in blocks of at most SQUARES_PER_WRITE numbers.
+ROWS_PER_WRITE = 4096
+SQUARES_PER_WRITE = 1 << 16
 
 STOP_STEPS = "steps"
 STOP_TARGET_LOSS = "target_loss"
@@ -313,12 +317,35 @@ class Trainer:
         metric_fn, link = self._metric_fn, self.loss.link
         rmse_from_loss = metric_fn is not None and self._rmse_from_loss and not penalized
         history = self.history
-        append = history.append
         norms_wanted = history.track_tensor_norms
-        tensor_sq_norms = params.tensor_sq_norms
-        tensor_sq_buffer = np.empty(len(params), dtype=params.dtype)  # copied into the history
         one_tensor = len(params) == 1  # the parabola's x, the quadratic's params: no per-tensor sum
         trace = self.trace
+        # Rows are collected in lists and written a block at a time (and at the end of the call):
+        # writing a row into the history's arrays costs more than a one-weight step, and summing
+        # each tensor's squared gradient costs more than a small model's step. A trace of every
+        # weight is collected the same way (one weight as numbers); a trace of a few weights of a
+        # big model is written row by row, which costs what collecting it would.
+        losses, grad_norms, metrics, squares = [], [], [], []
+        trace_whole = trace is not None and trace.follows_all(params.size)
+        traced_values, traced_grads = [], []
+        wide = norms_wanted or trace_whole  # rows of params.size numbers wait to be written
+        rows_per_write = max(1, min(ROWS_PER_WRITE, SQUARES_PER_WRITE // params.size)) if wide else ROWS_PER_WRITE
+
+        def write_rows(last_step: int) -> None:
+            first = last_step - len(losses) + 1
+            if not norms_wanted:
+                sq_norms = None
+            elif one_tensor:
+                sq_norms = squares
+            else:
+                sq_norms = params.sums_per_tensor(np.array(squares).reshape(len(losses), params.size))
+            history.extend(first, losses, grad_norms, metrics, sq_norms)
+            if trace_whole:
+                trace.extend(first, traced_values, traced_grads)
+                traced_values.clear()
+                traced_grads.clear()
+            for rows in (losses, grad_norms, metrics, squares):
+                rows.clear()
         record = self.record_updates
         validate = self.data.has_validation
         values_before, update_grads, saved_grads = self.values_before, self.update_grads, self._grads_saved
@@ -401,19 +428,31 @@ class Trainer:
 
             if record:
                 update_grads[...] = grads
-            if not norms_wanted:
-                tensor_sq = None
-            elif one_tensor and isfinite(sq):  # the only tensor's squared norm is the whole one's
-                tensor_sq = sq
-            else:
-                tensor_sq = tensor_sq_norms(grads, tensor_sq_buffer)
+            if norms_wanted:
+                if not one_tensor:
+                    squares.append(grads * grads)  # summed per tensor when written
+                elif isfinite(sq):  # the only tensor's squared norm is the whole one's
+                    squares.append(sq)
+                else:
+                    squares.append(float(np.sum(grads * grads)))  # summed as tensor_sq_norms sums
             if zero_grad:
                 grads.fill(0.0)
             grads_zero = zero_grad
-            if trace is not None:
+            if trace_whole:
+                if one_weight:
+                    traced_values.append(values.item())
+                    traced_grads.append(g)  # what the update used
+                else:
+                    traced_values.append(values.copy())
+                    traced_grads.append(update_grads.copy())
+            elif trace is not None:
                 trace.record(step, values, update_grads)
             last = (loss, grad_norm, metric)
-            append(step, loss, grad_norm, metric, tensor_sq)
+            losses.append(loss)
+            grad_norms.append(grad_norm)
+            metrics.append(metric)
+            if len(losses) == rows_per_write:
+                write_rows(step)
 
             if ends_epoch:
                 epochs += 1
@@ -425,9 +464,10 @@ class Trainer:
             if until is not None and loss < until:
                 break
 
-        # Counters live in locals while the loop runs; write them back once.
+        # Counters and rows live in locals while the loop runs; write them back once.
         if diverged is not None:
             step -= 1  # the step that diverged was not taken
+        write_rows(step)
         self.step_count, self.epoch_count = step, epochs
         self._grads_zero = grads_zero
         self._watch_was_over = was_over

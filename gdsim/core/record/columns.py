@@ -74,6 +74,30 @@ class ThinnedColumns:
         self.n = i + 1
         return i
 
+    def extend(self, columns: dict[str, np.ndarray]) -> None:
+        """Rows with rising keys, kept exactly as ``slot`` would keep them one by one, but copied
+        a block at a time: the trainer records a call's steps once, at its end."""
+        keys = columns[self.key]
+        start = 0
+        while start < len(keys):
+            rest = keys[start:]
+            kept = None if self.stride == 1 else np.flatnonzero((rest - self.origin) % self.stride == 0)
+            wanted = len(rest) if kept is None else len(kept)
+            if wanted == 0:
+                return
+            if self.n >= self._cap:
+                if self.n < self._budget:
+                    self._grow(min(self._budget, max(2 * self._cap, self.n + wanted)))
+                else:
+                    self._thin()
+                continue
+            take = min(self._cap - self.n, wanted)
+            rows = slice(start, start + take) if kept is None else start + kept[:take]
+            for name, array in self.arrays.items():
+                array[self.n: self.n + take] = columns[name][rows]
+            self.n += take
+            start = start + take if kept is None else start + int(kept[take - 1]) + 1
+
     def _grow(self, capacity: int) -> None:
         capacity = max(capacity, self.n + 1)
         for name, array in self.arrays.items():

@@ -80,6 +80,21 @@ class History:
         if self.track_tensor_norms:
             a["norms"][i] = tensor_sq_norms
 
+    def extend(self, first_step: int, losses: list, grad_norms: list, metrics: list | None = None,
+               tensor_sq_norms: list | None = None) -> None:
+        """Consecutive steps from ``first_step``, one list entry each, as ``append`` would keep them
+        one by one (a metric of None is NaN)."""
+        n = len(losses)
+        if n == 0:
+            return
+        columns = {"step": np.arange(first_step, first_step + n, dtype=np.int64),
+                   "loss": np.array(losses, dtype=np.float64), "grad_norm": np.array(grad_norms, dtype=np.float64)}
+        if self.metric is not None:
+            columns["metric"] = np.array([np.nan] * n if metrics is None else metrics, dtype=np.float64)
+        if self.track_tensor_norms:
+            columns["norms"] = np.array(tensor_sq_norms, dtype=np.float64).reshape(n, len(self.tensor_names))
+        self._rows.extend(columns)
+
     def append_validation(self, step: int, loss: float, metric: float | None) -> None:
         seen = self._val_seen
         self._val_seen += 1

@@ -61,6 +61,19 @@ class Trace:
             a["values"][i] = values[self.indices]
             a["grads"][i] = grads[self.indices]
 
+    def follows_all(self, size: int) -> bool:
+        """Whether this trace keeps every weight of a model of ``size`` weights, in order."""
+        return self._prefix == size
+
+    def extend(self, first_step: int, values: list, grads: list) -> None:
+        """Consecutive steps from ``first_step`` of a trace of every weight: one entry per step
+        (a number for a one-weight model, else a copy of the weights), written a block at a time."""
+        n = len(values)
+        if n:
+            self._rows.extend({"steps": np.arange(first_step, first_step + n, dtype=np.int64),
+                               "values": np.array(values, dtype=np.float64).reshape(n, -1),
+                               "grads": np.array(grads, dtype=np.float64).reshape(n, -1)})
+
     @property
     def steps(self) -> np.ndarray:
         return self._rows["steps"]

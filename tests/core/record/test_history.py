@@ -53,3 +53,73 @@ def test_a_long_run_keeps_its_last_loss_and_stops_exactly(tmp_path):
     assert np.all(cols["steps_per_row"] == t.history.stride)  # the thinning, said on every row
     np.testing.assert_array_equal(cols["step"], t.history.steps)
     np.testing.assert_array_equal(cols["loss"], u.history.loss[t.history.steps - 1])
+
+
+# ----- a call's rows written at once ---------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from gdsim.core.record.columns import ThinnedColumns  # noqa: E402
+from gdsim.core.record.trace import Trace  # noqa: E402
+
+
+def _columns(budget: int, origin: int) -> ThinnedColumns:
+    return ThinnedColumns({"k": ((), np.int64), "v": ((2,), np.float64)}, key="k", budget=budget, origin=origin)
+
+
+@settings(max_examples=200, deadline=None)
+@given(budget=st.integers(16, 80), origin=st.integers(0, 5), blocks=st.lists(st.integers(0, 300), max_size=8))
+def test_a_block_of_rows_is_kept_exactly_as_one_row_at_a_time(budget, origin, blocks):
+    one, block = _columns(budget, origin), _columns(budget, origin)
+    key = origin + 1
+    for size in blocks:
+        keys = np.arange(key, key + size, dtype=np.int64)
+        values = np.stack([keys * 0.5, -keys * 1.0], axis=1) if size else np.empty((0, 2))
+        for k, v in zip(keys, values):
+            i = one.slot(int(k))
+            if i >= 0:
+                one.arrays["k"][i], one.arrays["v"][i] = k, v
+        block.extend({"k": keys, "v": values})
+        key += size
+        assert (block.n, block.stride) == (one.n, one.stride)
+        np.testing.assert_array_equal(block["k"], one["k"])
+        np.testing.assert_array_equal(block["v"], one["v"])
+    assert block.n <= budget
+
+
+def test_the_trainer_records_the_same_rows_in_one_call_as_step_by_step():
+    """Steps taken in one call are written at its end; a run of single steps writes each at once.
+    Both keep every number (metric, per-tensor norms, a one-weight trace) and thin alike."""
+    for scenario in ("parabola", "quadratic", "fruit"):
+        whole = build_trainer(Settings(scenario=scenario, steps=0), track_tensor_norms=True)
+        steps = build_trainer(Settings(scenario=scenario, steps=0), track_tensor_norms=True)
+        for t in (whole, steps):
+            t.history.max_rows = 64
+            t.start_trace(range(t.params.size), budget=64 * t.params.size)
+        whole.run(300)
+        for _ in range(300):
+            steps.run(1)
+        h, g = whole.history, steps.history
+        assert h.stride == g.stride > 1
+        np.testing.assert_array_equal(h.steps, g.steps)
+        np.testing.assert_array_equal(h.loss, g.loss)
+        np.testing.assert_array_equal(h.grad_norm, g.grad_norm)
+        np.testing.assert_array_equal(h.tensor_grad_norms, g.tensor_grad_norms)
+        if h.metric is not None:
+            np.testing.assert_array_equal(h.metric_values, g.metric_values)
+        assert whole.trace.stride == steps.trace.stride > 1
+        np.testing.assert_array_equal(whole.trace.steps, steps.trace.steps)
+        np.testing.assert_array_equal(whole.trace.values, steps.trace.values)
+        np.testing.assert_array_equal(whole.trace.grads, steps.trace.grads)
+
+
+def test_a_one_weight_trace_holds_the_value_after_each_step_and_the_gradient_it_used():
+    t = build_trainer(Settings(scenario="parabola", steps=0, lr=0.1))
+    t.start_trace([0])
+    t.run(5)
+    x = 3.0 * 0.8 ** np.arange(6)  # x <- x - 0.1 * 2x
+    np.testing.assert_array_equal(t.trace.steps, np.arange(6))
+    np.testing.assert_allclose(t.trace.values[:, 0], x, rtol=1e-15)
+    np.testing.assert_allclose(t.trace.grads[1:, 0], 2 * x[:-1], rtol=1e-15)
+    assert isinstance(t.trace, Trace)
