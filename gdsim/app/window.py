@@ -31,6 +31,7 @@ from .worker import DIVERGED, FILE, RUNNING, SETTINGS, STOPPED, Document
 
 DEFAULT_SIZE = (1400, 880)  # the window's size where the screen has room for it
 MESSAGE_SECONDS = 6
+FIRST_PAINT_WAIT_MS = 1000  # the model thread starts after the first paint, or after this at the latest
 STATUS_SECONDS = 0.2  # while training runs, the status bar's numbers change this often
 
 BANNER_STYLES = {
@@ -187,13 +188,21 @@ class MainWindow(QMainWindow):
         self.graph_view.choice_done.connect(self.take_keyboard)
         # The keyboard starts at the first choice a newcomer makes; Space, Right, R still act on the run.
         self.controls.scenario.setFocus(Qt.FocusReason.OtherFocusReason)
-        # The model thread starts once the event loop runs, so the window's first frame is painted
-        # before the first run's views are built (a fifth of a second of a slow machine's start-up).
+        # The model thread starts after the window's first frame: building the first run (and its
+        # views, a fifth of a second of a slow machine's start-up) would otherwise share the
+        # interpreter with that frame. A window never shown, or never painted, starts it anyway.
         self._stopped = False
-        QTimer.singleShot(0, self, self._start_model_thread)
+        self._model_started = False
+        QTimer.singleShot(0, self, self._start_model_thread_unless_painting)
+        QTimer.singleShot(FIRST_PAINT_WAIT_MS, self, self._start_model_thread)
+
+    def _start_model_thread_unless_painting(self) -> None:
+        if not self.isVisible():
+            self._start_model_thread()
 
     def _start_model_thread(self) -> None:
-        if not self._stopped:  # closed before the event loop ever ran
+        if not self._stopped and not self._model_started:  # once; not after the window closed
+            self._model_started = True
             self.controller.start()
 
     # ----- building -------------------------------------------------------------------------------
@@ -933,6 +942,7 @@ class MainWindow(QMainWindow):
             # Wrapped tooltips and sliders' arrow keys matter once there is a window to point at;
             # installed before, the filter would see the 12,000 events of building it (70 ms here).
             desktop.install()
+            QTimer.singleShot(0, self, self._start_model_thread)
             self.first_painted.emit()
 
     # ----- closing ----------------------------------------------------------------------------------
