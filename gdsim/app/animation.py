@@ -16,7 +16,7 @@ import threading
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QSplitter
 
 from ..core.animation import FrameSource, caption_for
 from ..core.errors import GdsimError
@@ -43,21 +43,32 @@ class FrameDrawer:
 
         theme.configure_plots()
         self.info, self.scale, self.caption = info, scale, caption
-        loss, predictions, gradients, graph = LossView(), PredictionView(), GradientView(), GraphView()
-        self.views = (loss, predictions, gradients, graph)
-        for v in self.views:
-            v.begin_run(info)
+        if view == "graph" and info.graph is None:
+            raise GdsimError("this run has no computation graph to animate (choose another view)")
+        if view == "predictions" and info.graph == "expression":
+            raise GdsimError("this run shows its expression's graph, not predictions (choose the graph view)")
+        # Only the views drawn are made: a view left without a parent outlives the application.
+        kinds = {"loss": LossView, "predictions": PredictionView, "gradients": GradientView, "graph": GraphView}
+        if view != "all":
+            # KNOWN BUG: one view alone (at 820x520) keeps an earlier frame's tick labels; not
+            # shipped until that is understood (the figure of all views is checked frame by frame).
+            raise GdsimError("only the figure of all views can be animated for now")
         if view == "all":
+            loss, predictions, gradients, graph = (kind() for kind in kinds.values())
+            self.views = (loss, predictions, gradients, graph)
             self.figure = arranged(loss, predictions, gradients, graph)
+            for v in self.views:
+                v.begin_run(info)
             fit_to_run(self.figure, info, predictions, graph)
-            self.shown = self.views
         else:
-            chosen = {"loss": loss, "predictions": predictions, "gradients": gradients, "graph": graph}[view]
-            if view == "graph" and info.graph is None:
-                raise GdsimError("this run has no computation graph to animate (choose another view)")
-            if view == "predictions" and info.graph == "expression":
-                raise GdsimError("this run shows its expression's graph, not predictions (choose the graph view)")
-            self.figure, self.shown = chosen, (chosen,)
+            alone = kinds[view]()
+            self.views = (alone,)
+            # In a splitter, as in the figure of all views: a view that is itself the window
+            # had its ranges frozen at the first frame's.
+            self.figure = QSplitter()
+            self.figure.addWidget(alone)
+            alone.begin_run(info)
+        self.shown = self.views
         self.figure.resize(*(size or default_size(view)))
         self.figure.show()  # offscreen or hidden from the window: lays everything out, shows nothing
         QApplication.processEvents()
@@ -71,17 +82,22 @@ class FrameDrawer:
         from .export import figure_image, placed
 
         for v in self.views:
-            if v in self.shown and v.isVisible():
+            if v.isVisible():
                 v.show_snapshot(snapshot)
-        QApplication.processEvents()  # ranges and axes fitted to what was just drawn
+        QApplication.processEvents()
         text = caption if self.caption else ""
         image = figure_image(placed(self.shown, self.figure), text, self.scale,
                              measure=self._measure if self.caption else "")
         return qimage_to_pillow(image)
 
+    def restart(self) -> None:
+        """Empty views again, for the run's first frame (after the palette's picture)."""
+        for v in self.views:
+            v.begin_run(self.info)
+        QApplication.processEvents()
+
     def close(self) -> None:
         self.figure.close()
-        self.figure.deleteLater()
 
 
 def qimage_to_pillow(image: QImage):
@@ -103,13 +119,11 @@ def render_animation(writer: AnimationWriter, source: FrameSource, view="all", s
     captions = _captions(source)
     drawers = []
     try:
-        palette = FrameDrawer(source.info, view, size, scale, caption)
-        drawers.append(palette)
-        palette.measure_caption(max(captions, key=len))
-        writer.set_palette(palette.draw(source.final(), captions[-1]))
         drawer = FrameDrawer(source.info, view, size, scale, caption)
         drawers.append(drawer)
         drawer.measure_caption(max(captions, key=len))
+        writer.set_palette(drawer.draw(source.final(), captions[-1]))
+        drawer.restart()
         for k in range(len(source)):
             writer.add(drawer.draw(source.next(), captions[k]))
             if progress is not None:
@@ -156,14 +170,10 @@ class AnimationExport(QObject):
     def start(self) -> None:
         try:
             view, size, scale, caption = self._options
-            palette = FrameDrawer(self.source.info, view, size, scale, caption)
-            try:
-                palette.measure_caption(max(self._captions, key=len))
-                first = palette.draw(self.source.final(), self._captions[-1])
-            finally:
-                palette.close()
             self._drawer = FrameDrawer(self.source.info, view, size, scale, caption)
             self._drawer.measure_caption(max(self._captions, key=len))
+            first = self._drawer.draw(self.source.final(), self._captions[-1])
+            self._drawer.restart()
         except GdsimError as exc:
             self._end()
             self.failed.emit(str(exc))

@@ -155,7 +155,11 @@ def atomic_writer(path, mode: str = "wb", **kwargs):
 
 @contextlib.contextmanager
 def all_or_none():
-    """Every file written inside the block is renamed into place at its end, or none is."""
+    """Every file written inside the block is renamed into place at its end, or none is. Inside
+    another such block it is part of that one: its files wait for the outer block's end."""
+    if _pending.get() is not None:
+        yield
+        return
     pending: list = []
     token = _pending.set(pending)
     try:
