@@ -191,6 +191,7 @@ def _run_arguments(run) -> None:
                          help="with --plot-out: add the loss landscape over two weights named as in the gradient "
                               "view (weight[0,1],bias[0]; params[0],params[1]), or over a slice through all the "
                               "weights (random, pca), with the path of the run (and of every --vs run)")
+    _animation_arguments(run, outputs)
     compare = run.add_argument_group("comparing runs")
     compare.add_argument("--vs", action="append", metavar='"KEY=VALUE ..."',
                          help="also train these settings changed, from the same initial weights and batch order "
@@ -204,6 +205,68 @@ def _run_arguments(run) -> None:
                          help="with --vs: train N runs at once in processes (default: one per core; "
                               "results are the same either way)")
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+
+def _animation_arguments(run, outputs) -> None:
+    """--animate-out and how the animation (and --plot-out's figure) is drawn."""
+    from .core import animation
+
+    outputs.add_argument("--animate-out", metavar="F.gif|DIR/|F_%04d.png", type=_given("the animation's file"),
+                         help="draw the run step by step as the window's views show it: an animated GIF "
+                              "(F.gif, looping), or numbered PNG frames (into folder DIR as frame_0001.png, "
+                              "..., or named F_0001.png, ... by a %%d pattern)")
+    look = run.add_argument_group("drawing the animation and the figure")
+    look.add_argument("--frames", type=_animation_number(animation.check_frames, int), metavar="N",
+                      help=f"at most N frames ({animation.MIN_FRAMES} to {animation.MAX_FRAMES}), spread evenly "
+                           f"over the steps, the first the initial weights and the last the last step; a shorter "
+                           f"run has one frame a step (default: {animation.DEFAULT_FRAMES})")
+    look.add_argument("--fps", type=_animation_number(animation.check_fps, float), metavar="F",
+                      help=f"frames a second ({animation.MIN_FPS:g} to {animation.MAX_FPS:g}; default "
+                           f"{animation.DEFAULT_FPS:g}); the last frame stays {animation.HOLD_LAST_MS / 1000:g} s "
+                           f"longer")
+    look.add_argument("--animate-steps", metavar="A:B", type=_step_range,
+                      help="animate steps A to B only (A: or :B leave one end open; default: the whole run)")
+    look.add_argument("--caption", action=argparse_boolean(), default=None,
+                      help="write a caption line with the scenario and its settings above the figure and on "
+                           "every frame (the default; --no-caption leaves it out)")
+    look.add_argument("--scale", type=int, choices=(1, 2, 3), default=None,
+                      help="draw the figure and the frames 1, 2 or 3 times as large (2 for slides; default 1)")
+
+
+def argparse_boolean():
+    import argparse
+
+    return argparse.BooleanOptionalAction
+
+
+def _animation_number(check, kind):
+    def parse(text):
+        import argparse
+
+        from .core.errors import GdsimError
+
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        try:
+            check(value)
+        except GdsimError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+        return value
+    return parse
+
+
+def _step_range(text):
+    import argparse
+
+    from .core.animation import parse_step_range
+    from .core.errors import GdsimError
+
+    try:
+        return parse_step_range(text)
+    except GdsimError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _data_arguments(parser) -> None:
@@ -291,7 +354,7 @@ _RUN_CHOICES = ("scenario", "data", "inputs", "targets", "task", "missing", "sta
                 "optimizer",
                 "loss", "init", "model", "batch_size", "seed", "no_zero_grad", "until_loss", "patience", "l1",
                 "l2", "weights_in")
-_OUTPUTS = ("weights_out", "history_out", "plot_out", "session_out")
+_OUTPUTS = ("weights_out", "history_out", "plot_out", "session_out")  # files; --animate-out's are checked apart
 
 
 def main(argv=None) -> int:
@@ -485,6 +548,14 @@ def _check_outputs(args, outputs=_OUTPUTS) -> None:
         for in_flag, in_path in inputs.items():
             if in_path is not None and os.path.realpath(in_path) == real:
                 raise GdsimError(f"{flag} {path!r} would overwrite the {in_flag} file")
+    if getattr(args, "animate_out", None) is not None:
+        from .core.files.frames import GIF, check_target, parse_target
+
+        target = parse_target(args.animate_out)
+        check_target(target, args.frames)
+        if target.kind == GIF and os.path.realpath(target.path) in seen:
+            raise GdsimError(f"{seen[os.path.realpath(target.path)]} and --animate-out name the same file "
+                             f"{target.path!r}")
     if args.plot_out is not None and not args.plot_out.lower().endswith((".png", ".svg")):
         raise GdsimError(f"--plot-out draws a .png or .svg file, not {args.plot_out!r}")
     if getattr(args, "landscape", None) is not None and args.plot_out is None:
@@ -507,6 +578,8 @@ class _Run:
         self.scenario, self.trainer, self.app = scenario, trainer, app or {}
         self.branch, self.branches = branch, list(branches)
         self.landscape = None  # --landscape's core.surface.Request
+        self.timeline = None  # --animate-out's: the run's checkpoints, its frames rebuilt from them
+        self.animation = None  # --animate-out's core.files.frames.Target
 
 
 def landscape_request(args, trainer):
@@ -536,6 +609,69 @@ def landscape_request(args, trainer):
                              f"{trainer.params.size:,} (at most {TRACE_EVERY_WEIGHT:,}): name two weights instead")
         trainer.start_trace(sorted(set(indices) | set(wanted)))
     return request
+
+
+def _check_animation_options(args) -> None:
+    """The options of the animation and the figure need them; the defaults where they are unset."""
+    from .core import animation
+    from .core.errors import GdsimError
+
+    if args.animate_out is None:
+        for key in ("frames", "fps", "animate_steps"):
+            if getattr(args, key) is not None:
+                raise GdsimError(f"{_flag(key)} goes with --animate-out (it draws the animation)")
+    if args.plot_out is None and args.animate_out is None:
+        for key in ("caption", "scale"):
+            if getattr(args, key) is not None:
+                raise GdsimError(f"--{'no-' if args.caption is False and key == 'caption' else ''}"
+                                 f"{key} goes with --plot-out or --animate-out (it is how they are drawn)")
+    args.frames = animation.DEFAULT_FRAMES if args.frames is None else args.frames
+    args.fps = animation.DEFAULT_FPS if args.fps is None else args.fps
+    args.animate_view = "all"  # one view alone: not yet (see app.animation.FrameDrawer)
+
+
+def _plan_animation(run: _Run, args) -> None:
+    """--animate-out: its target checked, the step range checked against the run's steps (as far
+    as they are known before training), and the timeline that rebuilds its frames started."""
+    from .core.errors import GdsimError
+    from .core.timeline import Timeline
+
+    trainer = run.trainer
+    first, last = args.animate_steps or (None, None)
+    start, end = trainer.step_count, trainer.max_steps
+    where = f"the run's steps are {start} to {end}" if end is not None else f"the run starts at step {start}"
+    if first is not None and first < start:
+        raise GdsimError(f"--animate-steps starts at step {first}, before the run ({where}: a session's earlier "
+                         f"steps are not in it)")
+    if end is not None and ((last is not None and last > end) or (first is not None and first >= end)):
+        raise GdsimError(f"--animate-steps {_shown_range(first, last)} is outside the run ({where})")
+    run.timeline = Timeline(trainer)
+
+
+def _shown_range(first, last) -> str:
+    return f"{'' if first is None else first}:{'' if last is None else last}"
+
+
+def _animation_source(run: _Run, args):
+    """The frames of --animate-out: (a FrameSource, its writer)."""
+    from .core import animation
+    from .core.errors import GdsimError
+    from .core.files.frames import AnimationWriter, parse_target
+    from .core.snapshot import run_info
+
+    trainer = run.trainer
+    first, last = args.animate_steps or (None, None)
+    end = trainer.step_count
+    if last is not None and last > end:  # the run stopped early (a target loss, a divergence, Ctrl+C)
+        if first is not None and first >= end:
+            raise GdsimError(f"--animate-steps {_shown_range(first, last)}: the run ended at step {end}, "
+                             f"before the range")
+        last = end
+    a, b = animation.resolve_range(first, last, run.timeline.first_step, end)
+    steps = animation.frame_steps(a, b, args.frames)
+    info = run_info(1, run.scenario, trainer, trainer.settings, run.app.get("tracked"))
+    source = animation.FrameSource(info, trainer, run.timeline, animation.scratch_for(run.scenario, trainer), steps)
+    return source, AnimationWriter(parse_target(args.animate_out), animation.frame_durations(len(steps), args.fps))
 
 
 def _new_run(args) -> _Run:
@@ -575,7 +711,7 @@ def _built(scenario, settings, args):
     """A trainer of ``settings``, with --weights-in's weights, recording what the outputs need."""
     # A figure draws the per-tensor gradient norms and the followed weights, and a session keeps
     # them for the window: record them (as the window does).
-    full = args.plot_out is not None or args.session_out is not None
+    full = args.plot_out is not None or args.session_out is not None or args.animate_out is not None
     trainer = scenario.build(settings, track_tensor_norms=full, record_updates=full)
     _load_weights(trainer, args.weights_in)
     return trainer
@@ -622,13 +758,17 @@ def cmd_run(args) -> int:
     if args.fair_lr:
         raise _CliError("--fair-lr goes with --vs (it gives each compared run its own learning rate)")
     try:
+        _check_animation_options(args)
         run = _continued_run(args) if args.session is not None else _new_run(args)
-        if (args.plot_out is not None or args.session_out is not None) and run.trainer.trace is None:
+        if (args.plot_out is not None or args.session_out is not None
+                or args.animate_out is not None) and run.trainer.trace is None:
             from .core.snapshot import run_info, trace_indices
 
             info = run_info(0, run.scenario, run.trainer, run.trainer.settings)
             run.trainer.start_trace(trace_indices(info, run.app.get("tracked")))
         run.landscape = landscape_request(args, run.trainer)
+        if args.animate_out is not None:
+            _plan_animation(run, args)
     except GdsimError as exc:
         raise _CliError(str(exc)) from None
 
@@ -644,7 +784,8 @@ def cmd_run(args) -> int:
                 print(f"continuing {args.session} from step {trainer.step_count}")
             sys.stdout.flush()  # a reader (a person, a test waiting to press Ctrl+C) sees it now
         first = trainer.step_count
-        stop, elapsed = _train(trainer, interrupt, show_progress=not args.quiet and sys.stderr.isatty())
+        stop, elapsed = _train(trainer, interrupt, show_progress=not args.quiet and sys.stderr.isatty(),
+                               timeline=run.timeline)
     interrupted = interrupt.requested
     try:
         written = _write_outputs(run, args)
@@ -769,10 +910,11 @@ def _range_test_caption(scenario, trainer, test) -> str:
             f"from step {test.from_step:,}: lr {test.start:g} towards {test.end:g}, {test.taken} of {test.steps} steps")
 
 
-def _train(trainer, interrupt, show_progress: bool):
+def _train(trainer, interrupt, show_progress: bool, timeline=None):
     """Train until a stop condition holds or Ctrl+C (``interrupt``); returns (the Stop or None, seconds).
 
     Steps go in chunks of about 20 ms, so Ctrl+C ends the run within one chunk, after a whole step.
+    With a ``timeline`` (--animate-out), a checkpoint is offered to it after each chunk.
     """
     progress = _Progress(trainer.max_steps, enabled=show_progress)
     chunk, stop = 1, None
@@ -780,6 +922,8 @@ def _train(trainer, interrupt, show_progress: bool):
     while not interrupt.requested:
         t0 = time.perf_counter()
         stop = trainer.run(limit=chunk)
+        if timeline is not None:
+            timeline.after_steps(trainer)
         progress.update(trainer.step_count)
         if stop is not None:
             break
@@ -819,6 +963,8 @@ class _Interrupt:
 def _write_outputs(run: _Run, args) -> list[str]:
     """Every output asked for, renamed into place together once all are written (or none is)."""
     written = [getattr(args, key) for key in _OUTPUTS if getattr(args, key) is not None]
+    if args.animate_out is not None:
+        written.append(args.animate_out)
     if not written:
         return written  # and no file-writing module (nor pathlib) imported: a run without outputs ends sooner
     from .core.files.atomic import all_or_none
@@ -843,7 +989,15 @@ def _write_outputs(run: _Run, args) -> list[str]:
         if args.plot_out is not None:
             from .app.figure import render_figure  # Qt is imported only here
 
-            render_figure(args.plot_out, run.scenario, trainer, run.landscape)
+            render_figure(args.plot_out, run.scenario, trainer, run.landscape,
+                          caption=args.caption is not False, scale=args.scale or 1)
+        if args.animate_out is not None:
+            from .app.animation import render_animation  # Qt is imported only here
+
+            source, writer = _animation_source(run, args)
+            names = render_animation(writer, source, args.animate_view, scale=args.scale or 1,
+                                     caption=args.caption is not False)
+            written[written.index(args.animate_out)] = writer.target.describe(len(names))
     return written
 
 

@@ -47,9 +47,11 @@ def cmd_compare(args) -> int:
     try:
         if args.session is not None:
             raise GdsimError("--vs compares runs of a scenario or of --data, not of a --session")
-        for key in ("weights_out", "session_out"):
+        for key in ("weights_out", "session_out", "animate_out"):
             if getattr(args, key) is not None:
                 raise GdsimError(f"{_flag(key)} writes one run; with --vs write --history-out or --plot-out")
+        if args.caption is not None or args.scale is not None:
+            raise GdsimError("--caption and --scale go with one run's --plot-out or --animate-out, not --vs")
         variants = parse_variants(args.vs)
         scenario, base = _scenario_and_settings(args)
         _check_outputs(args)

@@ -71,6 +71,14 @@ def figure_bytes(parts, caption: str, svg: bool, scale: float = 1.0, title: str 
     return bytes(buffer.data())
 
 
+def figure_image(parts, caption: str, scale: float = 1.0, measure: str = "") -> QImage:
+    """The figure painted into an image at ``scale`` times its size on screen (an animation's
+    frame), with room for the caption ``measure`` when that is longer (frames of one size)."""
+    layout, size, caption_h = _layout(parts, caption, measure)
+    return _paint_image(functools.partial(_paint, layout=layout, caption=caption, size=size, caption_h=caption_h),
+                        size, scale)
+
+
 def _caption_font() -> QFont:
     font = QFont(QApplication.font())
     font.setPointSizeF(max(9.0, font.pointSizeF()))
@@ -87,12 +95,14 @@ def _caption_height(caption: str, width: int) -> int:
 _WRAPPED = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
 
 
-def _layout(parts, caption: str):
-    """Shift the parts below the caption, inside a margin; the figure's size and caption height."""
+def _layout(parts, caption: str, measure: str = ""):
+    """Shift the parts below the caption, inside a margin; the figure's size and caption height
+    (of ``measure`` instead, when that is given and is longer)."""
     left = min(r.left() for _, r in parts)
     top = min(r.top() for _, r in parts)
     width = max(r.right() for _, r in parts) + 1 - left + 2 * MARGIN
-    caption_h = _caption_height(caption, width) if caption else 0
+    room = measure if len(measure) > len(caption) else caption
+    caption_h = _caption_height(room, width) if room else 0
     moved = [(view, r.translated(MARGIN - left, MARGIN + caption_h - top)) for view, r in parts]
     bottom = max(r.bottom() for _, r in moved) + 1 + MARGIN
     return moved, QSize(width, bottom), caption_h

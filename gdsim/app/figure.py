@@ -15,9 +15,10 @@ FIGURE_SIZE = (1400, 860)
 LANDSCAPE_WIDTH = 620  # beside the views, for --landscape
 
 
-def render_figure(path, scenario, trainer, landscape=None) -> None:
+def render_figure(path, scenario, trainer, landscape=None, caption: bool = True, scale: float = 1) -> None:
     """The window's views of ``trainer``'s run; with ``landscape`` (a core.surface.Request) its
-    loss landscape beside them."""
+    loss landscape beside them; a caption line above them unless ``caption`` is False; a PNG
+    drawn ``scale`` times as large."""
     app = _offscreen_app()
     from ..core.snapshot import SnapshotTaker, run_info
     from . import theme
@@ -49,7 +50,7 @@ def render_figure(path, scenario, trainer, landscape=None) -> None:
     from .export import caption_text, export_figure, placed
 
     export_figure(path, placed(views, figure),
-                  caption_text(info, trainer.settings, trainer.step_count), scale=1)
+                  caption_text(info, trainer.settings, trainer.step_count) if caption else "", scale=scale)
     figure.close()
 
 

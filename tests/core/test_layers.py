@@ -16,7 +16,7 @@ import gdsim
 CORE = Path(gdsim.__file__).resolve().parent / "core"
 LAYERS = [{"errors"}, {"files.atomic", "files.npz"}, {"choices", "settings", "catalog"}, {"data", "record"},
           {"engine"}, {"scenarios"}, {"snapshot", "files", "variants", "timeline", "landscape", "lr_find", "stability"},
-          {"surface"}]
+          {"surface", "animation"}]
 RANK = {part: i for i, layer in enumerate(LAYERS) for part in layer}
 
 

@@ -12,7 +12,7 @@ renames it over the target, so a crash or a full disk leaves the previous file a
   whatever the target's name, so a name that fits on the disk fits its temporary too. One
   left behind by a process that was killed (``kill -9``, a power cut) is removed by the next
   write to that folder once its process is gone and it is an hour old.
-- Before the rename the written file is checked: not empty, and for PNG, SVG and zip files
+- Before the rename the written file is checked: not empty, and for PNG, SVG, GIF and zip files
   (``.npz``, ``.gdsim``) complete to their last byte, because some writers (Qt's image and SVG
   writers) do not report a full disk.
 - Inside ``all_or_none()`` the renames wait until every file of the block has been written and
@@ -155,7 +155,11 @@ def atomic_writer(path, mode: str = "wb", **kwargs):
 
 @contextlib.contextmanager
 def all_or_none():
-    """Every file written inside the block is renamed into place at its end, or none is."""
+    """Every file written inside the block is renamed into place at its end, or none is. Inside
+    another such block it is part of that one: its files wait for the outer block's end."""
+    if _pending.get() is not None:
+        yield
+        return
     pending: list = []
     token = _pending.set(pending)
     try:
@@ -199,6 +203,7 @@ _COMPLETE = {
     ".svg": lambda head, tail: tail.rstrip().endswith(b"</svg>"),
     ".npz": lambda head, tail: head.startswith((b"PK\x03\x04", b"PK\x05\x06")) and b"PK\x05\x06" in tail,
     ".gdsim": lambda head, tail: head.startswith(b"PK\x03\x04") and b"PK\x05\x06" in tail,
+    ".gif": lambda head, tail: head.startswith((b"GIF89a", b"GIF87a")) and tail.endswith(b";"),
 }
 
 

@@ -1,0 +1,55 @@
+"""gdsim run --animate-out: the animation end to end, and its bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+from gdsim.cli import main
+
+
+def test_parabola_gif_end_to_end(tmp_path, capsys):
+    from PIL import Image
+
+    out = tmp_path / "zigzag.gif"
+    assert main(["run", "parabola", "--lr", "0.9", "--steps", "20", "--frames", "8", "--fps", "5",
+                 "--animate-out", str(out), "--quiet"]) == 0
+    with Image.open(out) as gif:
+        assert gif.n_frames == 8
+        first = gif.convert("RGB").tobytes()
+        gif.seek(7)
+        assert gif.info["duration"] == 200 + 1500  # 5 fps, the last frame held
+        assert gif.convert("RGB").tobytes() != first
+    assert [p.name for p in tmp_path.iterdir()] == ["zigzag.gif"]
+
+
+def test_png_frames_in_a_folder_at_scale_2(tmp_path):
+    from PIL import Image
+
+    assert main(["run", "parabola", "--steps", "3", "--animate-out", str(tmp_path) + "/", "--scale", "2",
+                 "--quiet"]) == 0
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["frame_0001.png", "frame_0002.png", "frame_0003.png", "frame_0004.png"]
+    with Image.open(tmp_path / "frame_0001.png") as a, Image.open(tmp_path / "frame_0004.png") as b:
+        assert a.size == b.size and a.size[0] > 2000  # 2x the 1400-pixel figure
+        assert a.tobytes() != b.tobytes()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--frames", "1"], "2 to 500 frames"),
+    (["--fps", "0"], "frame rate"),
+    (["--animate-steps", "3:30"], "outside the run"),
+    (["--animate-steps", "9:3"], "ends before it starts"),
+])
+def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, args, message):
+    code = main(["run", "parabola", "--steps", "20", "--animate-out", str(tmp_path / "a.gif"), *args])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_targets(tmp_path, capsys):
+    for target, message in ((str(tmp_path / "no" / "a.gif"), "does not exist"), ("a.txt", "give a .gif file")):
+        assert main(["run", "parabola", "--steps", "5", "--animate-out", target]) == 2
+        assert message in capsys.readouterr().err
+    assert main(["run", "parabola", "--steps", "5", "--frames", "4"]) == 2
+    assert "--frames goes with --animate-out" in capsys.readouterr().err
