@@ -55,6 +55,10 @@ class ChunkSizer:
 # The window's drawing may take this share of the time while training runs; the rest is the
 # model thread's. Each view's part of it, and the most redraws a second it gets.
 GUI_SHARE = 0.4
+# Making a snapshot is the model thread's own work: the loss and predictions at the weights now
+# are a pass over all the data. For a big model on your own data that pass costs tens of
+# milliseconds; it then sends fewer frames rather than training less.
+SNAPSHOT_SHARE = 0.15
 LIGHT, HEAVY = "light", "heavy"
 SHARES = {LIGHT: 0.12, HEAVY: 0.06}
 MAX_FPS = {LIGHT: 45.0, HEAVY: 12.0}

@@ -39,7 +39,7 @@ from ..core.snapshot import SMALL_MODEL_WEIGHTS, SnapshotTaker, resolve_neuron, 
 from ..core.timeline import Timeline
 from ..core.record.curves import run_curves, thinned
 from ..core.variants import differences
-from .pacing import GUI_SHARE, ChunkSizer
+from .pacing import GUI_SHARE, SNAPSHOT_SHARE, ChunkSizer
 
 MAX_FPS = 45
 SLICE_SECONDS = 0.010  # training between two turns of the GUI, at full speed
@@ -193,6 +193,8 @@ class TrainingWorker(QObject):
         self._taker: SnapshotTaker | None = None
         self._last_emit = 0.0
         self._draw_seconds = 0.0  # how long the GUI takes to catch up with a frame (running average)
+        self._take_seconds = 0.0  # how long this thread takes to make a snapshot (running average)
+        self._last_take = 0.0  # ... the last one
         self._last_yield = 0.0
         self._budget: int | None = None  # steps left for Step N; None when running freely
         self._pace_start = 0.0
@@ -1014,9 +1016,10 @@ class TrainingWorker(QObject):
         self._set_state(state, sentence(stop.message) + "." + hint)
 
     def _show_and_continue(self, taken: int, watching: bool) -> None:
-        # At least 1/MAX_FPS between frames, and the GUI's turns no more than GUI_SHARE of the
-        # time: however slow the machine or the drawing, training keeps the rest.
-        gap = max(1.0 / MAX_FPS, self._draw_seconds / GUI_SHARE)
+        # At least 1/MAX_FPS between frames, the GUI's turns no more than GUI_SHARE of the time and
+        # making snapshots no more than SNAPSHOT_SHARE: however slow the machine, the drawing or
+        # the model's pass over its data, training keeps the rest.
+        gap = max(1.0 / MAX_FPS, self._draw_seconds / GUI_SHARE, self._take_seconds / SNAPSHOT_SHARE)
         due = watching or time.perf_counter() - self._last_emit >= gap
         if taken > 0 and due and self.flags.frames_in_flight() == 0:
             started = time.perf_counter()
@@ -1025,8 +1028,9 @@ class TrainingWorker(QObject):
             self._emit_snapshot()
             self._yield_to_gui()
             self._last_yield = time.perf_counter()
-            # A running average: frames alternate between light and heavy redraws.
-            self._draw_seconds += 0.3 * (self._last_yield - started - self._draw_seconds)
+            # Running averages: frames alternate between light and heavy redraws.
+            self._take_seconds += 0.3 * (self._last_take - self._take_seconds)
+            self._draw_seconds += 0.3 * (self._last_yield - started - self._last_take - self._draw_seconds)
         elif time.perf_counter() - self._last_yield >= YIELD_SECONDS:
             # Between frames the GUI has little to do (a key, a timer); it still gets a clean turn
             # now and then, so nothing it does waits long behind the switch interval.
@@ -1069,10 +1073,12 @@ class TrainingWorker(QObject):
         self.flags.frame_sent()
         self._last_emit = time.perf_counter()
         run = self._run
+        started = time.perf_counter()
         if self.viewing is None:
             snap = self._taker.take(self.trainer, self._rate())
         else:
             snap = self._taker.take_past(run.scratch, self.trainer)
+        self._last_take = time.perf_counter() - started
         self.snapshot.emit(dataclasses.replace(snap, latest=self.trainer.step_count, earliest=run.timeline.first_step))
 
     def _set_state(self, state: str, message: str) -> None:
