@@ -19,6 +19,7 @@ from ..core.settings import Settings
 from . import desktop, export, prefs, theme
 from .controls import ControlPanel
 from .pacing import HEAVY, LIGHT, ViewSchedule
+from .presentation import SlimBar, Zoom
 from .timeline_bar import TimelineBar
 from .views.gradient_view import GradientView
 from .views.landscape_view import LandscapeView
@@ -129,6 +130,9 @@ class MainWindow(QMainWindow):
         self._close_when_saved = False
         self.ask_on_close = True  # scripts that close the window on purpose (benchmarks, tests) turn it off
 
+        # The zoom of the last session, before anything is built: fonts and canvases start at it.
+        self.zoom = Zoom(QApplication.instance())
+        self.zoom.restore()
         self.controls = ControlPanel()
         self.loss_view = LossView()
         self.prediction_view = PredictionView()
@@ -151,6 +155,10 @@ class MainWindow(QMainWindow):
         self._build_layout()
         self._build_status_bar()
         self._build_menus()
+        # In presentation mode the controls fold away and a slim bar of the run's actions stays.
+        self.slim_bar = SlimBar([(self.run_action, "Run /\nPause"), (self.step_action, "Step"),
+                                 (self.reset_action, "Reset")], lambda: self.set_presentation(False))
+        self._beside_views.insertWidget(0, self.slim_bar)
         self._fit_to_screen()
 
         self.controller = TrainingController(settings or Settings())
@@ -221,9 +229,14 @@ class MainWindow(QMainWindow):
         rlay.addWidget(self.views_splitter, 1)
         self.timeline = TimelineBar()
         rlay.addWidget(self.timeline)
+        right = QWidget()
+        self._beside_views = QHBoxLayout(right)  # the slim bar goes first, once the menus' actions exist
+        self._beside_views.setContentsMargins(0, 0, 0, 0)
+        self._beside_views.setSpacing(0)
+        self._beside_views.addWidget(self.view_area, 1)
         central = QSplitter(Qt.Orientation.Horizontal)
         central.addWidget(self.controls)
-        central.addWidget(self.view_area)
+        central.addWidget(right)
         central.setStretchFactor(1, 1)
         central.setCollapsible(1, False)
         self.setCentralWidget(central)
@@ -298,6 +311,8 @@ class MainWindow(QMainWindow):
             view, "Loss landscape / predictions", self.toggle_landscape, "Shift+L",
             "Show the training loss around the weights with the run's path on it (again: the predictions)")
         view.addSeparator()
+        self._presentation_actions(view)
+        view.addSeparator()
         g = self.graph_view
         self.walk_actions = [
             self._action(view, "Backward pass: next node", g.walk_next, NEXT_KEY,
@@ -313,6 +328,46 @@ class MainWindow(QMainWindow):
         self._document_changed(self.document)
 
     # The menus are declarative: each action, its keys and its words, in the order shown.
+
+    def _presentation_actions(self, view) -> None:
+        std = QKeySequence.StandardKey
+        zoom_in = self._action(view, "Zoom in", lambda: self._zoomed(self.zoom.bigger()), std.ZoomIn,
+                               "Larger text, lines and markers everywhere (remembered)")
+        # Ctrl+= as well as Ctrl++: on most keyboards + needs Shift, and = is the same key.
+        zoom_in.setShortcuts(zoom_in.shortcuts() + [QKeySequence("Ctrl+=")])
+        self._action(view, "Zoom out", lambda: self._zoomed(self.zoom.smaller()), std.ZoomOut,
+                     "Smaller text, lines and markers everywhere (remembered)")
+        self._action(view, "Actual size", lambda: self._zoomed(self.zoom.actual_size()), "Ctrl+0",
+                     "Text, lines and markers at their usual size")
+        self.full_screen_action = self._action(view, "Full screen", self.toggle_full_screen, std.FullScreen,
+                                               "Fill the screen (again: back to a window)")
+        self.full_screen_action.setCheckable(True)
+        self.presentation_action = self._action(
+            view, "Presentation mode", lambda: self.set_presentation(not self.presenting), "F5",
+            "Fold the controls away behind a slim bar so the views fill the screen; Space, Right and R "
+            "still act on the run (again: the controls come back)")
+        self.presentation_action.setCheckable(True)
+
+    @property
+    def presenting(self) -> bool:
+        return self.presentation_action.isChecked()
+
+    def set_presentation(self, on: bool) -> None:
+        self.presentation_action.setChecked(on)
+        self.controls.setVisible(not on)
+        self.slim_bar.setVisible(on)
+        self.view_area.setFocus(Qt.FocusReason.OtherFocusReason)  # the keys act on the run
+        self.say("Presentation mode: F5 or the ☰ button brings the controls back" if on else "Controls shown")
+
+    def toggle_full_screen(self) -> None:
+        if self.isFullScreen():
+            self.showNormal()
+        else:
+            self.showFullScreen()
+        self.full_screen_action.setChecked(self.isFullScreen())
+
+    def _zoomed(self, factor: float) -> None:
+        self.say(f"Zoom {factor:.0%} (Ctrl+0: actual size)")
 
     def _file_menu(self, file) -> None:
         std = QKeySequence.StandardKey
@@ -373,11 +428,11 @@ class MainWindow(QMainWindow):
     def _training_menu(self, train) -> None:
         self.run_action = self._action(train, "Run / Pause", self.toggle_run, Qt.Key.Key_Space,
                                        "Start or pause training")
-        self._action(train, "Step (forward one step)", self.step_forward, Qt.Key.Key_Right,
-                     "Take one step; at an earlier step, show the next one")
+        self.step_action = self._action(train, "Step (forward one step)", self.step_forward, Qt.Key.Key_Right,
+                                        "Take one step; at an earlier step, show the next one")
         self._action(train, "Step N", lambda: self.step(self.controls.step_n.value()), "Shift+Right",
                      "Take N steps")
-        self._action(train, "Reset", self.reset, Qt.Key.Key_R, "Back to the same initial weights")
+        self.reset_action = self._action(train, "Reset", self.reset, Qt.Key.Key_R, "Back to the same initial weights")
         self._action(train, "New weights", self.new_weights, Qt.Key.Key_N, "Draw fresh initial weights")
         train.addSeparator()
         back = self.timeline_actions = []
@@ -632,6 +687,8 @@ class MainWindow(QMainWindow):
                      else f"{snap.current_metric:.6g}")
             self.status_loss.setText(self.status_loss.text() + f"   {title} {value}")
         self.status_rate.setText(per_second(snap.steps_per_second) if self.state == RUNNING else "")
+        if self.slim_bar.isVisible():
+            self.slim_bar.step_label.setText(f"step\n{snap.step:,}")
 
     def _state_changed(self, state: str, message: str) -> None:
         self.state = state

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QHBoxLayout, QLabel
 
 from ...core.snapshot import RunInfo, Snapshot
 from .. import theme
+from ..presentation import ZoomCanvas
 from ..series import PAINT_LIMIT
 
 
@@ -186,7 +187,7 @@ class PlotView(QWidget):
         self.title_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.header.addWidget(self.title_label, 1)
         layout.addLayout(self.header)
-        self.canvas = pg.GraphicsLayoutWidget()
+        self.canvas = ZoomCanvas()
         # No spatial index: Qt's default BSP index is updated lazily, and removing plots whose
         # geometry moved since the last update (a new run rebuilds the plots while a banner
         # above changes their size) left a freed item in the index that the next paint read
