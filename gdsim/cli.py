@@ -1,12 +1,13 @@
 """The ``gdsim`` command.
 
 ``gdsim`` / ``gdsim app`` open the window; ``gdsim list`` shows the scenarios;
-``gdsim run`` trains headless; ``gdsim lr-find`` runs fastai's learning-rate range test.
+``gdsim run`` trains headless; ``gdsim lr-find`` runs fastai's learning-rate range test;
+``gdsim lesson`` checks a lesson file (gdsim/cli_lesson.py).
 ``run`` and ``lr-find`` import only NumPy and the engine, never Qt (unless they draw
 --plot-out), so they start fast and work where no display exists; ``list`` and ``--help``
 do not even import NumPy.
 
-Exit status: 0 done, 2 bad input (one line on stderr, no traceback; nothing written),
+Exit status: 0 done, 1 a lesson's claim does not hold (gdsim lesson --check), 2 bad input (one line on stderr, no traceback; nothing written),
 3 training diverged (outputs written from the last finite state; for lr-find, the --steps N
 before the test diverged and nothing is written: a test that diverges has simply ended),
 130 interrupted by Ctrl+C (outputs written from the last finished step; lr-find writes
@@ -162,6 +163,14 @@ def build_parser(command: str | None = "run"):
         from .cli_stability import add_arguments
 
         add_arguments(mapper)
+    teacher = sub.add_parser("lesson", help="open a lesson file, or check its claims (--check)",
+                             description="Read a lesson file (docs/lesson-format.md) or a lesson gdsim ships, "
+                                         "and open it in the window, or with --check play every page headless "
+                                         "and check every expectation it states.")
+    if command == "lesson":
+        from .cli_lesson import add_arguments as lesson_arguments
+
+        lesson_arguments(teacher)
     return parser
 
 
@@ -390,11 +399,12 @@ positional arguments:
     lr-find   suggest a learning rate (fastai's range test)
     stability
               which lr and momentum converge, which diverge
+    lesson    open a lesson file, or check its claims (--check)
 
 options:
   -h, --help  show this help message and exit
 """
-HELP_COLUMNS = 63
+HELP_COLUMNS = 65
 
 
 def _terminal_columns() -> int:
@@ -443,6 +453,10 @@ def _main(argv) -> int:
             from .cli_stability import cmd_stability
 
             return cmd_stability(args)
+        if command == "lesson":
+            from .cli_lesson import cmd_lesson
+
+            return cmd_lesson(args)
         if command == "open":
             return cmd_open(args.file, args.theme)
         return cmd_app(getattr(args, "scenario", "fruit"), getattr(args, "theme", "system"))

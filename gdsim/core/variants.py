@@ -38,15 +38,16 @@ class Variant:
         return base.replace(**self.changes)
 
 
-def parse_variant(text: str) -> Variant:
-    """``"optimizer=adam lr=0.01"`` -> a Variant; any mistake is one ``GdsimError`` naming it."""
+def parse_variant(text: str, what: str = "--vs") -> Variant:
+    """``"optimizer=adam lr=0.01"`` -> a Variant; any mistake is one ``GdsimError`` naming it
+    (``what`` says where it was written: ``--vs``, a lesson's ``compare``)."""
     words = text.split()
     if not words:
-        raise GdsimError("--vs is empty: write KEY=VALUE, e.g. --vs lr=0.1")
+        raise GdsimError(f"{what} is empty: write KEY=VALUE, e.g. {what} lr=0.1")
     changes = {}
     for word in words:
         key, equals, value = word.partition("=")
-        where = f"--vs {text.strip()!r}"
+        where = f"{what} {text.strip()!r}"
         if not equals or not key or not value:
             raise GdsimError(f"{where}: write KEY=VALUE, not {word!r} (keys: {', '.join(KEYS)})")
         key = key.lower()
@@ -55,24 +56,27 @@ def parse_variant(text: str) -> Variant:
         field = KEYS[key]
         if field in changes:
             raise GdsimError(f"{where}: {key} is given twice")
-        changes[field] = _value(where, key, field, value)
+        try:
+            changes[field] = setting_value(key, value)
+        except GdsimError as exc:
+            raise GdsimError(f"{where}: {exc}") from None
     return Variant(" ".join(f"{k.lower()}={v}" for k, _, v in (w.partition("=") for w in words)), changes)
 
 
-def _value(where: str, key: str, field: str, text: str):
+def setting_value(key: str, text: str):
+    """The value of setting ``key`` (one of ``KEYS``) written ``text``, read by the rules the run
+    options use; a lesson file's settings are read here too, so they mean what the options mean."""
+    field = KEYS[key]
     if field == "zero_grad":
         if text.lower() not in SWITCHES:
-            raise GdsimError(f"{where}: zero-grad is on or off, not {text!r}")
+            raise GdsimError(f"zero-grad is on or off, not {text!r}")
         return SWITCHES[text.lower()]
     if field in CHOICES:
         return text
     number = NUMBERS[field]
     if field == "steps":  # as --steps: a run without a window needs an end
         number = dataclasses.replace(number, low=1)
-    try:
-        return number.parse(text)
-    except GdsimError as exc:
-        raise GdsimError(f"{where}: {exc}") from None
+    return number.parse(text)
 
 
 def parse_variants(texts: list[str]) -> list[Variant]:
