@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from .cli import EXIT_OK, EXIT_USAGE, _CliError
+from .cli import EXIT_OK, _CliError
 
 EXIT_CLAIM_FAILS = 1
 
@@ -77,9 +77,7 @@ def check(lesson, out) -> int:
 
 
 def open_lesson_in_app(path: str, theme: str = "system") -> int:
-    """The hook for the window: open the lesson file ``path`` (already read and valid) in the app.
-    The app's lesson player is not built yet; when it is, this calls it (as cmd_open calls
-    run_app(session=...)). Until then: one line, exit 2."""
-    print(f"gdsim: opening a lesson in the window is not built yet; check it headless with "
-          f"gdsim lesson {path} --check", file=sys.stderr)
-    return EXIT_USAGE
+    """Open the lesson file ``path`` (already read and valid) in the window, at its first page."""
+    from .app.main import run_app  # Qt is imported only here
+
+    return run_app(theme=theme, lesson=path)

@@ -53,6 +53,8 @@ class ControlPanel(QScrollArea):
         super().__init__(parent)
         self.settings: Settings | None = None
         self.info = None
+        self._locked: frozenset = frozenset()  # a lesson's locked and hidden controls (core.lessons.CONTROLS)
+        self._hidden: frozenset = frozenset()
         self.setWidgetResizable(True)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the controls, not to their frame
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -183,12 +185,14 @@ class ControlPanel(QScrollArea):
                              "seed gives the same run.")
         self.seed.editingFinished.connect(lambda: self._edit(seed=self.seed.value()))
         form.addRow("See&d", self.seed)
+        self._model_form = form
         self.l1 = self._number_field("l1", "L1 penalty: adds L1 * sum(|w|) to the loss, pushing weights to "
                                      "exactly 0. Applies at the next step.")
         self.l2 = self._number_field("l2", "L2 penalty (weight decay): adds L2 * sum(w**2) to the loss, "
                                      "keeping weights small. Applies at the next step.")
         pen = QHBoxLayout()
-        for widget in (QLabel("L1"), self.l1, QLabel("L2"), self.l2):
+        self.l1_label, self.l2_label = QLabel("L1"), QLabel("L2")
+        for widget in (self.l1_label, self.l1, self.l2_label, self.l2):
             pen.addWidget(widget)
         form.addRow("Penalty", pen)
         return box
@@ -374,6 +378,45 @@ class ControlPanel(QScrollArea):
         finally:
             for w in widgets:
                 w.blockSignals(False)
+        self._keep_lesson_locks()
+
+    # ----- a lesson's locks ------------------------------------------------------------------------
+
+    def lesson_widgets(self) -> dict[str, tuple]:
+        """The widgets of each control a lesson may lock or hide (core.lessons.CONTROLS); "data"
+        is the window's (File > Train on a CSV file)."""
+        return {"lr": (self.lr_slider, self.lr_field), "optimizer": (self.optimizer,), "loss": (self.loss,),
+                "init": (self.init,), "zero-grad": (self.zero_grad,), "l1": (self.l1_label, self.l1),
+                "l2": (self.l2_label, self.l2), "batch-size": (self.batch,), "seed": (self.seed, self.new_button),
+                "model": (self.model, self.model_label, self.hidden, self.hidden_label),
+                "steps": (self.steps_on, self.steps), "scenario": (self.scenario,),
+                "speed": (self.speed, self.speed_label), "until-loss": (self.target_on, self.target),
+                "patience": (self.patience_on, self.patience), "data": ()}
+
+    def set_lesson_locks(self, locked: frozenset, hidden: frozenset) -> None:
+        """Lock (disable) and hide the named controls until the next call; empty sets free them all."""
+        self._locked, self._hidden = frozenset(locked) | frozenset(hidden), frozenset(hidden)
+        for name, widgets in self.lesson_widgets().items():
+            for w in widgets:
+                w.setVisible(True)
+                w.setEnabled(True)
+        if self.info is not None:
+            self.show_run(self.info)  # what the run itself enables and shows, then the locks on top
+        else:
+            self._keep_lesson_locks()
+
+    def _keep_lesson_locks(self) -> None:
+        widgets = self.lesson_widgets()
+        for name in self._locked:
+            for w in widgets.get(name, ()):
+                w.setEnabled(False)
+        for name in self._hidden:
+            for w in widgets.get(name, ()):
+                w.setVisible(False)
+        rows = {"optimizer": self.optimizer, "loss": self.loss, "init": self.init, "batch-size": self.batch,
+                "seed": self.seed}
+        for name, w in rows.items():  # a form row's label goes with its box
+            self._model_form.setRowVisible(w, name not in self._hidden)
 
     def set_running(self, running: bool) -> None:
         self.run_button.setText("Pause" if running else "Run")
@@ -424,7 +467,7 @@ class ControlPanel(QScrollArea):
         self._edit(batch_size=None if full else value)
 
     def _steps_changed(self, *_):
-        self.steps.setEnabled(self.steps_on.isChecked())
+        self.steps.setEnabled(self.steps_on.isChecked() and "steps" not in self._locked)
         self._edit(steps=self.steps.value() if self.steps_on.isChecked() else 0)
 
     def _target_changed(self, *_):

@@ -9,7 +9,8 @@ import time
 from ..core.settings import Settings
 
 
-def run_app(scenario: str = "fruit", theme: str = "system", session: str | None = None) -> int:
+def run_app(scenario: str = "fruit", theme: str = "system", session: str | None = None,
+            lesson: str | None = None) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -35,6 +36,8 @@ def run_app(scenario: str = "fruit", theme: str = "system", session: str | None 
     window.show()
     if session is not None:
         window.open_session(session)
+    if lesson is not None:
+        window.open_lesson(lesson)
     _close_on_interrupt(window)
     return app.exec()
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, QStandardPaths
 
 # Kinds of file a dialog asks for; each remembers its own last folder.
-SESSION, WEIGHTS, DATA, EXPORT = "session", "weights", "data", "export"
+SESSION, WEIGHTS, DATA, EXPORT, LESSON = "session", "weights", "data", "export", "lesson"
 
 
 def store() -> QSettings:

@@ -125,6 +125,8 @@ class MainWindow(QMainWindow):
         self.progress_dialog = None
         self.import_dialog = None
         self._painted = False
+        self.lesson_panel = None  # built when a lesson is first opened
+        self._lesson_awaits: int | None = None  # the step a lesson page's action runs to
         self._status_shown = 0.0
         self._notes_shown = 0  # of the run's notes (Snapshot.notes), those the banner has said
         self._close_when_saved = False
@@ -179,6 +181,7 @@ class MainWindow(QMainWindow):
         c.landscape_ready.connect(self.landscape_view.show_surface)
         c.lr_found.connect(self._lr_found)
         c.stability_found.connect(self._stability_found)
+        c.challenges_checked.connect(self._challenges_checked)
         self.landscape_view.wanted.connect(lambda request, run_id: c.call("want_landscape", request, run_id))
         self.landscape_view.point_chosen.connect(lambda *point: c.call("start_from_weights", *point))
         self.timeline.wanted.connect(self.go_to_step)
@@ -311,6 +314,8 @@ class MainWindow(QMainWindow):
             view, "Loss landscape / predictions", self.toggle_landscape, "Shift+L",
             "Show the training loss around the weights with the run's path on it (again: the predictions)")
         view.addSeparator()
+        self._lesson_actions(view)
+        view.addSeparator()
         self._presentation_actions(view)
         view.addSeparator()
         g = self.graph_view
@@ -328,6 +333,16 @@ class MainWindow(QMainWindow):
         self._document_changed(self.document)
 
     # The menus are declarative: each action, its keys and its words, in the order shown.
+
+    def _lesson_actions(self, menu) -> None:
+        self.lesson_actions = [
+            self._action(menu, "Lesson: next page", lambda: self.lesson_panel.next_page(), "Alt+Right",
+                         "The lesson's next page (its run starts afresh)"),
+            self._action(menu, "Lesson: previous page", lambda: self.lesson_panel.previous_page(), "Alt+Left",
+                         "The lesson's page before"),
+        ]
+        for act in self.lesson_actions:
+            act.setEnabled(False)
 
     def _presentation_actions(self, view) -> None:
         std = QKeySequence.StandardKey
@@ -378,8 +393,13 @@ class MainWindow(QMainWindow):
         self._action(file, "Save session &as...", self._save_session_dialog, std.SaveAs,
                      "Save the whole run to a new file")
         file.addSeparator()
-        self._action(file, "Train on a &CSV file...", self._import_csv_dialog, "Ctrl+I",
-                     "Your own data: choose input and target columns of a CSV file")
+        self._action(file, "Open l&esson...", self._open_lesson_dialog, "Ctrl+Shift+O",
+                     "A lesson file: pages of explanation, each loading its run, with questions and challenges")
+        shipped = file.addMenu("Lessons")
+        shipped.aboutToShow.connect(lambda: self._fill_lessons_menu(shipped))  # not at start-up: not needed yet
+        file.addSeparator()
+        self.data_action = self._action(file, "Train on a &CSV file...", self._import_csv_dialog, "Ctrl+I",
+                                        "Your own data: choose input and target columns of a CSV file")
         self._action(file, "&Load weights...", self._load_weights_dialog, "Ctrl+L",
                      "Start from weights in an .npz file (PyTorch state_dict names)")
         self._action(file, "Save &weights...", self._save_weights_dialog, "Ctrl+Shift+L",
@@ -433,7 +453,8 @@ class MainWindow(QMainWindow):
         self._action(train, "Step N", lambda: self.step(self.controls.step_n.value()), "Shift+Right",
                      "Take N steps")
         self.reset_action = self._action(train, "Reset", self.reset, Qt.Key.Key_R, "Back to the same initial weights")
-        self._action(train, "New weights", self.new_weights, Qt.Key.Key_N, "Draw fresh initial weights")
+        self.new_weights_action = self._action(train, "New weights", self.new_weights, Qt.Key.Key_N,
+                                               "Draw fresh initial weights")
         train.addSeparator()
         back = self.timeline_actions = []
         for text, keys, where, tip in (
@@ -698,6 +719,8 @@ class MainWindow(QMainWindow):
                 self._update_status(self.last_snapshot)
                 self.timeline.show_snapshot(self.last_snapshot)  # where a run paced at 5 Hz stopped
         self.controls.set_running(state == RUNNING)
+        if state != RUNNING:
+            self._lesson_run_paused(state)
         if state == RUNNING:
             self.statusBar().clearMessage()  # it was about the run before it went on
         self.status_state.setText({RUNNING: "running", DIVERGED: "DIVERGED", STOPPED: "stopped"}.get(state, state))
@@ -948,6 +971,115 @@ class MainWindow(QMainWindow):
             if path:
                 resume[0] = False
                 self.open_session(path)
+
+    # ----- lessons ------------------------------------------------------------------------------
+
+    def _fill_lessons_menu(self, menu) -> None:
+        if menu.actions():
+            return
+        from ..core.lessons import shipped_lessons
+
+        for name in shipped_lessons():
+            act = menu.addAction(name)
+            act.setStatusTip(f"The {name} lesson that comes with gdsim")
+            act.triggered.connect(lambda _=False, n=name: self.open_lesson(n))
+
+    def _open_lesson_dialog(self) -> None:
+        path = self._ask_open(prefs.LESSON, "Open a lesson", "gdsim lesson (*.txt);;All files (*)")
+        if path:
+            self.open_lesson(path)
+
+    def open_lesson(self, where: str) -> bool:
+        """Open a lesson file (or a shipped lesson's name) beside the views, at its first page. A
+        file with a mistake is refused with its one line, and nothing changes."""
+        from ..core.lessons import find_lesson, load_lesson
+
+        try:
+            lesson = load_lesson(find_lesson(where))
+        except GdsimError as exc:
+            QMessageBox.warning(self, "This lesson cannot be opened", sentence(str(exc)))
+            return False
+        if self.lesson_panel is None:
+            self._build_lesson_dock()
+        self.lesson_panel.lesson = lesson
+        self.lesson_dock.setWindowTitle(f"Lesson: {lesson.title}")
+        self.lesson_dock.show()
+        for act in self.lesson_actions:
+            act.setEnabled(True)
+        self.lesson_panel.open(lesson)
+        self._open_page(0)
+        return True
+
+    def _build_lesson_dock(self) -> None:
+        from PySide6.QtWidgets import QDockWidget
+
+        from .lesson_panel import LessonPanel
+
+        self.lesson_panel = LessonPanel()
+        self.lesson_panel.page_opened.connect(self._open_page)
+        self.lesson_panel.action_asked.connect(self._play_page_action)
+        self.lesson_panel.closed.connect(self.close_lesson)
+        self.lesson_dock = QDockWidget("Lesson", self)
+        self.lesson_dock.setObjectName("lesson-dock")
+        self.lesson_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                                     | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.lesson_dock.setWidget(self.lesson_panel)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.lesson_dock)
+        self.resizeDocks([self.lesson_dock], [max(280, self.width() // 4)], Qt.Orientation.Horizontal)
+
+    def _open_page(self, index: int) -> None:
+        panel = self.lesson_panel
+        page = panel.lesson.pages[index]
+        panel.show_page(index)
+        self._lesson_awaits = None
+        locked, hidden = panel.lesson.controls(page)
+        self._lock_controls(locked, hidden)
+        self.controller.call("start_page", page.settings,
+                             f"lesson page {index + 1} of {len(panel.lesson.pages)}: {page.title}")
+        self.controller.call("watch_challenges", page)
+
+    def _play_page_action(self, index: int) -> None:
+        page = self.lesson_panel.lesson.pages[index]
+        action = page.action
+        compare = None if action.compare is None else action.compare.settings(page.settings)
+        self._lesson_awaits = action.steps
+        self.controller.call("play_action", page.settings, action.steps, compare, action.zeroing)
+        self.take_keyboard()
+
+    def _lesson_run_paused(self, state: str) -> None:
+        """The page's action has taken its steps (or the run stopped early): the panel reveals."""
+        snap = self.last_snapshot
+        if self._lesson_awaits is None or snap is None or snap.past:
+            return
+        if snap.step >= self._lesson_awaits or state in (DIVERGED, STOPPED):
+            self._lesson_awaits = None
+            self.lesson_panel.action_done(snap.step)
+
+    def _challenges_checked(self, run_id: int, met) -> None:
+        if self.lesson_panel is None or self.lesson_panel.lesson is None:
+            return
+        page = self.lesson_panel.page
+        for i in self.lesson_panel.challenges_checked(met):
+            self.say(f"Challenge met: {page.challenges[i].message}", seconds=12)
+
+    def close_lesson(self) -> None:
+        if self.lesson_panel is None:
+            return
+        self.lesson_panel.lesson = None
+        self.lesson_dock.hide()
+        self._lesson_awaits = None
+        for act in self.lesson_actions:
+            act.setEnabled(False)
+        self._lock_controls(frozenset(), frozenset())
+        self.controller.call("watch_challenges", None)
+        self.say("Lesson closed: every control is free again")
+
+    def _lock_controls(self, locked: frozenset, hidden: frozenset) -> None:
+        """A lesson's locks: the control panel's boxes, and the menu actions that change the same."""
+        self.controls.set_lesson_locks(locked, hidden)
+        for name, act in (("zero-grad", self.zero_action), ("seed", self.new_weights_action),
+                          ("data", self.data_action)):
+            act.setEnabled(name not in locked and name not in hidden)
 
     def _load_weights_dialog(self) -> None:
         with self.paused() as resume:

@@ -172,10 +172,12 @@ class TrainingWorker(QObject):
     landscape_ready = Signal(object)  # core.surface.Surface: the loss over a plane around the weights shown
     lr_found = Signal(object)  # core.lr_find.RangeTest, from the weights shown
     stability_found = Signal(object)  # (core.stability.StabilityMap, its divergence bound per momentum)
+    challenges_checked = Signal(int, object)  # (run id, a tuple of bools): the lesson page's challenges met
     idle_check = Signal()  # after every slice: the GUI answers through flags.gui_idle once it has caught up
     SIGNALS = ("run_started", "snapshot", "state_changed", "settings_changed", "failed", "finished_task",
                "session_opened", "scenario_added", "table_read", "progress", "document_changed",
-               "branches_changed", "pins_changed", "landscape_ready", "lr_found", "stability_found")
+               "branches_changed", "pins_changed", "landscape_ready", "lr_found", "stability_found",
+               "challenges_checked")
 
     def __init__(self, settings: Settings):
         super().__init__()
@@ -209,6 +211,9 @@ class TrainingWorker(QObject):
         # Settings that are not live (the loss) chosen while looking back: the branch from there takes them.
         self._branch_changes: dict = {}  # Settings field -> value, on top of the step shown's settings
         self._pins: list = []  # runs pinned to compare: (a weak reference to the _Run, its RunCurves)
+        self._lesson_page = None  # core.lessons Page whose challenges are checked after every frame
+        self._challenges_met: tuple | None = None  # what was last said about them
+        self._zeroing_switch: tuple[int, bool] | None = None  # (after step, zero_grad) for a lesson's action
 
     @Slot(str, tuple)
     def perform(self, name: str, args: tuple) -> None:
@@ -892,6 +897,57 @@ class TrainingWorker(QObject):
         self._set_state(PAUSED, "the race is pinned: dashed curves, and paths on the landscape"
                         + (f"; {'; '.join(notes)}" if notes else ""))
 
+    # ----- a lesson's page ----------------------------------------------------------------------
+
+    @command(SETTINGS)
+    def start_page(self, settings: Settings, title: str) -> None:
+        """A lesson's page: a new run of its settings from fresh weights (Undo brings back the run
+        it replaces), without the pins of the page before."""
+        self._zeroing_switch = None
+        if self._pins:
+            self._pins = []
+            self.pins_changed.emit([])
+        self._build(settings, reason=title, action="opening a lesson page")
+
+    @command()
+    def play_action(self, settings: Settings, steps: int, compare: Settings | None,
+                    zeroing: tuple[int, bool] | None) -> None:
+        """A lesson page's action: a new run of ``settings`` from fresh weights, ``compare``'s run
+        (if any) trained beside it from the same weights and batches and pinned, then ``steps``
+        steps of the run at the chosen speed. ``zeroing`` = (K, on): gradient zeroing is switched
+        as if the box were clicked after step K - 1, in both runs (core.lessons' Action)."""
+        self.start_page(settings, "the page's action")
+        if compare is not None:
+            twin = self._rebuilt(self.trainer.initial_values, compare)
+            changes = {}
+            if zeroing is not None:
+                changes[zeroing[0] - 1] = twin.settings.replace(zero_grad=zeroing[1])
+            line = self._train_aside(twin, steps, changes, "Training the run to compare")
+            if line is None:
+                self._set_state(PAUSED, "the comparison was cancelled")
+                return
+            self._add_branch(twin, line, pin=True)
+        if zeroing is not None:
+            self._zeroing_switch = (zeroing[0] - 1, zeroing[1])
+        self.step(steps)
+
+    @command()
+    def watch_challenges(self, page) -> None:
+        """Check ``page``'s challenges (core.lessons) against the run after every frame; None: stop."""
+        self._lesson_page = page if page is not None and page.challenges else None
+        self._challenges_met = None
+        self._check_challenges()
+
+    def _check_challenges(self) -> None:
+        if self._lesson_page is None or self.trainer is None:
+            return
+        from ..core.lessons import challenges_met
+
+        met = tuple(challenges_met(self._lesson_page, self.trainer))
+        if met != self._challenges_met:
+            self._challenges_met = met
+            self.challenges_checked.emit(self._run_id, met)
+
     def _racers(self, racers: list, steps: int) -> list[Settings]:
         """The racers' settings, every one checked before anything is trained."""
         if not 1 <= len(racers) <= MAX_PINS:
@@ -970,14 +1026,22 @@ class TrainingWorker(QObject):
             self._show_and_continue(taken, watching)
 
     def _steps_allowed(self, watching: bool) -> int | None:
-        """Steps this slice may take: those the speed has made due and Step N has left (None: any)."""
+        """Steps this slice may take: those the speed has made due, Step N has left and a lesson's
+        zeroing switch allows (None: any)."""
         allowed = None
+        if self._zeroing_switch is not None:
+            after, zero_grad = self._zeroing_switch
+            if self.trainer.step_count >= after:  # the switch is due: clicked after step `after`
+                self._zeroing_switch = None
+                self._apply_live(self.settings.replace(zero_grad=zero_grad))
+            else:
+                allowed = after - self.trainer.step_count
         if self.speed is not None:
             due = int((time.perf_counter() - self._pace_start) * self.speed) + 1 - self._pace_steps
-            allowed = max(0, due)
+            allowed = max(0, due) if allowed is None else min(allowed, max(0, due))
         if self._budget is not None:
             allowed = self._budget if allowed is None else min(allowed, self._budget)
-        return min(allowed, 1) if watching else allowed
+        return min(allowed, 1) if watching and allowed is not None else allowed
 
     def _train(self, allowed: int | None):
         """(steps taken, the stop if one came): chunks of steps until ``allowed``, a stop, the end
@@ -1080,6 +1144,8 @@ class TrainingWorker(QObject):
             snap = self._taker.take_past(run.scratch, self.trainer)
         self._last_take = time.perf_counter() - started
         self.snapshot.emit(dataclasses.replace(snap, latest=self.trainer.step_count, earliest=run.timeline.first_step))
+        if self.viewing is None:
+            self._check_challenges()
 
     def _set_state(self, state: str, message: str) -> None:
         self.state = state

@@ -81,13 +81,6 @@ def test_list_names_every_shipped_lesson(capsys):
     assert "parabola    Rolling down x**2 (5 pages)\n" in out
 
 
-def test_opening_in_the_window_is_a_hook_not_built_yet(capsys):
-    rc, out, err = cli(capsys, "lesson", "parabola")
-    assert rc == 2 and out == ""
-    assert err.startswith("gdsim: opening a lesson in the window is not built yet; check it headless with gdsim "
-                          "lesson ") and err.endswith("parabola.txt --check\n")
-
-
 def test_check_imports_no_qt():
     modules = imported_by((["lesson", "fruit", "--check"], 0), (["lesson", "--list"], 0))
     assert not QT & modules and "gdsim.app" not in modules
