@@ -40,15 +40,11 @@ class FrameDrawer:
         from .views.loss_view import LossView
         from .views.prediction_view import PredictionView
 
-        check_view(view)
+        check_view(view, info)
         self.size = tuple(size or default_size(view))
         check_size(*self.size)
         theme.configure_plots()
         self.info, self.scale, self.caption = info, scale, caption
-        if view == "graph" and info.graph is None:
-            raise GdsimError("this run has no computation graph to animate (choose another view)")
-        if view == "predictions" and info.graph == "expression":
-            raise GdsimError("this run shows its expression's graph, not predictions (choose the graph view)")
         # Only the views drawn are made: a view left without a parent outlives the application.
         kinds = {"loss": LossView, "predictions": PredictionView, "gradients": GradientView, "graph": GraphView}
         if view == "all":

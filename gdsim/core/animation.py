@@ -60,9 +60,26 @@ def parse_size(text: str) -> tuple[int, int]:
     return width, height
 
 
-def check_view(view: str) -> None:
+def check_view(view: str, info: RunInfo | None = None) -> None:
+    """``view`` is one of VIEWS, and (with ``info``) one the run shows."""
     if view not in VIEWS:
         raise GdsimError(f"an animation shows {', '.join(VIEWS)}, not {view!r}")
+    if info is not None and view == "graph" and info.graph is None:
+        raise GdsimError("this run has no computation graph to animate (choose another view)")
+    if info is not None and view == "predictions" and info.graph == "expression":
+        raise GdsimError("this run shows its expression's graph, not predictions (choose the graph view)")
+
+
+def views_of(info: RunInfo) -> list[str]:
+    """The views an animation of this run can show (VIEWS' order)."""
+    out = []
+    for view in VIEWS:
+        try:
+            check_view(view, info)
+        except GdsimError:
+            continue
+        out.append(view)
+    return out
 
 
 def frame_steps(first: int, last: int, frames: int = DEFAULT_FRAMES) -> list[int]:
