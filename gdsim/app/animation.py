@@ -219,9 +219,9 @@ class AnimationExport(QObject):
                                        longest=max(self._captions, key=len))
             first = self._drawer.draw(self.source.final(), self._captions[-1])
             self._drawer.restart()
-        except GdsimError as exc:
+        except Exception as exc:  # noqa: BLE001 - said in the window; the run goes on
             self._end()
-            self.failed.emit(str(exc))
+            self.failed.emit(str(exc) if isinstance(exc, GdsimError) else f"a frame could not be drawn: {exc}")
             return
         self._thread = threading.Thread(target=self._encode, args=(first,), name="gdsim-animation", daemon=True)
         self._thread.start()
@@ -241,8 +241,8 @@ class AnimationExport(QObject):
         k = self.source.done
         try:
             image = self._drawer.draw(self.source.next(), self._captions[k])
-        except GdsimError as exc:
-            self._fail(str(exc))
+        except Exception as exc:  # noqa: BLE001 - said in the window; the run goes on
+            self._fail(str(exc) if isinstance(exc, GdsimError) else f"frame {k + 1} could not be drawn: {exc}")
             return
         self._queue.put(image)
         self.progress.emit(k + 1, len(self.source))

@@ -34,6 +34,7 @@ class TrainingController(QObject):
     landscape_ready = Signal(object)
     lr_found = Signal(object)
     stability_found = Signal(object)
+    animation_ready = Signal(object)
 
     _perform = Signal(str, tuple)
 
