@@ -235,6 +235,15 @@ def _animation_arguments(run, outputs) -> None:
                            f"longer")
     look.add_argument("--animate-steps", metavar="A:B", type=_step_range,
                       help="animate steps A to B only (A: or :B leave one end open; default: the whole run)")
+    look.add_argument("--animate-view", choices=animation.VIEWS, metavar="NAME", default=None,
+                      help=f"what the frames show: {', '.join(animation.VIEWS)} (the window's views: the figure "
+                           f"of all of them, or one alone; default: all)")
+    look.add_argument("--animate-size", metavar="WxH", type=_frame_size, default=None,
+                      help=f"each frame W by H pixels, caption included (times --scale; "
+                           f"{animation.MIN_SIZE[0]}x{animation.MIN_SIZE[1]} to "
+                           f"{animation.MAX_SIZE[0]}x{animation.MAX_SIZE[1]}; default: "
+                           f"{'x'.join(map(str, animation.DEFAULT_SIZES['all']))} for all views, "
+                           f"{'x'.join(map(str, animation.DEFAULT_SIZES['one']))} for one)")
     look.add_argument("--caption", action=argparse_boolean(), default=None,
                       help="write a caption line with the scenario and its settings above the figure and on "
                            "every frame (the default; --no-caption leaves it out)")
@@ -264,6 +273,18 @@ def _animation_number(check, kind):
             raise argparse.ArgumentTypeError(str(exc)) from None
         return value
     return parse
+
+
+def _frame_size(text):
+    import argparse
+
+    from .core.animation import parse_size
+    from .core.errors import GdsimError
+
+    try:
+        return parse_size(text)
+    except GdsimError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _step_range(text):
@@ -631,7 +652,7 @@ def _check_animation_options(args) -> None:
     from .core.errors import GdsimError
 
     if args.animate_out is None:
-        for key in ("frames", "fps", "animate_steps"):
+        for key in ("frames", "fps", "animate_steps", "animate_view", "animate_size"):
             if getattr(args, key) is not None:
                 raise GdsimError(f"{_flag(key)} goes with --animate-out (it draws the animation)")
     if args.plot_out is None and args.animate_out is None:
@@ -641,7 +662,7 @@ def _check_animation_options(args) -> None:
                                  f"{key} goes with --plot-out or --animate-out (it is how they are drawn)")
     args.frames = animation.DEFAULT_FRAMES if args.frames is None else args.frames
     args.fps = animation.DEFAULT_FPS if args.fps is None else args.fps
-    args.animate_view = "all"  # one view alone: not yet (see app.animation.FrameDrawer)
+    args.animate_view = args.animate_view or "all"
 
 
 def _plan_animation(run: _Run, args) -> None:
@@ -783,6 +804,10 @@ def cmd_run(args) -> int:
         run.landscape = landscape_request(args, run.trainer)
         if args.animate_out is not None:
             _plan_animation(run, args)
+            from .core.animation import check_view
+            from .core.snapshot import run_info
+
+            check_view(args.animate_view, run_info(0, run.scenario, run.trainer, run.trainer.settings))
     except GdsimError as exc:
         raise _CliError(str(exc)) from None
 
@@ -1009,8 +1034,8 @@ def _write_outputs(run: _Run, args) -> list[str]:
             from .app.animation import render_animation  # Qt is imported only here
 
             source, writer = _animation_source(run, args)
-            names = render_animation(writer, source, args.animate_view, scale=args.scale or 1,
-                                     caption=args.caption is not False)
+            names = render_animation(writer, source, args.animate_view, size=args.animate_size,
+                                     scale=args.scale or 1, caption=args.caption is not False)
             written[written.index(args.animate_out)] = writer.target.describe(len(names))
     return written
 

@@ -14,26 +14,25 @@ from __future__ import annotations
 import queue
 import threading
 
-from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QImage, QPainter, QPicture
 from PySide6.QtWidgets import QApplication, QSplitter
 
-from ..core.animation import FrameSource, caption_for
+from ..core.animation import FrameSource, caption_for, check_size, check_view, default_size
 from ..core.errors import GdsimError
 from ..core.files.frames import AnimationWriter, Cancelled, Gate, to_pillow
 
-ALL_SIZE = (1400, 860)  # the --plot-out figure's
-VIEW_SIZE = (820, 520)  # one view alone
-
-
-def default_size(view: str) -> tuple[int, int]:
-    return ALL_SIZE if view == "all" else VIEW_SIZE
-
 
 class FrameDrawer:
-    """A set of views of one run (``info``), offscreen, that draw a snapshot into an image."""
+    """A set of views of one run (``info``), never on screen, that draw a snapshot into an image
+    of ``size`` (width, height: the whole frame, caption included) times ``scale``.
 
-    def __init__(self, info, view: str = "all", size=None, scale: float = 1, caption: bool = True):
+    ``longest`` is the longest caption of the animation: every frame keeps room for it, so the
+    views stay in place from frame to frame.
+    """
+
+    def __init__(self, info, view: str = "all", size=None, scale: float = 1, caption: bool = True,
+                 longest: str = ""):
         from . import theme
         from .views.gradient_view import GradientView
         from .views.graph_view import GraphView
@@ -41,18 +40,13 @@ class FrameDrawer:
         from .views.loss_view import LossView
         from .views.prediction_view import PredictionView
 
+        check_view(view, info)
+        self.size = tuple(size or default_size(view))
+        check_size(*self.size)
         theme.configure_plots()
         self.info, self.scale, self.caption = info, scale, caption
-        if view == "graph" and info.graph is None:
-            raise GdsimError("this run has no computation graph to animate (choose another view)")
-        if view == "predictions" and info.graph == "expression":
-            raise GdsimError("this run shows its expression's graph, not predictions (choose the graph view)")
         # Only the views drawn are made: a view left without a parent outlives the application.
         kinds = {"loss": LossView, "predictions": PredictionView, "gradients": GradientView, "graph": GraphView}
-        if view != "all":
-            # KNOWN BUG: one view alone (at 820x520) keeps an earlier frame's tick labels; not
-            # shipped until that is understood (the figure of all views is checked frame by frame).
-            raise GdsimError("only the figure of all views can be animated for now")
         if view == "all":
             loss, predictions, gradients, graph = (kind() for kind in kinds.values())
             self.views = (loss, predictions, gradients, graph)
@@ -63,41 +57,91 @@ class FrameDrawer:
         else:
             alone = kinds[view]()
             self.views = (alone,)
-            # In a splitter, as in the figure of all views: a view that is itself the window
-            # had its ranges frozen at the first frame's.
-            self.figure = QSplitter()
+            self.figure = QSplitter()  # as in the figure of all views: a frame around the view
             self.figure.addWidget(alone)
             alone.begin_run(info)
         self.shown = self.views
-        self.figure.resize(*(size or default_size(view)))
-        self.figure.show()  # offscreen or hidden from the window: lays everything out, shows nothing
-        QApplication.processEvents()
-        self._measure = ""  # the longest caption: every frame keeps room for it, so frames are one size
+        self._measure = longest if caption else ""
+        # Laid out as if shown, but never on screen (in the window's session too) and never
+        # painted but into the frames.
+        self.figure.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+        self.figure.resize(*self.size)
+        self.figure.show()
+        self._settle()
+        self._fit()
+
+    def _fit(self) -> None:
+        """The figure resized until its frame is ``size`` exactly (the caption's room and the
+        margins taken off); a view's smallest size can leave it larger (``draw`` scales then)."""
+        from .export import figure_size, placed
+
+        width, height = self.size
+        for _ in range(3):
+            got = figure_size(placed(self.shown, self.figure), self._measure)
+            dw, dh = width - got.width(), height - got.height()
+            if dw == 0 and dh == 0:
+                return
+            self.figure.resize(max(1, self.figure.width() + dw), max(1, self.figure.height() + dh))
+            self._settle()
+
+    def _settle(self) -> None:
+        """Layouts done, and the axes sized to their tick labels, before a frame is painted.
+
+        pyqtgraph widens an axis for its labels while painting them, and lays the plot out again
+        only after: a frame painted at once would show new labels in the old room (cut, or run
+        into the axis's name). Measuring them first (as a paint would) gives the room first.
+        Posted layout requests are all this waits for: no other event is handled here, so the
+        window's input, and Cancel, wait for the next turn of its event loop.
+        """
+        import pyqtgraph as pg
+
+        for _ in range(2):
+            QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+            picture = QPicture()
+            painter = QPainter(picture)
+            try:
+                for v in self.views:
+                    scene = v.canvas.scene()
+                    scene.prepareForPaint()  # ranges pyqtgraph updates lazily, as a paint would
+                    for item in scene.items():
+                        if isinstance(item, pg.AxisItem) and item.isVisible():
+                            try:
+                                item.generateDrawSpecs(painter)  # widens the axis if its labels need it
+                            except Exception:  # noqa: BLE001 - measuring only; the paint says the rest
+                                pass
+            finally:
+                painter.end()
+        QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
 
     def measure_caption(self, text: str) -> None:
-        self._measure = text if len(text) > len(self._measure) else self._measure
+        if self.caption and len(text) > len(self._measure):
+            self._measure = text
+            self._fit()
 
     def draw(self, snapshot, caption: str):
         """``snapshot`` taken in by the views, and the figure painted: a Pillow RGB image."""
         from .export import figure_image, placed
 
         for v in self.views:
-            if v.isVisible():
-                v.show_snapshot(snapshot)
-        QApplication.processEvents()
+            v.show_snapshot(snapshot)
+        self._settle()
         text = caption if self.caption else ""
-        image = figure_image(placed(self.shown, self.figure), text, self.scale,
-                             measure=self._measure if self.caption else "")
+        image = figure_image(placed(self.shown, self.figure), text, self.scale, measure=self._measure)
+        want = (round(self.size[0] * self.scale), round(self.size[1] * self.scale))
+        if (image.width(), image.height()) != want:  # a view that cannot be as small as asked
+            image = image.scaled(*want, Qt.AspectRatioMode.IgnoreAspectRatio,
+                                 Qt.TransformationMode.SmoothTransformation)
         return qimage_to_pillow(image)
 
     def restart(self) -> None:
         """Empty views again, for the run's first frame (after the palette's picture)."""
         for v in self.views:
             v.begin_run(self.info)
-        QApplication.processEvents()
+        self._settle()
 
     def close(self) -> None:
         self.figure.close()
+        self.figure.deleteLater()
 
 
 def qimage_to_pillow(image: QImage):
@@ -105,7 +149,9 @@ def qimage_to_pillow(image: QImage):
     return to_pillow(rgb.width(), rgb.height(), rgb.bytesPerLine(), bytes(rgb.constBits())[:rgb.sizeInBytes()])
 
 
-def _captions(source: FrameSource) -> list[str]:
+def _captions(source) -> list[str]:
+    if hasattr(source, "captions"):  # core.animation.PreparedFrames
+        return list(source.captions)
     return [caption_for(source.info, source.settings_at(step), step) for step in source.steps]
 
 
@@ -119,9 +165,8 @@ def render_animation(writer: AnimationWriter, source: FrameSource, view="all", s
     captions = _captions(source)
     drawers = []
     try:
-        drawer = FrameDrawer(source.info, view, size, scale, caption)
+        drawer = FrameDrawer(source.info, view, size, scale, caption, longest=max(captions, key=len))
         drawers.append(drawer)
-        drawer.measure_caption(max(captions, key=len))
         writer.set_palette(drawer.draw(source.final(), captions[-1]))
         drawer.restart()
         for k in range(len(source)):
@@ -170,13 +215,13 @@ class AnimationExport(QObject):
     def start(self) -> None:
         try:
             view, size, scale, caption = self._options
-            self._drawer = FrameDrawer(self.source.info, view, size, scale, caption)
-            self._drawer.measure_caption(max(self._captions, key=len))
+            self._drawer = FrameDrawer(self.source.info, view, size, scale, caption,
+                                       longest=max(self._captions, key=len))
             first = self._drawer.draw(self.source.final(), self._captions[-1])
             self._drawer.restart()
-        except GdsimError as exc:
+        except Exception as exc:  # noqa: BLE001 - said in the window; the run goes on
             self._end()
-            self.failed.emit(str(exc))
+            self.failed.emit(str(exc) if isinstance(exc, GdsimError) else f"a frame could not be drawn: {exc}")
             return
         self._thread = threading.Thread(target=self._encode, args=(first,), name="gdsim-animation", daemon=True)
         self._thread.start()
@@ -196,8 +241,8 @@ class AnimationExport(QObject):
         k = self.source.done
         try:
             image = self._drawer.draw(self.source.next(), self._captions[k])
-        except GdsimError as exc:
-            self._fail(str(exc))
+        except Exception as exc:  # noqa: BLE001 - said in the window; the run goes on
+            self._fail(str(exc) if isinstance(exc, GdsimError) else f"frame {k + 1} could not be drawn: {exc}")
             return
         self._queue.put(image)
         self.progress.emit(k + 1, len(self.source))

@@ -35,6 +35,7 @@ class TrainingController(QObject):
     lr_found = Signal(object)
     stability_found = Signal(object)
     challenges_checked = Signal(int, object)
+    animation_ready = Signal(object)
 
     _perform = Signal(str, tuple)
 

@@ -149,3 +149,8 @@ def _paint_svg(device, paint, size: QSize, title: str, caption: str) -> None:
         paint(painter)
     finally:
         painter.end()  # ends the SVG document: the file is complete
+
+
+def figure_size(parts, measure: str = "") -> QSize:
+    """The size (at scale 1) of the figure of ``parts`` with room for the caption ``measure``."""
+    return _layout(parts, "", measure)[1]

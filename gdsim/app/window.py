@@ -124,6 +124,9 @@ class MainWindow(QMainWindow):
         self.document = Document()
         self.progress_dialog = None
         self.import_dialog = None
+        self.animation_export = None  # app.animation.AnimationExport under way (or the last one)
+        self.animation_progress = None  # its progress dialog
+        self._animation_wanted = None  # (target, AnimationChoice) while the model thread makes the frames
         self._painted = False
         self.lesson_panel = None  # built when a lesson is first opened
         self._lesson_awaits: int | None = None  # the step a lesson page's action runs to
@@ -182,6 +185,7 @@ class MainWindow(QMainWindow):
         c.lr_found.connect(self._lr_found)
         c.stability_found.connect(self._stability_found)
         c.challenges_checked.connect(self._challenges_checked)
+        c.animation_ready.connect(self._animation_ready)
         self.landscape_view.wanted.connect(lambda request, run_id: c.call("want_landscape", request, run_id))
         self.landscape_view.point_chosen.connect(lambda *point: c.call("start_from_weights", *point))
         self.timeline.wanted.connect(self.go_to_step)
@@ -419,6 +423,10 @@ class MainWindow(QMainWindow):
                          f"Save the {view.title.lower()} view as an image, with a caption saying which run it shows")
         self._action(menu, "All views as PNG or SVG...", self._export_all_dialog, "Ctrl+Shift+E",
                      "Save the views on screen together as one image, with a caption")
+        self.animation_action = self._action(
+            menu, "&Animation (GIF or PNG frames)...", self._export_animation_dialog, "Ctrl+Shift+A",
+            "Replay the run so far (or some of its steps) as an animated GIF or numbered PNG frames, of one view "
+            "or all, for slides and handouts")
         self._action(menu, "History as CSV...", self._export_history_dialog, "Ctrl+E",
                      "Save the loss, metric and gradient norm of every step (and every weight of small models)")
         menu.addSeparator()
@@ -738,6 +746,7 @@ class MainWindow(QMainWindow):
 
     def _failed(self, message: str, cause: str) -> None:
         self.busy.hide()
+        self._animation_wanted = None  # the frames asked for will not come (the message says why)
         self.statusBar().clearMessage()  # "finding a learning rate...": it is not
         self._close_when_saved = False  # a save that failed keeps the window open
         first, _, detail = message.partition("\n\n")
@@ -874,6 +883,114 @@ class MainWindow(QMainWindow):
                                   "CSV file (*.csv)")
             if path:
                 self.export_history(path)
+
+    # ----- animation ------------------------------------------------------------------------------
+    #
+    # The model thread makes every frame's snapshot (copies, rebuilt from the run's timeline: the
+    # steps up to the moment the export starts; training may go on), then the window draws one
+    # frame per turn of its event loop and a thread encodes them (app.animation.AnimationExport).
+
+    def _export_animation_dialog(self) -> None:
+        from .animation_dialog import AnimationDialog
+
+        if self.info is None:
+            return
+        if self.animation_exporting:
+            self.say("an animation is being exported: wait for it or cancel it first")
+            return
+        t = self.timeline
+        dialog = AnimationDialog(self.info, t.earliest, t.latest, self,
+                                 scale=prefs.get_int("export/scale", export.DEFAULT_SCALE))
+        self.animation_dialog = dialog  # tests reach it here
+        dialog.accepted.connect(lambda: self._animation_chosen(dialog.chosen))
+        dialog.open()
+
+    def _animation_chosen(self, choice) -> None:
+        from .animation_dialog import GIF
+
+        scenario = self.info.scenario.replace(":", "-") if self.info else "gdsim"
+        name = f"{scenario}-{choice.view}-steps{choice.first}-{choice.last}"
+        if choice.kind == GIF:
+            path = self._ask_save(prefs.EXPORT, "Export the animation", f"{name}.gif", "Animated GIF (*.gif)")
+        else:
+            from PySide6.QtWidgets import QFileDialog
+
+            folder = QFileDialog.getExistingDirectory(self, "A folder for the animation's PNG frames",
+                                                      prefs.folder(prefs.EXPORT))
+            path = str(Path(folder) / f"{name}_%04d.png") if folder else None
+            if path:
+                prefs.remember_folder(prefs.EXPORT, path)
+        if path:
+            self.export_animation(path, choice)
+
+    @property
+    def animation_exporting(self) -> bool:
+        return self._animation_wanted is not None or (self.animation_export is not None
+                                                      and not self.animation_export.ended)
+
+    def export_animation(self, path, choice) -> None:
+        """Export an animation (``choice``: animation_dialog.AnimationChoice) to ``path`` (a .gif,
+        or NAME_%04d.png for PNG frames): the model thread makes the frames first."""
+        from ..core.files.frames import check_target, parse_target
+
+        if self.animation_exporting:
+            self.say("an animation is being exported: wait for it or cancel it first")
+            return
+        try:
+            target = parse_target(str(path))
+            check_target(target, choice.frames)
+        except GdsimError as exc:
+            self.banner.show_message(f"Could not export the animation: {exc}.", "error", FILE)
+            return
+        self._animation_wanted = (target, choice)
+        self.busy.show()
+        self.say("making the animation's frames from the run's timeline...")
+        self.controller.call("animation_frames", choice.first, choice.last, choice.frames)
+
+    def _animation_ready(self, frames) -> None:
+        from PySide6.QtWidgets import QProgressDialog
+
+        from ..core.animation import frame_durations
+        from ..core.files.frames import AnimationWriter
+        from .animation import AnimationExport
+
+        wanted, self._animation_wanted = self._animation_wanted, None
+        self.busy.hide()
+        if wanted is None:
+            return
+        target, choice = wanted
+        job = AnimationExport(frames, AnimationWriter(target, frame_durations(len(frames), choice.fps)), choice.view,
+                              choice.size, choice.scale, choice.caption, parent=self)
+        self.animation_export = job
+        what = target.describe(len(frames))
+        # Not modal: the window (and training) goes on while the frames are drawn.
+        progress = QProgressDialog(f"Drawing {len(frames)} frames for {what}...", "Cancel", 0, len(frames), self)
+        progress.setWindowTitle("Export animation - gdsim")
+        progress.setWindowModality(Qt.WindowModality.NonModal)
+        progress.setMinimumDuration(0)
+        progress.setAutoClose(False)
+        progress.setAutoReset(False)
+        progress.canceled.connect(job.cancel)
+        self.animation_progress = progress
+        job.progress.connect(lambda done, total: progress.setValue(done))
+        job.progress.connect(lambda done, total: done == total and progress.setLabelText(f"Writing {what}..."))
+        job.finished.connect(lambda names: self._animation_ended(f"saved the animation to {what}"))
+        job.cancelled.connect(lambda: self._animation_ended("the animation was cancelled: nothing was written"))
+        job.failed.connect(lambda message: self._animation_ended(message, failed=True))
+        self.say(f"exporting the animation to {what}...")
+        progress.show()
+        job.start()
+
+    def _animation_ended(self, message: str, failed: bool = False) -> None:
+        if self.animation_progress is not None:
+            self.animation_progress.canceled.disconnect()
+            self.animation_progress.close()
+            self.animation_progress = None
+        if failed:
+            self.banner.show_message(f"Could not export the animation: {message.rstrip('.')}. Nothing was written.",
+                                     "error", FILE)
+        else:
+            self.say(message)
 
     # ----- sessions and weights --------------------------------------------------------------------
 
@@ -1175,5 +1292,8 @@ class MainWindow(QMainWindow):
                     event.ignore()
                     return
         self._stopped = True
+        if self.animation_export is not None and not self.animation_export.ended:
+            self.animation_export.cancel()  # nothing half-written is left behind
+            self.animation_export.wait(5)
         self.controller.stop()
         super().closeEvent(event)

@@ -173,11 +173,12 @@ class TrainingWorker(QObject):
     lr_found = Signal(object)  # core.lr_find.RangeTest, from the weights shown
     stability_found = Signal(object)  # (core.stability.StabilityMap, its divergence bound per momentum)
     challenges_checked = Signal(int, object)  # (run id, a tuple of bools): the lesson page's challenges met
+    animation_ready = Signal(object)  # core.animation.PreparedFrames: an animation's frames, for the window's export
     idle_check = Signal()  # after every slice: the GUI answers through flags.gui_idle once it has caught up
     SIGNALS = ("run_started", "snapshot", "state_changed", "settings_changed", "failed", "finished_task",
                "session_opened", "scenario_added", "table_read", "progress", "document_changed",
                "branches_changed", "pins_changed", "landscape_ready", "lr_found", "stability_found",
-               "challenges_checked")
+               "challenges_checked", "animation_ready")
 
     def __init__(self, settings: Settings):
         super().__init__()
@@ -969,6 +970,20 @@ class TrainingWorker(QObject):
         write_history_csv(path, t.history, t.trace if small else None, t.params.labels() if small else None,
                           settings=self.settings, classes=history_classes(t.data))
         self.finished_task.emit("history", path)
+
+    @command(FILE)
+    def animation_frames(self, first, last, frames: int) -> None:
+        """The snapshots of an animation of the run's steps ``first`` to ``last`` (None: its
+        first, its newest), ``frames`` of them at most, rebuilt from the run's timeline in a
+        trainer of their own: the steps taken up to now; training goes on after."""
+        from ..core import animation
+
+        run = self._run
+        a, b = animation.resolve_range(first, last, run.timeline.first_step, run.trainer.step_count)
+        steps = animation.frame_steps(a, b, int(frames))
+        scratch = animation.scratch_for(self._scenario(self.settings.scenario), run.trainer)
+        source = animation.FrameSource(self._taker.info, run.trainer, run.timeline, scratch, steps)
+        self.animation_ready.emit(animation.PreparedFrames.made_from(source))
 
     @command()
     def shutdown(self) -> None:

@@ -30,7 +30,56 @@ GIF_TICK_MS = 10  # GIF's unit of time
 # What an animation can show: every view as the figure lays them out, or one of them.
 VIEWS = ("all", "loss", "predictions", "gradients", "graph")
 VIEW_TITLES = {"all": "All views", "loss": "Loss", "predictions": "Predictions", "gradients": "Gradients",
-               "graph": "Graph"}
+               "graph": "Computation graph"}
+
+# A frame's size in pixels at scale 1 (the caption included): 16:9 for slides. The figure of all
+# views at 1400x860 made a 1.8 MB parabola GIF; at 1280x720 it reads as well on a projector.
+DEFAULT_SIZES = {"all": (1280, 720), "one": (960, 540)}
+MIN_SIZE, MAX_SIZE = (480, 300), (3840, 2160)
+SIZE_CHOICES = ((640, 360), (960, 540), (1280, 720), (1600, 900), (1920, 1080))
+
+
+def default_size(view: str) -> tuple[int, int]:
+    """The frame size of an animation of ``view`` (one of VIEWS) when none is chosen."""
+    return DEFAULT_SIZES["all" if view == "all" else "one"]
+
+
+def check_size(width: int, height: int) -> None:
+    (w0, h0), (w1, h1) = MIN_SIZE, MAX_SIZE
+    if not (w0 <= width <= w1 and h0 <= height <= h1):
+        raise GdsimError(f"a frame is {w0}x{h0} to {w1}x{h1} pixels, not {width}x{height}")
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """``960x540`` (width x height in pixels, at scale 1) as (960, 540), checked."""
+    match = re.fullmatch(r"\s*(\d{1,5})\s*[xX×]\s*(\d{1,5})\s*", text or "")
+    if match is None:
+        raise GdsimError(f"a frame size is WIDTHxHEIGHT in pixels, as 960x540, not {text!r}")
+    width, height = int(match.group(1)), int(match.group(2))
+    check_size(width, height)
+    return width, height
+
+
+def check_view(view: str, info: RunInfo | None = None) -> None:
+    """``view`` is one of VIEWS, and (with ``info``) one the run shows."""
+    if view not in VIEWS:
+        raise GdsimError(f"an animation shows {', '.join(VIEWS)}, not {view!r}")
+    if info is not None and view == "graph" and info.graph is None:
+        raise GdsimError("this run has no computation graph to animate (choose another view)")
+    if info is not None and view == "predictions" and info.graph == "expression":
+        raise GdsimError("this run shows its expression's graph, not predictions (choose the graph view)")
+
+
+def views_of(info: RunInfo) -> list[str]:
+    """The views an animation of this run can show (VIEWS' order)."""
+    out = []
+    for view in VIEWS:
+        try:
+            check_view(view, info)
+        except GdsimError:
+            continue
+        out.append(view)
+    return out
 
 
 def frame_steps(first: int, last: int, frames: int = DEFAULT_FRAMES) -> list[int]:
@@ -185,3 +234,41 @@ def scratch_for(scenario, trainer):
     """A second trainer of ``trainer``'s run to rebuild its frames in (as the window's)."""
     return scenario.build(trainer.settings, track_tensor_norms=trainer.history.track_tensor_norms,
                           record_updates=True)
+
+
+class PreparedFrames:
+    """Every frame of an animation made at once, with a ``FrameSource``'s interface (``next``,
+    ``final``, ``done``, ``len``) and the frames' captions: what the window's model thread sends
+    its export (copies: nothing of the run's own), so drawing never reaches into the engine."""
+
+    def __init__(self, info: RunInfo, steps: list[int], final: Snapshot, snapshots: list[Snapshot],
+                 captions: list[str]):
+        if not (len(steps) == len(snapshots) == len(captions)) or not steps:
+            raise ValueError("a frame's step, snapshot and caption each")
+        self.info, self.steps, self.captions = info, list(steps), list(captions)
+        self._final, self._snapshots = final, list(snapshots)
+        self._index = 0
+
+    @classmethod
+    def made_from(cls, source: FrameSource) -> PreparedFrames:
+        """Every frame of ``source`` made now (its last one first, as ``final``)."""
+        final = source.final()
+        snapshots = [source.next() for _ in range(len(source))]
+        captions = [caption_for(source.info, source.settings_at(step), step) for step in source.steps]
+        return cls(source.info, source.steps, final, snapshots, captions)
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    @property
+    def done(self) -> int:
+        return self._index
+
+    def final(self) -> Snapshot:
+        return self._final
+
+    def next(self) -> Snapshot:
+        snap = self._snapshots[self._index]
+        self._snapshots[self._index] = None  # drawn once: its memory goes as the export goes on
+        self._index += 1
+        return snap

@@ -53,3 +53,41 @@ def test_unwritable_targets(tmp_path, capsys):
         assert message in capsys.readouterr().err
     assert main(["run", "parabola", "--steps", "5", "--frames", "4"]) == 2
     assert "--frames goes with --animate-out" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("view", ["loss", "predictions", "gradients"])
+def test_one_view_at_a_chosen_size(tmp_path, view):
+    from PIL import Image
+
+    out = tmp_path / f"{view}.gif"
+    assert main(["run", "parabola", "--lr", "0.9", "--steps", "6", "--animate-out", str(out), "--animate-view", view,
+                 "--animate-size", "640x400", "--quiet"]) == 0
+    with Image.open(out) as gif:
+        assert gif.n_frames == 7 and gif.size == (640, 400)
+
+
+def test_default_sizes_and_scale(tmp_path):
+    from PIL import Image
+
+    assert main(["run", "parabola", "--steps", "2", "--animate-out", str(tmp_path / "a.gif"), "--quiet"]) == 0
+    assert main(["run", "parabola", "--steps", "2", "--animate-out", str(tmp_path / "b.gif"), "--animate-view", "loss",
+                 "--scale", "2", "--quiet"]) == 0
+    with Image.open(tmp_path / "a.gif") as a, Image.open(tmp_path / "b.gif") as b:
+        assert a.size == (1280, 720) and b.size == (1920, 1080)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--animate-size", "10x10"], "480x300 to 3840x2160"),
+    (["--animate-size", "big"], "WIDTHxHEIGHT"),
+    (["--animate-view", "weights"], "invalid choice"),
+    (["--animate-view", "graph"], "no computation graph"),
+])
+def test_bad_view_or_size(tmp_path, capsys, args, message):
+    code = main(["run", "parabola", "--steps", "3", "--animate-out", str(tmp_path / "a.gif"), *args])
+    assert code == 2 and message in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_view_and_size_go_with_animate_out(capsys):
+    assert main(["run", "parabola", "--steps", "3", "--animate-view", "loss"]) == 2
+    assert "--animate-view goes with --animate-out" in capsys.readouterr().err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 
 import numpy as np
 import pyqtgraph as pg
@@ -281,9 +282,33 @@ class PlotView(QWidget):
             self.title_label.render(painter, self.title_label.mapTo(self, QPoint(0, 0)))
             # A QGraphicsView renders its scene: (painter, target in the painter, source in the view).
             target = QRectF(QRect(self.canvas.mapTo(self, QPoint(0, 0)), self.canvas.size()))
-            self.canvas.render(painter, target, self.canvas.rect(), Qt.AspectRatioMode.IgnoreAspectRatio)
+            with uncached(self.canvas.scene()):
+                self.canvas.render(painter, target, self.canvas.rect(), Qt.AspectRatioMode.IgnoreAspectRatio)
         finally:
             painter.restore()
+
+
+@contextmanager
+def uncached(scene: QGraphicsScene):
+    """The scene's items painted afresh, not from their cached pixmaps (``cache_axes``).
+
+    Qt keeps an item's DeviceCoordinateCache as one pixmap per paint device, but marks it
+    out of date once for all of them: whichever device paints first after a change (the view
+    on screen) clears the mark, and another device (an export's image) then copies its own
+    pixmap of an earlier paint. An axis whose range changed kept the tick labels of an earlier
+    frame in an animation. Turning the cache off drops every device's pixmap; turning it back
+    on starts them afresh, so the screen is repainted right too. (An SVG gets vectors, not
+    the cached pixmaps, as well.)
+    """
+    cached = [(item, item.cacheMode()) for item in scene.items()
+              if item.cacheMode() != QGraphicsItem.CacheMode.NoCache]
+    for item, _ in cached:
+        item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
+    try:
+        yield
+    finally:
+        for item, mode in cached:
+            item.setCacheMode(mode)
 
 
 def step_cursor(plot: pg.PlotItem, label: bool = True) -> pg.InfiniteLine:
