@@ -34,6 +34,8 @@ SHOTS = [
     ("quadratic-race.png", Settings(scenario="quadratic"), 0, False, None, "race"),
     ("quadratic-lr-find.png", Settings(scenario="quadratic"), 0, False, None, "lr-find"),
     ("parabola-stability.png", Settings(scenario="parabola"), 0, False, None, "stability"),
+    ("parabola-lesson.png", Settings(scenario="parabola"), 0, False, None, "lesson"),
+    ("fruit-presentation.png", Settings(scenario="fruit"), 40, False, None, "presentation"),
 ]
 
 
@@ -76,9 +78,25 @@ def stability(w):
     return w.stability_dialog
 
 
+def lesson_page_3(w):
+    """The parabola lesson's third page, its question answered (the right choice) and its action run."""
+    w.open_lesson("parabola")
+    spin_until(lambda: w.lesson_panel.index == 0 and w.last_snapshot is not None)
+    w.lesson_panel.page_opened.emit(2)
+    spin_until(lambda: w.lesson_panel.index == 2 and w.settings.lr == 0.9 and w.last_snapshot.step == 0)
+    panel = w.lesson_panel
+    panel.choices.buttons()[panel.page.question.answer].setChecked(True)
+    panel.action_button.click()
+    spin_until(lambda: w._lesson_awaits is None and w.last_snapshot.step == 20 and w.state != "running")
+
+
+def presentation(w):
+    w.set_presentation(True)
+
+
 # What to do after the steps; what it returns (a dialog) is shot instead of the window.
 AFTER = {"branch": branch_at_30_with_a_larger_lr, "landscape": landscape_tab, "race": race_three_optimizers,
-         "lr-find": lr_finder, "stability": stability}
+         "lr-find": lr_finder, "stability": stability, "lesson": lesson_page_3, "presentation": presentation}
 
 
 def spin_until(cond, limit_ms=30000):

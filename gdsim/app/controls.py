@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea,
+    QApplication, QCheckBox, QComboBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea,
     QSizePolicy, QSlider, QSpinBox, QVBoxLayout, QWidget,
 )
 
@@ -58,8 +58,6 @@ class ControlPanel(QScrollArea):
         self.setWidgetResizable(True)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the controls, not to their frame
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setMinimumWidth(270)  # leaves the views room on a 1024-pixel screen
-        self.setMaximumWidth(360)
         body = QWidget()
         self.setWidget(body)
         col = QVBoxLayout(body)
@@ -69,6 +67,24 @@ class ControlPanel(QScrollArea):
             col.addWidget(build())
         col.addStretch(1)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        self._fit_to_font()
+
+    def _fit_to_font(self) -> None:
+        # 270 by 360 pixels at the usual font: room for the views on a 1024-pixel screen. Zoomed,
+        # the panel grows with its text, so no box is cut off.
+        base = QApplication.font().pointSizeF()  # the zoom changes windows' fonts, not the application's
+        scale = max(1.0, self.font().pointSizeF() / base) if base > 0 else 1.0
+        body = self.widget()
+        # Zoomed, at least what the boxes need at this font (a scroll bar beside them), so none is cut off.
+        needed = 0 if body is None or scale == 1.0 else (body.minimumSizeHint().width()
+                                                           + self.verticalScrollBar().sizeHint().width())
+        self.setMinimumWidth(max(int(270 * scale), needed))
+        self.setMaximumWidth(max(int(360 * scale), needed))
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fit_to_font()
 
     # ----- the groups of controls (declarative: each makes its widgets and says what they do) -----
 

@@ -10,11 +10,18 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
-    QButtonGroup, QHBoxLayout, QLabel, QPushButton, QRadioButton, QScrollArea, QVBoxLayout, QWidget,
+    QButtonGroup, QHBoxLayout, QLabel, QPushButton, QRadioButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget,
 )
 
 from ..core.lessons import Lesson, Page
+
+
+# Keys a focused choice or button of the panel keeps (app.desktop honours ``takes_keys``): without
+# this, Space on a focused choice would run the training (the window's shortcut) instead of choosing.
+CHOICE_KEYS = frozenset({Qt.Key.Key_Space, Qt.Key.Key_Up, Qt.Key.Key_Down})
+BUTTON_KEYS = frozenset({Qt.Key.Key_Space})
 
 
 def _paragraphs(text: str) -> str:
@@ -44,7 +51,9 @@ class LessonPanel(QScrollArea):
         self.title = QLabel()
         self.title.setWordWrap(True)
         self.where = QLabel()
-        self.where.setStyleSheet("color: palette(placeholder-text);")
+        self.where.setWordWrap(True)
+        self.where.setForegroundRole(QPalette.ColorRole.PlaceholderText)  # a palette role, not a style
+        # sheet: a style sheet would keep the font the label was first polished with (the zoom)
         self.text = QLabel()
         self.text.setWordWrap(True)
         self.text.setTextFormat(Qt.TextFormat.RichText)
@@ -65,7 +74,7 @@ class LessonPanel(QScrollArea):
         self.challenge_list.setTextFormat(Qt.TextFormat.RichText)
         self.locks = QLabel()
         self.locks.setWordWrap(True)
-        self.locks.setStyleSheet("color: palette(placeholder-text);")
+        self.locks.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         nav = QHBoxLayout()
         self.back_button = QPushButton("◀ Previous")
         self.back_button.setToolTip("The page before (Alt+Left)")
@@ -78,6 +87,11 @@ class LessonPanel(QScrollArea):
         self.close_button.clicked.connect(self.closed)
         for b in (self.back_button, self.next_button, self.close_button):
             nav.addWidget(b)
+        for b in (self.action_button, self.back_button, self.next_button, self.close_button):
+            b.takes_keys = lambda: BUTTON_KEYS
+            # A narrow panel (zoomed, on a small screen) wraps its text rather than cut it off at the
+            # width of its widest button.
+            b.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         for w in (self.title, self.where, self.text, self.question):
             lay.addWidget(w)
         lay.addLayout(self.choice_box)
@@ -167,6 +181,7 @@ class LessonPanel(QScrollArea):
         for i, choice in enumerate(q.choices):
             b = QRadioButton(choice)
             b.setAccessibleName(f"Answer {i + 1}: {choice}")
+            b.takes_keys = lambda: CHOICE_KEYS
             self.choices.addButton(b, i)
             self.choice_box.addWidget(b)
 

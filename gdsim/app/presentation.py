@@ -1,6 +1,6 @@
 """In front of a class: the whole interface zoomed, full screen, and the controls folded away.
 
-Zoom scales the application font (every label, box and title) and draws each plot's scene
+Zoom scales every window's font (every label, box, title and menu) and draws each plot's scene
 through a scaled view, so the tick labels, line widths and markers of every view grow with the
 text, in proportion, without each view knowing. The factor is remembered between sessions.
 """
@@ -10,8 +10,10 @@ from __future__ import annotations
 import weakref
 
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtWidgets import QApplication, QLabel, QToolButton, QVBoxLayout, QWidget
+import shiboken6
+from PySide6.QtCore import QEvent, QObject, QRectF, Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication, QLabel, QToolButton, QToolTip, QVBoxLayout, QWidget
 
 from . import prefs
 
@@ -22,13 +24,30 @@ ZOOM_KEY = "view/zoom"
 class ZoomCanvas(pg.GraphicsLayoutWidget):
     """A plot canvas whose scene is laid out at 1/zoom of its size and drawn zoom times larger."""
 
-    zoom = 1.0  # every canvas's, set by ``set_zoom``
+    zoom = 1.0  # every canvas's, set by ``Zoom.set``
     _all: "weakref.WeakSet[ZoomCanvas]" = weakref.WeakSet()
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, smallest=(300, 200), **kwargs):
+        # The scene is never laid out smaller than this (unless the canvas itself is): a canvas
+        # with little room zooms less, rather than crowd its plots into a few hundred pixels.
+        # (Set first: pyqtgraph's __init__ already resizes.)
+        self.smallest = smallest
         super().__init__(*args, **kwargs)
+        self._keep_base_font()
         ZoomCanvas._all.add(self)
         self._fit()
+
+    def _keep_base_font(self) -> None:
+        """The plots' text at the application's (unzoomed) font: the scaled view zooms it, with
+        the lines; the window's zoomed font would zoom it a second time."""
+        self.setFont(QApplication.font())
+
+    def effective_zoom(self) -> float:
+        z = ZoomCanvas.zoom
+        if z <= 1.0:
+            return z
+        w, h = self.smallest
+        return max(1.0, min(z, self.width() / w, self.height() / h))
 
     def resizeEvent(self, ev) -> None:  # noqa: N802 - Qt's name
         if self.closed:
@@ -36,7 +55,7 @@ class ZoomCanvas(pg.GraphicsLayoutWidget):
         self._fit()
 
     def _fit(self) -> None:
-        z = ZoomCanvas.zoom
+        z = self.effective_zoom()
         if z == 1.0:  # pyqtgraph's own behaviour: the scene in the view's pixels
             self.autoPixelRange = True
             super().resizeEvent(None)
@@ -47,17 +66,27 @@ class ZoomCanvas(pg.GraphicsLayoutWidget):
     @classmethod
     def apply_to_all(cls) -> None:
         for canvas in list(cls._all):
-            if not canvas.closed:
+            # A window closed and deleted by Qt may leave its Python wrappers behind for a while.
+            if shiboken6.isValid(canvas) and not canvas.closed:
+                canvas._keep_base_font()
                 canvas._fit()
 
 
 class Zoom:
-    """The interface's zoom: the application font and every plot canvas, together."""
+    """The interface's zoom: every window's font and every plot canvas, together.
+
+    The application's own font stays as it was: that is the font pyqtgraph draws text with (tick
+    labels, legends, titles, in cached pixmaps too), and the canvas's scaled view zooms that text
+    with the lines. Windows and dialogs take the zoomed font instead, those opened later too (an
+    application event filter gives it to each new window as it is polished).
+    """
 
     def __init__(self, app: QApplication):
         self._app = app
-        self._base = app.font().pointSizeF()
-        self.factor = 1.0
+        if _ZOOMED.get("filter") is None:
+            _ZOOMED["filter"] = _NewWindows(app)
+            app.installEventFilter(_ZOOMED["filter"])
+        self.factor = ZoomCanvas.zoom
 
     def restore(self) -> None:
         """The factor of the last session (1 if none, or if what is stored is not a step)."""
@@ -78,15 +107,43 @@ class Zoom:
 
     def set(self, factor: float, remember: bool = True) -> float:
         self.factor = factor
-        font = self._app.font()
-        if self._base > 0:
-            font.setPointSizeF(self._base * factor)
-            self._app.setFont(font)
-        ZoomCanvas.zoom = factor
-        ZoomCanvas.apply_to_all()
+        if factor != ZoomCanvas.zoom:
+            ZoomCanvas.zoom = factor
+            font = zoomed_font()
+            QToolTip.setFont(font)
+            for window in self._app.topLevelWidgets():
+                _give_font(window, font)
+            ZoomCanvas.apply_to_all()
         if remember:
             prefs.set_value(ZOOM_KEY, factor)
         return factor
+
+
+_ZOOMED: dict = {}  # the application's one event filter for new windows
+
+
+def zoomed_font() -> QFont:
+    font = QFont(QApplication.font())
+    font.setPointSizeF(font.pointSizeF() * ZoomCanvas.zoom)
+    return font
+
+
+def _give_font(window, font: QFont) -> None:
+    window.setFont(font)
+    # A widget with a style sheet keeps the font it was polished with: polish it again.
+    for widget in window.findChildren(QWidget):
+        if widget.styleSheet():
+            widget.setStyleSheet(widget.styleSheet())
+
+
+class _NewWindows(QObject):
+    """Gives a window the zoomed font as it is polished, before it is first shown."""
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+        if (event.type() == QEvent.Type.Polish and ZoomCanvas.zoom != 1.0 and isinstance(obj, QWidget)
+                and obj.isWindow() and obj.font().pointSizeF() != zoomed_font().pointSizeF()):
+            _give_font(obj, zoomed_font())
+        return False
 
 
 class SlimBar(QWidget):
@@ -120,3 +177,6 @@ class SlimBar(QWidget):
         lay.addWidget(self.step_label)
         lay.addStretch(1)
         self.hide()
+
+    def show_step(self, step: int) -> None:
+        self.step_label.setText(f"step\n{step:,}")

@@ -362,7 +362,7 @@ class MainWindow(QMainWindow):
                                                "Fill the screen (again: back to a window)")
         self.full_screen_action.setCheckable(True)
         self.presentation_action = self._action(
-            view, "Presentation mode", lambda: self.set_presentation(not self.presenting), "F5",
+            view, "Presentation mode", lambda: self.set_presentation(self.presentation_action.isChecked()), "F5",
             "Fold the controls away behind a slim bar so the views fill the screen; Space, Right and R "
             "still act on the run (again: the controls come back)")
         self.presentation_action.setCheckable(True)
@@ -375,6 +375,8 @@ class MainWindow(QMainWindow):
         self.presentation_action.setChecked(on)
         self.controls.setVisible(not on)
         self.slim_bar.setVisible(on)
+        if on and self.last_snapshot is not None:
+            self.slim_bar.show_step(self.last_snapshot.step)
         self.view_area.setFocus(Qt.FocusReason.OtherFocusReason)  # the keys act on the run
         self.say("Presentation mode: F5 or the ☰ button brings the controls back" if on else "Controls shown")
 
@@ -717,7 +719,7 @@ class MainWindow(QMainWindow):
             self.status_loss.setText(self.status_loss.text() + f"   {title} {value}")
         self.status_rate.setText(per_second(snap.steps_per_second) if self.state == RUNNING else "")
         if self.slim_bar.isVisible():
-            self.slim_bar.step_label.setText(f"step\n{snap.step:,}")
+            self.slim_bar.show_step(snap.step)
 
     def _state_changed(self, state: str, message: str) -> None:
         self.state = state

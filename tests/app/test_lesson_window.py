@@ -167,3 +167,31 @@ def test_gdsim_lesson_opens_the_window_at_the_lesson(monkeypatch, capsys):
     monkeypatch.setattr(app_main, "run_app", lambda **kw: opened_with.append(kw) or 0)
     assert main(["lesson", "parabola"]) == 0
     assert opened_with and opened_with[0]["lesson"].endswith("parabola.txt")
+
+
+def test_the_keyboard_answers_a_question_without_running_the_training(qtbot, make_window):
+    from PySide6.QtCore import Qt
+
+    w = make_window(scenario="parabola")
+    lesson = opened(qtbot, w, "parabola")
+    desktop_installed(qtbot, w)
+    first = w.lesson_panel.choices.buttons()[0]
+    first.setFocus()
+    qtbot.waitUntil(first.hasFocus, timeout=TIMEOUT)
+    qtbot.keyClick(first, Qt.Key.Key_Down)  # to the next choice, as radio buttons go
+    second = w.lesson_panel.choices.buttons()[1]
+    assert second.hasFocus()
+    qtbot.keyClick(second, Qt.Key.Key_Space)
+    assert second.isChecked() and w.state != "running" and w.last_snapshot.step == 0
+    button = w.lesson_panel.action_button
+    button.setFocus()
+    qtbot.keyClick(button, Qt.Key.Key_Space)  # the button, not Run: the page's action starts
+    assert w._lesson_awaits == lesson.pages[0].action.steps
+    action_played(qtbot, w, lesson.pages[0].action.steps)
+
+
+def desktop_installed(qtbot, w):
+    """The application's key rules are installed at the window's first paint."""
+    from gdsim.app import desktop
+
+    desktop.install()

@@ -173,6 +173,7 @@ class PlotView(QWidget):
     name = "view"  # used in export file names
     title = "View"
     heavy = False  # images, histograms, many items: drawn less often while training runs
+    smallest_scene = (300, 200)  # zoomed, the canvas's plots are never laid out in less (presentation.py)
     undrawn = False  # has taken in a snapshot it has not drawn yet
 
     def __init__(self, parent=None):
@@ -188,7 +189,7 @@ class PlotView(QWidget):
         self.title_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.header.addWidget(self.title_label, 1)
         layout.addLayout(self.header)
-        self.canvas = ZoomCanvas()
+        self.canvas = ZoomCanvas(smallest=self.smallest_scene)
         # No spatial index: Qt's default BSP index is updated lazily, and removing plots whose
         # geometry moved since the last update (a new run rebuilds the plots while a banner
         # above changes their size) left a freed item in the index that the next paint read

@@ -57,6 +57,7 @@ class GradientView(PlotView):
     name = "gradients"
     heavy = True
     title = "Gradients"
+    smallest_scene = (620, 240)  # three columns of plots
     weight_selected = Signal(int)  # flat index of the weight a person clicked
 
     def __init__(self, parent=None):

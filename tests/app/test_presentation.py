@@ -1,0 +1,125 @@
+"""In front of a class: the whole interface zoomed and remembered, presentation mode giving the
+views the screen while the run's keys still work, and full screen."""
+
+from __future__ import annotations
+
+import pytest
+from gui_helpers import TIMEOUT
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def actual_size():
+    """Every test starts and ends at zoom 1 (the zoom is the application's font, shared)."""
+    yield
+    from gdsim.app.presentation import Zoom
+
+    Zoom(QApplication.instance()).set(1.0, remember=False)
+
+
+def scale_of(canvas) -> float:
+    return canvas.transform().m11()
+
+
+def test_zoom_scales_text_and_every_plot_and_is_remembered(qtbot, make_window, actual_size):
+    w = make_window(scenario="fruit")
+    base = QApplication.font().pointSizeF()
+    assert scale_of(w.loss_view.canvas) == 1.0
+    w.zoom.bigger()
+    w.zoom.bigger()
+    assert w.zoom.factor == 1.25
+    assert w.font().pointSizeF() == pytest.approx(base * 1.25)
+    assert w.controls.optimizer.font().pointSizeF() == pytest.approx(base * 1.25)
+    # The plots' text is drawn at the application's font and zoomed once, by the view, with the lines.
+    assert QApplication.font().pointSizeF() == base and w.loss_view.canvas.font().pointSizeF() == base
+    w.resize(1400, 880)
+    qtbot.waitUntil(lambda: w.width() == 1400, timeout=TIMEOUT)
+    for view in w.views:  # fitInView keeps a 2 px margin
+        z = view.canvas.effective_zoom()
+        assert 1.0 <= z <= 1.25 and scale_of(view.canvas) == pytest.approx(z, rel=0.05)
+    canvas = w.loss_view.canvas
+    assert scale_of(canvas) == pytest.approx(1.25, rel=0.05)
+    # The scene is laid out smaller, so what is drawn in it (ticks, lines) comes out larger.
+    assert canvas.centralWidget.geometry().width() == pytest.approx(canvas.width() / 1.25, abs=1)
+    # A canvas with little room zooms less rather than crowd its plots.
+    w.resize(900, 600)
+    qtbot.waitUntil(lambda: w.width() == 900, timeout=TIMEOUT)
+    g = w.gradient_view.canvas
+    assert g.effective_zoom() < 1.25
+    assert g.centralWidget.geometry().width() >= min(g.smallest[0], g.width()) - 1
+
+    second = make_window(scenario="parabola")  # a new window opens at the remembered zoom
+    second.resize(1400, 880)
+    qtbot.waitUntil(lambda: second.width() == 1400, timeout=TIMEOUT)
+    assert second.zoom.factor == 1.25 and scale_of(second.loss_view.canvas) == pytest.approx(1.25, rel=0.05)
+    assert second.font().pointSizeF() == pytest.approx(base * 1.25)  # not 1.25 x 1.25
+    w.zoom.actual_size()
+    assert w.font().pointSizeF() == pytest.approx(base) and scale_of(canvas) == 1.0
+
+
+def test_a_dialog_opened_later_is_zoomed_too(qtbot, make_window, actual_size):
+    from PySide6.QtWidgets import QDialog
+
+    w = make_window(scenario="fruit")
+    w.zoom.set(1.5, remember=False)
+    dialog = QDialog(w)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.font().pointSizeF() == pytest.approx(QApplication.font().pointSizeF() * 1.5)
+
+
+def test_zoom_keys_step_through_the_zooms_and_stop_at_the_ends(qtbot, make_window, actual_size):
+    w = make_window(scenario="fruit")
+    w.view_area.setFocus()
+    for _ in range(12):
+        qtbot.keyClick(w, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
+    assert w.zoom.factor == 2.0
+    qtbot.keyClick(w, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
+    assert w.zoom.factor == 1.75
+    qtbot.keyClick(w, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+    assert w.zoom.factor == 1.0
+    for _ in range(12):
+        qtbot.keyClick(w, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
+    assert w.zoom.factor == 0.8
+
+
+def test_presentation_mode_gives_the_views_a_1280x720_screen_and_the_keys_still_run(qtbot, make_window):
+    w = make_window(scenario="fruit")
+    w.resize(1280, 720)
+    qtbot.waitUntil(lambda: w.width() == 1280, timeout=TIMEOUT)
+    before = w.view_area.width()
+    qtbot.keyClick(w, Qt.Key.Key_F5)
+    assert w.presenting and not w.controls.isVisible() and w.slim_bar.isVisible()
+    qtbot.waitUntil(lambda: w.view_area.width() > before, timeout=TIMEOUT)
+    assert w.view_area.width() + w.slim_bar.width() >= 1280 - 20  # all but a frame's width
+    assert w.slim_bar.width() < 100
+
+    qtbot.keyClick(w, Qt.Key.Key_Right)  # Step
+    qtbot.waitUntil(lambda: w.last_snapshot.step == 1, timeout=TIMEOUT)
+    qtbot.keyClick(w, Qt.Key.Key_Space)  # Run: to fruit's step limit
+    qtbot.waitUntil(lambda: w.last_snapshot.step == 100 and w.state == "stopped", timeout=TIMEOUT)
+    qtbot.keyClick(w, Qt.Key.Key_R)  # Reset
+    qtbot.waitUntil(lambda: w.last_snapshot.step == 0, timeout=TIMEOUT)
+
+    w.slim_bar.controls_button.click()  # the slim bar's own way back
+    assert not w.presenting and w.controls.isVisible() and not w.slim_bar.isVisible()
+
+
+def test_the_slim_bar_shows_the_step(qtbot, make_window):
+    w = make_window(scenario="fruit")
+    w.set_presentation(True)
+    w.step(3)
+    qtbot.waitUntil(lambda: w.last_snapshot.step == 3 and "3" in w.slim_bar.step_label.text(), timeout=TIMEOUT)
+
+
+def test_full_screen_and_back(qtbot, make_window):
+    w = make_window(scenario="fruit")
+    w.toggle_full_screen()
+    qtbot.waitUntil(lambda: w.isFullScreen(), timeout=TIMEOUT)
+    assert w.full_screen_action.isChecked()
+    w.toggle_full_screen()
+    qtbot.waitUntil(lambda: not w.isFullScreen(), timeout=TIMEOUT)
+    assert not w.full_screen_action.isChecked()
