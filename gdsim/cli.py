@@ -94,16 +94,26 @@ def _given(name):
     return parse
 
 
-def _fraction(text):
-    import argparse
+def _parsed_by(module: str, name: str):
+    """An argparse type: ``gdsim.MODULE.NAME`` reads the text, its GdsimError becomes argparse's
+    one-line error. The module is imported only when the option is given (gdsim list and --help
+    import no NumPy)."""
+    def parse(text):
+        import argparse
+        import importlib
 
-    from .core.data.from_table import parse_fraction
-    from .core.errors import GdsimError
+        from .core.errors import GdsimError
 
-    try:
-        return parse_fraction(text)
-    except GdsimError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+        try:
+            return getattr(importlib.import_module(f"gdsim.{module}"), name)(text)
+        except GdsimError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    return parse
+
+
+_fraction = _parsed_by("core.data.from_table", "parse_fraction")
+_frame_size = _parsed_by("core.animation", "parse_size")
+_step_range = _parsed_by("core.animation", "parse_step_range")
 
 
 def build_parser(command: str | None = "run"):
@@ -273,30 +283,6 @@ def _animation_number(check, kind):
             raise argparse.ArgumentTypeError(str(exc)) from None
         return value
     return parse
-
-
-def _frame_size(text):
-    import argparse
-
-    from .core.animation import parse_size
-    from .core.errors import GdsimError
-
-    try:
-        return parse_size(text)
-    except GdsimError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _step_range(text):
-    import argparse
-
-    from .core.animation import parse_step_range
-    from .core.errors import GdsimError
-
-    try:
-        return parse_step_range(text)
-    except GdsimError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _data_arguments(parser) -> None:
