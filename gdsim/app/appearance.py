@@ -8,7 +8,7 @@ sends once more (``TrainingWorker.show_again``, as when a branch is shown).
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from . import prefs, theme
 
@@ -16,6 +16,11 @@ from . import prefs, theme
 def set_high_contrast(window, on: bool) -> None:
     prefs.set_value(theme.HIGH_CONTRAST_KEY, on)
     theme.apply_theme(QApplication.instance(), "high-contrast" if on else theme.BASE_THEME)
+    # A widget's own style sheet resolves palette(...) when it is set: set again, it takes the
+    # new palette (the lesson's text is in palette(placeholder-text): pale grey on white, else).
+    for widget in window.findChildren(QWidget):
+        if widget.styleSheet():
+            widget.setStyleSheet(widget.styleSheet())
     restyle_plots(window.views)
     if window.info is not None:
         window.controller.call("show_again")

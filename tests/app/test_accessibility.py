@@ -136,6 +136,11 @@ def test_high_contrast_is_remembered_and_redraws_the_run_thick_on_black(make_win
     w.high_contrast_action.trigger()
     assert not theme.high_contrast() and not prefs.get_bool(theme.HIGH_CONTRAST_KEY, True)
     qtbot.waitUntil(lambda: w.loss_view.train_curve.opts["pen"].widthF() == 1.0, timeout=TIMEOUT)
+    # The lesson's text (a style sheet in palette(placeholder-text)) takes the palette back too,
+    # not high contrast's pale grey.
+    lesson = w.controls.lesson
+    placeholder = QApplication.palette().color(QApplication.palette().ColorRole.PlaceholderText)
+    assert lesson.palette().color(lesson.foregroundRole()).name() == placeholder.name()
 
 
 def test_the_app_command_takes_a_high_contrast_theme():
