@@ -10,6 +10,7 @@ from __future__ import annotations
 import weakref
 
 import pyqtgraph as pg
+import shiboken6
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import QApplication, QLabel, QToolButton, QVBoxLayout, QWidget
 
@@ -47,7 +48,9 @@ class ZoomCanvas(pg.GraphicsLayoutWidget):
     @classmethod
     def apply_to_all(cls) -> None:
         for canvas in list(cls._all):
-            if not canvas.closed:
+            # A canvas whose C++ object is gone can still be in the set: its Python side waits in a
+            # reference cycle for the garbage collector (the landscape view's takes_keys closure).
+            if shiboken6.isValid(canvas) and not canvas.closed:
                 canvas._fit()
 
 
