@@ -149,3 +149,22 @@ def test_the_app_command_takes_a_high_contrast_theme():
     args = build_parser("app").parse_args(["app", "--theme", "high-contrast"])
     assert args.theme == "high-contrast"
     assert build_parser("open").parse_args(["open", "x.gdsim", "--theme", "high-contrast"]).theme == "high-contrast"
+
+
+def test_the_drawn_pairs_differ_in_style_not_only_in_colour(make_window, qtbot):
+    w = make_window(scenario="digits")
+    w.step(3)
+    wait_paused_at(qtbot, w, 3)
+    loss = w.loss_view
+    assert loss.train_curve.opts["pen"].style() == Qt.PenStyle.SolidLine and loss.train_curve.opts["symbol"] == "o"
+    assert loss.val_curve.opts["pen"].style() == Qt.PenStyle.DashLine and loss.val_curve.opts["symbol"] == "s"
+    assert w.prediction_view.val_points.opts["symbol"] != w.prediction_view.train_points.opts["symbol"]
+
+    w = make_window(scenario="fruit")
+    w.step(30)  # the article's weights: every gradient negative at first, of both signs by step 30
+    wait_paused_at(qtbot, w, 30)
+    grads = w.last_snapshot.update_grads
+    assert (grads < 0).any() and (grads > 0).any()
+    brushes = w.gradient_view.bars.opts["brushes"]
+    hatched = [b.style() == Qt.BrushStyle.BDiagPattern for b in brushes]
+    assert hatched == [bool(g < 0) for g in grads]
