@@ -23,7 +23,7 @@ GAP_PX = 1  # between the control and the ring
 
 
 class FocusRing(QWidget):
-    def __init__(self, window: QWidget, skip=()):
+    def __init__(self, window: QWidget, skip=(), dialogs: bool = True):
         super().__init__(window)
         self.setObjectName("focus-ring")
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
@@ -31,6 +31,7 @@ class FocusRing(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_TranslucentBackground)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.skip = list(skip)  # widgets that take the keyboard without being a control (the views' area)
+        self.dialogs = dialogs  # give the window's dialogs their own ring when they take the keyboard
         self.target: QWidget | None = None
         self._watched: list[QObject] = []
         self.hide()
@@ -40,6 +41,10 @@ class FocusRing(QWidget):
         window = self.parentWidget()
         if window is None:
             return
+        if isinstance(new, QWidget) and self.dialogs and _opened_by(new.window(), window) \
+                and new.window().findChild(FocusRing, options=Qt.FindChildOption.FindDirectChildrenOnly) is None:
+            # A dialog of this window (a race, the stability map...) gets a ring of its own, once.
+            FocusRing(new.window(), dialogs=False)._focus_changed(_old, new)
         wanted = (isinstance(new, QWidget) and new.window() is window and new not in self.skip
                   and QApplication.mouseButtons() == Qt.MouseButton.NoButton)
         self._follow(new if wanted else None)
@@ -86,3 +91,15 @@ class FocusRing(QWidget):
         half = RING_PX / 2
         p.drawRoundedRect(self.rect().toRectF().adjusted(half, half, -half, -half), 3, 3)
         p.end()
+
+
+def _opened_by(dialog: QWidget, window: QWidget) -> bool:
+    """``dialog`` is another top-level window whose parents lead to ``window``."""
+    if dialog is window:
+        return False
+    w = dialog.parentWidget()
+    while w is not None:
+        if w is window:
+            return True
+        w = w.parentWidget()
+    return False

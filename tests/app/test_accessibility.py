@@ -168,3 +168,19 @@ def test_the_drawn_pairs_differ_in_style_not_only_in_colour(make_window, qtbot):
     brushes = w.gradient_view.bars.opts["brushes"]
     hatched = [b.style() == Qt.BrushStyle.BDiagPattern for b in brushes]
     assert hatched == [bool(g < 0) for g in grads]
+
+
+def test_a_dialog_of_the_window_gets_a_focus_ring_too(make_window, qtbot):
+    from gdsim.app.focus import FocusRing
+
+    w = make_window(scenario="quadratic")
+    w.race()
+    dialog = w.race_dialog
+    qtbot.waitUntil(dialog.isVisible, timeout=TIMEOUT)
+    field = dialog.steps
+    field.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(lambda: dialog.findChild(FocusRing) is not None, timeout=TIMEOUT)
+    ring = dialog.findChild(FocusRing)
+    qtbot.waitUntil(lambda: ring.isVisible() and ring.target is field, timeout=TIMEOUT)
+    assert not w.focus_ring.isVisible()  # the window's own ring leaves the window's controls
+    dialog.reject()
