@@ -12,6 +12,7 @@ there already); focus from Tab, a shortcut or the program does.
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, QRect, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QApplication, QWidget
@@ -51,7 +52,8 @@ class FocusRing(QWidget):
 
     def _follow(self, target: QWidget | None) -> None:
         for obj in self._watched:
-            obj.removeEventFilter(self)
+            if shiboken6.isValid(obj):  # a control can go while followed (a list rebuilt, a window closed)
+                obj.removeEventFilter(self)
         self._watched = []
         self.target = target
         if target is not None:
@@ -69,7 +71,7 @@ class FocusRing(QWidget):
 
     def place(self) -> None:
         target, window = self.target, self.parentWidget()
-        if target is None or window is None or not target.isVisible():
+        if target is None or not shiboken6.isValid(target) or window is None or not target.isVisible():
             self.hide()
             return
         seen = target.visibleRegion().boundingRect()

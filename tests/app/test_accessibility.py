@@ -184,3 +184,18 @@ def test_a_dialog_of_the_window_gets_a_focus_ring_too(make_window, qtbot):
     qtbot.waitUntil(lambda: ring.isVisible() and ring.target is field, timeout=TIMEOUT)
     assert not w.focus_ring.isVisible()  # the window's own ring leaves the window's controls
     dialog.reject()
+
+
+def test_the_ring_lets_go_of_a_control_deleted_while_it_had_the_keyboard(make_window, qtbot):
+    import shiboken6
+    from PySide6.QtWidgets import QComboBox
+
+    w = make_window(scenario="fruit")
+    box = QComboBox(w.controls.widget())
+    box.show()
+    box.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(lambda: w.focus_ring.target is box, timeout=TIMEOUT)
+    shiboken6.delete(box)  # as a view's list rebuilt, or a window closed, under the ring
+    w.controls.seed.setFocus(Qt.FocusReason.TabFocusReason)  # had raised: C++ object already deleted
+    qtbot.waitUntil(lambda: w.focus_ring.target is w.controls.seed and w.focus_ring.isVisible(), timeout=TIMEOUT)
+    w.focus_ring.place()
