@@ -24,6 +24,7 @@ EXIT_USAGE = 2
 EXIT_DIVERGED = 3
 EXIT_INTERRUPTED = 130  # 128 + SIGINT: what shells report for a program stopped by Ctrl+C
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what shells report for a program whose reader went away
+THEMES = ("system", "light", "dark", "high-contrast")  # the window's (gdsim.app.theme.THEMES, without Qt)
 
 
 class UsageError(Exception):
@@ -142,14 +143,15 @@ def build_parser(command: str | None = "run"):
 
     app = sub.add_parser("app", help="open the simulator window (the default)")
     app.add_argument("--scenario", default="fruit", help="scenario to open (default: fruit)")
-    app.add_argument("--theme", choices=("system", "light", "dark"), default="system",
-                     help="colours of the window (default: the desktop's)")
+    app.add_argument("--theme", choices=THEMES, default="system",
+                     help="colours of the window (default: the desktop's; high-contrast: black and white, "
+                          "thick lines, also View > High contrast)")
 
     sub.add_parser("list", help="list the scenarios")
 
     opener = sub.add_parser("open", help="open a saved session in the simulator window")
     opener.add_argument("file", help="a .gdsim session file")
-    opener.add_argument("--theme", choices=("system", "light", "dark"), default="system",
+    opener.add_argument("--theme", choices=THEMES, default="system",
                         help="colours of the window (default: the desktop's)")
 
     run = sub.add_parser("run", help="train a scenario headless and write its results",

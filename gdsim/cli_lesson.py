@@ -19,7 +19,7 @@ def add_arguments(parser) -> None:
                         help="play every page's action headless and check every expectation (exit 0: all hold, "
                              "1: one fails, 2: the file is malformed)")
     parser.add_argument("--list", action="store_true", help="list the lessons gdsim ships")
-    parser.add_argument("--theme", choices=("system", "light", "dark"), default="system",
+    parser.add_argument("--theme", choices=("system", "light", "dark", "high-contrast"), default="system",
                         help="colours of the window (default: the desktop's)")
 
 

@@ -68,6 +68,7 @@ class ControlPanel(QScrollArea):
         col.addStretch(1)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
         self._fit_to_font()
+        self._name_controls()
 
     def _fit_to_font(self) -> None:
         # 270 by 360 pixels at the usual font: room for the views on a 1024-pixel screen. Zoomed,
@@ -244,6 +245,23 @@ class ControlPanel(QScrollArea):
             grid.addWidget(check, row, 0)
             grid.addWidget(field, row, 1)
         return box
+
+    def _name_controls(self) -> None:
+        """Each control's name for a screen reader: what a sighted person reads beside it (its
+        tooltip, which Qt gives as its description, says the rest)."""
+        names = {
+            self.scenario: "Scenario", self.run_button: "Run or pause", self.step_button: "Step",
+            self.step_n: "Steps that Step N takes", self.step_n_button: "Step N", self.reset_button: "Reset",
+            self.new_button: "New weights", self.speed: "Speed", self.lr_slider: "Learning rate, log scale",
+            self.lr_field: "Learning rate", self.zero_grad: "Zero the gradients after each step",
+            self.model: "Model", self.hidden: "Hidden layers", self.loss: "Loss", self.init: "Initializer",
+            self.optimizer: "Optimizer", self.batch: "Batch size", self.seed: "Seed", self.l1: "L1 penalty",
+            self.l2: "L2 penalty", self.steps_on: "Stop when steps reach", self.steps: "Step limit",
+            self.target_on: "Stop when the loss is below", self.target: "Target loss",
+            self.patience_on: "Stop when the validation loss is no better for", self.patience: "Patience, in epochs",
+        }
+        for widget, name in names.items():
+            widget.setAccessibleName(name)
 
     # ----- small builders -----------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from ..core.errors import GdsimError
 from ..core.files.atomic import atomic_writer
+from . import theme
 
 SCALES = (1, 2, 3)
 DEFAULT_SCALE = 2  # sharp on a slide or in print
@@ -121,7 +122,7 @@ def _paint(painter: QPainter, layout, caption: str, size: QSize, caption_h: int)
 
 def _paint_image(paint, size: QSize, scale: float) -> QImage:
     image = QImage(size * scale, QImage.Format.Format_ARGB32)
-    image.fill(QColor("white"))
+    image.fill(QColor(theme.EXPORT_BACKGROUND))
     painter = QPainter(image)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)

@@ -14,17 +14,15 @@ def run_app(scenario: str = "fruit", theme: str = "system", session: str | None 
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from . import prefs
     from . import theme as themes
     from .window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("gdsim")
     app.setOrganizationName("gdsim")
-    if theme == "dark":
-        themes.apply_dark_palette(app)
-    elif theme == "light":
-        app.setStyle("Fusion")
-    themes.configure_plots()
+    themes.BASE_THEME = theme if theme != "high-contrast" else "system"  # what View > High contrast goes back to
+    themes.apply_theme(app, "high-contrast" if prefs.get_bool(themes.HIGH_CONTRAST_KEY, False) else theme)
     window = MainWindow(Settings(scenario=scenario))
     if os.environ.get("GDSIM_EXIT_AFTER_FIRST_PAINT"):
         # For the cold-start benchmark: report when the first frame is on screen, then quit.

@@ -13,6 +13,7 @@ from ..core.engine.optimizers import OPTIMIZERS
 from ..core.errors import GdsimError
 from ..core.files.session_schema import MAX_PINS
 from ..core.settings import NUMBERS, Settings
+from . import theme
 
 DEFAULT_RACERS = ("momentum:0.9", "rmsprop", "adam")
 FAIR_TIP = ("Each optimizer gets the learning rate its own range test suggests (fastai's lr_find from the "
@@ -103,6 +104,6 @@ class RaceDialog(QDialog):
         try:
             self.racers = self.chosen()
         except GdsimError as exc:
-            self.problem.setText(f"<span style='color:#d62728'>{exc}.</span>")
+            self.problem.setText(f"<span style='color:{theme.BAD}'>{exc}.</span>")
             return
         self.accept()

@@ -49,13 +49,13 @@ class Series:
 MAX_DOTS = 64  # a dot per point while there are few enough to tell apart (and to draw fast)
 
 
-def dots_while_few(curve, n: int, colour, size: int = 5) -> None:
-    """Mark each point of a short curve with a dot; drop the dots once it grows long."""
+def dots_while_few(curve, n: int, colour, size: int = 5, symbol: str = "o") -> None:
+    """Mark each point of a short curve with a dot (or ``symbol``); drop them once it grows long."""
     want = n <= MAX_DOTS
     if want == (curve.opts.get("symbol") is not None):
         return
     if want:
-        curve.setSymbol("o")
+        curve.setSymbol(symbol)
         curve.setSymbolSize(size)
         curve.setSymbolBrush(colour)
         curve.setSymbolPen(None)

@@ -10,13 +10,13 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout
 
 from ..core import stability as st
+from . import theme
 from .views.base import fit_wrapped, legend_title, value_axes
 from .views.range_test_view import AXIS_HEIGHT
 
 # Okabe and Ito's colours, one per regime (st.REGIMES' order), apart for every colour vision.
-REGIME_COLOURS = {st.CONVERGES: "#009E73", st.TOO_SLOW: "#56B4E9", st.OSCILLATES: "#E69F00",
-                  st.DIVERGES: "#D55E00"}
-BOUND_COLOUR = "#000000"
+REGIME_COLOURS = dict(zip((st.CONVERGES, st.TOO_SLOW, st.OSCILLATES, st.DIVERGES), theme.REGIMES))
+BOUND_COLOUR = theme.STABILITY_BOUND
 
 
 def draw_stability(plot: pg.PlotItem, stability: st.StabilityMap, bound: np.ndarray) -> pg.ImageItem:
@@ -115,7 +115,8 @@ class StabilityDialog(QDialog):
         # The keyboard's cell: the lesson's own learning rate without momentum, to start with.
         lr = stability.settings.lr
         self.current = (0, int(np.argmin(np.abs(np.log10(stability.lrs) - np.log10(lr)))))
-        self.marker = pg.ScatterPlotItem(size=16, symbol="s", pen=pg.mkPen("k", width=2), brush=pg.mkBrush(None))
+        self.marker = pg.ScatterPlotItem(size=16, symbol="s", pen=pg.mkPen(theme.STABILITY_BOUND, width=2),
+                                         brush=pg.mkBrush(None))
         self.plot.addItem(self.marker)
         self._show_current()
         fit_wrapped(self)

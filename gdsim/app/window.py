@@ -16,7 +16,8 @@ from PySide6.QtWidgets import (
 from ..core.engine.metrics import METRIC_TITLES
 from ..core.errors import GdsimError, sentence
 from ..core.settings import Settings
-from . import desktop, export, prefs, theme
+from . import appearance, desktop, export, prefs, theme
+from .focus import FocusRing
 from .controls import ControlPanel
 from .pacing import HEAVY, LIGHT, ViewSchedule
 from .presentation import SlimBar, Zoom
@@ -35,11 +36,8 @@ MESSAGE_SECONDS = 6
 FIRST_PAINT_WAIT_MS = 1000  # the model thread starts after the first paint, or after this at the latest
 STATUS_SECONDS = 0.2  # while training runs, the status bar's numbers change this often
 
-BANNER_STYLES = {
-    "error": f"background: #fbe3e4; color: #7a1419; border: 1px solid {theme.BAD};",
-    "warning": "background: #fff4d6; color: #5c4200; border: 1px solid #e0a800;",
-    "info": "background: #e3f0fb; color: #123d66; border: 1px solid #1f77b4;",
-}
+BANNER_STYLES = {kind: f"background: {back}; color: {text}; border: 1px solid {edge};"
+                 for kind, (back, text, edge) in theme.BANNERS.items()}
 
 
 def _tenth(t) -> int:
@@ -147,6 +145,7 @@ class MainWindow(QMainWindow):
         # The predictions and the landscape share a place: both are about where the weights are.
         self.prediction_tabs = QTabWidget()
         self.prediction_tabs.setDocumentMode(True)
+        self.prediction_tabs.setAccessibleName("Predictions and landscape")
         self.prediction_tabs.addTab(self.prediction_view, "&Predictions")
         self.prediction_tabs.addTab(self.landscape_view, "Lan&dscape")
         self.prediction_tabs.setTabToolTip(1, "The training loss around the weights, with the run's path (Shift+L)")
@@ -164,6 +163,7 @@ class MainWindow(QMainWindow):
         self.slim_bar = SlimBar([(self.run_action, "Run /\nPause"), (self.step_action, "Step"),
                                  (self.reset_action, "Reset")], lambda: self.set_presentation(False))
         self._beside_views.insertWidget(0, self.slim_bar)
+        self.focus_ring = FocusRing(self, skip=(self.view_area,))  # a visible keyboard focus (focus.py)
         self._fit_to_screen()
 
         self.controller = TrainingController(settings or Settings())
@@ -317,6 +317,11 @@ class MainWindow(QMainWindow):
         self.landscape_action = self._action(
             view, "Loss landscape / predictions", self.toggle_landscape, "Shift+L",
             "Show the training loss around the weights with the run's path on it (again: the predictions)")
+        self.high_contrast_action = self._action(
+            view, "High contrast", lambda: appearance.set_high_contrast(self, self.high_contrast_action.isChecked()),
+            None, "Black and white, thick lines and the strongest colours (remembered)")
+        self.high_contrast_action.setCheckable(True)
+        self.high_contrast_action.setChecked(theme.high_contrast())
         view.addSeparator()
         self._lesson_actions(view)
         view.addSeparator()

@@ -762,6 +762,18 @@ class TrainingWorker(QObject):
                              f"{MAX_BRANCHES + 1}; save it, and start another run for more")
 
     @command()
+    def show_again(self) -> None:
+        """Announce the run again, its whole history in the next snapshot, as when a branch is
+        shown: the views build their plots anew (in another theme: View > High contrast)."""
+        state = self.state
+        self._pause_quietly()
+        self._new_run()
+        if state == RUNNING:
+            self._begin()  # on, as before (a Step's remaining steps are given up)
+        else:
+            self.state = state  # paused, stopped or diverged, as it was
+
+    @command()
     def switch_branch(self, index: int) -> None:
         """Show another branch of this run, at its newest step."""
         family = self._run.family

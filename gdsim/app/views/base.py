@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import html
 import math
 from contextlib import contextmanager
+import re
+import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QCoreApplication, QEvent, QPoint, QRect, QRectF, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QPoint, QRect, QRectF, Qt, QTimer
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ...core.snapshot import RunInfo, Snapshot
@@ -102,7 +105,7 @@ def fit_wrapped(dialog, width: int = 720) -> None:
 def pins_entry(count: int) -> list:
     """A small plot's legend entry for pinned runs: one line, not their names (which ran past its
     edge), the colours being those the loss view's legend names."""
-    return [(theme.pinned_colour(0), "╌", "pinned runs")] if count else []
+    return [(theme.pinned_colour(0), theme.GLYPHS[theme.PINNED_STYLES[0]], "pinned runs")] if count else []
 
 
 def set_title(plot: pg.PlotItem, text: str, size: str = "8pt", justify: str = "center") -> None:
@@ -197,6 +200,14 @@ class PlotView(QWidget):
         self.canvas.scene().setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
         self.canvas.setMinimumSize(220, 160)
         layout.addWidget(self.canvas, 1)
+        # For screen readers: the view's name, and a sentence saying what it shows now (describe),
+        # written as snapshots are drawn but at most every DESCRIBE_SECONDS.
+        self.setAccessibleName(f"{self.title} view")
+        self.canvas.setAccessibleName(f"{self.title} plot")
+        self._described_at = -math.inf
+        self._describe_timer = QTimer(self)
+        self._describe_timer.setSingleShot(True)
+        self._describe_timer.timeout.connect(self._describe_now)
 
     # ----- for subclasses ---------------------------------------------------------------
 
@@ -220,6 +231,34 @@ class PlotView(QWidget):
         if self.undrawn:
             self.undrawn = False
             self.draw()
+            self.describe_soon()
+
+    # ----- for screen readers -----------------------------------------------------------------
+
+    DESCRIBE_SECONDS = 0.4  # the accessible description changes at most this often while training
+
+    def describe(self) -> str:
+        """What the view shows now, in one or two sentences (subclasses say more): its title."""
+        return plain_text(self.title_label.text())
+
+    def describe_soon(self) -> None:
+        """Update the accessible description now, or at the end of the current interval (once)."""
+        wait = self._described_at + self.DESCRIBE_SECONDS - time.perf_counter()
+        if wait <= 0:
+            self._describe_now()
+        elif not self._describe_timer.isActive():
+            self._describe_timer.start(int(wait * 1000) + 1)
+
+    def _describe_now(self) -> None:
+        self._describe_timer.stop()  # a late timer must not describe again straight after
+        self._described_at = time.perf_counter()
+        try:
+            text = self.describe()
+        except Exception as exc:  # a description must never take a frame down
+            text = f"{self.title} ({type(exc).__name__} while describing)"
+        if text != self.accessibleDescription():
+            self.setAccessibleDescription(text)
+            self.canvas.setAccessibleDescription(text)
 
     def paint_now(self) -> None:
         """Paint what ``draw`` just changed before returning, once.
@@ -310,12 +349,39 @@ def uncached(scene: QGraphicsScene):
     finally:
         for item, mode in cached:
             item.setCacheMode(mode)
+def plain_text(rich: str) -> str:
+    """A rich-text label's words, for a screen reader: no tags, entities decoded, one space."""
+    text = re.sub(r"<br\s*/?>", ". ", rich)
+    text = html.unescape(re.sub(r"<[^>]+>", "", text))
+    return " ".join(text.split())
+
+
+def number(x: float) -> str:
+    """A number as a sentence says it: 144.2, 0.0031, 1.2e-07, 4,000."""
+    if not math.isfinite(x):
+        return "not a number" if math.isnan(x) else ("infinity" if x > 0 else "minus infinity")
+    if x != 0 and (abs(x) < 1e-3 or abs(x) >= 1e7):
+        return f"{x:.3g}"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:.4g}"
+
+
+def trend(earlier: float, now: float) -> str:
+    """falling, rising or steady: ``now`` against ``earlier`` (by more than 1%)."""
+    if not (math.isfinite(earlier) and math.isfinite(now)):
+        return "diverged" if not math.isfinite(now) else "steady"
+    if now < earlier - 0.01 * abs(earlier):
+        return "falling"
+    if now > earlier + 0.01 * abs(earlier):
+        return "rising"
+    return "steady"
 
 
 def step_cursor(plot: pg.PlotItem, label: bool = True) -> pg.InfiniteLine:
     """A vertical line at the step the views show while looking back (the timeline), hidden
     until then; ``show_step_cursor`` moves it."""
-    line = pg.InfiniteLine(angle=90, pen=pg.mkPen(theme.REFERENCE, width=2),
+    line = pg.InfiniteLine(angle=90, pen=theme.pen(theme.REFERENCE, 2),
                            label="step {value:,.0f}" if label else None,
                            labelOpts={"position": 0.92, "color": theme.REFERENCE})
     line.setToolTip("The step the views show (the timeline below): the curves go on to the newest step")

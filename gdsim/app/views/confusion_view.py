@@ -38,8 +38,7 @@ def share_colour_map() -> pg.ColorMap:
     few of its class's images is already visibly tinted, so small confusions stand out."""
     background = pg.mkColor(pg.getConfigOption("background"))
     dark = background.lightness() < 128
-    light_blue = QColor("#9ecae1") if not dark else QColor("#2b5d85")
-    strong = QColor("#08519c") if not dark else QColor("#6baed6")
+    light_blue, strong = (QColor(c) for c in (theme.DARK if dark and not theme.high_contrast() else theme.ACTIVE).share)
     return pg.ColorMap(pos=[0.0, 0.12, 1.0], color=[background, light_blue, strong])
 
 
@@ -130,7 +129,7 @@ class ConfusionMatrix:
         self.bar.setImageItem(self.image, insert_in=plot)
         self.texts = CellTexts(k)
         plot.addItem(self.texts)
-        self.outline = pg.PlotCurveItem(pen=pg.mkPen(theme.PREDICTION, width=2.5))
+        self.outline = pg.PlotCurveItem(pen=theme.pen(theme.PREDICTION, 2.5))
         self.outline.setZValue(6)
         self.outline.setVisible(False)
         plot.addItem(self.outline)
@@ -234,7 +233,7 @@ class MulticlassPredictions:
             h, w = info.image_shape
             self.mosaic_plot.setXRange(0, MOSAIC_COLS * (w + 1) - 1, padding=0.01)
             self.mosaic_plot.setYRange(0, 4 * (h + 1) - 1, padding=0.01)
-            self.mosaic_mark = pg.PlotCurveItem(pen=pg.mkPen(theme.PREDICTION, width=2))
+            self.mosaic_mark = pg.PlotCurveItem(pen=theme.pen(theme.PREDICTION, 2))
             self.mosaic_mark.setZValue(5)
             self.mosaic_plot.addItem(self.mosaic_mark)
             right.layout.setColumnStretchFactor(0, 2)

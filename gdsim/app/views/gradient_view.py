@@ -12,14 +12,16 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QComboBox
 
 from ...core.snapshot import TRACE_EVERY_WEIGHT
 from .. import theme
 from ..series import Envelope, TraceMirror, dots_while_few, paintable, positive_or_nan
 from .base import (
-    PlotView, RangeKeeper, empty_text, legend_title, magnitude, picture_plot, pins_entry, relax_width, round_up,
+    PlotView, RangeKeeper, empty_text, legend_title, magnitude, number, picture_plot, pins_entry, relax_width,
+    round_up,
     set_title, show_step_cursor, step_cursor, style_plot, value_axes,
 )
 
@@ -153,12 +155,14 @@ class GradientView(PlotView):
         style_plot(self.norm_plot)
         self.norm_plot.setDownsampling(auto=True, mode="peak")
         self.norm_plot.setClipToView(True)
+        # Each tensor its colour and its line style (weight solid, bias dashed...).
+        styles = [theme.SERIES_STYLES[i % len(theme.SERIES_STYLES)] for i in range(len(info.param_names))]
         self.norm_curves = [
-            self.norm_plot.plot(pen=pg.mkPen(theme.series(i), width=1)) for i in range(len(info.param_names))
+            self.norm_plot.plot(pen=theme.pen(theme.series(i), 1, style)) for i, style in enumerate(styles)
         ]
         # An MLP's tensors by layer ("0.weight"), two to a line: the legend fits a third of the view.
         names = [n.removeprefix("layers.") for n in info.param_names]
-        self._norm_entries = [(theme.series(i), "━", name) for i, name in enumerate(names)]
+        self._norm_entries = [(theme.series(i), theme.GLYPHS[styles[i]], name) for i, name in enumerate(names)]
         legend_title(self.norm_plot, self._norm_entries, per_line=2)
         self.norm_empty = empty_text(self.norm_plot, "each tensor's\ngradient norm\nappears after a step")
         self.norm_range = RangeKeeper(self.norm_plot)
@@ -169,12 +173,12 @@ class GradientView(PlotView):
         self.value_plot.setLabel("left", "value")
         self.value_plot.getAxis("bottom").setStyle(showValues=False)  # the gradient plot below says the step
         style_plot(self.value_plot)
-        self.value_curve = self.value_plot.plot(pen=pg.mkPen(theme.TRAIN, width=1))
+        self.value_curve = self.value_plot.plot(pen=theme.pen(theme.TRAIN))
         self.grad_plot = layout.addPlot(row=1, col=0, axisItems=value_axes())
         self.grad_plot.setLabel("left", "gradient")
         self.grad_plot.setLabel("bottom", "step")
         style_plot(self.grad_plot)
-        self.grad_curve = self.grad_plot.plot(pen=pg.mkPen(theme.PREDICTION, width=1))
+        self.grad_curve = self.grad_plot.plot(pen=theme.pen(theme.PREDICTION))
         self.grad_plot.setXLink(self.value_plot)
         for p in (self.value_plot, self.grad_plot):
             p.setDownsampling(auto=True, mode="peak")
@@ -226,9 +230,15 @@ class GradientView(PlotView):
         colours = []
         for i, shape in enumerate(info.param_shapes):
             colours += [theme.series(i)] * max(1, int(np.prod(shape)))
+        # Sign is where a bar lies (right of zero: positive) and how it is filled: a positive
+        # gradient's bar solid, a negative one's hatched in an outline, for any colour vision and in grey.
         self.bar_brushes = [pg.mkBrush(c) for c in colours]
+        self.bar_pens = [pg.mkPen(None)] * n
+        self.negative_brushes = [QBrush(QColor(c), Qt.BrushStyle.BDiagPattern) for c in colours]
+        self.negative_pens = [theme.pen(c, 1) for c in colours]
+        self._bar_signs = None
         self.bars = pg.BarGraphItem(x0=np.zeros(n), y=np.arange(n), height=0.7, width=np.zeros(n),
-                                    brushes=self.bar_brushes, pens=[pg.mkPen(None)] * n)
+                                    brushes=self.bar_brushes, pens=self.bar_pens)
         plot.addItem(self.bars)
         band = pg.mkColor(pg.getConfigOption("foreground"))
         band.setAlpha(40)
@@ -340,7 +350,7 @@ class GradientView(PlotView):
                 label.setPos(c * (w + 1), r * (h + 1))
                 label.setZValue(5)
                 plot.addItem(label)
-            mark = pg.PlotCurveItem(pen=pg.mkPen(theme.METRIC, width=2))
+            mark = pg.PlotCurveItem(pen=theme.pen(theme.METRIC, 2))
             mark.setZValue(6)
             plot.addItem(mark)
             self.class_images.append((plot, img, bar, mark))
@@ -387,7 +397,7 @@ class GradientView(PlotView):
                 plot.setLabel("bottom", name if what == "value" else "its gradient")
                 style_plot(plot)
                 colour = theme.TRAIN if what == "value" else theme.PREDICTION
-                curve = plot.plot(stepMode="center", fillLevel=0, pen=pg.mkPen(colour),
+                curve = plot.plot(stepMode="center", fillLevel=0, pen=theme.pen(colour),
                                   brush=pg.mkBrush(pg.mkColor(colour).lighter(130)))
                 curve.range_keeper = RangeKeeper(plot)
                 self.hists.append((i, what, curve))
@@ -514,7 +524,16 @@ class GradientView(PlotView):
             self._bar_suffix = suffix
             self.bar_plot.setLabel("bottom", "gradient used by the last update" + suffix)
             self.bar_range.clear()
-        self.bars.setOpts(x0=np.minimum(g, 0), width=np.abs(g))
+        negative = g < 0
+        if self._bar_signs is None or not np.array_equal(negative, self._bar_signs):
+            self._bar_signs = negative  # new brushes only when a sign flips
+            self.bars.setOpts(x0=np.minimum(g, 0), width=np.abs(g),
+                              brushes=[self.negative_brushes[i] if neg else self.bar_brushes[i]
+                                       for i, neg in enumerate(negative)],
+                              pens=[self.negative_pens[i] if neg else self.bar_pens[i]
+                                    for i, neg in enumerate(negative)])
+        else:
+            self.bars.setOpts(x0=np.minimum(g, 0), width=np.abs(g))
         self.bar_range.fit(xs=np.append(g, 0.0))
 
     def _tensor(self, flat: np.ndarray, name: str) -> np.ndarray:
@@ -666,6 +685,31 @@ class GradientView(PlotView):
         text = update_text(self.info.labels[j], float(snap.values_before[j]), float(snap.values[j]),
                            float(snap.update_grads[j]), snap.last_lr, snap.optimizer, snap.step)
         self.update_label.setText(text)
+
+    def describe(self) -> str:
+        """The tracked weight's last update in numbers, and the largest gradient."""
+        snap, info = self._last, self.info
+        if snap is None or info is None:
+            return "Gradients: no run yet"
+        j = self.tracked
+        label = info.labels[j]
+        before, after = float(snap.values_before[j]), float(snap.values[j])
+        grad, lr = float(snap.update_grads[j]), snap.last_lr
+        if snap.step == 0:
+            return f"Gradients: tracked weight {label} = {number(after)}; no step yet, so no gradient yet"
+        if snap.optimizer == "sgd":
+            line = (f"{label}: w ← w − lr·g: {number(after)} ← {number(before)} − {lr:g} × {number(grad)}")
+        else:
+            line = (f"{label} moved from {number(before)} to {number(after)} by {snap.optimizer} "
+                    f"(gradient {number(grad)}, lr {lr:g})")
+        text = f"Gradients at step {snap.step:,}. Tracked weight {line}"
+        g = np.abs(np.where(np.isfinite(snap.update_grads), snap.update_grads, 0.0))
+        if g.size:
+            k = int(np.argmax(g))
+            text += f". Largest gradient: {info.labels[k]}, {number(float(snap.update_grads[k]))}"
+        if snap.step_grad_norm is not None:
+            text += f"; gradient norm {number(float(snap.step_grad_norm))}"
+        return text
 
     @property
     def update_line(self) -> str:

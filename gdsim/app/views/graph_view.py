@@ -19,7 +19,10 @@ from .. import theme
 from .base import PlotView
 
 NEXT_KEY, BACK_KEY, ALL_KEY = "B", "Shift+B", "Escape"
-HIGHLIGHT = theme.VALIDATION  # the node the walk has reached, and the edges its gradient came along
+def highlight() -> QColor:
+    """The node the walk has reached, and the edges its gradient came along: drawn thick, in the
+    theme's metric colour (apart from the gradients' own colour, and from the plain 1 px edges)."""
+    return QColor(theme.METRIC)
 WEIGHT_FILL_ALPHA = 45  # the weights a step updates are shaded in the training colour
 RELAX_SWEEPS = 8
 MIN_FONT_PX, MAX_FONT_PX = 7.0, 15.0
@@ -176,7 +179,7 @@ class GraphItem(pg.GraphicsWidget):
         weight_fill = QColor(theme.TRAIN)
         weight_fill.setAlpha(WEIGHT_FILL_ALPHA)
         quiet = QApplication.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
-        grad_colour = QColor(theme.PREDICTION)
+        grad_colour = QColor(theme.ACTIVE.emphasis)
         out = {}
         for n in graph["nodes"]:
             role = n.get("role", "weight" if not n["children"] else "inner")
@@ -184,7 +187,7 @@ class GraphItem(pg.GraphicsWidget):
             head = f"{n['name']} = {made}" if made else n["name"]
             lines = [(head, text, True), (f"data {_num(n['value'])}", text, False)]
             lines += self._grad_lines(n, reached, grad_colour, quiet)
-            pen = QPen(QColor(HIGHLIGHT), 3) if n["id"] == current else QPen(_alpha(text, 150), 1)
+            pen = QPen(highlight(), 3) if n["id"] == current else QPen(_alpha(text, 150), 1)
             fill = weight_fill if role in ("weight", "bias") else base
             if role == "input":
                 pen.setStyle(Qt.PenStyle.DashLine)  # data, not a weight: no step changes it
@@ -230,7 +233,7 @@ class GraphItem(pg.GraphicsWidget):
         into = {}
         for e in graph["edges"]:
             into.setdefault(e["node"], []).append(e)
-        plain, lit = QPen(_alpha(text, 110), 1.2), QPen(QColor(HIGHLIGHT), 2.5)
+        plain, lit = QPen(_alpha(text, 110), 1.2), QPen(highlight(), 2.5)
         shapes = []
         for parent, edges in into.items():
             target = rect[parent]

@@ -137,22 +137,23 @@ class LandscapeView(PlotView):
         self.image.setZValue(-10)
         self.colour_bar = pg.ColorBarItem(colorMap=_banded_map(), interactive=False, width=12)
         self.colour_bar.setImageItem(self.image, insert_in=self.plot)
-        self.path_curve = self.plot.plot(pen=pg.mkPen("w", width=2.5), antialias=True)
-        self.path_edge = self.plot.plot(pen=pg.mkPen("k", width=4.5), antialias=True)
+        self.path_curve = self.plot.plot(pen=theme.pen(theme.PATH, 2.5), antialias=True)
+        self.path_edge = self.plot.plot(pen=theme.pen(theme.PATH_EDGE, 4.5), antialias=True)
         self.path_edge.setZValue(self.path_curve.zValue() - 1)
-        self.start_dot = pg.ScatterPlotItem(size=9, symbol="s", pen=pg.mkPen("k"), brush=pg.mkBrush("w"))
-        self.now_dot = pg.ScatterPlotItem(size=14, symbol="o", pen=pg.mkPen("k", width=1.5),
+        self.start_dot = pg.ScatterPlotItem(size=9, symbol="s", pen=pg.mkPen(theme.PATH_EDGE),
+                                            brush=pg.mkBrush(theme.PATH))
+        self.now_dot = pg.ScatterPlotItem(size=14, symbol="o", pen=pg.mkPen(theme.PATH_EDGE, width=1.5),
                                           brush=pg.mkBrush(theme.COMPARED[1]))
         for item in (self.start_dot, self.now_dot):
             self.plot.addItem(item)
-        self.curve = self.plot.plot(pen=pg.mkPen(theme.REFERENCE, width=2))  # a one-weight model's loss
+        self.curve = self.plot.plot(pen=theme.pen(theme.REFERENCE, 2))  # a one-weight model's loss
         self.empty = empty_text(self.plot, "No landscape yet.")
-        self.readout = pg.TextItem("", anchor=(0, 1), color="k", fill=pg.mkBrush(255, 255, 255, 215),
-                                   border=pg.mkPen("k"))
+        self.readout = pg.TextItem("", anchor=(0, 1), color=theme.READOUT_TEXT, fill=pg.mkBrush(*theme.READOUT_FILL),
+                                   border=pg.mkPen(theme.READOUT_TEXT))
         self.readout.setZValue(20)
         self.readout.hide()
         self.plot.addItem(self.readout, ignoreBounds=True)
-        self.cursor_mark = pg.ScatterPlotItem(size=18, symbol="+", pen=pg.mkPen("w", width=3), brush=None)
+        self.cursor_mark = pg.ScatterPlotItem(size=18, symbol="+", pen=pg.mkPen(theme.PATH, width=3), brush=None)
         self.cursor_mark.setZValue(19)
         self.cursor_mark.hide()
         self.plot.addItem(self.cursor_mark, ignoreBounds=True)
@@ -183,7 +184,9 @@ class LandscapeView(PlotView):
         self.plane_box.setVisible(not one)
         # On the map the path is a light line with a dark edge, to read on every band; on the plain
         # curve of one weight it is the run's own colour.
-        self.path_curve.setPen(pg.mkPen(theme.TRAIN, width=2.5) if one else pg.mkPen("w", width=2.5))
+        self.path_curve.setPen(theme.pen(theme.TRAIN if one else theme.PATH, 2.5))
+        self.path_edge.setPen(theme.pen(theme.PATH_EDGE, 4.5))  # in the theme in force (high contrast: thicker)
+        self.curve.setPen(theme.pen(theme.REFERENCE, 2))
         self.path_edge.setVisible(not one)
         self._show_weight_boxes()
         self.colour_bar.setVisible(not one)

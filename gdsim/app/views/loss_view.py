@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox
 
 from ...core.engine.metrics import METRIC_TITLES
 from .. import theme
 from ..series import Envelope, dots_while_few, paintable, positive_or_nan
-from .base import PlotView, RangeKeeper, empty_text, legend_title, show_step_cursor, step_cursor
+from .base import PlotView, RangeKeeper, empty_text, legend_title, number, show_step_cursor, step_cursor, trend
 
 
 LOG_TIP = ("Show the loss on a logarithmic axis (L). Losses often fall by orders of magnitude; on a "
@@ -41,8 +40,8 @@ class LossView(PlotView):
         self.loss_plot = self.add_plot(0, 0, x="step", y="loss")
         self.loss_plot.setDownsampling(auto=True, mode="peak")
         self.loss_plot.setClipToView(True)
-        self.train_curve = self.loss_plot.plot(pen=pg.mkPen(theme.TRAIN, width=1))
-        self.val_curve = self.loss_plot.plot(pen=pg.mkPen(theme.VALIDATION, width=1))
+        self.train_curve = self.loss_plot.plot()  # pens: begin_run, in the theme then in force
+        self.val_curve = self.loss_plot.plot()
         self.empty = empty_text(self.loss_plot, "No steps yet.\nPress Run (Space) or Step (Right arrow).")
 
         self.canvas.nextRow()
@@ -50,8 +49,8 @@ class LossView(PlotView):
         self.metric_plot.setXLink(self.loss_plot)
         self.metric_plot.setDownsampling(auto=True, mode="peak")
         self.metric_plot.setClipToView(True)
-        self.metric_curve = self.metric_plot.plot(pen=pg.mkPen(theme.METRIC, width=1))
-        self.val_metric_curve = self.metric_plot.plot(pen=pg.mkPen(theme.VALIDATION, width=1))
+        self.metric_curve = self.metric_plot.plot()
+        self.val_metric_curve = self.metric_plot.plot()
         self.canvas.ci.layout.setRowStretchFactor(0, 3)
         self.canvas.ci.layout.setRowStretchFactor(1, 1)
         self.loss_range = RangeKeeper(self.loss_plot)
@@ -68,6 +67,28 @@ class LossView(PlotView):
         self.metric_cursor = step_cursor(self.metric_plot, label=False)
         self._log_wanted = True
         self._set_log(True)
+        self._said = None  # (step, loss, earlier loss, validation loss, metric) for the description
+        self._recent = np.empty(0)  # the last losses, for the trend
+
+    TREND_STEPS = 20  # "falling": the loss now against the loss this many points before
+
+    def describe(self) -> str:
+        if self._said is None:
+            return "Loss curve: no run yet"
+        step, loss, earlier, val, metric = self._said
+        if self.train.count == 0:
+            return f"Loss curve: no steps yet; the loss of the initial weights is {number(loss)}"
+        text = f"Loss curve: step {step:,}, loss {number(loss)}, {trend(earlier, loss)}"
+        if val is not None:
+            text += f"; validation loss {number(val)}"
+        if metric is not None and self.info is not None and self.info.metric:
+            value = f"{metric:.1%}" if self.info.metric == "accuracy" else number(metric)
+            text += f"; {METRIC_TITLES[self.info.metric]} {value}"
+        if self.shown_step is not None:
+            text += f" (looking back at step {self.shown_step:,})"
+        if self.pins:
+            text += f"; {len(self.pins)} pinned run{'s' if len(self.pins) > 1 else ''} dashed beside it"
+        return text
 
     def begin_run(self, info):
         super().begin_run(info)
@@ -79,8 +100,16 @@ class LossView(PlotView):
             self.loss_range.include(pin.steps, pin.loss)
         self.notes = ()
         self.shown_step = None
+        self._said = None
+        self._recent = np.empty(0)
         for curve in (self.train_curve, self.val_curve):
             curve.setData([], [])  # not the last run's points on an axis about to change
+        # Training solid with dots, validation dashed with squares: apart without their colours.
+        for curve, pen in ((self.train_curve, theme.train_pen()), (self.val_curve, theme.validation_pen()),
+                           (self.metric_curve, theme.pen(theme.METRIC)),
+                           (self.val_metric_curve, theme.validation_pen())):
+            curve.setPen(pen)
+            curve.setSymbol(None)  # dots_while_few puts them back in this theme's colours
         # A loss that is the expression's value itself (chain-rule's L) can be negative, which a
         # log axis cannot draw at all: linear, and the box says why it is off.
         signed = info.settings.loss == "value"
@@ -106,7 +135,7 @@ class LossView(PlotView):
         # The legends list only what this run draws, above the plots so they never cover a curve.
         entries = [(theme.TRAIN, "━", "training (each step)")]
         if info.has_validation:
-            entries.append((theme.VALIDATION, "●", "validation (each epoch)"))
+            entries.append((theme.VALIDATION, "╌■", "validation (each epoch)"))
         self._entries = entries
         legend_title(self.loss_plot, entries + self._pin_entries(), per_line=len(entries))
         if has_metric:
@@ -114,7 +143,7 @@ class LossView(PlotView):
             self.metric_plot.setLabel("left", title)
             entries = [(theme.METRIC, "━", "training")]
             if info.has_validation:
-                entries.append((theme.VALIDATION, "●", "validation"))
+                entries.append((theme.VALIDATION, "╌■", "validation"))
             legend_title(self.metric_plot, entries)
         self._redraw()
 
@@ -137,6 +166,12 @@ class LossView(PlotView):
             self.metric_range.include(ys=snap.val_metric)
         self.notes = snap.notes
         self.shown_step = snap.step if snap.past else None
+        if len(snap.loss):
+            self._recent = np.concatenate([self._recent, snap.loss[-(self.TREND_STEPS + 1):]])[-(self.TREND_STEPS + 1):]
+        last = float(self._recent[-1]) if len(self._recent) else float(snap.current_loss)
+        earlier = float(self._recent[0]) if len(self._recent) else last
+        val = float(snap.val_loss[-1]) if len(snap.val_loss) else (self._said[3] if self._said else None)
+        self._said = (int(snap.step), last, earlier, val, snap.current_metric)
 
     def draw(self):
         self._redraw()
@@ -152,8 +187,8 @@ class LossView(PlotView):
         log = self.log_box.isChecked()
         dots_while_few(self.train_curve, self.train.count, theme.TRAIN, 4)  # one step is a dot, not nothing
         self.train_curve.setData(*(self.train_pos if log else self.train).drawable(), connect="finite")
-        dots_while_few(self.val_curve, self.val.count, theme.VALIDATION)
-        dots_while_few(self.val_metric_curve, self.val.count, theme.VALIDATION)
+        dots_while_few(self.val_curve, self.val.count, theme.VALIDATION, symbol=theme.VALIDATION_SYMBOL)
+        dots_while_few(self.val_metric_curve, self.val.count, theme.VALIDATION, symbol=theme.VALIDATION_SYMBOL)
         self.val_curve.setData(*(self.val_pos if log else self.val).drawable(), connect="finite")
         if self.metric_plot.isVisible():
             self.metric_curve.setData(*self.metric_series.drawable(), connect="finite")
@@ -184,7 +219,8 @@ class LossView(PlotView):
 
     def _pin_entries(self) -> list:
         # A dashed line is a pinned run: the legend names it by what it changed.
-        return [(theme.pinned_colour(i), "╌", pin.name) for i, pin in enumerate(self.pins)]
+        return [(theme.pinned_colour(i), theme.GLYPHS[theme.PINNED_STYLES[i % len(theme.PINNED_STYLES)]], pin.name)
+                for i, pin in enumerate(self.pins)]
 
     def _mark_notes(self) -> None:
         """A dashed line at each noted step, labelled with the note's mark; its tooltip says it all."""
@@ -192,7 +228,7 @@ class LossView(PlotView):
             self.loss_plot.removeItem(self._note_lines.pop())
         for i, (step, mark, text) in enumerate(self.notes):
             if i == len(self._note_lines):
-                line = pg.InfiniteLine(angle=90, label="", pen=pg.mkPen(theme.BAD, width=1, style=Qt.PenStyle.DashLine),
+                line = pg.InfiniteLine(angle=90, label="", pen=theme.pen(theme.BAD, 1, "dash"),
                                        labelOpts={"position": 0.08, "color": theme.BAD})
                 self.loss_plot.addItem(line, ignoreBounds=True)
                 self._note_lines.append(line)

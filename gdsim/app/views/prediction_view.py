@@ -9,7 +9,7 @@ import pyqtgraph as pg
 
 from .. import theme
 from ..series import MAX_DOTS, TraceMirror, paintable
-from .base import PlotView, RangeKeeper, empty_text, legend_title
+from .base import PlotView, RangeKeeper, empty_text, legend_title, number, plain_text
 
 MAX_PATH_POINTS = 2000  # drawn of the path of x; a long run's older steps are thinned evenly
 SYMLOG_FROM = 1e3  # once x has gone this far, the parabola is drawn on symmetric log scales
@@ -107,10 +107,11 @@ class PredictionView(PlotView):
         entries = []
         for j in range(y.shape[1]):
             name = names[j] if j < len(names) and y.shape[1] > 1 else "the examples"
-            item = pg.ScatterPlotItem(size=10, brush=pg.mkBrush(theme.series(j)), pen=pg.mkPen(None))
+            symbol = theme.OUTPUT_SYMBOLS[j % len(theme.OUTPUT_SYMBOLS)]  # each output its colour and shape
+            item = pg.ScatterPlotItem(size=10, symbol=symbol, brush=pg.mkBrush(theme.series(j)), pen=pg.mkPen(None))
             self.plot.addItem(item)
             self.points.append(item)
-            entries.append((theme.series(j), "●", name))
+            entries.append((theme.series(j), theme.GLYPHS[symbol], name))
         legend_title(self.plot, entries + [(theme.REFERENCE, "╌", "y = x (perfect prediction)")])
         self.plot.setAspectLocked(False)
         self.range = RangeKeeper(self.plot)
@@ -130,14 +131,15 @@ class PredictionView(PlotView):
     # ----- quadratic: the measured data and the fitted curve -----------------------------------
 
     def _build_curve(self, info):
-        self.title_label.setText("<b>Predictions</b>: the fitted curve (red) over the data (blue)")
-        self.data_points = pg.ScatterPlotItem(info.x, info.y, size=8, brush=pg.mkBrush(theme.TRAIN),
-                                              pen=pg.mkPen(None))
+        self.title_label.setText("<b>Predictions</b>: the fitted curve and its diamonds over the data (dots)")
+        self.data_points = pg.ScatterPlotItem(info.x, info.y, size=8, symbol=theme.DATA_SYMBOL,
+                                              brush=pg.mkBrush(theme.TRAIN), pen=pg.mkPen(None))
         self.plot.addItem(self.data_points)
-        self.pred_points = pg.ScatterPlotItem(size=7, brush=pg.mkBrush(theme.PREDICTION), pen=pg.mkPen(None))
+        self.pred_points = pg.ScatterPlotItem(size=8, symbol=theme.PREDICTION_SYMBOL,
+                                              brush=pg.mkBrush(theme.PREDICTION), pen=pg.mkPen(None))
         self.plot.addItem(self.pred_points)
-        self.curve = self.plot.plot(pen=pg.mkPen(theme.PREDICTION, width=1.5))
-        legend_title(self.plot, [(theme.TRAIN, "●", "data"), (theme.PREDICTION, "●", "prediction"),
+        self.curve = self.plot.plot(pen=theme.pen(theme.PREDICTION, 1.5))
+        legend_title(self.plot, [(theme.TRAIN, "●", "data"), (theme.PREDICTION, "◆", "prediction"),
                                  (theme.PREDICTION, "━", "model")])
         self.range = RangeKeeper(self.plot)
 
@@ -164,15 +166,16 @@ class PredictionView(PlotView):
                                                                   "color": pg.getConfigOption("foreground")}))
         rng = np.random.default_rng(0)  # fixed jitter: points keep their place between frames
         self.train_x = np.where(_is_positive(info.y), 0.0, 1.0) + rng.uniform(-0.28, -0.02, len(info.y))
-        self.train_points = pg.ScatterPlotItem(size=4, brush=pg.mkBrush(pg.mkColor(theme.TRAIN)),
-                                               pen=pg.mkPen(None))
+        self.train_points = pg.ScatterPlotItem(size=4, symbol=theme.TRAIN_SYMBOL,
+                                               brush=pg.mkBrush(pg.mkColor(theme.TRAIN)), pen=pg.mkPen(None))
         self.plot.addItem(self.train_points)
         entries = [(theme.TRAIN, "●", "training")]
         if info.y_val is not None:
             self.val_x = np.where(_is_positive(info.y_val), 0.0, 1.0) + rng.uniform(0.02, 0.28, len(info.y_val))
-            self.val_points = pg.ScatterPlotItem(size=5, brush=pg.mkBrush(theme.VALIDATION), pen=pg.mkPen(None))
+            self.val_points = pg.ScatterPlotItem(size=5, symbol=theme.VALIDATION_SYMBOL,
+                                                 brush=pg.mkBrush(theme.VALIDATION), pen=pg.mkPen(None))
             self.plot.addItem(self.val_points)
-            entries.append((theme.VALIDATION, "●", "validation"))
+            entries.append((theme.VALIDATION, "■", "validation"))
         legend_title(self.plot, entries)
 
     def _show_classes(self, snap):
@@ -203,11 +206,11 @@ class PredictionView(PlotView):
     # ----- parabola: the loss curve and the path of x ------------------------------------------------
 
     def _build_parabola(self, info):
-        self.landscape = self.plot.plot(pen=pg.mkPen(theme.TRAIN, width=2))
-        self.path = self.plot.plot(pen=pg.mkPen(theme.PREDICTION, width=1), symbol="o", symbolSize=5,
+        self.landscape = self.plot.plot(pen=theme.pen(theme.TRAIN, 2))
+        self.path = self.plot.plot(pen=theme.pen(theme.PREDICTION, 1), symbol="o", symbolSize=5,
                                    symbolBrush=theme.PREDICTION, symbolPen=None)
         self.path.setDownsampling(auto=True, method="peak")
-        self.current = pg.ScatterPlotItem(size=14, brush=pg.mkBrush(None), pen=pg.mkPen(theme.PREDICTION, width=2.5))
+        self.current = pg.ScatterPlotItem(size=14, brush=pg.mkBrush(None), pen=theme.pen(theme.PREDICTION, 2.5))
         self.plot.addItem(self.current)
         legend_title(self.plot, [(theme.TRAIN, "━", "loss f(x)"), (theme.PREDICTION, "●", "x after each step"),
                                  (theme.PREDICTION, "○", "x now")])
@@ -239,7 +242,7 @@ class PredictionView(PlotView):
             lx, lf = snap.landscape
             self.landscape.setData(show_x(lx), show_f(lf), connect="finite")
         # The zig-zag of the first steps is the lesson; hundreds of lines would only fill the V.
-        self.path.setPen(pg.mkPen(theme.PREDICTION, width=1) if len(xs) <= MAX_DOTS else None)
+        self.path.setPen(theme.pen(theme.PREDICTION, 1) if len(xs) <= MAX_DOTS else None)
         self.path.setData(show_x(xs), show_f(fs), connect="finite")
         for item, px, pf in self._pin_paths:  # pinned runs' paths, on the same scales
             item.setData(show_x(paintable(px)), show_f(paintable(pf)), connect="finite")
@@ -304,7 +307,7 @@ class PredictionView(PlotView):
                 y, pred = self._against_targets(pin.predictions)
                 shown = np.isfinite(pred)
                 item = pg.ScatterPlotItem(y[shown], pred[shown], size=12, brush=pg.mkBrush(None),
-                                          pen=pg.mkPen(colour, width=1.5))
+                                          pen=theme.pen(colour, 1.5))
             elif self.info.view == "curve" and pin.curve_predictions is not None \
                     and len(pin.curve_predictions) == len(self.info.curve_x):
                 item = pg.PlotDataItem(self.info.curve_x, paintable(pin.curve_predictions), connect="finite",
@@ -324,6 +327,25 @@ class PredictionView(PlotView):
             self._pin_items.append(item)
         if self.last is not None and self._pin_items:
             self.draw()  # now, paused or not (the parabola's paths take the view's scales)
+
+    def describe(self) -> str:
+        snap, info = self.last, self.info
+        if snap is None or info is None:
+            return "Predictions: no run yet"
+        title = plain_text(self.title_label.text())
+        kind = "multiclass" if info.task == "multiclass" else info.view
+        if kind in ("scatter", "curve"):
+            y = np.asarray(info.y, dtype=np.float64).ravel()
+            pred = np.asarray(snap.predictions, dtype=np.float64).ravel()
+            err = pred - y if pred.shape == y.shape else np.array([np.nan])
+            what = ("against their targets" if kind == "scatter" else "on the fitted curve, over the data")
+            title = (f"Predictions after step {snap.step:,}: {len(y):,} predictions {what}; mean absolute "
+                     f"error {number(float(np.mean(np.abs(err))))}, largest {number(float(np.max(np.abs(err))))}")
+        elif kind == "multiclass" and snap.current_metric is not None and info.metric == "accuracy":
+            title = f"Predictions after step {snap.step:,}: training accuracy {snap.current_metric:.1%}. {title}"
+        if self._pin_items:
+            title += f"; {len(self._pin_items)} pinned run{'s' if len(self._pin_items) > 1 else ''} beside them"
+        return title
 
     def ingest(self, snap):
         self.last = snap

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
 
 from ...core.lr_find import MINIMUM, RULE_NAMES, SKIP_END
 from .. import theme
@@ -48,26 +47,26 @@ def draw_range_test(plot, test) -> list[tuple[str, str, str]]:
     plot.setLogMode(x=True, y=log_y)
     plot.setLabel("left", "loss (log scale)" if log_y else "loss")
     raw, smooth = (positive_or_nan(v) if log_y else v for v in (test.losses, test.smoothed))
-    plot.plot(test.lrs, raw, pen=pg.mkPen(theme.REFERENCE, width=1.5), symbol="o", symbolSize=3,
+    plot.plot(test.lrs, raw, pen=theme.pen(theme.REFERENCE, 1.5), symbol="o", symbolSize=3,
               symbolBrush=theme.REFERENCE, symbolPen=None, connect="finite")
-    plot.plot(test.lrs, smooth, pen=pg.mkPen(theme.TRAIN, width=3), connect="finite")
+    plot.plot(test.lrs, smooth, pen=theme.pen(theme.TRAIN, 3), connect="finite")
     entries = [(theme.REFERENCE, "●", "loss of each step"), (theme.TRAIN, "━", "smoothed (fastai: beta 0.98, debiased)")]
     if test.valley is not None:
         low, high = test.valley
         plot.addItem(pg.LinearRegionItem((np.log10(low), np.log10(high)), movable=False, pen=pg.mkPen(None),
-                                         brush=pg.mkBrush(0, 158, 115, 45)), ignoreBounds=True)
-        entries.append(("#009E73", "█", f"fastai's valley: lr {low:.3g} to {high:.3g}"))
+                                         brush=pg.mkBrush(*theme.VALLEY, 45)), ignoreBounds=True)
+        entries.append((pg.mkColor(theme.VALLEY).name(), "█", f"fastai's valley: lr {low:.3g} to {high:.3g}"))
     if test.rule == MINIMUM and test.suggestion is not None:
         lowest = test.suggested.came_from[1]
         at = int(np.flatnonzero(test.lrs == lowest)[0])
-        plot.plot([lowest], [smooth[at]], pen=None, symbol="o", symbolSize=11, symbolPen=pg.mkPen(theme.TRAIN, width=2),
+        plot.plot([lowest], [smooth[at]], pen=None, symbol="o", symbolSize=11, symbolPen=theme.pen(theme.TRAIN, 2),
                   symbolBrush=None)
         entries.append((theme.TRAIN, "○", f"lowest smoothed loss read, at lr {lowest:.3g} (fastai's rules do not "
                                           f"read the last {SKIP_END} steps)"))
     if test.suggestion is not None:
         colour = theme.COMPARED[1]
         plot.addItem(pg.InfiniteLine(np.log10(test.suggestion), angle=90,
-                                     pen=pg.mkPen(colour, width=2.5, style=Qt.PenStyle.DashLine)), ignoreBounds=True)
+                                     pen=theme.pen(colour, 2.5, "dash")), ignoreBounds=True)
         entries.append((colour, "╌", f"<b>suggested lr {test.suggestion:.3g}</b> ({RULE_NAMES[test.rule]})"))
     else:
         entries.append((theme.BAD, "●", f"no suggestion: {test.why_no_suggestion}"))
