@@ -83,9 +83,6 @@ class Zoom:
 
     def __init__(self, app: QApplication):
         self._app = app
-        if _ZOOMED.get("filter") is None:
-            _ZOOMED["filter"] = _NewWindows(app)
-            app.installEventFilter(_ZOOMED["filter"])
         self.factor = ZoomCanvas.zoom
 
     def restore(self) -> None:
@@ -114,6 +111,13 @@ class Zoom:
             for window in self._app.topLevelWidgets():
                 _give_font(window, font)
             ZoomCanvas.apply_to_all()
+            # Windows opened later get the font as they are polished, from a filter that sees every
+            # event of the application: there only while zoomed (building the window is 5,000 events).
+            if factor != 1.0 and _ZOOMED.get("filter") is None:
+                _ZOOMED["filter"] = _NewWindows(self._app)
+                self._app.installEventFilter(_ZOOMED["filter"])
+            elif factor == 1.0 and _ZOOMED.get("filter") is not None:
+                self._app.removeEventFilter(_ZOOMED.pop("filter"))
         if remember:
             prefs.set_value(ZOOM_KEY, factor)
         return factor

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .errors import GdsimError
-from .snapshot import RunInfo, Snapshot, SnapshotTaker
-from .timeline import Timeline
+
+if TYPE_CHECKING:  # the command line reads the limits above without the snapshot machinery (start-up)
+    from .snapshot import RunInfo, Snapshot
+    from .timeline import Timeline
 
 DEFAULT_FRAMES = 60
 MIN_FRAMES, MAX_FRAMES = 2, 500
@@ -173,6 +176,8 @@ class FrameSource:
         self._settings_at = [(m.step, m.settings) for m in timeline.marks if m.kept]
         self._timeline = timeline
         self._scratch = scratch
+        from .snapshot import SnapshotTaker
+
         self._taker = SnapshotTaker(info.run_id, info)
         self._taker.tracked = info.tracked
         self._index = 0
@@ -225,6 +230,8 @@ class FrameSource:
         scratch.history = self._history.until(last)
         scratch.trace = self._trace.until(last, scratch.params.size) if self._trace is not None else None
         scratch.notes = [note for note in self._notes if note.step <= last]
+        from .snapshot import SnapshotTaker
+
         taker = SnapshotTaker(self.info.run_id, self.info)
         taker.tracked = self.info.tracked
         return dataclasses.replace(taker.take(scratch), latest=last, earliest=self.steps[0])
