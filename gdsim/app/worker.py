@@ -356,6 +356,7 @@ class TrainingWorker(QObject):
 
     def _new_run(self) -> None:
         self.viewing = None
+        self._zeroing_switch = None  # a lesson's switch belongs to the run its action started
         self._branch_changes = {}
         if self._run.timeline is None:
             self._run.timeline = Timeline(self.trainer)  # an opened session: its earlier steps are in no checkpoint
@@ -916,7 +917,6 @@ class TrainingWorker(QObject):
     def start_page(self, settings: Settings, title: str) -> None:
         """A lesson's page: a new run of its settings from fresh weights (Undo brings back the run
         it replaces), without the pins of the page before."""
-        self._zeroing_switch = None
         if self._pins:
             self._pins = []
             self.pins_changed.emit([])
@@ -1039,6 +1039,7 @@ class TrainingWorker(QObject):
             # so the next waits for it rather than landing in the same frame.
             self._schedule(1000 / MAX_FPS / 4)
             return
+        self._switch_zeroing_if_due()
         taken, stop = self._train(self._steps_allowed(watching))
         if taken:
             self._run.revision += 1
@@ -1052,17 +1053,19 @@ class TrainingWorker(QObject):
         elif not self.flags.pause.is_set():  # else the queued pause() is next in this thread's event loop
             self._show_and_continue(taken, watching)
 
+    def _switch_zeroing_if_due(self) -> None:
+        """A lesson's zeroing switch, as if the box were clicked after step K - 1 (play_action)."""
+        if self._zeroing_switch is not None and self.trainer.step_count >= self._zeroing_switch[0]:
+            zero_grad = self._zeroing_switch[1]
+            self._zeroing_switch = None
+            self._apply_live(self.settings.replace(zero_grad=zero_grad))
+
     def _steps_allowed(self, watching: bool) -> int | None:
         """Steps this slice may take: those the speed has made due, Step N has left and a lesson's
         zeroing switch allows (None: any)."""
         allowed = None
-        if self._zeroing_switch is not None:
-            after, zero_grad = self._zeroing_switch
-            if self.trainer.step_count >= after:  # the switch is due: clicked after step `after`
-                self._zeroing_switch = None
-                self._apply_live(self.settings.replace(zero_grad=zero_grad))
-            else:
-                allowed = after - self.trainer.step_count
+        if self._zeroing_switch is not None:  # not past the step after which it is due
+            allowed = max(0, self._zeroing_switch[0] - self.trainer.step_count)
         if self.speed is not None:
             due = int((time.perf_counter() - self._pace_start) * self.speed) + 1 - self._pace_steps
             allowed = max(0, due) if allowed is None else min(allowed, max(0, due))

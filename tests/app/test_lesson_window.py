@@ -195,3 +195,25 @@ def desktop_installed(qtbot, w):
     from gdsim.app import desktop
 
     desktop.install()
+
+
+def test_a_zeroing_switch_left_by_a_paused_action_does_not_reach_the_next_run(qtbot, make_window):
+    w = make_window(scenario="micrograd")
+    lesson = opened(qtbot, w, "micrograd")
+    index = next(i for i, p in enumerate(lesson.pages) if p.action is not None and p.action.zeroing is not None)
+    page = go_to(qtbot, w, index, lesson)
+    w.controls.speed.setValue(0)  # one step a second: Pause comes before the switch
+    if page.question is not None and page.question.choices:
+        w.lesson_panel.choices.buttons()[0].setChecked(True)
+    w.lesson_panel.action_button.click()
+    qtbot.waitUntil(lambda: w.state == "running", timeout=TIMEOUT)
+    w.toggle_run()  # Pause
+    qtbot.waitUntil(lambda: w.state != "running", timeout=TIMEOUT)
+    assert w.last_snapshot.step < page.action.zeroing[0] - 1
+    w.controls.speed.setValue(w.controls.speed.maximum())
+    w.reset()
+    qtbot.waitUntil(lambda: w.last_snapshot.step == 0, timeout=TIMEOUT)
+    w.step(page.action.zeroing[0] + 2)
+    qtbot.waitUntil(lambda: w.last_snapshot.step == page.action.zeroing[0] + 2 and w.state != "running",
+                    timeout=TIMEOUT)
+    assert w.controller.worker.trainer.zero_grad == page.settings.zero_grad is not False
