@@ -108,16 +108,16 @@ class Zoom:
             ZoomCanvas.zoom = factor
             font = zoomed_font()
             QToolTip.setFont(font)
+            # The windows on screen now; the others (menus, dialogs, windows closing) as they are
+            # shown, by a filter that sees every event of the application. It is installed the first
+            # time the zoom changes, not before: building the window alone is 5,000 events.
             for window in self._app.topLevelWidgets():
-                _give_font(window, font)
+                if window.isVisible():
+                    _give_font(window, font)
             ZoomCanvas.apply_to_all()
-            # Windows opened later get the font as they are polished, from a filter that sees every
-            # event of the application: there only while zoomed (building the window is 5,000 events).
-            if factor != 1.0 and _ZOOMED.get("filter") is None:
+            if _ZOOMED.get("filter") is None:
                 _ZOOMED["filter"] = _NewWindows(self._app)
                 self._app.installEventFilter(_ZOOMED["filter"])
-            elif factor == 1.0 and _ZOOMED.get("filter") is not None:
-                self._app.removeEventFilter(_ZOOMED.pop("filter"))
         if remember:
             prefs.set_value(ZOOM_KEY, factor)
         return factor
@@ -141,10 +141,10 @@ def _give_font(window, font: QFont) -> None:
 
 
 class _NewWindows(QObject):
-    """Gives a window the zoomed font as it is polished, before it is first shown."""
+    """Gives a window the zoomed font as it is polished or shown (a menu is shown again and again)."""
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
-        if (event.type() == QEvent.Type.Polish and ZoomCanvas.zoom != 1.0 and isinstance(obj, QWidget)
+        if (event.type() in (QEvent.Type.Polish, QEvent.Type.Show) and isinstance(obj, QWidget)
                 and obj.isWindow() and obj.font().pointSizeF() != zoomed_font().pointSizeF()):
             _give_font(obj, zoomed_font())
         return False
