@@ -139,6 +139,14 @@ class LessonPanel(QScrollArea):
         self.setAccessibleDescription(f"{lesson.title}, page {index + 1} of {len(lesson.pages)}: {page.title}")
         self.verticalScrollBar().setValue(0)
 
+    def take_keyboard(self) -> None:
+        """The keyboard to the page: its first answer not yet given, else its action, else Next."""
+        choices = self.choices.buttons()
+        for w in ([choices[0]] if choices and choices[0].isEnabled() else []) + [self.action_button, self.next_button]:
+            if w.isVisible() and w.isEnabled():
+                w.setFocus(Qt.FocusReason.ShortcutFocusReason)
+                return
+
     def action_done(self, step: int) -> None:
         """The page's run reached ``step`` with its action's steps taken (or stopped early)."""
         page = self.page

@@ -349,6 +349,8 @@ class MainWindow(QMainWindow):
                          "The lesson's next page (its run starts afresh)"),
             self._action(menu, "Lesson: previous page", lambda: self.lesson_panel.previous_page(), "Alt+Left",
                          "The lesson's page before"),
+            self._action(menu, "Lesson: the keyboard to the page", lambda: self.lesson_panel.take_keyboard(), "F6",
+                         "Its first answer, or its action button; Tab goes on from there"),
         ]
         for act in self.lesson_actions:
             act.setEnabled(False)

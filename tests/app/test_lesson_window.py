@@ -217,3 +217,23 @@ def test_a_zeroing_switch_left_by_a_paused_action_does_not_reach_the_next_run(qt
     qtbot.waitUntil(lambda: w.last_snapshot.step == page.action.zeroing[0] + 2 and w.state != "running",
                     timeout=TIMEOUT)
     assert w.controller.worker.trainer.zero_grad == page.settings.zero_grad is not False
+
+
+def test_f6_takes_the_keyboard_to_the_page_and_its_action_gives_it_back(qtbot, make_window):
+    from PySide6.QtCore import Qt
+
+    w = make_window(scenario="parabola")
+    lesson = opened(qtbot, w, "parabola")
+    desktop_installed(qtbot, w)
+    w.view_area.setFocus()
+    qtbot.keyClick(w, Qt.Key.Key_F6)
+    first = w.lesson_panel.choices.buttons()[0]
+    assert first.hasFocus()
+    answer = w.lesson_panel.choices.buttons()[lesson.pages[0].question.answer]
+    answer.setFocus()
+    qtbot.keyClick(answer, Qt.Key.Key_Space)
+    button = w.lesson_panel.action_button
+    button.setFocus()
+    qtbot.keyClick(button, Qt.Key.Key_Space)
+    assert w.view_area.hasFocus()  # Space and Right act on the run again
+    action_played(qtbot, w, lesson.pages[0].action.steps)
