@@ -192,6 +192,12 @@ class LessonPanel(QScrollArea):
             b.takes_keys = lambda: CHOICE_KEYS
             self.choices.addButton(b, i)
             self.choice_box.addWidget(b)
+        # The choices are made after the buttons below them: Tab goes from the choices to the action,
+        # then the page buttons, as they are laid out (not in the order they were made).
+        chain = self.choices.buttons()[-1:] + [self.action_button, self.back_button, self.next_button,
+                                               self.close_button]
+        for before, after in zip(chain, chain[1:]):
+            QWidget.setTabOrder(before, after)
 
     def _show_action(self, page: Page) -> None:
         a = page.action
