@@ -18,12 +18,18 @@ def set_high_contrast(window, on: bool) -> None:
     theme.apply_theme(QApplication.instance(), "high-contrast" if on else theme.BASE_THEME)
     # A widget's own style sheet resolves palette(...) when it is set: set again, it takes the
     # new palette (the lesson's text is in palette(placeholder-text): pale grey on white, else).
-    for widget in window.findChildren(QWidget):
-        if widget.styleSheet():
-            widget.setStyleSheet(widget.styleSheet())
+    polish_style_sheets(window)
     restyle_plots(window.views)
     if window.info is not None:
         window.controller.call("show_again")
+
+
+def polish_style_sheets(window) -> None:
+    """Every widget of ``window`` with a style sheet of its own polished again: a style sheet keeps
+    the palette and the font it was first polished with (a theme or a zoom changes both)."""
+    for widget in window.findChildren(QWidget):
+        if widget.styleSheet():
+            widget.setStyleSheet(widget.styleSheet())
 
 
 def restyle_plots(views) -> None:

@@ -16,6 +16,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QLabel, QToolButton, QToolTip, QVBoxLayout, QWidget
 
 from . import prefs
+from .appearance import polish_style_sheets
 
 ZOOM_STEPS = (0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0)
 ZOOM_KEY = "view/zoom"
@@ -134,10 +135,7 @@ def zoomed_font() -> QFont:
 
 def _give_font(window, font: QFont) -> None:
     window.setFont(font)
-    # A widget with a style sheet keeps the font it was polished with: polish it again.
-    for widget in window.findChildren(QWidget):
-        if widget.styleSheet():
-            widget.setStyleSheet(widget.styleSheet())
+    polish_style_sheets(window)
 
 
 class _NewWindows(QObject):

@@ -22,6 +22,15 @@ def shown_landscape(qtbot, w):
     return blocker.args[0]
 
 
+def micrograd_landscape_at_step_5(qtbot, make_window):
+    """A micrograd window paused at step 5, its Landscape tab shown with its first map."""
+    w = make_window(scenario="micrograd")
+    w.step(5)
+    wait_paused_at(qtbot, w, 5)
+    shown_landscape(qtbot, w)
+    return w
+
+
 def test_the_grid_and_path_are_the_runs(qtbot, make_window):
     w = make_window(scenario="fruit")
     w.step(10)
@@ -44,10 +53,7 @@ def test_the_grid_and_path_are_the_runs(qtbot, make_window):
 
 
 def test_another_pair_of_weights_and_the_other_planes(qtbot, make_window):
-    w = make_window(scenario="micrograd")
-    w.step(5)
-    wait_paused_at(qtbot, w, 5)
-    shown_landscape(qtbot, w)
+    w = micrograd_landscape_at_step_5(qtbot, make_window)
     v = w.landscape_view
     with qtbot.waitSignal(w.controller.landscape_ready, timeout=TIMEOUT) as blocker:
         v.first_box.setCurrentIndex(3)
@@ -136,10 +142,7 @@ def test_a_one_weight_model_shows_its_curve_and_asks_for_no_grid(qtbot, make_win
 
 
 def test_an_answer_to_a_request_since_replaced_is_not_shown(qtbot, make_window):
-    w = make_window(scenario="micrograd")
-    w.step(5)
-    wait_paused_at(qtbot, w, 5)
-    shown_landscape(qtbot, w)
+    w = micrograd_landscape_at_step_5(qtbot, make_window)
     v = w.landscape_view
     random = v.plane_box.findData(surface.RANDOM)
     with qtbot.waitSignal(w.controller.landscape_ready, timeout=TIMEOUT,
