@@ -97,8 +97,8 @@ class Zoom:
     def bigger(self) -> float:
         return self.set(next((z for z in ZOOM_STEPS if z > self.factor), ZOOM_STEPS[-1]))
 
-    def smaller(self) -> float:
-        return self.set(next((z for z in reversed(ZOOM_STEPS) if z < self.factor), ZOOM_STEPS[0]))
+    def smaller(self, remember: bool = True) -> float:
+        return self.set(next((z for z in reversed(ZOOM_STEPS) if z < self.factor), ZOOM_STEPS[0]), remember)
 
     def actual_size(self) -> float:
         return self.set(1.0)

@@ -6,7 +6,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QEventLoop, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication, QCheckBox, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QProgressBar, QSplitter,
@@ -385,7 +385,12 @@ class MainWindow(QMainWindow):
         if on and self.last_snapshot is not None:
             self.slim_bar.show_step(self.last_snapshot.step)
         self.view_area.setFocus(Qt.FocusReason.OtherFocusReason)  # the keys act on the run
-        self.say("Presentation mode: F5 or the ☰ button brings the controls back" if on else "Controls shown")
+        if on:
+            self.say("Presentation mode: F5 or the ☰ button brings the controls back")
+            return
+        before = self.zoom.factor
+        after = self.zoom_to_fit()
+        self.say("Controls shown" + (f" (zoom {after:.0%}, so that they fit the screen)" if after < before else ""))
 
     def toggle_full_screen(self) -> None:
         if self.isFullScreen():
@@ -395,7 +400,38 @@ class MainWindow(QMainWindow):
         self.full_screen_action.setChecked(self.isFullScreen())
 
     def _zoomed(self, factor: float) -> None:
-        self.say(f"Zoom {factor:.0%} (Ctrl+0: actual size)")
+        fitted = self.zoom_to_fit(remember=True)
+        if fitted < factor:
+            # Short: zoomed, the status bar has room for forty letters beside the run's state.
+            self.say(f"Zoom {fitted:.0%}, the most that fits the screen")
+        else:
+            self.say(f"Zoom {factor:.0%} (Ctrl+0: actual size)")
+
+    def zoom_to_fit(self, remember: bool = False) -> float:
+        """Zoom out a step at a time while the window's smallest layout is larger than its screen,
+        and bring the window back inside it: at 200% the controls and a lesson beside the views need
+        1,300 pixels, wider than a 1280x720 projector. Never below 100%, where the window fits 1024x768."""
+        room = self.room_on_screen()
+
+        def fits() -> bool:
+            # A widget shown or a font changed lays the window out again only when the event loop
+            # gets to it: until then its smallest size is the old one.
+            QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+            least = self.minimumSizeHint().expandedTo(self.minimumSize())
+            return least.width() <= room.width() and least.height() <= room.height()
+
+        while self.zoom.factor > 1.0 and not fits():
+            self.zoom.smaller(remember)
+        if not self.isFullScreen() and (self.width() > room.width() or self.height() > room.height()):
+            self.resize(self.size().boundedTo(room))
+        return self.zoom.factor
+
+    def room_on_screen(self) -> QSize:
+        """The size the window may take: its screen's free area, less the window's frame."""
+        room = self.screen().availableGeometry().size()
+        if not self.isFullScreen():
+            room -= self.frameGeometry().size() - self.geometry().size()
+        return room
 
     def _file_menu(self, file) -> None:
         std = QKeySequence.StandardKey
@@ -1134,6 +1170,9 @@ class MainWindow(QMainWindow):
             act.setEnabled(True)
         self.lesson_panel.open(lesson)
         self._open_page(0)
+        before = self.zoom.factor
+        if self.zoom_to_fit() < before:
+            self.say(f"Zoom {self.zoom.factor:.0%}, so that the lesson fits the screen beside the controls")
         return True
 
     def _build_lesson_dock(self) -> None:

@@ -20,6 +20,17 @@ def actual_size():
     Zoom(QApplication.instance()).set(1.0, remember=False)
 
 
+@pytest.fixture
+def projector(monkeypatch):
+    """The window's screen is a 1280x720 projector (offscreen Qt's own screen is 800x800, where
+    not even 100% fits)."""
+    from PySide6.QtCore import QSize
+
+    from gdsim.app.window import MainWindow
+
+    monkeypatch.setattr(MainWindow, "room_on_screen", lambda self: QSize(1280, 720))
+
+
 def scale_of(canvas) -> float:
     return canvas.transform().m11()
 
@@ -71,7 +82,7 @@ def test_a_dialog_opened_later_is_zoomed_too(qtbot, make_window, actual_size):
     assert dialog.font().pointSizeF() == pytest.approx(QApplication.font().pointSizeF() * 1.5)
 
 
-def test_zoom_keys_step_through_the_zooms_and_stop_at_the_ends(qtbot, make_window, actual_size):
+def test_zoom_keys_step_through_the_zooms_and_stop_at_the_ends(qtbot, make_window, actual_size, projector):
     w = make_window(scenario="fruit")
     w.view_area.setFocus()
     for _ in range(12):
@@ -84,6 +95,36 @@ def test_zoom_keys_step_through_the_zooms_and_stop_at_the_ends(qtbot, make_windo
     for _ in range(12):
         qtbot.keyClick(w, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
     assert w.zoom.factor == 0.8
+
+
+def fits(w) -> bool:
+    least = w.minimumSizeHint()
+    return least.width() <= 1280 and least.height() <= 720 and w.width() <= 1280 and w.height() <= 720
+
+
+def test_the_zoom_stops_where_the_window_would_outgrow_the_screen(qtbot, make_window, actual_size, projector):
+    w = make_window(scenario="parabola")
+    w.resize(1280, 720)
+    assert w.open_lesson("parabola")
+    w.view_area.setFocus()
+    for _ in range(8):
+        qtbot.keyClick(w, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
+    # The controls and the lesson beside the views at 200% need about 1,300 pixels.
+    assert 1.25 <= w.zoom.factor < 2.0 and fits(w)
+    assert f"Zoom {w.zoom.factor:.0%}, the most that fits" in w.statusBar().currentMessage()
+    qtbot.keyClick(w, Qt.Key.Key_F5)  # without the controls there is room for more
+    for _ in range(3):
+        qtbot.keyClick(w, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
+    assert w.zoom.factor == 2.0 and fits(w)
+    qtbot.keyClick(w, Qt.Key.Key_F5)  # the controls come back, at a zoom at which they fit
+    assert w.zoom.factor < 2.0 and fits(w)
+    w.close_lesson()
+    for _ in range(3):
+        qtbot.keyClick(w, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
+    assert w.zoom.factor == 2.0 and fits(w)
+    w.zoom.set(2.0, remember=False)
+    assert w.open_lesson("parabola")  # a lesson opened at a zoom too large for it
+    assert w.zoom.factor < 2.0 and fits(w)
 
 
 def test_presentation_mode_gives_the_views_a_1280x720_screen_and_the_keys_still_run(qtbot, make_window):

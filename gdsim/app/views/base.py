@@ -11,6 +11,7 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QCoreApplication, QEvent, QPoint, QRect, QRectF, Qt, QTimer
+from PySide6.QtGui import QTextOption
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ...core.snapshot import RunInfo, Snapshot
@@ -562,12 +563,19 @@ def empty_text(plot: pg.PlotItem, text: str) -> pg.TextItem:
     """A hint in the middle of an empty plot; hide it once data arrives."""
     item = pg.TextItem(text, anchor=(0.5, 0.5), color=pg.getConfigOption("foreground"))
     item.setZValue(10)
+    item.textItem.document().setDefaultTextOption(QTextOption(Qt.AlignmentFlag.AlignCenter))
     plot.addItem(item, ignoreBounds=True)
+    natural = item.textItem.document().idealWidth()
 
     def centre():
         (x0, x1), (y0, y1) = plot.vb.viewRange()
+        # Wrapped to the plot's width where the plot is narrower than the hint (a small canvas
+        # beside a lesson, zoomed): cut off at the plot's edges, it read as nonsense.
+        room = plot.vb.width() - 8
+        item.setTextWidth(-1 if room <= 0 or room >= natural else room)
         item.setPos((x0 + x1) / 2, (y0 + y1) / 2)
 
     plot.vb.sigRangeChanged.connect(lambda *_: centre())
+    plot.vb.sigResized.connect(lambda *_: centre())
     centre()
     return item
