@@ -926,12 +926,15 @@ class TrainingWorker(QObject):
     def play_action(self, settings: Settings, steps: int, compare: Settings | None,
                     zeroing: tuple[int, bool] | None) -> None:
         """A lesson page's action: a new run of ``settings`` from fresh weights, ``compare``'s run
-        (if any) trained beside it from the same weights and batches and pinned, then ``steps``
-        steps of the run at the chosen speed. ``zeroing`` = (K, on): gradient zeroing is switched
-        as if the box were clicked after step K - 1, in both runs (core.lessons' Action)."""
+        (if any) trained beside it and pinned, then ``steps`` steps of the run at the chosen speed.
+        ``zeroing`` = (K, on): gradient zeroing is switched as if the box were clicked after step
+        K - 1, in both runs (core.lessons' Action)."""
         self.start_page(settings, "the page's action")
         if compare is not None:
-            twin = self._rebuilt(self.trainer.initial_values, compare)
+            # Built from its own settings, as the lesson checker builds it: the same weights and
+            # batches as the page's run unless the change is to the seed, initializer or model
+            # (whose weights the page's run's would not even fit).
+            twin = self._built(compare)
             changes = {}
             if zeroing is not None:
                 changes[zeroing[0] - 1] = twin.settings.replace(zero_grad=zeroing[1])

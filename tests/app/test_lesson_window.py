@@ -88,6 +88,26 @@ def test_next_page_starts_its_own_run_and_a_compared_run_is_pinned(qtbot, make_w
     qtbot.waitUntil(lambda: not w.pins, timeout=TIMEOUT)
 
 
+@pytest.mark.parametrize("scenario, compare", [("micrograd", "seed=7"), ("digits", "model=mlp")])
+def test_a_compared_run_with_other_weights_is_the_headless_players_run(qtbot, make_window, tmp_path,
+                                                                       scenario, compare):
+    """A comparison that changes the seed or the model draws its own weights, in the window as in
+    `gdsim lesson --check` (the window had trained it from the page's weights, which a model of
+    another shape cannot even take)."""
+    path = tmp_path / "teacher.txt"
+    path.write_text(f"gdsim lesson 1\ntitle: T\npage: P\nscenario: {scenario}\ntext: Two draws.\n"
+                    f"action: run 4, compare {compare}\n")
+    w = make_window(scenario="parabola")
+    page = opened(qtbot, w, str(path)).pages[0]
+    with qtbot.waitSignal(w.controller.pins_changed, timeout=TIMEOUT, check_params_cb=lambda pins: len(pins) == 1):
+        w.lesson_panel.action_button.click()
+    action_played(qtbot, w, 4)
+    run, compared = play(page)
+    np.testing.assert_array_equal(w.pins[0].loss, compared.trainer.history.loss)
+    np.testing.assert_array_equal(w.controller.worker.trainer.history.loss, run.trainer.history.loss)
+    assert w.pins[0].loss[0] != run.trainer.history.loss[0]  # its own initial weights
+
+
 def test_zeroing_switched_partway_is_the_headless_players_run(qtbot, make_window):
     w = make_window(scenario="micrograd")
     lesson = opened(qtbot, w, "micrograd")
