@@ -293,5 +293,28 @@ def apply_theme(app: QApplication, name: str) -> Palette:
             style, palette = _SYSTEM_PALETTE[0]
             app.setStyle("Fusion" if name == "light" else style)
             app.setPalette(palette if name == "system" else app.style().standardPalette())
+    _keep_notes_readable(app)
     configure_plots()
     return ACTIVE
+
+
+def _keep_notes_readable(app: QApplication) -> None:
+    """Quieter text (a scenario's story, a lesson page's heading) is in the placeholder role, which
+    Fusion's light palette makes half-transparent black: 3.9:1 on the window, short of text's 4.5:1.
+    Where a palette's falls short, it moves from the window's colour towards the text's until it reaches it."""
+    from .contrast import TEXT_CONTRAST, contrast_ratio
+
+    p = app.palette()
+    window, text = p.color(QPalette.ColorRole.Window), p.color(QPalette.ColorRole.WindowText)
+
+    def mix(a: QColor, t: float) -> QColor:  # a drawn over the window at opacity t
+        return QColor(*(round(t * x + (1 - t) * y) for x, y in zip(a.getRgb()[:3], window.getRgb()[:3])))
+
+    drawn = p.color(QPalette.ColorRole.PlaceholderText)
+    note = mix(drawn, drawn.alphaF())
+    if contrast_ratio(note.name(), window.name()) >= TEXT_CONTRAST:
+        return
+    t = next((t / 20 for t in range(10, 21)
+              if contrast_ratio(mix(text, t / 20).name(), window.name()) >= TEXT_CONTRAST), 1.0)
+    p.setColor(QPalette.ColorRole.PlaceholderText, mix(text, t))
+    app.setPalette(p)

@@ -87,6 +87,28 @@ def test_text_colours_reach_4_5_to_1(palette):
         assert contrast_ratio(palette.bad, behind) >= TEXT_CONTRAST
 
 
+@pytest.mark.parametrize("name", theme.THEMES)
+def test_quieter_text_reaches_4_5_to_1_on_the_window(name):
+    """A scenario's story and a lesson page's heading are drawn in the placeholder role, which
+    Fusion's light palette makes half-transparent black (3.9:1)."""
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    before = (QPalette(app.palette()), app.style().name(), theme.ACTIVE, app.styleSheet())
+    try:
+        theme.apply_theme(app, name)
+        p = app.palette()
+        note, window = p.color(QPalette.ColorRole.PlaceholderText), p.color(QPalette.ColorRole.Window)
+        assert note.alpha() == 255 and contrast_ratio(note.name(), window.name()) >= TEXT_CONTRAST
+    finally:
+        app.setPalette(before[0])
+        app.setStyle(before[1])
+        app.setStyleSheet(before[3])
+        theme.use(before[2])
+        theme.configure_plots()
+
+
 @pytest.mark.parametrize("palette", PALETTES, ids=ids)
 def test_the_focus_ring_stands_out_from_the_window(palette):
     assert contrast_ratio(palette.focus, palette.window) >= GRAPHIC_CONTRAST
