@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QApplication, QCheckBox, QComboBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea,
     QSizePolicy, QSlider, QSpinBox, QVBoxLayout, QWidget,
@@ -71,14 +72,16 @@ class ControlPanel(QScrollArea):
         self._name_controls()
 
     def _fit_to_font(self) -> None:
-        # 270 by 360 pixels at the usual font: room for the views on a 1024-pixel screen. Zoomed,
-        # the panel grows with its text, so no box is cut off.
+        # 270 by 360 pixels at the usual font: room for the views and a lesson on a 1024-pixel
+        # screen. Zoomed, the panel grows with its text.
         base = QApplication.font().pointSizeF()  # the zoom changes windows' fonts, not the application's
         scale = max(1.0, self.font().pointSizeF() / base) if base > 0 else 1.0
+        for button in self.findChildren(QPushButton):
+            _compact(button)
         body = self.widget()
-        # Zoomed, at least what the boxes need at this font (a scroll bar beside them), so none is cut off.
-        needed = 0 if body is None or scale == 1.0 else (body.minimumSizeHint().width()
-                                                           + self.verticalScrollBar().sizeHint().width())
+        # Never less than the boxes need at this font (a scroll bar beside them): the panel does
+        # not scroll sideways, and a box wider than it was cut off on the left.
+        needed = 0 if body is None else body.minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width()
         self.setMinimumWidth(max(int(270 * scale), needed))
         self.setMaximumWidth(max(int(360 * scale), needed))
 
@@ -92,7 +95,7 @@ class ControlPanel(QScrollArea):
     def _scenario_box(self) -> QGroupBox:
         box = QGroupBox("&Scenario")
         lay = QVBoxLayout(box)
-        self.scenario = QComboBox()
+        self.scenario = ChoiceBox()
         for name, s in SCENARIOS.items():
             self.scenario.addItem(f"{name}: {s.title}", name)
             self.scenario.setItemData(self.scenario.count() - 1, s.summary, Qt.ItemDataRole.ToolTipRole)
@@ -102,7 +105,9 @@ class ControlPanel(QScrollArea):
         lay.addWidget(self.scenario)
         self.lesson = QLabel()
         self.lesson.setWordWrap(True)
-        self.lesson.setStyleSheet("color: palette(placeholder-text);")
+        # A palette role, not a style sheet: a style sheet kept the font the label was first polished
+        # with, so the scenario's story stayed small when the zoom grew (seen under Xvfb at 150%).
+        self.lesson.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         lay.addWidget(self.lesson)
         self.model_text = QLabel()
         self.model_text.setWordWrap(True)
@@ -169,7 +174,7 @@ class ControlPanel(QScrollArea):
     def _model_box(self) -> QGroupBox:
         box = QGroupBox("&Model and optimizer")
         form = QFormLayout(box)
-        self.model = QComboBox()
+        self.model = ChoiceBox()
         self.model.setToolTip("The model variants this scenario offers. Changing it starts a new run.")
         self.model.activated.connect(self._model_chosen)
         self.model_label = QLabel("M&odel")
@@ -272,7 +277,7 @@ class ControlPanel(QScrollArea):
         Not editable: a box with a text field would keep the keyboard after a choice, and
         Space would type a space instead of pausing the run.
         """
-        box = QComboBox()
+        box = ChoiceBox()
         box.entries = listed(REGISTRIES[field])
         _fill_choices(box, [choice for choice, _, _ in box.entries])
         written_as = ", ".join(written(cls) for cls in REGISTRIES[field].values() if cls.syntax)
@@ -529,6 +534,28 @@ class ControlPanel(QScrollArea):
         """A value that cannot be used: say why, mark the field, change nothing."""
         edit.setStyleSheet(f"border: 1px solid {theme.BAD};")
         self.problem.emit(sentence(message) + ".")
+
+
+def _compact(button: QPushButton) -> None:
+    """As narrow as the button's text (the style makes every push button at least 80 pixels wide:
+    three in a row had made the panel too wide for a lesson beside it on a 1024-pixel screen)."""
+    button.setMinimumWidth(button.fontMetrics().horizontalAdvance(button.text()) + button.fontMetrics().height())
+
+
+class ChoiceBox(QComboBox):
+    """A choice box that may be narrower than its longest choice (shown cut short in the box: a
+    scenario's title had made the panel too wide for a lesson beside it on a 1024-pixel screen),
+    whose list opens wide enough to read every choice."""
+
+    def __init__(self, letters: int = 10):
+        super().__init__()
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(letters)
+
+    def showPopup(self) -> None:  # noqa: N802 - Qt's name
+        view = self.view()
+        view.setMinimumWidth(view.sizeHintForColumn(0) + 2 * self.fontMetrics().height())
+        super().showPopup()
 
 
 def _button(text: str, tooltip: str, clicked) -> QPushButton:

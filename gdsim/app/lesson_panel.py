@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
-    QButtonGroup, QHBoxLayout, QLabel, QPushButton, QRadioButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget,
+    QApplication, QButtonGroup, QHBoxLayout, QLabel, QPushButton, QRadioButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget,
 )
 
 from ..core.lessons import Lesson, Page
@@ -42,7 +42,7 @@ class LessonPanel(QScrollArea):
         self._met: list[bool] = []
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setMinimumWidth(260)
+        self._fit_to_font()
         self.setAccessibleName("Lesson")
         body = QWidget()
         self.setWidget(body)
@@ -94,6 +94,10 @@ class LessonPanel(QScrollArea):
             b.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         for w in (self.title, self.where, self.text, self.question):
             lay.addWidget(w)
+        # Rich text always: these carry escaped text ("article&#x27;s"), which a label guessing the
+        # format from the absence of tags showed as it is.
+        for label in (self.title, self.where, self.question, self.verdict, self.reveal):
+            label.setTextFormat(Qt.TextFormat.RichText)
         lay.addLayout(self.choice_box)
         for w in (self.action_button, self.verdict, self.reveal, self.challenge_title, self.challenge_list,
                   self.locks):
@@ -102,6 +106,18 @@ class LessonPanel(QScrollArea):
         lay.addLayout(nav)
 
     # ----- what the window calls -------------------------------------------------------------------
+
+    def _fit_to_font(self) -> None:
+        # 230 pixels at the usual font: with the controls (280) and the views (484) at their
+        # narrowest, 1,000 pixels, inside a 1024x768 screen's window frame (260 had pushed the window
+        # past it, cutting the controls). Zoomed, wider with the text, for the lines to stay readable.
+        base = QApplication.font().pointSizeF()  # the zoom changes windows' fonts, not the application's
+        self.setMinimumWidth(int(230 * max(1.0, self.font().pointSizeF() / base if base > 0 else 1.0)))
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fit_to_font()
 
     def open(self, lesson: Lesson) -> None:
         self.lesson = lesson
@@ -187,7 +203,7 @@ class LessonPanel(QScrollArea):
             return
         self.question.setText(f"<b>Predict first:</b> {html.escape(q.text)}")
         for i, choice in enumerate(q.choices):
-            b = QRadioButton(choice)
+            b = QRadioButton(choice.replace("&", "&&"))  # a button's & marks its shortcut letter
             b.setAccessibleName(f"Answer {i + 1}: {choice}")
             b.takes_keys = lambda: CHOICE_KEYS
             self.choices.addButton(b, i)

@@ -422,9 +422,19 @@ class MainWindow(QMainWindow):
 
         while self.zoom.factor > 1.0 and not fits():
             self.zoom.smaller(remember)
-        if not self.isFullScreen() and (self.width() > room.width() or self.height() > room.height()):
-            self.resize(self.size().boundedTo(room))
+        if not self.isFullScreen():
+            if self.width() > room.width() or self.height() > room.height():
+                self.resize(self.size().boundedTo(room))
+            self._move_onto_screen()
         return self.zoom.factor
+
+    def _move_onto_screen(self) -> None:
+        """A window that grew past the screen's edge comes back inside it, frame and all."""
+        screen, frame = self.screen().availableGeometry(), self.frameGeometry()
+        x = max(screen.left(), min(frame.left(), screen.right() + 1 - frame.width()))
+        y = max(screen.top(), min(frame.top(), screen.bottom() + 1 - frame.height()))
+        if (x, y) != (frame.left(), frame.top()):
+            self.move(x, y)
 
     def room_on_screen(self) -> QSize:
         """The size the window may take: its screen's free area, less the window's frame."""

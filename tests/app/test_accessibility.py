@@ -196,6 +196,7 @@ def test_the_ring_lets_go_of_a_control_deleted_while_it_had_the_keyboard(make_wi
     box.setFocus(Qt.FocusReason.TabFocusReason)
     qtbot.waitUntil(lambda: w.focus_ring.target is box, timeout=TIMEOUT)
     shiboken6.delete(box)  # as a view's list rebuilt, or a window closed, under the ring
+    w.controls.ensureWidgetVisible(w.controls.seed)  # as Tab scrolls the panel to it
     w.controls.seed.setFocus(Qt.FocusReason.TabFocusReason)  # had raised: C++ object already deleted
     qtbot.waitUntil(lambda: w.focus_ring.target is w.controls.seed and w.focus_ring.isVisible(), timeout=TIMEOUT)
     w.focus_ring.place()

@@ -258,3 +258,19 @@ def test_f6_takes_the_keyboard_to_the_page_and_its_action_gives_it_back(qtbot, m
     qtbot.keyClick(button, Qt.Key.Key_Space)
     assert w.view_area.hasFocus()  # Space and Right act on the run again
     action_played(qtbot, w, lesson.pages[0].action.steps)
+
+
+def test_a_lesson_fits_a_1024x768_screen_beside_the_controls_and_its_headings_read_right(qtbot, make_window):
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QTextDocumentFragment
+    from PySide6.QtWidgets import QApplication
+
+    w = make_window(scenario="fruit")
+    opened(qtbot, w, "fruit")
+    QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+    least = w.minimumSizeHint()
+    # Inside a 1024x768 screen with a window frame of up to 7 pixels a side (it had been 1,024).
+    assert least.width() <= 1010 and least.height() <= 768 - 60
+    where = w.lesson_panel.where  # "The article's starting point": escaped, so shown as rich text
+    assert where.textFormat() == Qt.TextFormat.RichText
+    assert "The article's starting point" in QTextDocumentFragment.fromHtml(where.text()).toPlainText()

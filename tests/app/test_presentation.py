@@ -164,3 +164,37 @@ def test_full_screen_and_back(qtbot, make_window):
     w.toggle_full_screen()
     qtbot.waitUntil(lambda: not w.isFullScreen(), timeout=TIMEOUT)
     assert not w.full_screen_action.isChecked()
+
+
+def test_a_legend_in_a_narrow_column_puts_fewer_entries_on_a_line(qtbot):
+    """Beside a lesson at 1280x720 the parabola's legend was cut at both ends ("oss f(x) ... x no")."""
+    import pyqtgraph as pg
+
+    from gdsim.app import theme
+    from gdsim.app.views.base import _text_width, legend_title
+
+    canvas = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(canvas)
+    plot = canvas.addPlot()
+    entries = [(theme.TRAIN, "━", "loss f(x)"), (theme.PREDICTION, "●", "x after each step"),
+               (theme.PREDICTION, "○", "x now")]
+    legend_title(plot, entries)
+    label = plot.titleLabel
+
+    def lines_fit() -> bool:
+        return all(_text_width(line, "8pt", label.item.font()) <= label.width() for line in label.text.split("<br>"))
+
+    canvas.resize(600, 300)
+    canvas.show()
+    qtbot.waitUntil(lambda: label.width() > 400, timeout=TIMEOUT)
+    assert "<br>" not in label.text, (label.width(), label.text)
+    assert lines_fit()  # three entries on one line
+    canvas.resize(270, 300)
+    qtbot.waitUntil(lambda: label.width() < 240 and "<br>" in label.text, timeout=TIMEOUT)
+    assert lines_fit(), (label.width(), [_text_width(t, "8pt", label.item.font()) for t in label.text.split("<br>")])
+    assert label.text.count("<br>") == 1 and all(t in label.text for _, _, t in entries)
+    canvas.resize(120, 300)  # too narrow even for two lines: the row stays two lines high, cut
+    qtbot.waitUntil(lambda: label.width() < 130, timeout=TIMEOUT)
+    assert label.text.count("<br>") == 1
+    canvas.resize(600, 300)  # and back to one line
+    qtbot.waitUntil(lambda: "<br>" not in label.text, timeout=TIMEOUT)

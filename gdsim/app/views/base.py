@@ -7,11 +7,12 @@ import math
 from contextlib import contextmanager
 import re
 import time
+import weakref
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QCoreApplication, QEvent, QPoint, QRect, QRectF, Qt, QTimer
-from PySide6.QtGui import QTextOption
+from PySide6.QtGui import QTextDocument, QTextOption
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ...core.snapshot import RunInfo, Snapshot
@@ -89,12 +90,52 @@ def legend_title(plot: pg.PlotItem, entries, size: str = "8pt", per_line: int | 
     """The plot's legend as its title: it never covers a curve, and it is exported with it.
 
     ``entries`` are (colour, glyph, text): a line "━", a dot "●", a ring "○", a dash "╌";
-    ``per_line`` entries to a line (all on one by default).
+    ``per_line`` entries to a line at most (all on one by default). In a column too narrow for a
+    line it puts fewer on each, rather than be cut at both ends (a lesson beside the views), in
+    as many lines as its row has room for: a taller row would take the height from the plot.
     """
     parts = [f"<span style='color:{colour}'>{glyph}</span>&nbsp;{text}" for colour, glyph, text in entries]
-    n = per_line or len(parts) or 1
-    lines = ["&nbsp;&nbsp;&nbsp;".join(parts[i:i + n]) for i in range(0, len(parts), n)]
-    set_title(plot, "<br>".join(lines), size=size)
+    label = plot.titleLabel
+    label.legend_parts = (parts, size, per_line or len(parts) or 1)
+    label.legend_shown = None
+    _fit_legend(plot)
+    if not getattr(label, "fits_legend", False):
+        label.fits_legend = True
+        ref = weakref.ref(plot)  # the label's signal must not keep its plot alive
+        label.geometryChanged.connect(lambda: (plot := ref()) is not None and _fit_legend(plot))
+
+
+def _fit_legend(plot: pg.PlotItem) -> None:
+    label = plot.titleLabel
+    if getattr(label, "legend_parts", None) is None:
+        return
+    parts, size, most = label.legend_parts
+    room = label.width()
+    lines = max(2, -(-len(parts) // most))  # pyqtgraph's title row holds two
+
+    def wrapped(n: int) -> str:
+        return "<br>".join("&nbsp;&nbsp;&nbsp;".join(parts[i:i + n]) for i in range(0, len(parts), n))
+
+    text = wrapped(most)
+    for n in range(most - 1, 0, -1):
+        if room <= 0 or _text_width(text, size, label.item.font()) <= room or -(-len(parts) // n) > lines:
+            break
+        text = wrapped(n)
+    if text != label.legend_shown:
+        label.legend_shown = text
+        _put_title(plot, text, size)
+
+
+def _text_width(html_text: str, size: str, font) -> float:
+    if not _MEASURE:
+        _MEASURE.append(QTextDocument())  # made once there is an application to own fonts
+    doc = _MEASURE[0]
+    doc.setDefaultFont(font)
+    doc.setHtml(f"<span style='font-size: {size}'>{html_text}</span>")
+    return doc.idealWidth()
+
+
+_MEASURE: list = []
 
 
 def fit_wrapped(dialog, width: int = 720) -> None:
@@ -113,6 +154,11 @@ def set_title(plot: pg.PlotItem, text: str, size: str = "8pt", justify: str = "c
     """A plot title that may be cut short in a narrow column but never widens it (pyqtgraph
     makes a label's text width its minimum, which pushed whole panels off a 1024-pixel screen).
     A title whose start matters more than its end is justified left: it is cut at the end."""
+    plot.titleLabel.legend_parts = None  # no longer a legend to fit to the column
+    _put_title(plot, text, size, justify)
+
+
+def _put_title(plot: pg.PlotItem, text: str, size: str, justify: str = "center") -> None:
     plot.setTitle(text, size=size, justify=justify)
     relax_width(plot.titleLabel)
     # pyqtgraph fixes the title's row at 30 pixels, two lines: a legend of three lines (a run and
