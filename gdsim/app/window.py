@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -54,7 +55,9 @@ _TYPED_KEYS = {Qt.Key.Key_Space, Qt.Key.Key_Right, Qt.Key.Key_Left, Qt.Key.Key_U
                Qt.Key.Key_End, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown}
 
 
-_USUAL_KEYS = {QKeySequence.StandardKey.Quit: "Ctrl+Q", QKeySequence.StandardKey.HelpContents: "F1"}
+# (Full screen has no key at all on X11 without a desktop's theme: F11 did nothing under Xvfb.)
+_USUAL_KEYS = {QKeySequence.StandardKey.Quit: "Ctrl+Q", QKeySequence.StandardKey.HelpContents: "F1",
+               QKeySequence.StandardKey.FullScreen: "F11"}
 
 
 def _on_a_keyboard(sequence: QKeySequence) -> bool:
@@ -1283,10 +1286,35 @@ class MainWindow(QMainWindow):
         return rows
 
     def _show_shortcuts(self) -> None:
-        rows = "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{t}</td></tr>" for k, t in self.shortcut_rows())
+        """The F1 sheet: in two columns, in a box that scrolls, since fifty rows in one column ran
+        past the bottom of a 1280x720 screen, its OK button with them (seen under Xvfb)."""
+        from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser
+
+        rows = [f"<tr><td><b>{html.escape(k)}</b>&nbsp;&nbsp;</td><td>{html.escape(t)}</td></tr>"
+                for k, t in self.shortcut_rows()]
+        half = (len(rows) + 1) // 2
+        columns = "".join(f"<td valign='top' style='padding-right: 24px'><table>{''.join(part)}</table></td>"
+                          for part in (rows[:half], rows[half:]))
         extra = ("<p>In the controls, Tab moves between them; arrows move a focused slider. After a choice "
                  "(or Enter in a field) the keys above act on the run again.</p>")
-        QMessageBox.information(self, "Keyboard shortcuts", f"<table>{rows}</table>{extra}")
+        sheet = QDialog(self)
+        sheet.setWindowTitle("Keyboard shortcuts")
+        text = QTextBrowser()
+        text.setHtml(f"<table><tr>{columns}</tr></table>{extra}")
+        text.setAccessibleName("Keyboard shortcuts")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(sheet.reject)
+        lay = QVBoxLayout(sheet)
+        lay.addWidget(text)
+        lay.addWidget(buttons)
+        doc = text.document()
+        doc.setTextWidth(doc.idealWidth())
+        room = self.room_on_screen()
+        margin = 4 * self.fontMetrics().height()
+        sheet.resize(min(int(doc.idealWidth()) + margin, room.width()),
+                     min(int(doc.size().height()) + 2 * margin, room.height() - margin))
+        self.shortcut_sheet = sheet  # kept for tests; opened anew each time
+        sheet.open()
 
     def _show_about(self) -> None:
         from .. import __version__

@@ -158,7 +158,8 @@ def test_the_slim_bar_shows_the_step(qtbot, make_window):
 
 def test_full_screen_and_back(qtbot, make_window):
     w = make_window(scenario="fruit")
-    w.toggle_full_screen()
+    w.view_area.setFocus()
+    qtbot.keyClick(w, Qt.Key.Key_F11)
     qtbot.waitUntil(lambda: w.isFullScreen(), timeout=TIMEOUT)
     assert w.full_screen_action.isChecked()
     w.toggle_full_screen()
@@ -198,3 +199,20 @@ def test_a_legend_in_a_narrow_column_puts_fewer_entries_on_a_line(qtbot):
     assert label.text.count("<br>") == 1
     canvas.resize(600, 300)  # and back to one line
     qtbot.waitUntil(lambda: "<br>" not in label.text, timeout=TIMEOUT)
+
+
+def test_the_shortcut_sheet_fits_a_1280x720_screen_and_lists_every_shortcut(qtbot, make_window, projector):
+    w = make_window(scenario="fruit")
+    w.view_area.setFocus()
+    qtbot.keyClick(w, Qt.Key.Key_F1)
+    sheet = w.shortcut_sheet
+    qtbot.waitUntil(sheet.isVisible, timeout=TIMEOUT)
+    # Fifty rows in one column had run past the screen's bottom, the OK button with them.
+    assert sheet.height() <= 720 and sheet.width() <= 1280
+    from PySide6.QtWidgets import QTextBrowser
+
+    text = sheet.findChild(QTextBrowser).toPlainText()
+    assert all(what in text for _, what in w.shortcut_rows())
+    assert "F11" in text and "F5" in text and "Ctrl+0" in text
+    qtbot.keyClick(sheet, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not sheet.isVisible(), timeout=TIMEOUT)
