@@ -114,7 +114,7 @@ class Scenario:
         """A trainer on fresh weights drawn from ``settings.seed``."""
         s = self.resolve(settings or Settings(scenario=self.name))
         loss = make_choice("loss", LOSSES, s.loss)
-        init = self._initializer(s.init)
+        init = self.initializer(s.init)
         optimizer = make_choice("optimizer", OPTIMIZERS, s.optimizer)
         data = self.data_for_loss(loss.target_kind)
         # Cross-entropy takes one logit per class (two for binary data, as PyTorch would).
@@ -132,7 +132,8 @@ class Scenario:
         )
         return trainer
 
-    def _initializer(self, text: str):
+    def initializer(self, text: str):
+        """The initializer ``text`` names, as this scenario builds it (its article's weights for 'article')."""
         init = make_choice("initializer", INITIALIZERS, text)
         if isinstance(init, Article):
             if self.article_weights is None:

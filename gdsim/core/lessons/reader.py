@@ -264,7 +264,7 @@ def _check_choice(scenario, entry: _Entry, changes: dict) -> None:
         if field == "model":
             scenario.model_choice(entry.value)
         elif field == "init":
-            scenario._initializer(entry.value)
+            scenario.initializer(entry.value)
         else:
             choice = make_choice(field, REGISTRIES[field], entry.value)
             if field == "loss":
