@@ -62,8 +62,9 @@ class FrameDrawer:
             alone.begin_run(info)
         self.shown = self.views
         self._measure = longest if caption else ""
-        # Laid out as if shown, but never on screen (in the window's session too) and never
-        # painted but into the frames.
+        # Laid out as if shown, but never on screen (in the window's session too). The window's
+        # event loop still paints its views between frames, into nothing seen: each frame is
+        # painted without the items' caches (views.base.uncached) for that reason.
         self.figure.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
         self.figure.resize(*self.size)
         self.figure.show()
