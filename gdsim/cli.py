@@ -615,7 +615,7 @@ def landscape_request(args, trainer):
 
     from .core.landscape import has_plane
 
-    if not has_plane(trainer):
+    if not has_plane(trainer.params.size):
         raise GdsimError("--landscape: a one-weight model's landscape is its loss curve, which --plot-out draws")
     request = parse_request(args.landscape, trainer.params.labels())
     indices = [int(k) for k in trainer.trace.indices] if trainer.trace is not None else []

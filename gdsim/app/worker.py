@@ -1195,7 +1195,7 @@ class TrainingWorker(QObject):
 def _marks(run: _Run) -> list:
     """A run's checkpoints as (step, weights): what a landscape's path is drawn from where the
     trace does not hold the weights it needs."""
-    return [(m.step, m.arrays["values"]) for m in run.timeline.marks] if run.timeline is not None else []
+    return run.timeline.weights() if run.timeline is not None else []
 
 
 def _NO_RUN():  # noqa: N802 - stands for a dead weak reference: a pin from a file has no run here
