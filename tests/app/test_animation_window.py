@@ -179,3 +179,32 @@ def test_every_frame_has_its_own_tick_labels(qtbot, make_window, tmp_path, monke
     job = exported(qtbot, w, tmp_path / "a.gif", choice(view=view, last=20, frames=21, size=(820, 520)))
     assert job.ended and (tmp_path / "a.gif").exists() and job.source.done == 21
     assert stale == []
+
+
+def test_the_landscape_is_offered_and_drawn_on_the_plane_its_tab_shows(qtbot, make_window, tmp_path):
+    w = make_window(scenario="micrograd")
+    w.step(8)
+    wait_paused_at(qtbot, w, 8)
+    v = w.landscape_view
+    with qtbot.waitSignal(w.controller.landscape_ready, timeout=TIMEOUT):
+        w.toggle_landscape()
+    with qtbot.waitSignal(w.controller.landscape_ready, timeout=TIMEOUT):
+        v.first_box.setCurrentIndex(3)
+        v.second_box.setCurrentIndex(7)
+        v._weights_chosen(7)
+    w.animation_action.trigger()
+    d = w.animation_dialog
+    qtbot.waitUntil(d.isVisible, timeout=TIMEOUT)
+    views = [d.view.itemData(k) for k in range(d.view.count())]
+    assert views[-1] == "landscape" and d.view.itemText(len(views) - 1) == "Loss landscape"
+    assert not d.landscape_note.isVisible()
+    d.view.setCurrentIndex(len(views) - 1)
+    plane = f"two weights, {w.info.labels[3]} across, {w.info.labels[7]} up"
+    assert d.landscape_note.isVisible() and plane in d.landscape_note.text()
+    d.reject()
+
+    job = exported(qtbot, w, tmp_path / "map_%04d.png", choice(view="landscape", last=8, frames=9, kind=PNG,
+                                                               size=(640, 360)))
+    assert job.ended and job.source.surface.plane.indices == (3, 7) and job.source.surface.step == 8
+    assert len(list(tmp_path.iterdir())) == 9
+    assert "saved the animation" in w.statusBar().currentMessage().lower()
