@@ -211,7 +211,9 @@ def _run_arguments(run) -> None:
     outputs.add_argument("--landscape", metavar="W1,W2", type=_given("the landscape's weights"),
                          help="with --plot-out: add the loss landscape over two weights named as in the gradient "
                               "view (weight[0,1],bias[0]; params[0],params[1]), or over a slice through all the "
-                              "weights (random, pca), with the path of the run (and of every --vs run)")
+                              "weights (random, pca), with the path of the run (and of every --vs run); with "
+                              "--animate-view landscape: the plane the animation shows (default: the two weights "
+                              "whose gradients were largest at its last step)")
     _animation_arguments(run, outputs)
     compare = run.add_argument_group("comparing runs")
     compare.add_argument("--vs", action="append", metavar='"KEY=VALUE ..."',
@@ -249,7 +251,8 @@ def _animation_arguments(run, outputs) -> None:
                       help="animate steps A to B only (A: or :B leave one end open; default: the whole run)")
     look.add_argument("--animate-view", choices=animation.VIEWS, metavar="NAME", default=None,
                       help=f"what the frames show: {', '.join(animation.VIEWS)} (the window's views: the figure "
-                           f"of all of them, or one alone; default: all)")
+                           f"of all of them but the landscape, or one alone; default: all). The landscape's grid "
+                           f"is computed once, at the last step, over the plane --landscape names")
     look.add_argument("--animate-size", metavar="WxH", type=_frame_size, default=None,
                       help=f"each frame W by H pixels, caption included (times --scale; "
                            f"{animation.MIN_SIZE[0]}x{animation.MIN_SIZE[1]} to "
@@ -581,8 +584,15 @@ def _check_outputs(args, outputs=_OUTPUTS) -> None:
                              f"{target.path!r}")
     if args.plot_out is not None and not args.plot_out.lower().endswith((".png", ".svg")):
         raise GdsimError(f"--plot-out draws a .png or .svg file, not {args.plot_out!r}")
-    if getattr(args, "landscape", None) is not None and args.plot_out is None:
-        raise GdsimError("--landscape draws into the figure: give --plot-out too")
+    if getattr(args, "landscape", None) is not None and args.plot_out is None and not _animates_landscape(args):
+        raise GdsimError("--landscape chooses the landscape of --plot-out's figure or of --animate-view landscape: "
+                         "give one of them")
+
+
+def _animates_landscape(args) -> bool:
+    from .core.animation import LANDSCAPE
+
+    return getattr(args, "animate_out", None) is not None and getattr(args, "animate_view", None) == LANDSCAPE
 
 
 def _flag(key: str) -> str:
@@ -615,8 +625,9 @@ def landscape_request(args, trainer):
 
     from .core.landscape import has_plane
 
-    if not has_plane(trainer):
-        raise GdsimError("--landscape: a one-weight model's landscape is its loss curve, which --plot-out draws")
+    if not has_plane(trainer.params.size):
+        raise GdsimError("--landscape: a one-weight model has no plane of weights; its loss curve, with the path, "
+                         "is in the predictions view")
     request = parse_request(args.landscape, trainer.params.labels())
     indices = [int(k) for k in trainer.trace.indices] if trainer.trace is not None else []
     wanted = [request.i, request.j] if request.kind == WEIGHTS else range(trainer.params.size)
@@ -694,6 +705,10 @@ def _animation_source(run: _Run, args):
     steps = animation.frame_steps(a, b, args.frames)
     info = run_info(1, run.scenario, trainer, trainer.settings, run.app.get("tracked"))
     source = animation.FrameSource(info, trainer, run.timeline, animation.scratch_for(run.scenario, trainer), steps)
+    if args.animate_view == animation.LANDSCAPE:
+        from .core.surface import Request
+
+        source.landscape(run.landscape or Request())
     return source, AnimationWriter(parse_target(args.animate_out), animation.frame_durations(len(steps), args.fps))
 
 

@@ -18,7 +18,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPainter, QPicture
 from PySide6.QtWidgets import QApplication, QSplitter
 
-from ..core.animation import FrameSource, caption_for, check_size, check_view, default_size
+from ..core.animation import LANDSCAPE, FrameSource, caption_for, check_size, check_view, default_size
 from ..core.errors import GdsimError
 from ..core.files.frames import AnimationWriter, Cancelled, Gate, to_pillow
 
@@ -28,27 +28,33 @@ class FrameDrawer:
     of ``size`` (width, height: the whole frame, caption included) times ``scale``.
 
     ``longest`` is the longest caption of the animation: every frame keeps room for it, so the
-    views stay in place from frame to frame.
+    views stay in place from frame to frame. ``surface`` is the grid the landscape view draws
+    every frame on (core.animation.FrameSource.landscape); the landscape needs one.
     """
 
     def __init__(self, info, view: str = "all", size=None, scale: float = 1, caption: bool = True,
-                 longest: str = ""):
+                 longest: str = "", surface=None):
         from . import theme
         from .views.gradient_view import GradientView
         from .views.graph_view import GraphView
+        from .views.landscape_view import LandscapeView
         from .views.layout import arranged, fit_to_run
         from .views.loss_view import LossView
         from .views.prediction_view import PredictionView
 
         check_view(view, info)
+        if view == LANDSCAPE and surface is None:
+            raise ValueError("an animation of the landscape draws its frames on a grid computed first")
         self.size = tuple(size or default_size(view))
         check_size(*self.size)
         theme.configure_plots()
-        self.info, self.scale, self.caption = info, scale, caption
+        self.info, self.scale, self.caption, self.surface = info, scale, caption, surface
+        self.map = None  # the landscape view, drawn on ``surface``
         # Only the views drawn are made: a view left without a parent outlives the application.
-        kinds = {"loss": LossView, "predictions": PredictionView, "gradients": GradientView, "graph": GraphView}
+        kinds = {"loss": LossView, "predictions": PredictionView, "gradients": GradientView, "graph": GraphView,
+                 LANDSCAPE: LandscapeView}
         if view == "all":
-            loss, predictions, gradients, graph = (kind() for kind in kinds.values())
+            loss, predictions, gradients, graph = (kinds[k]() for k in ("loss", "predictions", "gradients", "graph"))
             self.views = (loss, predictions, gradients, graph)
             self.figure = arranged(loss, predictions, gradients, graph)
             for v in self.views:
@@ -60,10 +66,15 @@ class FrameDrawer:
             self.figure = QSplitter()  # as in the figure of all views: a frame around the view
             self.figure.addWidget(alone)
             alone.begin_run(info)
+            if view == LANDSCAPE:
+                self.map = alone
+                alone.hide_choices()
+                alone.show_replay(surface)
         self.shown = self.views
         self._measure = longest if caption else ""
-        # Laid out as if shown, but never on screen (in the window's session too) and never
-        # painted but into the frames.
+        # Laid out as if shown, but never on screen (in the window's session too). The window's
+        # event loop still paints its views between frames, into nothing seen: each frame is
+        # painted without the items' caches (views.base.uncached) for that reason.
         self.figure.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
         self.figure.resize(*self.size)
         self.figure.show()
@@ -137,6 +148,8 @@ class FrameDrawer:
         """Empty views again, for the run's first frame (after the palette's picture)."""
         for v in self.views:
             v.begin_run(self.info)
+        if self.map is not None:
+            self.map.show_replay(self.surface)  # the same grid, the path from its start again
         self._settle()
 
     def close(self) -> None:
@@ -165,7 +178,8 @@ def render_animation(writer: AnimationWriter, source: FrameSource, view="all", s
     captions = _captions(source)
     drawers = []
     try:
-        drawer = FrameDrawer(source.info, view, size, scale, caption, longest=max(captions, key=len))
+        drawer = FrameDrawer(source.info, view, size, scale, caption, longest=max(captions, key=len),
+                             surface=source.surface)
         drawers.append(drawer)
         writer.set_palette(drawer.draw(source.final(), captions[-1]))
         drawer.restart()
@@ -216,7 +230,7 @@ class AnimationExport(QObject):
         try:
             view, size, scale, caption = self._options
             self._drawer = FrameDrawer(self.source.info, view, size, scale, caption,
-                                       longest=max(self._captions, key=len))
+                                       longest=max(self._captions, key=len), surface=self.source.surface)
             first = self._drawer.draw(self.source.final(), self._captions[-1])
             self._drawer.restart()
         except Exception as exc:  # noqa: BLE001 - said in the window; the run goes on

@@ -39,9 +39,11 @@ def size_text(size) -> str:
 
 
 class AnimationDialog(QDialog):
-    """``info``: the run's RunInfo; ``earliest``/``latest``: the steps it can show (the timeline's)."""
+    """``info``: the run's RunInfo; ``earliest``/``latest``: the steps it can show (the timeline's);
+    ``plane``: the Landscape tab's plane in words, which an animation of the landscape shows ("": no
+    tab, the default plane)."""
 
-    def __init__(self, info, earliest: int, latest: int, parent=None, scale: int = 1):
+    def __init__(self, info, earliest: int, latest: int, parent=None, scale: int = 1, plane: str = ""):
         super().__init__(parent)
         self.setWindowTitle("Export animation - gdsim")
         self.earliest, self.latest = int(earliest), int(latest)
@@ -57,9 +59,16 @@ class AnimationDialog(QDialog):
         self.view = QComboBox()
         for view in animation.views_of(info):
             self.view.addItem(animation.VIEW_TITLES[view], view)
-        self.view.setToolTip("All the views laid out as in the window, or one of them alone")
+        self.view.setToolTip("All the views laid out as in the window (the landscape aside), or one of them alone")
         self.view.currentIndexChanged.connect(self._view_changed)
         form.addRow("&Show", self.view)
+        # What an animated landscape shows, said before its grid is paid for.
+        where = (f"The Landscape tab's plane: {plane}." if plane
+                 else "The two weights whose gradients are largest at the last step.")
+        self.landscape_note = QLabel(f"{where} One grid, computed at the last step, for every frame; the path "
+                                     f"grows on it.")
+        self.landscape_note.setWordWrap(True)
+        form.addRow("", self.landscape_note)
 
         steps = QHBoxLayout()
         self.first = QSpinBox()
@@ -138,7 +147,9 @@ class AnimationDialog(QDialog):
         self._view_changed()
 
     def _view_changed(self, *_) -> None:
-        self.size.setCurrentText(size_text(animation.default_size(self.view.currentData() or "all")))
+        view = self.view.currentData() or "all"
+        self.size.setCurrentText(size_text(animation.default_size(view)))
+        self.landscape_note.setVisible(view == animation.LANDSCAPE)
 
     def choice(self) -> AnimationChoice:
         """What was chosen, checked; a GdsimError saying what is wrong otherwise."""

@@ -76,8 +76,7 @@ def _with_landscape(figure, views, info, snapshot, trainer, request, others):
     view.show_snapshot(snapshot)
     paths = [(k, name, other, [], other.step_count) for k, (name, other) in enumerate(others)]
     view.show_computed(compute(trainer, [], request, info.run_id, others=paths))
-    for box in (view.plane_box, view.first_box, view.second_box):
-        box.hide()  # a figure has nothing to choose: its axes name the plane
+    view.hide_choices()
     both = QSplitter(Qt.Orientation.Horizontal)
     width, height = figure.width(), figure.height()
     both.addWidget(figure)

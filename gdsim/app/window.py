@@ -958,7 +958,8 @@ class MainWindow(QMainWindow):
             return
         t = self.timeline
         dialog = AnimationDialog(self.info, t.earliest, t.latest, self,
-                                 scale=prefs.get_int("export/scale", export.DEFAULT_SCALE))
+                                 scale=prefs.get_int("export/scale", export.DEFAULT_SCALE),
+                                 plane="" if self.prediction_tabs.isHidden() else self.landscape_view.plane_words())
         self.animation_dialog = dialog  # tests reach it here
         dialog.accepted.connect(lambda: self._animation_chosen(dialog.chosen))
         dialog.open()
@@ -1000,10 +1001,13 @@ class MainWindow(QMainWindow):
         except GdsimError as exc:
             self.banner.show_message(f"Could not export the animation: {exc}.", "error", FILE)
             return
+        from ..core.animation import LANDSCAPE
+
         self._animation_wanted = (target, choice)
         self.busy.show()
         self.say("making the animation's frames from the run's timeline...")
-        self.controller.call("animation_frames", choice.first, choice.last, choice.frames)
+        plane = self.landscape_view.request if choice.view == LANDSCAPE else None
+        self.controller.call("animation_frames", choice.first, choice.last, choice.frames, plane)
 
     def _animation_ready(self, frames) -> None:
         from PySide6.QtWidgets import QProgressDialog

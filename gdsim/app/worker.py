@@ -987,10 +987,12 @@ class TrainingWorker(QObject):
         self.finished_task.emit("history", path)
 
     @command(FILE)
-    def animation_frames(self, first, last, frames: int) -> None:
+    def animation_frames(self, first, last, frames: int, landscape=None) -> None:
         """The snapshots of an animation of the run's steps ``first`` to ``last`` (None: its
         first, its newest), ``frames`` of them at most, rebuilt from the run's timeline in a
-        trainer of their own: the steps taken up to now; training goes on after."""
+        trainer of their own: the steps taken up to now; training goes on after. With
+        ``landscape`` (a core.surface.Request), the grid the frames are drawn on too: the window
+        has its turns between blocks of its rows, as for the landscape view's own."""
         from ..core import animation
 
         run = self._run
@@ -998,6 +1000,8 @@ class TrainingWorker(QObject):
         steps = animation.frame_steps(a, b, int(frames))
         scratch = animation.scratch_for(self._scenario(self.settings.scenario), run.trainer)
         source = animation.FrameSource(self._taker.info, run.trainer, run.timeline, scratch, steps)
+        if landscape is not None:
+            source.landscape(landscape, between=self._yield_to_gui)
         self.animation_ready.emit(animation.PreparedFrames.made_from(source))
 
     @command()
@@ -1198,7 +1202,7 @@ class TrainingWorker(QObject):
 def _marks(run: _Run) -> list:
     """A run's checkpoints as (step, weights): what a landscape's path is drawn from where the
     trace does not hold the weights it needs."""
-    return [(m.step, m.arrays["values"]) for m in run.timeline.marks] if run.timeline is not None else []
+    return run.timeline.weights() if run.timeline is not None else []
 
 
 def _NO_RUN():  # noqa: N802 - stands for a dead weak reference: a pin from a file has no run here

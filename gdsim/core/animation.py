@@ -6,7 +6,8 @@ the run been paused at each frame step, so the loss curve grows, the fit bends a
 the weights lengthens from frame to frame. Every frame's state is rebuilt exactly from the run's
 timeline (``core.timeline``); the history and trace rows up to the frame's step are the run's own.
 Frames are made one at a time (``FrameSource.next``), so a window can draw each between two
-turns of its event loop.
+turns of its event loop. An animation of the loss landscape draws every frame on one grid
+(``FrameSource.landscape``), computed before the first.
 """
 
 from __future__ import annotations
@@ -30,10 +31,13 @@ MIN_FPS, MAX_FPS = 0.5, 50.0  # GIF delays are in hundredths of a second: 50 fps
 HOLD_LAST_MS = 1500  # the last frame stays a moment before the loop starts again
 GIF_TICK_MS = 10  # GIF's unit of time
 
-# What an animation can show: every view as the figure lays them out, or one of them.
-VIEWS = ("all", "loss", "predictions", "gradients", "graph")
+# What an animation can show: every view as the figure lays them out, or one of them. "all" leaves
+# the landscape out: a fifth plot in a 1280x720 frame leaves each too small to read, and every
+# animation of all views would pay for a grid (a second or more for digits10).
+LANDSCAPE = "landscape"
+VIEWS = ("all", "loss", "predictions", "gradients", "graph", LANDSCAPE)
 VIEW_TITLES = {"all": "All views", "loss": "Loss", "predictions": "Predictions", "gradients": "Gradients",
-               "graph": "Computation graph"}
+               "graph": "Computation graph", LANDSCAPE: "Loss landscape"}
 
 # A frame's size in pixels at scale 1 (the caption included): 16:9 for slides. The figure of all
 # views at 1400x860 made a 1.8 MB parabola GIF; at 1280x720 it reads as well on a projector.
@@ -71,6 +75,12 @@ def check_view(view: str, info: RunInfo | None = None) -> None:
         raise GdsimError("this run has no computation graph to animate (choose another view)")
     if info is not None and view == "predictions" and info.graph == "expression":
         raise GdsimError("this run shows its expression's graph, not predictions (choose the graph view)")
+    if info is not None and view == LANDSCAPE:
+        from .landscape import has_plane
+
+        if not has_plane(info.n_weights):
+            raise GdsimError("a one-weight model has no landscape to animate: its loss curve, with the path, "
+                             "is in the predictions view (choose that view)")
 
 
 def views_of(info: RunInfo) -> list[str]:
@@ -182,6 +192,7 @@ class FrameSource:
         self._taker.tracked = info.tracked
         self._index = 0
         self._settled = False  # the scratch trainer is at a step of the run
+        self.surface = None  # the landscape every frame is drawn on (``landscape``), if one is
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -224,17 +235,38 @@ class FrameSource:
         """A whole snapshot of the last frame's step (with every row up to it), made apart from
         the sequence ``next`` gives: an encoder takes its colours before the first frame."""
         last = self.steps[-1]
+        scratch = self._at_last()
+        from .snapshot import SnapshotTaker
+
+        taker = SnapshotTaker(self.info.run_id, self.info)
+        taker.tracked = self.info.tracked
+        return dataclasses.replace(taker.take(scratch), latest=last, earliest=self.steps[0])
+
+    def landscape(self, request, between=None):
+        """The landscape every frame is drawn on (a core.surface.Surface, kept as ``surface``),
+        computed once: at the last frame's step (every other weight as it was then), over a plane
+        and an extent taken from the path of the animated steps alone, so the map, its grid and
+        its colours stay put while the path grows over it. ``between`` as core.surface.compute's."""
+        from . import surface
+
+        scratch = self._at_last()
+        try:
+            self.surface = surface.compute(scratch, self._timeline.weights(), request, self.info.run_id, between,
+                                           since=self.steps[0])
+        except GdsimError as exc:
+            raise GdsimError(f"no landscape to animate: {exc}") from None
+        return self.surface
+
+    def _at_last(self):
+        """The scratch trainer at the last frame's step, with the run's records up to it."""
+        last = self.steps[-1]
         scratch = self._scratch
         self._timeline.rebuild(last, scratch)
         self._settled = False  # the sequence starts again from a checkpoint
         scratch.history = self._history.until(last)
         scratch.trace = self._trace.until(last, scratch.params.size) if self._trace is not None else None
         scratch.notes = [note for note in self._notes if note.step <= last]
-        from .snapshot import SnapshotTaker
-
-        taker = SnapshotTaker(self.info.run_id, self.info)
-        taker.tracked = self.info.tracked
-        return dataclasses.replace(taker.take(scratch), latest=last, earliest=self.steps[0])
+        return scratch
 
 
 def scratch_for(scenario, trainer):
@@ -249,10 +281,11 @@ class PreparedFrames:
     its export (copies: nothing of the run's own), so drawing never reaches into the engine."""
 
     def __init__(self, info: RunInfo, steps: list[int], final: Snapshot, snapshots: list[Snapshot],
-                 captions: list[str]):
+                 captions: list[str], surface=None):
         if not (len(steps) == len(snapshots) == len(captions)) or not steps:
             raise ValueError("a frame's step, snapshot and caption each")
         self.info, self.steps, self.captions = info, list(steps), list(captions)
+        self.surface = surface  # FrameSource.landscape's, if the frames show the landscape
         self._final, self._snapshots = final, list(snapshots)
         self._index = 0
 
@@ -262,7 +295,7 @@ class PreparedFrames:
         final = source.final()
         snapshots = [source.next() for _ in range(len(source))]
         captions = [caption_for(source.info, source.settings_at(step), step) for step in source.steps]
-        return cls(source.info, source.steps, final, snapshots, captions)
+        return cls(source.info, source.steps, final, snapshots, captions, source.surface)
 
     def __len__(self) -> int:
         return len(self.steps)

@@ -71,14 +71,14 @@ class Plane:
         return self.base + a * self.d1 + b * self.d2
 
 
-def has_plane(trainer: Trainer) -> bool:
-    """Whether the model has a plane to draw: two weights or more. A one-weight model (the
-    parabola) has a loss curve instead, and every plane here refuses it."""
-    return trainer.params.size >= 2
+def has_plane(n_weights: int) -> bool:
+    """Whether a model of ``n_weights`` weights has a plane to draw: two weights or more. A
+    one-weight model (the parabola) has a loss curve instead, and every plane here refuses it."""
+    return n_weights >= 2
 
 
 def _require_plane(trainer: Trainer) -> None:
-    if not has_plane(trainer):
+    if not has_plane(trainer.params.size):
         raise GdsimError("a model of one weight has no plane of weights: its loss is a curve over that weight")
 
 

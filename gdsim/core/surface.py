@@ -181,17 +181,23 @@ def extended_path(steps: np.ndarray, path: np.ndarray, new_steps: np.ndarray, ne
     return steps, path
 
 
-def compute(trainer, marks, request: Request, run_id: int, between=None, others=()) -> Surface | None:
+def compute(trainer, marks, request: Request, run_id: int, between=None, others=(), since: int = 0) -> Surface | None:
     """The landscape around ``trainer``'s weights now, with the path so far (``marks``: the
     timeline's (step, weights)) and the paths of ``others`` ((index, name, trainer, marks, until):
     runs of the same model, each up to step ``until``) on the same plane. The grid is computed a
     block of rows at a time, each block about BLOCK_SECONDS, and ``between()`` is called between
-    blocks (the window's turn): if it returns False, the grid is given up and None returned."""
+    blocks (the window's turn): if it returns False, the grid is given up and None returned.
+
+    ``since``: the path starts at that step (an animation's first), and so do the plane of a PCA
+    and the grid's extent, both taken from the path."""
     started = time.perf_counter()
-    if not landscape.has_plane(trainer):
+    if not landscape.has_plane(trainer.params.size):
         raise GdsimError("a one-weight model's landscape is its loss curve: the predictions view draws it")
     needed = pair(trainer, request)
     steps, points = path_points(trainer, marks, needed)
+    if since:
+        kept = steps >= since  # the weights now (the last point) are always kept
+        steps, points = steps[kept], points[kept]
     plane = make_plane(trainer, request, points)
     path = _on_plane(plane, points)
     paths = []

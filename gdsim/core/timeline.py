@@ -82,6 +82,11 @@ class Timeline:
         other._bytes = sum(m.nbytes for m in other.marks)
         return other
 
+    def weights(self) -> list:
+        """(step, every weight) at each checkpoint: a landscape's path where the trace does not
+        hold the weights of its plane (a big model's)."""
+        return [(m.step, m.arrays["values"]) for m in self.marks]
+
     def checkpoint_before(self, step: int) -> Checkpoint:
         """The last checkpoint at or before ``step``."""
         steps = [m.step for m in self.marks]

@@ -146,16 +146,20 @@ def test_a_bad_range_is_a_message_and_costs_nothing(qtbot, make_window, tmp_path
     assert "does not exist" in w.banner.text
 
 
-@pytest.mark.parametrize("view", ["loss", "gradients", "predictions"])
+@pytest.mark.parametrize("view", ["loss", "gradients", "predictions", "all"])
 def test_every_frame_has_its_own_tick_labels(qtbot, make_window, tmp_path, monkeypatch, view):
-    """Each frame as painted is the frame painted afresh (its axes forced to draw again): an axis
-    left with an earlier frame's labels (Qt's item cache) would differ."""
+    """Each frame as painted is the frame painted afresh. The window's event loop turns between
+    frames and paints the drawer's views into their viewports too, though they are never on screen:
+    that paint takes Qt's one "out of date" mark of an axis's cached pixmaps, and a frame painted
+    from its own pixmap after it showed the ticks of the frame before (the first frame, step 0,
+    those of the palette's frame, the last step). The reference drops both caches: pyqtgraph's
+    picture of the axis and Qt's pixmaps (``update`` marks them out of date for every device)."""
     import pyqtgraph as pg
 
     from gdsim.app import animation
     from gdsim.app.export import figure_image, placed
 
-    same = []
+    stale = []
     draw = animation.FrameDrawer.draw
 
     def checked(self, snapshot, caption):
@@ -164,12 +168,43 @@ def test_every_frame_has_its_own_tick_labels(qtbot, make_window, tmp_path, monke
             for item in v.canvas.scene().items():
                 if isinstance(item, pg.AxisItem):
                     item.picture = None  # its labels made again from its range now
+                item.update()
         again = figure_image(placed(self.shown, self.figure), caption, self.scale, measure=self._measure)
-        same.append(animation.qimage_to_pillow(again).tobytes() == image.tobytes())
+        if animation.qimage_to_pillow(again).tobytes() != image.tobytes():
+            stale.append(snapshot.step)
         return image
 
     monkeypatch.setattr(animation.FrameDrawer, "draw", checked)
     w = stepped(make_window, qtbot, steps=20)
     job = exported(qtbot, w, tmp_path / "a.gif", choice(view=view, last=20, frames=21, size=(820, 520)))
-    assert job.ended and (tmp_path / "a.gif").exists()
-    assert len(same) == 22 and all(same)
+    assert job.ended and (tmp_path / "a.gif").exists() and job.source.done == 21
+    assert stale == []
+
+
+def test_the_landscape_is_offered_and_drawn_on_the_plane_its_tab_shows(qtbot, make_window, tmp_path):
+    w = make_window(scenario="micrograd")
+    w.step(8)
+    wait_paused_at(qtbot, w, 8)
+    v = w.landscape_view
+    with qtbot.waitSignal(w.controller.landscape_ready, timeout=TIMEOUT):
+        w.toggle_landscape()
+    with qtbot.waitSignal(w.controller.landscape_ready, timeout=TIMEOUT):
+        v.first_box.setCurrentIndex(3)
+        v.second_box.setCurrentIndex(7)
+        v._weights_chosen(7)
+    w.animation_action.trigger()
+    d = w.animation_dialog
+    qtbot.waitUntil(d.isVisible, timeout=TIMEOUT)
+    views = [d.view.itemData(k) for k in range(d.view.count())]
+    assert views[-1] == "landscape" and d.view.itemText(len(views) - 1) == "Loss landscape"
+    assert not d.landscape_note.isVisible()
+    d.view.setCurrentIndex(len(views) - 1)
+    plane = f"two weights, {w.info.labels[3]} across, {w.info.labels[7]} up"
+    assert d.landscape_note.isVisible() and plane in d.landscape_note.text()
+    d.reject()
+
+    job = exported(qtbot, w, tmp_path / "map_%04d.png", choice(view="landscape", last=8, frames=9, kind=PNG,
+                                                               size=(640, 360)))
+    assert job.ended and job.source.surface.plane.indices == (3, 7) and job.source.surface.step == 8
+    assert len(list(tmp_path.iterdir())) == 9
+    assert "saved the animation" in w.statusBar().currentMessage().lower()

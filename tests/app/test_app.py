@@ -153,6 +153,31 @@ def test_export_writes_real_png_svg_and_csv(make_window, qtbot, tmp_path):
     assert float(rows[-1]["grad:bias[1]"]) == t.update_grads[-1]
 
 
+def test_a_view_exported_again_has_the_tick_labels_of_now(make_window, qtbot, tmp_path):
+    """Export, train on, export again: between the two, the view on screen was painted with its
+    new ranges, which took Qt's one "out of date" mark of each axis's cached pixmaps, so the
+    second export copied the first one's pixmap: the step axis kept the labels of three steps
+    before. The reference marks every item's caches out of date for every device first."""
+    from PIL import Image
+
+    w = make_window(scenario="parabola", lr=0.9)
+    w.step(12)
+    wait_paused_at(qtbot, w, 12)
+    stale = []
+    for step in range(15, 28, 3):
+        w.export_view(w.loss_view, tmp_path / "before.png")
+        w.step(3)
+        wait_paused_at(qtbot, w, step)
+        w.export_view(w.loss_view, tmp_path / "now.png")
+        for item in w.loss_view.canvas.scene().items():
+            item.update()
+        w.export_view(w.loss_view, tmp_path / "afresh.png")
+        with Image.open(tmp_path / "now.png") as now, Image.open(tmp_path / "afresh.png") as afresh:
+            if now.tobytes() != afresh.tobytes():
+                stale.append(step)
+    assert w.banner.text == "" and stale == []
+
+
 def test_export_to_a_missing_folder_says_so_and_keeps_running(make_window, tmp_path):
     w = make_window(scenario="fruit")
     w.export_view(w.loss_view, tmp_path / "no" / "such" / "loss.png")

@@ -81,6 +81,7 @@ def test_default_sizes_and_scale(tmp_path):
     (["--animate-size", "big"], "WIDTHxHEIGHT"),
     (["--animate-view", "weights"], "invalid choice"),
     (["--animate-view", "graph"], "no computation graph"),
+    (["--animate-view", "landscape"], "a one-weight model has no landscape to animate"),
 ])
 def test_bad_view_or_size(tmp_path, capsys, args, message):
     code = main(["run", "parabola", "--steps", "3", "--animate-out", str(tmp_path / "a.gif"), *args])
@@ -91,3 +92,49 @@ def test_bad_view_or_size(tmp_path, capsys, args, message):
 def test_view_and_size_go_with_animate_out(capsys):
     assert main(["run", "parabola", "--steps", "3", "--animate-view", "loss"]) == 2
     assert "--animate-view goes with --animate-out" in capsys.readouterr().err
+
+
+def test_the_landscape_draws_every_frame_on_one_grid(tmp_path, monkeypatch):
+    """One grid and one colour scale for every frame; the path grows to each frame's weights."""
+    from PIL import Image
+
+    from gdsim.app import animation as drawing
+
+    seen = []
+    draw = drawing.FrameDrawer.draw
+
+    def recorded(self, snapshot, caption):
+        image = draw(self, snapshot, caption)
+        xs, ys = self.map.path_curve.getData()
+        seen.append((snapshot.step, self.map.image.image.tobytes(), tuple(self.map.colour_bar.levels()), len(xs),
+                     (xs[-1], ys[-1]), tuple(snapshot.values[:2])))
+        return image
+
+    monkeypatch.setattr(drawing.FrameDrawer, "draw", recorded)
+    assert main(["run", "fruit", "--steps", "30", "--animate-out", str(tmp_path) + "/", "--animate-view", "landscape",
+                 "--landscape", "weight[0,0],weight[0,1]", "--frames", "6", "--quiet"]) == 0
+    frames = seen[1:]  # after the palette's picture (the last step)
+    assert [f[0] for f in frames] == [0, 6, 12, 18, 24, 30]
+    assert len({f[1] for f in seen}) == 1 and len({f[2] for f in seen}) == 1
+    assert [f[3] for f in frames] == [1, 7, 13, 19, 25, 31]  # every step's point, up to the frame's
+    assert all(end == weights for *_, end, weights in frames)
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert len(names) == 6
+    images = []
+    for name in names:
+        with Image.open(tmp_path / name) as png:
+            assert png.size == (960, 540)
+            images.append(png.convert("RGB").tobytes())
+    assert all(a != b for a, b in zip(images, images[1:]))
+
+
+@pytest.mark.parametrize("args, message", [
+    (["fruit", "--landscape", "weight[0,0],weight[0,1]"], "--landscape chooses the landscape of --plot-out's"),
+    (["quadratic", "--animate-view", "landscape", "--landscape", "pca", "--animate-steps", "19:20"],
+     "no landscape to animate: the principal directions of the path need a few steps"),
+])
+def test_a_landscape_that_cannot_be_animated_is_one_line_and_no_file(tmp_path, capsys, args, message):
+    code = main(["run", *args, "--steps", "20", "--animate-out", str(tmp_path / "a.gif")])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []

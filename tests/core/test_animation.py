@@ -60,9 +60,10 @@ def test_targets():
             parse_target(bad)
 
 
-def _run(steps=40):
-    scenario = get_scenario("parabola")
-    trainer = scenario.build(Settings(scenario="parabola", steps=steps, lr=0.9), track_tensor_norms=True)
+def _run(steps=40, scenario="parabola", **settings):
+    scenario = get_scenario(scenario)
+    settings = {"lr": 0.9, **settings} if scenario.name == "parabola" else settings
+    trainer = scenario.build(Settings(scenario=scenario.name, steps=steps, **settings), track_tensor_norms=True)
     info = run_info(1, scenario, trainer, trainer.settings)
     trainer.start_trace(trace_indices(info, info.tracked))
     timeline = Timeline(trainer)
@@ -126,3 +127,53 @@ def test_png_frames_are_numbered_and_a_cancel_leaves_nothing(tmp_path):
         writer.add(Image.new("RGB", (8, 8), (k, k, k)))
     writer.finish()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["frame_0001.png", "frame_0002.png", "frame_0003.png"]
+
+
+# ----- the landscape -------------------------------------------------------------------------------
+
+
+def test_the_landscape_is_a_view_of_runs_with_a_plane_of_weights():
+    fruit = _run(2, "fruit")[2]
+    parabola = _run(2)[2]
+    assert animation.LANDSCAPE in animation.views_of(fruit)
+    assert animation.LANDSCAPE not in animation.views_of(parabola)
+    assert animation.views_of(parabola) == ["all", "loss", "predictions", "gradients"]
+    with pytest.raises(GdsimError, match="one-weight model has no landscape to animate.*predictions view"):
+        animation.check_view(animation.LANDSCAPE, parabola)
+
+
+def test_the_landscape_is_one_grid_at_the_last_step_over_the_animated_path():
+    from gdsim.core import landscape, surface
+
+    scenario, trainer, info, timeline = _run(30, "fruit")
+    steps = animation.frame_steps(10, 25, 6)
+    source = animation.FrameSource(info, trainer, timeline, animation.scratch_for(scenario, trainer), steps)
+    s = source.landscape(surface.Request(surface.WEIGHTS, 0, 1))
+    assert source.surface is s and s.step == 25 and s.plane.indices == (0, 1)
+    # The grid is the loss at step 25's weights, every other weight held as it was then.
+    at_25 = scenario.build(trainer.settings.replace(steps=None))
+    assert at_25.advance(25) is None
+    np.testing.assert_array_equal(s.plane.origin, at_25.params.values)
+    np.testing.assert_array_equal(s.loss, landscape.loss_grid(at_25, s.plane, s.a, s.b))
+    # The path and the extent are the animated steps': 10 to 25, not the run's first steps.
+    np.testing.assert_array_equal(s.path_steps, np.arange(10, 26))
+    np.testing.assert_array_equal(s.path, trainer.trace.values[10:26][:, [0, 1]])
+    assert s.box == landscape.extent(s.path)
+    (a0, a1), _ = s.box
+    assert not a0 <= trainer.trace.values[0, 0] <= a1  # step 0 is off this map: it fits the steps animated
+    # The frames are made as before, and the prepared ones carry the grid.
+    frames = animation.PreparedFrames.made_from(source)
+    assert frames.surface is s and [frames.next().step for _ in steps] == steps
+
+
+def test_the_path_slice_of_an_animation_is_that_of_its_steps():
+    from gdsim.core import surface
+
+    scenario, trainer, info, timeline = _run(30, "quadratic")
+    source = animation.FrameSource(info, trainer, timeline, animation.scratch_for(scenario, trainer), [12, 20, 30])
+    s = source.landscape(surface.Request(surface.PCA))
+    np.testing.assert_array_equal(s.path_steps, np.arange(12, 31))
+    np.testing.assert_allclose(s.path[-1], [0.0, 0.0], atol=1e-9)  # through the last step's weights
+    short = animation.FrameSource(info, trainer, timeline, animation.scratch_for(scenario, trainer), [29, 30])
+    with pytest.raises(GdsimError, match="no landscape to animate: the principal directions of the path need"):
+        short.landscape(surface.Request(surface.PCA))

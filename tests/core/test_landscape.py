@@ -217,8 +217,8 @@ def test_a_big_grid_is_computed_in_chunks_of_bounded_memory(case):
 
 def test_a_one_weight_model_has_no_plane():
     parabola = get_scenario("parabola").build(Settings(scenario="parabola", steps=0))
-    assert not landscape.has_plane(parabola)
-    assert landscape.has_plane(run_of(("chain-rule", "expression", "value"))[0])
+    assert not landscape.has_plane(parabola.params.size)
+    assert landscape.has_plane(run_of(("chain-rule", "expression", "value"))[0].params.size)
     for make in (landscape.default_pair, lambda t: landscape.weight_plane(t, 0, 0), landscape.random_plane,
                  lambda t: landscape.pca_plane(t, np.array([[1.0], [2.0], [3.0]]))):
         with pytest.raises(GdsimError, match="one weight"):

@@ -3,7 +3,8 @@
 The layers, from the bottom: the words of errors; reading and writing any file (files.atomic,
 files.npz); choices, settings and the catalog; data and what a run records; the engine; the
 scenarios; what leaves the engine (snapshots, the file formats); the loss surface and lessons,
-which play runs. A module may import from its own package and from lower layers only.
+which play runs; animations, whose frames may show the surface. A module may import from its own
+package and from lower layers only.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import gdsim
 CORE = Path(gdsim.__file__).resolve().parent / "core"
 LAYERS = [{"errors"}, {"files.atomic", "files.npz"}, {"choices", "settings", "catalog"}, {"data", "record"},
           {"engine"}, {"scenarios"}, {"snapshot", "files", "variants", "timeline", "landscape", "lr_find", "stability"},
-          {"surface", "animation", "lessons"}]
+          {"surface", "lessons"}, {"animation"}]
 RANK = {part: i for i, layer in enumerate(LAYERS) for part in layer}
 
 

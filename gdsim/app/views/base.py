@@ -381,11 +381,12 @@ def uncached(scene: QGraphicsScene):
 
     Qt keeps an item's DeviceCoordinateCache as one pixmap per paint device, but marks it
     out of date once for all of them: whichever device paints first after a change (the view
-    on screen) clears the mark, and another device (an export's image) then copies its own
-    pixmap of an earlier paint. An axis whose range changed kept the tick labels of an earlier
-    frame in an animation. Turning the cache off drops every device's pixmap; turning it back
-    on starts them afresh, so the screen is repainted right too. (An SVG gets vectors, not
-    the cached pixmaps, as well.)
+    on screen, or an animation's figure that the window's event loop paints though it is never
+    shown) clears the mark, and another device (an export's image) then copies its own pixmap
+    of an earlier paint. An axis whose range changed kept the tick labels of an earlier frame in
+    an animation, or of an earlier export of the view. Turning the cache off drops every
+    device's pixmap; turning it back on starts them afresh, so the screen is repainted right
+    too. (An SVG gets vectors, not the cached pixmaps, as well.)
     """
     cached = [(item, item.cacheMode()) for item in scene.items()
               if item.cacheMode() != QGraphicsItem.CacheMode.NoCache]

@@ -104,6 +104,13 @@ class LandscapeView(PlotView):
 
         self.surface: sf.Surface | None = None
         self.request = sf.Request()
+        self.choosing = True  # the plane and weight boxes are shown (not in a figure or an animation)
+        # An animation's map (show_replay): one grid for all its frames, the path growing on it.
+        self._replay = False
+        self._grid_steps = np.empty(0, dtype=np.int64)  # the grid's own path, thinned
+        self._grid_path = np.empty((0, 2))
+        self._frame_steps: list[int] = []  # the frames' steps and weights on the plane so far
+        self._frame_points: list[np.ndarray] = []
         self._path_steps = np.empty(0, dtype=np.int64)
         self._path = np.empty((0, 2))
         self._now: np.ndarray | None = None  # the weights shown now (P,)
@@ -172,6 +179,8 @@ class LandscapeView(PlotView):
         self._one_weight = None
         self._waiting = False
         self._refused_at = None
+        self._replay = False
+        self._frame_steps, self._frame_points = [], []
         one = info.n_weights < 2
         for box in (self.first_box, self.second_box):
             box.blockSignals(True)
@@ -181,7 +190,7 @@ class LandscapeView(PlotView):
             box.blockSignals(False)
         if self.request.i is not None and not one:
             self._select_weights(self.request.i, self.request.j)
-        self.plane_box.setVisible(not one)
+        self.plane_box.setVisible(not one and self.choosing)
         # On the map the path is a light line with a dark edge, to read on every band; on the plain
         # curve of one weight it is the run's own colour.
         self.path_curve.setPen(theme.pen(theme.TRAIN if one else theme.PATH, 2.5))
@@ -230,14 +239,33 @@ class LandscapeView(PlotView):
             box.setCurrentIndex(k)
             box.blockSignals(False)
 
+    def plane_words(self) -> str:
+        """The plane asked for, in a few words: "two weights, weight[0,0] across, weight[0,1] up"
+        (an animation of the landscape shows it)."""
+        r = self.request
+        if r.kind != sf.WEIGHTS:
+            name = PLANE_NAMES[r.kind]
+            return name[0].lower() + name[1:]
+        if r.i is None or self.info is None:
+            return "the two weights whose gradients are largest at the last step"
+        return f"two weights, {self.info.labels[r.i]} across, {self.info.labels[r.j]} up"
+
+    def hide_choices(self) -> None:
+        """A figure's or an animation's map: nothing to choose (its axes name the plane), and no
+        line about it (the line is not drawn into the image: it would leave a gap)."""
+        self.choosing = False
+        for widget in (self.plane_box, self.first_box, self.second_box, self.note):
+            widget.hide()
+
     def _show_weight_boxes(self) -> None:
-        two = self.request.kind == sf.WEIGHTS and self.info is not None and self.info.n_weights >= 2
+        two = (self.choosing and self.request.kind == sf.WEIGHTS and self.info is not None
+               and self.info.n_weights >= 2)
         self.first_box.setVisible(two)
         self.second_box.setVisible(two)
 
     def ask(self, force: bool = False) -> None:
         """Ask for a grid around the weights shown now (``force``: even if one was asked for just now)."""
-        if self.info is None or self.info.n_weights < 2 or (self._waiting and not force):
+        if self.info is None or self.info.n_weights < 2 or self._replay or (self._waiting and not force):
             return
         self._waiting = True
         self._asked = time.perf_counter()
@@ -287,6 +315,9 @@ class LandscapeView(PlotView):
             self._select_weights(int(i), int(j))
         self._path_steps, self._path = sf.extended_path(np.empty(0, dtype=np.int64), np.empty((0, 2)),
                                                         surface.path_steps, surface.path)
+        if self._replay:  # the frames draw it, each up to its step
+            self._grid_steps, self._grid_path = self._path_steps, self._path
+            self._path_steps, self._path = np.empty(0, dtype=np.int64), np.empty((0, 2))
         if self._now is not None:
             self._now_ab = sf.landscape.coordinates(surface.plane, self._now[None, :])[0]
         self._draw_grid()
@@ -307,6 +338,14 @@ class LandscapeView(PlotView):
         self._asked_for = surface.request
         self.show_surface(surface)
 
+    def show_replay(self, surface: sf.Surface) -> None:
+        """An animation's grid (core.animation.FrameSource.landscape), for every frame: the map,
+        its extent and its colours stay, each snapshot draws the path up to its own step with
+        its weights marked, and no other grid is asked for."""
+        self._replay = True
+        self._frame_steps, self._frame_points = [], []
+        self.show_computed(surface)
+
     def ingest(self, snap: Snapshot) -> None:
         if self.info.n_weights < 2:
             self._take_one_weight(snap)
@@ -315,10 +354,26 @@ class LandscapeView(PlotView):
         if self.surface is None:
             return
         plane = self.surface.plane
+        self._now_ab = sf.landscape.coordinates(plane, snap.values[None, :])[0]
+        if self._replay:
+            self._frame_steps.append(snap.step)
+            self._frame_points.append(self._now_ab)
+            self._path_steps, self._path = self._replayed_path(snap.step)
+            return
         new = self._new_path_points(snap, plane)
         if new is not None and len(new[0]):
             self._path_steps, self._path = sf.extended_path(self._path_steps, self._path, *new)
-        self._now_ab = sf.landscape.coordinates(plane, snap.values[None, :])[0]
+
+    def _replayed_path(self, step: int) -> tuple[np.ndarray, np.ndarray]:
+        """An animation's path at a frame of ``step``: the grid's path up to it and the weights
+        of every frame so far (a big model's grid has only its checkpoints'), in step order."""
+        upto = self._grid_steps <= step
+        steps = np.concatenate([self._grid_steps[upto], np.asarray(self._frame_steps, dtype=np.int64)])
+        path = np.vstack([self._grid_path[upto], np.asarray(self._frame_points).reshape(-1, 2)])
+        order = np.argsort(steps, kind="stable")
+        steps, path = steps[order], path[order]
+        first = np.concatenate([[True], steps[1:] != steps[:-1]])  # a step's point once
+        return steps[first], path[first]
 
     def _new_path_points(self, snap: Snapshot, plane):
         """The path's points this snapshot brings: every traced step of the plane's weights when
@@ -365,6 +420,10 @@ class LandscapeView(PlotView):
             self.start_dot.setData([self._path[0, 0]], [self._path[0, 1]])
         if self._now_ab is not None and np.all(np.isfinite(self._now_ab)):
             self.now_dot.setData([self._now_ab[0]], [self._now_ab[1]])
+        if self._replay:
+            self.title_label.setText(f"<b>{self.title}</b>: grid of step {self.surface.step:,}, path to step "
+                                     f"{self._step:,}")
+            return
         self._say()
         self._ask_if_stale()
 
