@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from ..core import animation
 from ..core.errors import GdsimError, sentence
 from . import theme
+from .views.base import fit_wrapped
 
 GIF, PNG = "gif", "png"
 
@@ -150,6 +151,13 @@ class AnimationDialog(QDialog):
         view = self.view.currentData() or "all"
         self.size.setCurrentText(size_text(animation.default_size(view)))
         self.landscape_note.setVisible(view == animation.LANDSCAPE)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """As tall as its texts need at its width: a note or a problem shown after the dialog
+        was sized had been laid over the rows below it (seen under Xvfb)."""
+        if self.isVisible():
+            fit_wrapped(self, self.width())
 
     def choice(self) -> AnimationChoice:
         """What was chosen, checked; a GdsimError saying what is wrong otherwise."""
@@ -168,5 +176,6 @@ class AnimationDialog(QDialog):
         except GdsimError as exc:
             self.problem.setText(sentence(str(exc)) + ".")
             self.problem.show()
+            self._fit_height()
             return
         super().accept()

@@ -201,6 +201,8 @@ def test_the_landscape_is_offered_and_drawn_on_the_plane_its_tab_shows(qtbot, ma
     d.view.setCurrentIndex(len(views) - 1)
     plane = f"two weights, {w.info.labels[3]} across, {w.info.labels[7]} up"
     assert d.landscape_note.isVisible() and plane in d.landscape_note.text()
+    # The dialog grew for the note: laid over the rows below it, it had been cut (seen under Xvfb).
+    assert d.height() >= d.layout().totalHeightForWidth(d.width())
     d.reject()
 
     job = exported(qtbot, w, tmp_path / "map_%04d.png", choice(view="landscape", last=8, frames=9, kind=PNG,
