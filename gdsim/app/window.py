@@ -29,7 +29,7 @@ from .views.layout import arranged, fit_to_run, layout_kind
 from .views.loss_view import LossView
 from .views.prediction_view import PredictionView
 from .controller import TrainingController
-from .worker import DIVERGED, FILE, RUNNING, SETTINGS, STOPPED, Document
+from .run_state import DIVERGED, FILE, RUNNING, SETTINGS, STOPPED, Document
 
 DEFAULT_SIZE = (1400, 880)  # the window's size where the screen has room for it
 MESSAGE_SECONDS = 6
