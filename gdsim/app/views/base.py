@@ -7,16 +7,19 @@ import math
 from contextlib import contextmanager
 import re
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QCoreApplication, QEvent, QPoint, QRect, QRectF, Qt, QTimer
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from ...core.snapshot import RunInfo, Snapshot
 from .. import theme
 from ..presentation import ZoomCanvas
 from ..series import PAINT_LIMIT
+
+if TYPE_CHECKING:  # names for the annotations: core.snapshot imports the engine, which the first frame does not need
+    from ...core.snapshot import RunInfo, Snapshot
 
 
 class ValueAxis(pg.AxisItem):
