@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import math
 from contextlib import contextmanager
 import re
@@ -354,6 +353,8 @@ def uncached(scene: QGraphicsScene):
             item.setCacheMode(mode)
 def plain_text(rich: str) -> str:
     """A rich-text label's words, for a screen reader: no tags, entities decoded, one space."""
+    import html  # its table of entities is a millisecond of start-up, and no view is described before a run
+
     text = re.sub(r"<br\s*/?>", ". ", rich)
     text = html.unescape(re.sub(r"<[^>]+>", "", text))
     return " ".join(text.split())
