@@ -25,6 +25,7 @@ EXIT_DIVERGED = 3
 EXIT_INTERRUPTED = 130  # 128 + SIGINT: what shells report for a program stopped by Ctrl+C
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what shells report for a program whose reader went away
 THEMES = ("system", "light", "dark", "high-contrast")  # the window's (gdsim.app.theme.THEMES, without Qt)
+DEFAULT_SCENARIO = "fruit"  # what the window opens with
 
 
 class UsageError(Exception):
@@ -79,7 +80,7 @@ def _jobs(text):
 def _choices_help(kind: str) -> str:
     """The choices of a registry, from the registry: help for --loss, --init, --optimizer."""
     from .core.choices import command_line_help
-    from .core.scenarios import REGISTRIES
+    from .core.engine.registries import REGISTRIES
 
     return command_line_help(REGISTRIES[kind])
 
@@ -142,7 +143,7 @@ def build_parser(command: str | None = "run"):
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
     app = sub.add_parser("app", help="open the simulator window (the default)")
-    app.add_argument("--scenario", default="fruit", help="scenario to open (default: fruit)")
+    app.add_argument("--scenario", default=DEFAULT_SCENARIO, help=f"scenario to open (default: {DEFAULT_SCENARIO})")
     app.add_argument("--theme", choices=THEMES, default="system",
                      help="colours of the window (default: the desktop's; high-contrast: black and white, "
                           "thick lines, also View > High contrast)")
@@ -436,7 +437,10 @@ def _terminal_columns() -> int:
 
 
 def _main(argv) -> int:
-    # Two command lines need no parser to check them: answered without importing one.
+    # Three command lines need no parser to check them: answered without building one (for the
+    # window, a few milliseconds of its start-up).
+    if not argv:
+        return cmd_app(DEFAULT_SCENARIO)
     if argv == ["list"]:
         return cmd_list()
     if argv in (["--help"], ["-h"]) and _terminal_columns() >= HELP_COLUMNS:
@@ -471,7 +475,7 @@ def _main(argv) -> int:
             return cmd_lesson(args)
         if command == "open":
             return cmd_open(args.file, args.theme)
-        return cmd_app(getattr(args, "scenario", "fruit"), getattr(args, "theme", "system"))
+        return cmd_app(getattr(args, "scenario", DEFAULT_SCENARIO), getattr(args, "theme", "system"))
     except _CliError as exc:
         # One line, whatever a file put into the message (a name with a line break in it).
         print("gdsim: " + str(exc).replace("\r", "\\r").replace("\n", "\\n"), file=sys.stderr)
@@ -504,7 +508,7 @@ def cmd_list() -> int:
     return EXIT_OK
 
 
-def cmd_app(scenario: str, theme: str = "system") -> int:
+def cmd_app(scenario: str = DEFAULT_SCENARIO, theme: str = "system") -> int:
     from .core.catalog import CATALOG
 
     if scenario not in CATALOG:

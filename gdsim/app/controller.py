@@ -13,7 +13,6 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
 from ..core.settings import Settings
-from .worker import TrainingWorker
 
 
 class TrainingController(QObject):
@@ -43,20 +42,34 @@ class TrainingController(QObject):
         super().__init__(parent)
         self.model_thread = QThread()
         self.model_thread.setObjectName("gdsim-model")
-        self.worker = TrainingWorker(settings)
-        self.worker.moveToThread(self.model_thread)
-        self.model_thread.started.connect(self.worker.start)
-        self._perform.connect(self.worker.perform)  # queued: the worker lives in the model thread
-        for name in TrainingWorker.SIGNALS:
-            getattr(self.worker, name).connect(getattr(self, name))
-        self.worker.idle_check.connect(self._answer_idle_check)
+        self._settings = settings
+        self._worker = None
+
+    @property
+    def worker(self):
+        """The ``TrainingWorker``, made the first time it is needed: when the model thread starts
+        (after the window's first frame) or a command is sent. Its module imports the engine, the
+        files and the snapshots, which the first frame does not need."""
+        if self._worker is None:
+            from .worker import TrainingWorker
+
+            worker = self._worker = TrainingWorker(self._settings)
+            worker.moveToThread(self.model_thread)
+            self.model_thread.started.connect(worker.start)
+            self._perform.connect(worker.perform)  # queued: the worker lives in the model thread
+            for name in TrainingWorker.SIGNALS:
+                getattr(worker, name).connect(getattr(self, name))
+            worker.idle_check.connect(self._answer_idle_check)
+        return self._worker
 
     def start(self) -> None:
+        _ = self.worker  # made, and connected to the thread's start, before the thread starts
         self.model_thread.start()
 
     def call(self, command: str, *args) -> None:
         """Run a command of the worker (``TrainingWorker``'s methods marked ``@command``) in the
         model thread, after those sent before it."""
+        _ = self.worker  # a command sent before the thread starts waits for it in the worker's queue
         self._perform.emit(command, args)
 
     def pause(self) -> None:

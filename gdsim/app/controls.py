@@ -17,10 +17,11 @@ from PySide6.QtWidgets import (
     QSizePolicy, QSlider, QSpinBox, QVBoxLayout, QWidget,
 )
 
+from ..core.catalog import CATALOG
 from ..core.choices import listed, parse_choice, written
 from ..core.engine.models import hidden_sizes
+from ..core.engine.registries import REGISTRIES
 from ..core.errors import GdsimError, sentence
-from ..core.scenarios import REGISTRIES, SCENARIOS
 from ..core.settings import MAX_LR, NUMBERS, Settings
 from . import theme
 
@@ -96,9 +97,8 @@ class ControlPanel(QScrollArea):
         box = QGroupBox("&Scenario")
         lay = QVBoxLayout(box)
         self.scenario = ChoiceBox()
-        for name, s in SCENARIOS.items():
-            self.scenario.addItem(f"{name}: {s.title}", name)
-            self.scenario.setItemData(self.scenario.count() - 1, s.summary, Qt.ItemDataRole.ToolTipRole)
+        for name, s in CATALOG.items():  # the catalog: core.scenarios (with the trainer) waits for the first run
+            self.add_scenario(name, s.title, s.summary)
         self.scenario.setToolTip("Each scenario is a lesson from a tutorial: its data, model, loss and "
                                  "training settings. Choosing one starts it from fresh weights.")
         self.scenario.activated.connect(self._scenario_chosen)
@@ -337,7 +337,7 @@ class ControlPanel(QScrollArea):
     # ----- showing what is in force -----------------------------------------------------------------
 
     def add_scenario(self, name: str, title: str, summary: str) -> None:
-        """A scenario made from a person's own data joins the list."""
+        """A scenario joins the list: the built-in ones, then those made from a person's own data."""
         if self.scenario.findData(name) >= 0:
             return
         self.scenario.addItem(f"{name}: {title}", name)

@@ -7,8 +7,6 @@ One event filter on the application, so no widget has to remember either rule.
 
 from __future__ import annotations
 
-import html
-
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import Qt as QtGuiNamespace  # mightBeRichText lives in QtGui's part of Qt
 from PySide6.QtWidgets import (
@@ -28,6 +26,8 @@ WHEEL_CHOICES = (QComboBox, QAbstractSpinBox, QAbstractSlider)
 
 def wrapped(text: str) -> str:
     """A plain tooltip as rich text: Qt wraps rich tooltips at about 80 characters, plain ones never."""
+    import html  # with the first tooltip: its table of entities is a millisecond of the window's start-up
+
     return "<qt>" + html.escape(text).replace("\n", "<br>") + "</qt>"
 
 

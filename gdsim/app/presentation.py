@@ -7,6 +7,7 @@ text, in proportion, without each view knowing. The factor is remembered between
 
 from __future__ import annotations
 
+import gc
 import weakref
 
 import pyqtgraph as pg
@@ -112,9 +113,18 @@ class Zoom:
             # The windows on screen now; the others (menus, dialogs, windows closing) as they are
             # shown, by a filter that sees every event of the application. It is installed the first
             # time the zoom changes, not before: building the window alone is 5,000 events.
-            for window in self._app.topLevelWidgets():
-                if window.isVisible():
-                    _give_font(window, font)
+            # No garbage is collected while the list is walked: a collection can delete a window
+            # still in it (the popup menu of a plot a new run replaced, with that plot), and
+            # reading it then is a crash (seen in the tests, one zoom in hundreds of windows).
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
+                for window in self._app.topLevelWidgets():
+                    if window.isVisible():
+                        _give_font(window, font)
+            finally:
+                if collecting:
+                    gc.enable()
             ZoomCanvas.apply_to_all()
             if _ZOOMED.get("filter") is None:
                 _ZOOMED["filter"] = _NewWindows(self._app)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,18 +23,18 @@ from .pacing import HEAVY, LIGHT, ViewSchedule
 from .presentation import SlimBar, Zoom
 from .timeline_bar import TimelineBar
 from .views.gradient_view import GradientView
-from .views.landscape_view import LandscapeView
 from .views.graph_view import ALL_KEY, BACK_KEY, NEXT_KEY, GraphView
-from .views.layout import arranged, fit_to_run, layout_kind
+from .views.layout import add_graph, arranged, fit_to_run, layout_kind
 from .views.loss_view import LossView
 from .views.prediction_view import PredictionView
 from .controller import TrainingController
-from .worker import DIVERGED, FILE, RUNNING, SETTINGS, STOPPED, Document
+from .run_state import DIVERGED, FILE, RUNNING, SETTINGS, STOPPED, Document
 
 DEFAULT_SIZE = (1400, 880)  # the window's size where the screen has room for it
 MESSAGE_SECONDS = 6
 FIRST_PAINT_WAIT_MS = 1000  # the model thread starts after the first paint, or after this at the latest
 STATUS_SECONDS = 0.2  # while training runs, the status bar's numbers change this often
+EXPORT_KEYS = ("loss", "predictions", "gradients", "graph", "landscape")  # File > Export's views: Ctrl+Alt+1 to 5
 
 BANNER_STYLES = {kind: f"background: {back}; color: {text}; border: 1px solid {edge};"
                  for kind, (back, text, edge) in theme.BANNERS.items()}
@@ -143,17 +142,19 @@ class MainWindow(QMainWindow):
         self.loss_view = LossView()
         self.prediction_view = PredictionView()
         self.gradient_view = GradientView()
-        self.graph_view = GraphView()
-        self.landscape_view = LandscapeView()
         # The predictions and the landscape share a place: both are about where the weights are.
         self.prediction_tabs = QTabWidget()
         self.prediction_tabs.setDocumentMode(True)
         self.prediction_tabs.setAccessibleName("Predictions and landscape")
         self.prediction_tabs.addTab(self.prediction_view, "&Predictions")
-        self.prediction_tabs.addTab(self.landscape_view, "Lan&dscape")
+        # The landscape (behind its tab) and the computation graph (shown for a run that has one)
+        # are not in the first frame: they are made after it, before the model thread starts, so
+        # they see every run (_add_later_views). Until then an empty page keeps the tab's place.
+        self._graph_view = self._landscape_view = None
+        self.prediction_tabs.addTab(QWidget(), "Lan&dscape")
         self.prediction_tabs.setTabToolTip(1, "The training loss around the weights, with the run's path (Shift+L)")
         self._graph_kind = "unset"  # what the layout was last fitted to (layout.layout_kind)
-        self.views = [self.loss_view, self.gradient_view, self.prediction_view, self.graph_view, self.landscape_view]
+        self.views = [self.loss_view, self.gradient_view, self.prediction_view]  # then the graph and the landscape
         self.pin_views = [self.loss_view, self.gradient_view, self.prediction_view]  # those that draw pinned runs
         self.pins: list = []
         self.schedule = ViewSchedule()
@@ -184,13 +185,10 @@ class MainWindow(QMainWindow):
         c.document_changed.connect(self._document_changed)
         c.branches_changed.connect(lambda branches: self.timeline.show_branches(*branches))
         c.pins_changed.connect(self._pins_changed)
-        c.landscape_ready.connect(self.landscape_view.show_surface)
         c.lr_found.connect(self._lr_found)
         c.stability_found.connect(self._stability_found)
         c.challenges_checked.connect(self._challenges_checked)
         c.animation_ready.connect(self._animation_ready)
-        self.landscape_view.wanted.connect(lambda request, run_id: c.call("want_landscape", request, run_id))
-        self.landscape_view.point_chosen.connect(lambda *point: c.call("start_from_weights", *point))
         self.timeline.wanted.connect(self.go_to_step)
         self.timeline.branch_chosen.connect(lambda index: c.call("switch_branch", int(index)))
         self.controls.settings_edited.connect(self._settings_edited)
@@ -202,8 +200,6 @@ class MainWindow(QMainWindow):
         self.controls.problem.connect(lambda text: self.banner.show_message(text, "warning", SETTINGS))
         self.controls.edit_done.connect(self.take_keyboard)
         self.gradient_view.weight_selected.connect(lambda index: c.call("track", int(index)))
-        self.graph_view.neuron_chosen.connect(lambda *choice: c.call("show_neuron", *choice))
-        self.graph_view.choice_done.connect(self.take_keyboard)
         # The keyboard starts at the first choice a newcomer makes; Space, Right, R still act on the run.
         self.controls.scenario.setFocus(Qt.FocusReason.OtherFocusReason)
         # The model thread starts after the window's first frame: building the first run (and its
@@ -221,12 +217,53 @@ class MainWindow(QMainWindow):
     def _start_model_thread(self) -> None:
         if not self._stopped and not self._model_started:  # once; not after the window closed
             self._model_started = True
+            self._add_later_views()  # before the first run starts
             self.controller.start()
+
+    @property
+    def graph_view(self) -> GraphView:
+        self._add_later_views()
+        return self._graph_view
+
+    @property
+    def landscape_view(self):
+        self._add_later_views()
+        return self._landscape_view
+
+    def _add_later_views(self) -> None:
+        """Make the views the first frame does not show (once): the computation graph, hidden
+        beside the loss and predictions, and the landscape in its tab."""
+        if self._landscape_view is not None:
+            return
+        # With the loss surfaces and the trainer the landscape imports, the two views were some
+        # 20 ms of a slow machine's start-up: a fifth of the window's own part, then.
+        from .views.landscape_view import LandscapeView
+
+        graph = self._graph_view = GraphView()
+        landscape = self._landscape_view = LandscapeView()
+        add_graph(self.views_splitter, graph)
+        tabs, shown = self.prediction_tabs, self.prediction_tabs.currentIndex()
+        page, text, tip = tabs.widget(1), tabs.tabText(1), tabs.tabToolTip(1)
+        tabs.removeTab(1)
+        page.deleteLater()
+        tabs.insertTab(1, landscape, text)
+        tabs.setTabToolTip(1, tip)
+        tabs.setCurrentIndex(shown)
+        for view in (graph, landscape):
+            self.views.append(view)
+            self.schedule.add(view, HEAVY if view.heavy else LIGHT)
+            self._export_action(view)
+        c = self.controller
+        c.landscape_ready.connect(landscape.show_surface)
+        landscape.wanted.connect(lambda request, run_id: c.call("want_landscape", request, run_id))
+        landscape.point_chosen.connect(lambda *point: c.call("start_from_weights", *point))
+        graph.neuron_chosen.connect(lambda *choice: c.call("show_neuron", *choice))
+        graph.choice_done.connect(self.take_keyboard)
 
     # ----- building -------------------------------------------------------------------------------
 
     def _build_layout(self) -> None:
-        self.views_splitter = arranged(self.loss_view, self.prediction_tabs, self.gradient_view, self.graph_view)
+        self.views_splitter = arranged(self.loss_view, self.prediction_tabs, self.gradient_view)
         self.banner = Banner()
         # The views' side takes the keyboard back after a choice in the controls, so that
         # Space, Right, R and N act on the run instead of typing into a field.
@@ -289,7 +326,7 @@ class MainWindow(QMainWindow):
         """A passing message in the status bar."""
         self.statusBar().showMessage(sentence(text), int(seconds * 1000))
 
-    def _action(self, menu, text, slot, shortcut=None, tip=None) -> QAction:
+    def _action(self, menu, text, slot, shortcut=None, tip=None, before: QAction | None = None) -> QAction:
         act = QAction(text, self)
         if isinstance(shortcut, QKeySequence.StandardKey):
             # Every key the platform binds to it (Close: Ctrl+W and Ctrl+F4), and the usual one
@@ -305,8 +342,12 @@ class MainWindow(QMainWindow):
             act.setStatusTip(tip)
             act.setToolTip(tip)
         act.triggered.connect(slot)
-        menu.addAction(act)
-        self.addAction(act)
+        if before is None:
+            menu.addAction(act)
+            self.addAction(act)
+        else:  # in its place in the menu, and in the F1 sheet
+            menu.insertAction(before, act)
+            self.insertAction(before, act)
         return act
 
     def _build_menus(self) -> None:
@@ -330,13 +371,12 @@ class MainWindow(QMainWindow):
         view.addSeparator()
         self._presentation_actions(view)
         view.addSeparator()
-        g = self.graph_view
         self.walk_actions = [
-            self._action(view, "Backward pass: next node", g.walk_next, NEXT_KEY,
+            self._action(view, "Backward pass: next node", lambda: self.graph_view.walk_next(), NEXT_KEY,
                          "In the computation graph, walk the backward pass one node at a time"),
-            self._action(view, "Backward pass: previous node", g.walk_back, BACK_KEY,
+            self._action(view, "Backward pass: previous node", lambda: self.graph_view.walk_back(), BACK_KEY,
                          "In the computation graph, one node back"),
-            self._action(view, "Backward pass: all gradients", g.walk_end, ALL_KEY,
+            self._action(view, "Backward pass: all gradients", lambda: self.graph_view.walk_end(), ALL_KEY,
                          "In the computation graph, leave the walk and show every gradient"),
         ]
         help_ = bar.addMenu("&Help")
@@ -473,14 +513,13 @@ class MainWindow(QMainWindow):
         self._action(file, "&Quit", self.close, std.Quit)
 
     def _export_menu(self, menu) -> None:
+        self.export_menu = menu
         self.export_actions = {}
-        for i, view in enumerate((self.loss_view, self.prediction_view, self.gradient_view, self.graph_view,
-                                  self.landscape_view), start=1):
-            self.export_actions[view] = self._action(menu, f"{view.title} view as PNG or SVG...",
-                         lambda _=False, v=view: self._export_view_dialog(v), f"Ctrl+Alt+{i}",
-                         f"Save the {view.title.lower()} view as an image, with a caption saying which run it shows")
-        self._action(menu, "All views as PNG or SVG...", self._export_all_dialog, "Ctrl+Shift+E",
-                     "Save the views on screen together as one image, with a caption")
+        self._export_all_action = self._action(menu, "All views as PNG or SVG...", self._export_all_dialog,
+                                               "Ctrl+Shift+E",
+                                               "Save the views on screen together as one image, with a caption")
+        for view in (self.loss_view, self.prediction_view, self.gradient_view):  # then the later views'
+            self._export_action(view)
         self.animation_action = self._action(
             menu, "&Animation (GIF or PNG frames)...", self._export_animation_dialog, "Ctrl+Shift+A",
             "Replay the run so far (or some of its steps) as an animated GIF or numbered PNG frames, of one view "
@@ -498,6 +537,14 @@ class MainWindow(QMainWindow):
             act.triggered.connect(lambda _=False, s=scale: prefs.set_value("export/scale", s))
             group.addAction(act)
             scales.addAction(act)
+
+    def _export_action(self, view) -> None:
+        """File > Export's entry for one view, in EXPORT_KEYS' order, before All views."""
+        self.export_actions[view] = self._action(
+            self.export_menu, f"{view.title} view as PNG or SVG...",
+            lambda _=False, v=view: self._export_view_dialog(v), f"Ctrl+Alt+{EXPORT_KEYS.index(view.name) + 1}",
+            f"Save the {view.title.lower()} view as an image, with a caption saying which run it shows",
+            before=self._export_all_action)
 
     def _edit_menu(self, edit) -> None:
         std = QKeySequence.StandardKey
@@ -1292,6 +1339,8 @@ class MainWindow(QMainWindow):
     def _show_shortcuts(self) -> None:
         """The F1 sheet: in two columns, in a box that scrolls, since fifty rows in one column ran
         past the bottom of a 1280x720 screen, its OK button with them (seen under Xvfb)."""
+        import html
+
         from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser
 
         rows = [f"<tr><td><b>{html.escape(k)}</b>&nbsp;&nbsp;</td><td>{html.escape(t)}</td></tr>"

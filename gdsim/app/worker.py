@@ -40,6 +40,7 @@ from ..core.timeline import Timeline
 from ..core.record.curves import run_curves, thinned
 from ..core.variants import differences
 from .pacing import GUI_SHARE, SNAPSHOT_SHARE, ChunkSizer
+from .run_state import DIVERGED, FILE, PAUSED, RUN_CAUSE, RUNNING, SETTINGS, STOPPED, Document
 
 MAX_FPS = 45
 SLICE_SECONDS = 0.010  # training between two turns of the GUI, at full speed
@@ -49,26 +50,6 @@ MAX_UNDO = 5  # replaced runs kept for Undo (each holds a whole history)
 BRANCHABLE = frozenset({"loss"})  # not live, yet a branch from an earlier step can take it (the state fits)
 DEFAULT_COMPARE_STEPS = 100  # how far "compare zeroing" trains a run that has no step limit
 COMPARE_CHUNK = 256  # its steps between two checkpoints' chances
-
-RUNNING = "running"
-PAUSED = "paused"
-STOPPED = "stopped"  # a stop condition holds
-DIVERGED = "diverged"
-
-# What a failure is about; the window's banner for it lasts until that cause is settled.
-SETTINGS, FILE, RUN_CAUSE = "settings", "file", "run"
-
-
-
-@dataclass(frozen=True)
-class Document:
-    """The run as a file, for the window's title, Save, Undo and the question on closing."""
-
-    path: str | None = None  # the session file the run was last saved to or opened from
-    modified: bool = False  # changed since it was saved or opened (the title's *)
-    unsaved_steps: bool = False  # it has steps that are in no file: closing asks first
-    undo: str = ""  # the run Undo brings back, in words ("" when there is none)
-    redo: str = ""
 
 
 @dataclass(eq=False)  # a run is itself, not its fields: its family holds it

@@ -309,7 +309,7 @@ def _model(scenario: str, name: str, build, **options) -> ModelChoice:
 
 _register(Scenario(
     name="fruit",
-    title="Apples and oranges",
+    title=CATALOG["fruit"].title,
     summary=CATALOG["fruit"].summary,
     lesson="Fit y = x @ W.T + b to five regions' yields, from the article's weights: the loss is "
            "24,868 at step 1 and 16,869 at step 2, as the article prints (24868.0703, 16868.5664). At "
@@ -327,7 +327,7 @@ _register(Scenario(
 
 _register(Scenario(
     name="quadratic",
-    title="Speed of a roller coaster",
+    title=CATALOG["quadratic"].title,
     summary=CATALOG["quadratic"].summary,
     lesson="Three numbers a, b, c become a curve through the measured speeds, from the article's "
            "data and starting a, b, c. At lr 1e-5 the RMSE is 74.96, 36.43, 22.69, 19.01, 18.23 at "
@@ -343,7 +343,7 @@ _register(Scenario(
 
 _register(Scenario(
     name="micrograd",
-    title="A tiny tanh network",
+    title=CATALOG["micrograd"].title,
     summary=CATALOG["micrograd"].summary,
     lesson="Four examples, 41 weights. With gradient zeroing on the loss drops below 0.01 by step "
            "6. Turn zeroing off: the gradients pile up, the tanh units saturate and training "
@@ -360,7 +360,7 @@ _register(Scenario(
 
 _register(Scenario(
     name="digits",
-    title="3s versus 7s",
+    title=CATALOG["digits"].title,
     summary=CATALOG["digits"].summary,
     lesson="Each image is scored from its 784 pixels and a sigmoid turns the score into the "
            "probability of a 3. Starting from zero weights, the weight image shows where 3s and "
@@ -382,7 +382,7 @@ _register(Scenario(
 
 _register(Scenario(
     name="digits10",
-    title="All ten digits",
+    title=CATALOG["digits10"].title,
     summary=CATALOG["digits10"].summary,
     lesson="fastai's chapter-4 classifier carried to all ten digits. Each image gets ten scores, one per "
            "digit, from ten rows of 784 weights; softmax turns them into ten probabilities that add up to "
@@ -409,7 +409,7 @@ _register(Scenario(
 
 _register(Scenario(
     name="parabola",
-    title="Rolling down x**2",
+    title=CATALOG["parabola"].title,
     summary=CATALOG["parabola"].summary,
     lesson="The gradient of x**2 is 2x, so each step multiplies x by (1 - 2*lr). lr 0.01 crawls "
            "(x = 2.0 after 20 steps); lr 0.1 moves in steadily (x = 0.035); lr 0.9 overshoots, "
@@ -424,7 +424,7 @@ _register(Scenario(
 
 _register(Scenario(
     name="chain-rule",
-    title="The chain rule, node by node",
+    title=CATALOG["chain-rule"].title,
     summary=CATALOG["chain-rule"].summary,
     lesson="e = a*b, d = e + c, L = d*f, from the article's a = 2, b = -3, c = 10, f = -2: L = -8. "
            "Backward, node by node, the chain rule gives the article's gradients: dL/dd = f = -2, "
@@ -525,6 +525,3 @@ def get_scenario(name: str) -> Scenario:
 def build_trainer(settings: Settings, **trainer_options) -> Trainer:
     return get_scenario(settings.scenario).build(settings, **trainer_options)
 
-
-# The registries of the choices a Settings names, by its field.
-REGISTRIES = {"loss": LOSSES, "init": INITIALIZERS, "optimizer": OPTIMIZERS}

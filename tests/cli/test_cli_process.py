@@ -66,7 +66,7 @@ def test_run_help_lists_every_choice_of_the_registries(capsys):
     # `gdsim run --help` is made from the registries themselves (which bring NumPy): nothing to keep in step.
     from gdsim.cli import main
     from gdsim.core.choices import written
-    from gdsim.core.scenarios import REGISTRIES
+    from gdsim.core.engine.registries import REGISTRIES
 
     assert main(["run", "--help"]) == 0
     out = " ".join(capsys.readouterr().out.split())

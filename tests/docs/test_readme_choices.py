@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gdsim.core.choices import markdown_table
-from gdsim.core.scenarios import REGISTRIES
+from gdsim.core.engine.registries import REGISTRIES
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

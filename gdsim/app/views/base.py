@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import html
 import math
 from contextlib import contextmanager
 import re
 import time
+from typing import TYPE_CHECKING
 import weakref
 
 import numpy as np
@@ -15,10 +15,12 @@ from PySide6.QtCore import QCoreApplication, QEvent, QPoint, QRect, QRectF, Qt, 
 from PySide6.QtGui import QTextDocument, QTextOption
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from ...core.snapshot import RunInfo, Snapshot
 from .. import theme
 from ..presentation import ZoomCanvas
 from ..series import PAINT_LIMIT
+
+if TYPE_CHECKING:  # names for the annotations: core.snapshot imports the engine, which the first frame does not need
+    from ...core.snapshot import RunInfo, Snapshot
 
 
 class ValueAxis(pg.AxisItem):
@@ -399,6 +401,8 @@ def uncached(scene: QGraphicsScene):
             item.setCacheMode(mode)
 def plain_text(rich: str) -> str:
     """A rich-text label's words, for a screen reader: no tags, entities decoded, one space."""
+    import html  # its table of entities is a millisecond of start-up, and no view is described before a run
+
     text = re.sub(r"<br\s*/?>", ". ", rich)
     text = html.unescape(re.sub(r"<[^>]+>", "", text))
     return " ".join(text.split())

@@ -16,7 +16,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QComboBox
 
-from ...core.snapshot import TRACE_EVERY_WEIGHT
 from .. import theme
 from ..series import Envelope, TraceMirror, dots_while_few, paintable, positive_or_nan
 from .base import (
@@ -190,6 +189,8 @@ class GradientView(PlotView):
 
     def _listed(self) -> bool:
         """Every weight in the box (to choose with the keyboard) while every weight is traced."""
+        from ...core.snapshot import TRACE_EVERY_WEIGHT  # with the engine: asked once a run is there
+
         return self.info is not None and self.info.n_weights <= TRACE_EVERY_WEIGHT
 
     def _fill_track_box(self, info) -> None:

@@ -36,14 +36,20 @@ def arranged(loss, predictions, gradients, graph=None) -> QSplitter:
     pair.setSizes(list(TOP_SIZES))
     top = QSplitter(Qt.Orientation.Horizontal)
     top.addWidget(pair)
-    if graph is not None:
-        top.addWidget(graph)
-        graph.hide()
     views = QSplitter(Qt.Orientation.Vertical)
     views.addWidget(top)
     views.addWidget(gradients)
     views.setSizes(list(ROWS))
+    if graph is not None:
+        add_graph(views, graph)
     return views
+
+
+def add_graph(views: QSplitter, graph) -> None:
+    """The graph view beside the loss and predictions of ``views`` (``arranged``), hidden until
+    a run has a graph (``fit_to_run``)."""
+    views.widget(0).addWidget(graph)
+    graph.hide()
 
 
 def fit_to_run(views: QSplitter, info, predictions, graph) -> None:

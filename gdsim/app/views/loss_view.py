@@ -44,17 +44,10 @@ class LossView(PlotView):
         self.val_curve = self.loss_plot.plot()
         self.empty = empty_text(self.loss_plot, "No steps yet.\nPress Run (Space) or Step (Right arrow).")
 
-        self.canvas.nextRow()
-        self.metric_plot = self.add_plot(1, 0, x="step", y="metric")
-        self.metric_plot.setXLink(self.loss_plot)
-        self.metric_plot.setDownsampling(auto=True, mode="peak")
-        self.metric_plot.setClipToView(True)
-        self.metric_curve = self.metric_plot.plot()
-        self.val_metric_curve = self.metric_plot.plot()
-        self.canvas.ci.layout.setRowStretchFactor(0, 3)
-        self.canvas.ci.layout.setRowStretchFactor(1, 1)
+        # The metric's plot is made by the first run that has a metric (fruit's has none): a plot
+        # is 15 ms of a slow machine's start-up, and the first frame needs none.
+        self.metric_plot = None
         self.loss_range = RangeKeeper(self.loss_plot)
-        self.metric_range = RangeKeeper(self.metric_plot, x=False)  # its x follows the loss plot
         self.notes: tuple = ()  # the run's notes (Snapshot.notes), each a marked step
         self._note_lines: list[pg.InfiniteLine] = []
         # Looking back (the timeline): the step every view shows, on the whole run's curve.
@@ -64,11 +57,22 @@ class LossView(PlotView):
         self._pins_drawn = None  # (log scale, count) the pinned curves were last drawn for
         self._entries: list = []
         self.cursor = step_cursor(self.loss_plot)
-        self.metric_cursor = step_cursor(self.metric_plot, label=False)
         self._log_wanted = True
         self._set_log(True)
         self._said = None  # (step, loss, earlier loss, validation loss, metric) for the description
         self._recent = np.empty(0)  # the last losses, for the trend
+
+    def _add_metric_plot(self) -> None:
+        self.metric_plot = self.add_plot(1, 0, x="step", y="metric")
+        self.metric_plot.setXLink(self.loss_plot)
+        self.metric_plot.setDownsampling(auto=True, mode="peak")
+        self.metric_plot.setClipToView(True)
+        self.metric_curve = self.metric_plot.plot()
+        self.val_metric_curve = self.metric_plot.plot()
+        self.canvas.ci.layout.setRowStretchFactor(0, 3)
+        self.canvas.ci.layout.setRowStretchFactor(1, 1)
+        self.metric_range = RangeKeeper(self.metric_plot, x=False)  # its x follows the loss plot
+        self.metric_cursor = step_cursor(self.metric_plot, label=False)
 
     TREND_STEPS = 20  # "falling": the loss now against the loss this many points before
 
@@ -92,10 +96,14 @@ class LossView(PlotView):
 
     def begin_run(self, info):
         super().begin_run(info)
+        has_metric = info.metric is not None
+        if has_metric and self.metric_plot is None:
+            self._add_metric_plot()
         for s in (self.train, self.train_pos, self.val, self.val_pos, self.metric_series, self.val_metric):
             s.clear()
         self.loss_range.clear()
-        self.metric_range.clear()
+        if self.metric_plot is not None:
+            self.metric_range.clear()
         for pin in self.pins:  # pinned runs stay while the lesson does (the window clears them)
             self.loss_range.include(pin.steps, pin.loss)
         self.notes = ()
@@ -105,9 +113,10 @@ class LossView(PlotView):
         for curve in (self.train_curve, self.val_curve):
             curve.setData([], [])  # not the last run's points on an axis about to change
         # Training solid with dots, validation dashed with squares: apart without their colours.
-        for curve, pen in ((self.train_curve, theme.train_pen()), (self.val_curve, theme.validation_pen()),
-                           (self.metric_curve, theme.pen(theme.METRIC)),
-                           (self.val_metric_curve, theme.validation_pen())):
+        pens = [(self.train_curve, theme.train_pen()), (self.val_curve, theme.validation_pen())]
+        if self.metric_plot is not None:
+            pens += [(self.metric_curve, theme.pen(theme.METRIC)), (self.val_metric_curve, theme.validation_pen())]
+        for curve, pen in pens:
             curve.setPen(pen)
             curve.setSymbol(None)  # dots_while_few puts them back in this theme's colours
         # A loss that is the expression's value itself (chain-rule's L) can be negative, which a
@@ -121,17 +130,17 @@ class LossView(PlotView):
         self.log_box.setEnabled(not signed)
         self.log_box.setToolTip(LOG_SIGNED_TIP if signed else LOG_TIP)
         self.loss_plot.setLabel("left", "loss")  # which loss: the control panel says; a long name would be cut
-        has_metric = info.metric is not None
-        self.metric_plot.setVisible(has_metric)
-        # A hidden plot would still hold its row: take it out of the layout, or put it back.
-        in_layout = self.metric_plot in self.canvas.ci.items
-        if has_metric and not in_layout:
-            self.canvas.ci.addItem(self.metric_plot, row=1, col=0)
-            self.canvas.ci.layout.setRowStretchFactor(1, 1)
-        elif not has_metric and in_layout:
-            self.canvas.ci.removeItem(self.metric_plot)
+        if self.metric_plot is not None:
+            self.metric_plot.setVisible(has_metric)
+            # A hidden plot would still hold its row: take it out of the layout, or put it back.
+            in_layout = self.metric_plot in self.canvas.ci.items
+            if has_metric and not in_layout:
+                self.canvas.ci.addItem(self.metric_plot, row=1, col=0)
+                self.canvas.ci.layout.setRowStretchFactor(1, 1)
+            elif not has_metric and in_layout:
+                self.canvas.ci.removeItem(self.metric_plot)
+            self.val_metric_curve.setVisible(info.has_validation)
         self.val_curve.setVisible(info.has_validation)
-        self.val_metric_curve.setVisible(info.has_validation)
         # The legends list only what this run draws, above the plots so they never cover a curve.
         entries = [(theme.TRAIN, "━", "training (each step)")]
         if info.has_validation:
@@ -155,7 +164,7 @@ class LossView(PlotView):
         self.train.extend(steps, snap.loss)
         self.train_pos.extend(steps, positive_or_nan(snap.loss))
         self.loss_range.include(steps, snap.loss)
-        if snap.metric_values is not None:
+        if snap.metric_values is not None:  # a run with a metric: its plot was made by begin_run
             self.metric_series.extend(steps, snap.metric_values)
             self.metric_range.include(ys=snap.metric_values)
         if len(snap.val_steps):
@@ -163,7 +172,8 @@ class LossView(PlotView):
             self.val_pos.extend(snap.val_steps, positive_or_nan(snap.val_loss))
             self.val_metric.extend(snap.val_steps, snap.val_metric)
             self.loss_range.include(snap.val_steps, snap.val_loss)
-            self.metric_range.include(ys=snap.val_metric)
+            if self.metric_plot is not None:
+                self.metric_range.include(ys=snap.val_metric)
         self.notes = snap.notes
         self.shown_step = snap.step if snap.past else None
         if len(snap.loss):
@@ -183,16 +193,18 @@ class LossView(PlotView):
 
     def _redraw(self) -> None:
         self.loss_range.apply()
-        self.metric_range.apply()
         log = self.log_box.isChecked()
         dots_while_few(self.train_curve, self.train.count, theme.TRAIN, 4)  # one step is a dot, not nothing
         self.train_curve.setData(*(self.train_pos if log else self.train).drawable(), connect="finite")
         dots_while_few(self.val_curve, self.val.count, theme.VALIDATION, symbol=theme.VALIDATION_SYMBOL)
-        dots_while_few(self.val_metric_curve, self.val.count, theme.VALIDATION, symbol=theme.VALIDATION_SYMBOL)
         self.val_curve.setData(*(self.val_pos if log else self.val).drawable(), connect="finite")
-        if self.metric_plot.isVisible():
-            self.metric_curve.setData(*self.metric_series.drawable(), connect="finite")
-            self.val_metric_curve.setData(*self.val_metric.drawable(), connect="finite")
+        if self.metric_plot is not None:
+            self.metric_range.apply()
+            dots_while_few(self.val_metric_curve, self.val.count, theme.VALIDATION, symbol=theme.VALIDATION_SYMBOL)
+            if self.metric_plot.isVisible():
+                self.metric_curve.setData(*self.metric_series.drawable(), connect="finite")
+                self.val_metric_curve.setData(*self.val_metric.drawable(), connect="finite")
+            show_step_cursor(self.metric_cursor, self.shown_step)
         self.empty.setVisible(self.train.count == 0)
         if self._pins_drawn != (log, len(self._pin_curves)):  # they never change while the run goes on
             self._pins_drawn = (log, len(self._pin_curves))
@@ -200,7 +212,6 @@ class LossView(PlotView):
                 curve.setData(pin.steps, positive_or_nan(pin.loss) if log else paintable(pin.loss), connect="finite")
         self._mark_notes()
         show_step_cursor(self.cursor, self.shown_step)
-        show_step_cursor(self.metric_cursor, self.shown_step)
 
     def show_pins(self, pins) -> None:
         """Draw ``pins`` beside the run: each its own colour and dash, named in the legend."""

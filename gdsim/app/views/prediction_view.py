@@ -71,12 +71,14 @@ class PredictionView(PlotView):
         self._pin_items: list = []  # drawn for the runs pinned to compare
         self._pin_paths: list = []
         self.multiclass = None
+        self.mc_controls = None  # a multi-class run's choices: made by the first such run (not in the first frame)
+        self.canvas.scene().sigMouseClicked.connect(self._clicked)
+
+    def _add_multiclass_controls(self) -> None:
         from .confusion_view import MulticlassControls
 
-        self.mc_controls = MulticlassControls()  # shown for multi-class runs only
-        self.mc_controls.hide()
+        self.mc_controls = MulticlassControls()
         self.layout().insertWidget(1, self.mc_controls)  # a row of its own under the title
-        self.canvas.scene().sigMouseClicked.connect(self._clicked)
 
     def begin_run(self, info):
         super().begin_run(info)
@@ -85,7 +87,10 @@ class PredictionView(PlotView):
         self._pin_paths = []  # parabola: (item, x, f(x)) of each pinned run's path, drawn on the view's scales
         self.multiclass = None
         kind = "multiclass" if info.task == "multiclass" else info.view
-        self.mc_controls.setVisible(kind == "multiclass")
+        if kind == "multiclass" and self.mc_controls is None:
+            self._add_multiclass_controls()
+        if self.mc_controls is not None:
+            self.mc_controls.setVisible(kind == "multiclass")
         self.plot = self.add_plot(0, 0, x=info.x_label, y=info.y_label)
         self.last = None
         build = {"scatter": self._build_scatter, "curve": self._build_curve, "classes": self._build_classes,

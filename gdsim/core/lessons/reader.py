@@ -255,7 +255,7 @@ def _settings(entries, once, previous_scenario, where):
 def _check_choice(scenario, entry: _Entry, changes: dict) -> None:
     """A choice (model, loss, init, optimizer) checked at its line, by the code a run builds it with."""
     from ..choices import make_choice
-    from ..scenarios import REGISTRIES
+    from ..engine.registries import REGISTRIES
 
     field = KEYS[entry.key]
     if field not in CHOICES:
