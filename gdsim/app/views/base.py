@@ -113,6 +113,9 @@ def _fit_legend(plot: pg.PlotItem) -> None:
         return
     parts, size, most = label.legend_parts
     room = label.width()
+    if room == getattr(label, "legend_room", None) and label.legend_shown is not None:
+        return  # laid out again with the same width (a plot's axes move with every frame)
+    label.legend_room = room
     lines = max(2, -(-len(parts) // most))  # pyqtgraph's title row holds two
 
     def wrapped(n: int) -> str:
@@ -619,14 +622,19 @@ def empty_text(plot: pg.PlotItem, text: str) -> pg.TextItem:
     natural = item.textItem.document().idealWidth()
 
     def centre():
+        if not item.isVisible():  # the range changes with every frame of a run: no work for a hidden hint
+            return
         (x0, x1), (y0, y1) = plot.vb.viewRange()
         # Wrapped to the plot's width where the plot is narrower than the hint (a small canvas
         # beside a lesson, zoomed): cut off at the plot's edges, it read as nonsense.
         room = plot.vb.width() - 8
-        item.setTextWidth(-1 if room <= 0 or room >= natural else room)
+        width = -1 if room <= 0 or room >= natural else room
+        if width != item.textItem.textWidth():
+            item.setTextWidth(width)
         item.setPos((x0 + x1) / 2, (y0 + y1) / 2)
 
     plot.vb.sigRangeChanged.connect(lambda *_: centre())
     plot.vb.sigResized.connect(lambda *_: centre())
+    item.visibleChanged.connect(centre)  # shown again (a new run) where the plot now is
     centre()
     return item
