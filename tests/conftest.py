@@ -49,8 +49,23 @@ def make_window(qtbot, own_preferences):
         return w
 
     yield make
+    from PySide6.QtCore import QCoreApplication, QEvent
+
     for w in made:
         w.ask_on_close = False  # no "save the run?" question at teardown
         w.close()
         assert w.controller.model_thread.wait(5000)
         assert w.controller.model_thread.isFinished()
+        # Deleted, not only closed: lambdas connected to its actions hold the window through Qt,
+        # where Python's collector cannot see, so every test's window stayed alive, 20,000
+        # top-level widgets by the end, and each change of theme or zoom walked all of them.
+        w.deleteLater()
+    if made:
+        from PySide6.QtWidgets import QApplication, QMenu
+
+        # pyqtgraph's plot menus have no parent, and a cycle through Qt keeps them (and their
+        # plots' Python objects) alive after the window: about a hundred a window.
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, QMenu) and widget.parent() is None and not widget.isVisible():
+                widget.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
