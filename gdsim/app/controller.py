@@ -44,6 +44,9 @@ class TrainingController(QObject):
         self.model_thread.setObjectName("gdsim-model")
         self._settings = settings
         self._worker = None
+        # The window's answer to "is a frame still being drawn?": a heavy view is drawn in events
+        # of its own after the snapshot's (window._queue_heavy), and the worker waits for them too.
+        self.drawing = lambda: False
 
     @property
     def worker(self):
@@ -89,7 +92,13 @@ class TrainingController(QObject):
 
     def _answer_idle_check(self) -> None:
         # A zero timer fires once the event queue is empty: paints and input included.
-        QTimer.singleShot(0, self.worker.flags.gui_idle.set)
+        QTimer.singleShot(0, self._idle_once_drawn)
+
+    def _idle_once_drawn(self) -> None:
+        if self.drawing():
+            QTimer.singleShot(0, self._idle_once_drawn)  # behind the frame's next event
+        else:
+            self.worker.flags.gui_idle.set()
 
     def stop(self, timeout_ms: int = 5000) -> bool:
         """Stop training and the thread; True when the thread has finished."""

@@ -171,6 +171,8 @@ class MainWindow(QMainWindow):
         self._fit_to_screen()
 
         self.controller = TrainingController(settings or Settings())
+        self._frame_work: list = []  # what is left of a frame: a heavy view's draw, then its paint
+        self.controller.drawing = lambda: bool(self._frame_work)
         c = self.controller
         c.run_started.connect(self._run_started)
         c.snapshot.connect(self._snapshot)
@@ -792,10 +794,32 @@ class MainWindow(QMainWindow):
             return
         now = time.perf_counter()
         for view in self.schedule.due(now, [v for v in self.views if v.undrawn and v.on_screen()]):
+            if view.heavy:
+                self._queue_heavy(view, now)
+                continue
             started = time.perf_counter()
             view.draw_now()
             view.paint_now()
             self.schedule.drawn(view, now, time.perf_counter() - started)
+
+    def _queue_heavy(self, view, now: float) -> None:
+        """Draw and paint a heavy view in an event of its own, after the snapshot's: a big model's
+        histograms and the dozen axes around them take tens of milliseconds, and between two
+        events the window answers keys and timers. The worker still waits for it
+        (``controller.drawing``), so the paint has the interpreter to itself."""
+        def draw():
+            if view.undrawn and view.on_screen() and self.state == RUNNING:  # else drawn already, or gone
+                started = time.perf_counter()
+                view.draw_now()
+                view.paint_now()
+                self.schedule.drawn(view, now, time.perf_counter() - started)
+
+        self._frame_work.append(draw)
+        QTimer.singleShot(0, self, self._next_frame_work)
+
+    def _next_frame_work(self) -> None:
+        if self._frame_work:
+            self._frame_work.pop(0)()
 
     def _draw_all_views(self) -> None:
         for view in self.views:
@@ -1434,5 +1458,6 @@ class MainWindow(QMainWindow):
         if self.animation_export is not None and not self.animation_export.ended:
             self.animation_export.cancel()  # nothing half-written is left behind
             self.animation_export.wait(5)
+        self._frame_work.clear()  # the worker is not kept waiting for a frame that will not be drawn
         self.controller.stop()
         super().closeEvent(event)

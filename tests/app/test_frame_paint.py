@@ -70,3 +70,49 @@ def test_a_drawn_view_is_painted_once_and_nothing_is_left_to_paint(qtbot, monkey
         paint_pending(view)
         assert len(paints) == 1, f"frame {frame}: {len(paints) - 1} more paints were left for later"
         paints.clear()
+
+
+def test_at_full_speed_a_heavy_view_is_drawn_after_the_snapshot_and_before_the_worker_goes_on(qtbot, make_window):
+    """A heavy view's draw is an event of its own (keys and timers get in between), and the
+    GUI tells the worker it is idle only after it: the paint never waits behind the engine."""
+    from tests.gui_helpers import TIMEOUT
+
+    w = make_window(scenario="fruit", steps=0)  # no step limit: it runs until Pause
+    order = []
+    view = w.gradient_view
+    draw_now = view.draw_now
+
+    def draw_heavy():
+        if w.state == "running" and recording[0]:  # paused, every view is drawn at once
+            order.append(("heavy drawn", in_snapshot[0]))
+        draw_now()
+
+    view.draw_now = draw_heavy
+    in_snapshot, recording = [False], [True]
+    snapshot = w._snapshot
+
+    def counted_snapshot(snap):
+        in_snapshot[0] = True
+        try:
+            snapshot(snap)
+        finally:
+            in_snapshot[0] = False
+        if recording[0]:
+            order.append(("snapshot", w._frame_work != []))
+
+    w.controller.snapshot.disconnect(w._snapshot)
+    w.controller.snapshot.connect(counted_snapshot)
+    flags = w.controller.worker.flags
+    idle = flags.gui_idle.set
+    flags.gui_idle.set = lambda: (recording[0] and order.append(("idle", None))) or idle()
+    w.toggle_run()
+    qtbot.waitUntil(lambda: sum(1 for e in order if e[0] == "heavy drawn") >= 3, timeout=TIMEOUT)
+    recording[0] = False
+    w.toggle_run()
+    qtbot.waitUntil(lambda: w.state != "running", timeout=TIMEOUT)
+
+    drawn_while_running = [i for i, e in enumerate(order) if e == ("heavy drawn", False)]
+    assert len(drawn_while_running) >= 3 and ("heavy drawn", True) not in order
+    for i in drawn_while_running:
+        before = [e for e in order[:i] if e[0] in ("snapshot", "idle")]
+        assert before[-1] == ("snapshot", True)  # queued by the frame just taken in, the worker still waiting
