@@ -173,10 +173,16 @@ def extended_path(steps: np.ndarray, path: np.ndarray, new_steps: np.ndarray, ne
     keep = steps < new_steps[0] if len(new_steps) else np.ones(len(steps), dtype=bool)
     steps = np.concatenate([steps[keep], new_steps])
     path = np.vstack([path[keep], new_points])
-    while len(steps) > 2 * most:
-        chosen = np.zeros(len(steps), dtype=bool)
-        chosen[::2] = True
-        chosen[-1] = True
+    # Dropping every other point h times, the first and the last kept, keeps the points at
+    # multiples of 2**h and the last: found at once, not h passes (a window's snapshot of a fast
+    # one-weight run brings thousands of rows; four passes over them were 0.5 ms of its frame).
+    n, stride = len(steps), 1
+    while -(-n // stride) + ((n - 1) % stride != 0) > 2 * most:  # the points left after halving to stride
+        stride *= 2
+    if stride > 1:
+        chosen = np.arange(0, n, stride)
+        if chosen[-1] != n - 1:
+            chosen = np.append(chosen, n - 1)
         steps, path = steps[chosen], path[chosen]
     return steps, path
 

@@ -141,6 +141,24 @@ def test_a_one_weight_model_shows_its_curve_and_asks_for_no_grid(qtbot, make_win
     assert asked == []
 
 
+def test_a_hidden_one_weight_landscape_shown_after_many_steps_has_the_whole_path(qtbot, make_window):
+    """Snapshots of thousands of rows each, taken in while hidden: shown, the path runs from x0
+    to x now, in step order and thinned to a bounded number of points."""
+    w = make_window(scenario="parabola", lr=0.001)  # x shrinks slowly: every step a distinct point
+    steps = 60_000
+    w.step(steps)
+    wait_paused_at(qtbot, w, steps)
+    v = w.landscape_view
+    w.toggle_landscape()
+    qtbot.waitUntil(lambda: v.curve.xData is not None, timeout=TIMEOUT)
+    xs, ys = v.path_curve.getData()
+    assert xs[0] == 3.0 and xs[-1] == pytest.approx(3.0 * 0.998 ** steps)
+    assert np.all(np.diff(xs) < 0)  # in step order, each step once
+    assert len(xs) <= 2 * surface.PATH_POINTS
+    np.testing.assert_allclose(ys, xs ** 2)
+    assert v._path_steps[0] == 0 and v._path_steps[-1] == steps
+
+
 def test_an_answer_to_a_request_since_replaced_is_not_shown(qtbot, make_window):
     w = micrograd_landscape_at_step_5(qtbot, make_window)
     v = w.landscape_view

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gdsim.core import landscape, surface
 from gdsim.core.errors import GdsimError
@@ -130,6 +132,31 @@ def test_a_long_path_keeps_its_first_and_last_points_and_a_bounded_number_betwee
     # New points from an earlier step (a branch, a redrawn step) replace those after it.
     steps, path = surface.extended_path(steps, path, np.array([50_000]), np.array([[7.0, 7.0]]), most=500)
     assert steps[-1] == 50_000 and np.all(steps[:-1] < 50_000)
+
+
+def halved_until_short(steps, path, most):
+    """The docstring's rule, literally: every other point dropped, the first and last kept, until
+    at most 2 * most are left."""
+    while len(steps) > 2 * most:
+        chosen = np.zeros(len(steps), dtype=bool)
+        chosen[::2] = True
+        chosen[-1] = True
+        steps, path = steps[chosen], path[chosen]
+    return steps, path
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 60), st.integers(0, 250), st.integers(0, 3000), st.integers(0, 3))
+def test_a_path_is_thinned_as_if_halved_again_and_again(most, before, new, back):
+    steps = np.arange(before, dtype=np.int64)
+    path = np.column_stack([steps, -steps]).astype(float)
+    new_steps = np.arange(max(0, before - back), max(0, before - back) + new, dtype=np.int64)
+    new_points = np.column_stack([new_steps, new_steps * 2.0]).astype(float)
+    got = surface.extended_path(steps, path, new_steps, new_points, most=most)
+    keep = steps < new_steps[0] if new else np.ones(before, dtype=bool)
+    want = halved_until_short(np.concatenate([steps[keep], new_steps]), np.vstack([path[keep], new_points]), most)
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
 
 
 def test_what_is_sent_to_the_window_shares_no_memory_with_the_trainer_and_cannot_be_changed():

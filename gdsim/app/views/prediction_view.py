@@ -8,7 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from .. import theme
-from ..series import MAX_DOTS, TraceMirror, paintable
+from ..series import MAX_DOTS, Series, TraceMirror, paintable
 from .base import PlotView, RangeKeeper, empty_text, legend_title, number, plain_text
 
 MAX_PATH_POINTS = 2000  # drawn of the path of x; a long run's older steps are thinned evenly
@@ -220,13 +220,15 @@ class PredictionView(PlotView):
         legend_title(self.plot, [(theme.TRAIN, "━", "loss f(x)"), (theme.PREDICTION, "●", "x after each step"),
                                  (theme.PREDICTION, "○", "x now")])
         self.path_trace = TraceMirror()
-        self.path_losses = np.empty(0)  # f(x) at each traced x, kept in step with the trace
+        # f(x) at each traced x, kept in step with the trace; a Series, because a snapshot of a
+        # million-step run brings thousands of rows and copying the whole path for them cost a frame.
+        self.path_losses = Series()
         self._parabola_range = None
         self._symlog = False
 
     def _show_parabola(self, snap):
         xs = self.path_trace.values[:, 0] if self.path_trace.values.size else np.empty(0)
-        fs = self.path_losses[: len(xs)]
+        fs = self.path_losses.y[: len(xs)]
         if len(xs) > MAX_PATH_POINTS:  # the recent path in full, the older part evenly thinned
             recent = MAX_PATH_POINTS // 2
             older = np.linspace(0, len(xs) - recent - 1, MAX_PATH_POINTS - recent).astype(np.intp)
@@ -357,9 +359,9 @@ class PredictionView(PlotView):
         if self.info.view == "parabola":  # the path accumulates; everything else is replaced
             self.path_trace.apply(snap)
             if snap.trace_restart:
-                self.path_losses = np.empty(0)
+                self.path_losses.clear()
             if snap.trace_losses is not None and len(snap.trace_losses):
-                self.path_losses = np.concatenate([self.path_losses, snap.trace_losses])
+                self.path_losses.extend(snap.trace_steps, snap.trace_losses)
 
     def draw(self):
         snap = self.last
