@@ -803,23 +803,36 @@ class MainWindow(QMainWindow):
             self.schedule.drawn(view, now, time.perf_counter() - started)
 
     def _queue_heavy(self, view, now: float) -> None:
-        """Draw and paint a heavy view in an event of its own, after the snapshot's: a big model's
-        histograms and the dozen axes around them take tens of milliseconds, and between two
-        events the window answers keys and timers. The worker still waits for it
-        (``controller.drawing``), so the paint has the interpreter to itself."""
+        """Draw a heavy view, then paint it, each in an event of its own after the snapshot's.
+
+        A big model's six histograms take 20-30 ms to count, and the dozen axes around them as
+        long to paint; between two events the window answers keys and timers. Qt does not paint
+        the view between the two (its updates are off), so it is painted once, and the worker
+        waits for both (``controller.drawing``): the paint has the interpreter to itself."""
+        spent = []
+
         def draw():
             if view.undrawn and view.on_screen() and self.state == RUNNING:  # else drawn already, or gone
                 started = time.perf_counter()
+                view.canvas.setUpdatesEnabled(False)
                 view.draw_now()
-                view.paint_now()
-                self.schedule.drawn(view, now, time.perf_counter() - started)
+                spent.append(time.perf_counter() - started)
 
-        self._frame_work.append(draw)
+        def paint():
+            if spent:
+                started = time.perf_counter()
+                view.canvas.setUpdatesEnabled(True)
+                view.paint_now()
+                self.schedule.drawn(view, now, spent[0] + time.perf_counter() - started)
+
+        self._frame_work += [draw, paint]
         QTimer.singleShot(0, self, self._next_frame_work)
 
     def _next_frame_work(self) -> None:
         if self._frame_work:
             self._frame_work.pop(0)()
+        if self._frame_work:
+            QTimer.singleShot(0, self, self._next_frame_work)
 
     def _draw_all_views(self) -> None:
         for view in self.views:
