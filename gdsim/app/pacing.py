@@ -52,15 +52,16 @@ class ChunkSizer:
         self.seconds_per_step = per_step if known is None or per_step > known else 0.7 * known + 0.3 * per_step
 
 
-# The window's drawing may take this share of the time while training runs; the rest is the
-# model thread's. Each view's part of it, and the most redraws a second it gets.
-GUI_SHARE = 0.4
-# Making a snapshot is the model thread's own work: the loss and predictions at the weights now
-# are a pass over all the data. For a big model on your own data that pass costs tens of
-# milliseconds; it then sends fewer frames rather than training less.
+# Frames (the snapshot the model thread makes, and the window's drawing of it) may take this
+# share of the time while training runs; training keeps the rest. Each view's part of the
+# drawing, and the most redraws a second it gets, are in SHARES and MAX_FPS.
+GUI_SHARE = 0.36
+# Of which making snapshots at most this: the loss and predictions at the weights now are a pass
+# over all the data, for a big model on your own data tens of milliseconds; it then sends fewer
+# frames, each drawn in full, rather than frames the window has no time left to draw.
 SNAPSHOT_SHARE = 0.15
 LIGHT, HEAVY = "light", "heavy"
-SHARES = {LIGHT: 0.12, HEAVY: 0.06}
+SHARES = {LIGHT: 0.2, HEAVY: 0.06}
 MAX_FPS = {LIGHT: 45.0, HEAVY: 12.0}
 COST_MEMORY = 0.3  # weight of the newest draw time in a view's running cost
 

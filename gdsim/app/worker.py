@@ -1098,10 +1098,11 @@ class TrainingWorker(QObject):
         self._set_state(state, sentence(stop.message) + "." + hint)
 
     def _show_and_continue(self, taken: int, watching: bool) -> None:
-        # At least 1/MAX_FPS between frames, the GUI's turns no more than GUI_SHARE of the time and
-        # making snapshots no more than SNAPSHOT_SHARE: however slow the machine, the drawing or
-        # the model's pass over its data, training keeps the rest.
-        gap = max(1.0 / MAX_FPS, self._draw_seconds / GUI_SHARE, self._take_seconds / SNAPSHOT_SHARE)
+        # At least 1/MAX_FPS between frames, frames (making the snapshot and drawing it) no more
+        # than GUI_SHARE of the time, snapshots alone no more than SNAPSHOT_SHARE: however slow
+        # the machine, the drawing or the model's pass over its data, training keeps the rest.
+        gap = max(1.0 / MAX_FPS, (self._draw_seconds + self._take_seconds) / GUI_SHARE,
+                  self._take_seconds / SNAPSHOT_SHARE)
         due = watching or time.perf_counter() - self._last_emit >= gap
         if taken > 0 and due and self.flags.frames_in_flight() == 0:
             started = time.perf_counter()

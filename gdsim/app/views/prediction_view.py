@@ -11,7 +11,7 @@ from .. import theme
 from ..series import MAX_DOTS, Series, TraceMirror, paintable
 from .base import PlotView, RangeKeeper, empty_text, legend_title, number, plain_text
 
-MAX_PATH_POINTS = 2000  # drawn of the path of x; a long run's older steps are thinned evenly
+MAX_PATH_POINTS = 600  # dots drawn of the path of x (a dot costs pyqtgraph a frame's microseconds); older steps thinned evenly
 SYMLOG_FROM = 1e3  # once x has gone this far, the parabola is drawn on symmetric log scales
 
 
