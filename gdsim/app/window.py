@@ -814,9 +814,11 @@ class MainWindow(QMainWindow):
         def draw():
             if view.undrawn and view.on_screen() and self.state == RUNNING:  # else drawn already, or gone
                 started = time.perf_counter()
-                view.canvas.setUpdatesEnabled(False)
-                view.draw_now()
-                spent.append(time.perf_counter() - started)
+                view.canvas.setUpdatesEnabled(False)  # until paint(), which a failed draw reaches too
+                try:
+                    view.draw_now()
+                finally:
+                    spent.append(time.perf_counter() - started)
 
         def paint():
             if spent:
@@ -829,10 +831,12 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, self, self._next_frame_work)
 
     def _next_frame_work(self) -> None:
-        if self._frame_work:
-            self._frame_work.pop(0)()
-        if self._frame_work:
-            QTimer.singleShot(0, self, self._next_frame_work)
+        try:
+            if self._frame_work:
+                self._frame_work.pop(0)()
+        finally:  # a view's failure must not leave the rest of the frame, and the worker, waiting
+            if self._frame_work:
+                QTimer.singleShot(0, self, self._next_frame_work)
 
     def _draw_all_views(self) -> None:
         for view in self.views:

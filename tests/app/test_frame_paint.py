@@ -116,3 +116,24 @@ def test_at_full_speed_a_heavy_view_is_drawn_after_the_snapshot_and_before_the_w
     for i in drawn_while_running:
         before = [e for e in order[:i] if e[0] in ("snapshot", "idle")]
         assert before[-1] == ("snapshot", True)  # queued by the frame just taken in, the worker still waiting
+
+
+def test_a_heavy_view_whose_draw_fails_is_not_left_unpainted_for_good(qtbot, make_window):
+    """Qt's paints are held off between a heavy view's draw and its paint: a draw that raises
+    must still hand the canvas back."""
+    from tests.gui_helpers import TIMEOUT
+
+    w = make_window(scenario="fruit")
+    view = w.gradient_view
+
+    def broken():
+        raise RuntimeError("a view's bug")
+
+    view.draw_now = broken
+    view.undrawn = True
+    w.state = "running"  # as while training: only then are heavy views queued
+    with qtbot.capture_exceptions() as raised:
+        w._queue_heavy(view, 0.0)
+        qtbot.waitUntil(lambda: not w._frame_work, timeout=TIMEOUT)
+    assert raised  # reported (PySide may wrap it), and the frame went on:
+    assert view.canvas.updatesEnabled()

@@ -11,7 +11,9 @@ from .. import theme
 from ..series import MAX_DOTS, Series, TraceMirror, paintable
 from .base import PlotView, RangeKeeper, empty_text, legend_title, number, plain_text
 
-MAX_PATH_POINTS = 600  # dots drawn of the path of x (a dot costs pyqtgraph a frame's microseconds); older steps thinned evenly
+# Dots drawn of the path of x: the last half every step, the older steps thinned evenly (each dot
+# costs pyqtgraph's scatter microseconds a frame: 2,000 were a tenth of the parabola's GUI time).
+MAX_PATH_POINTS = 600
 SYMLOG_FROM = 1e3  # once x has gone this far, the parabola is drawn on symmetric log scales
 
 
