@@ -46,6 +46,16 @@ def histogram(data: np.ndarray):
     return np.histogram(data, bins=bins, range=(lo, hi))
 
 
+def _title_if_it_fits(plot) -> None:
+    """Show the left axis's title only while the plot is as tall as it: stood on end, a longer
+    title ran into the next plot's (at 1280x720 beside micrograd's graph, "value" over
+    "gradient"). The two plots keep their colours, and the weight's name above them."""
+    axis = plot.getAxis("left")
+    fits = axis.label.boundingRect().width() <= plot.vb.height()
+    if fits != axis.label.isVisible():
+        axis.showLabel(fits)
+
+
 def fmt(x: float) -> str:
     """Numbers for the update line: 4 decimals where that is readable, else 4 significant digits."""
     if x == 0 or not math.isfinite(x):
@@ -201,6 +211,7 @@ class GradientView(PlotView):
         for p in (self.value_plot, self.grad_plot):
             p.setDownsampling(auto=True, mode="peak")
             p.setClipToView(True)
+            p.vb.sigResized.connect(lambda *_, p=p: _title_if_it_fits(p))
         self.value_range = RangeKeeper(self.value_plot)
         self.grad_range = RangeKeeper(self.grad_plot, x=False)  # its x follows the value plot
         self.value_env, self.grad_env = Envelope(), Envelope()
@@ -274,19 +285,26 @@ class GradientView(PlotView):
         plot.vb.sigResized.connect(lambda *_: self._label_bars())
 
     def _label_bars(self) -> None:
-        """A tick per weight while they fit, else every k-th. A tensor's first weight is named in
-        full and the rest by index only ("layers.0.weight[0,0]", "[1,0]", ...): the bars keep
-        the width (each tensor also has its own colour)."""
+        """A tick per weight while they fit, else every k-th, never two closer than a line of
+        text: each tensor's first weight where there is room, then the others. A tensor's first
+        labelled weight is named in full and the rest by index only ("layers.0.weight[0,0]",
+        "[1,0]", ...): the bars keep the width (each tensor also has its own colour)."""
         info = self.info
         height = self.bar_plot.vb.height() or 300
         n = info.n_weights
         every = 1 if n * 13 <= height else max(1, math.ceil(n * 13 / height))
-        firsts = set(info.param_offsets)
-        ticks = []
-        for i, label in enumerate(info.labels):
-            if i in firsts:
+        chosen: list[int] = []
+        for i in [*info.param_offsets, *range(0, n, every)]:  # at 1280x720 micrograd's five tensors
+            if all(abs(i - c) >= every for c in chosen):     # start 3 rows, 4 pixels, apart
+                chosen.append(i)
+        ticks, named = [], set()
+        for i in sorted(chosen):
+            label = info.labels[i]
+            tensor = int(np.searchsorted(info.param_offsets, i, side="right")) - 1
+            if tensor not in named:
+                named.add(tensor)
                 ticks.append((i, label))
-            elif i % every == 0 and not any(abs(i - f) < every for f in firsts):
+            else:
                 ticks.append((i, label[label.index("["):] if "[" in label else label))
         self.bar_plot.getAxis("left").setTicks([ticks, []])
 
