@@ -21,11 +21,17 @@ def test_the_counts_are_numpys_over_the_finite_values(data):
     if finite.size == 0:
         assert counts is None and edges is None
         return
-    lo, hi = float(finite.min()), float(finite.max())
-    if lo == hi:
-        lo, hi = lo - 0.5, hi + 0.5
     bins = int(min(MAX_HIST_BINS, max(10, math.sqrt(finite.size))))
-    want_counts, want_edges = np.histogram(finite, bins=bins, range=(lo, hi))
+    assert len(counts) == bins and np.all(np.diff(edges) > 0)
+    assert edges[0] <= finite.min() and finite.max() <= edges[-1]
+    if finite.min() < finite.max() and np.all(np.diff(np.linspace(finite.min(), finite.max(), bins + 1)) > 0):
+        assert (edges[0], edges[-1]) == (finite.min(), finite.max())  # from the least to the largest
+    want_counts, want_edges = np.histogram(finite, bins=bins, range=(edges[0], edges[-1]))
     np.testing.assert_array_equal(counts, want_counts)
     np.testing.assert_array_equal(edges, want_edges)
     assert counts.sum() == finite.size
+
+
+def test_values_too_close_for_the_bins_get_a_bin_around_them():
+    counts, edges = histogram(np.array([5e-324, 0.0]))
+    assert counts.sum() == 2 and edges[0] < 0 < 5e-324 < edges[-1]

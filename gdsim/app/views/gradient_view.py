@@ -40,9 +40,11 @@ def histogram(data: np.ndarray):
         if data.size == 0:
             return None, None
         lo, hi = float(data.min()), float(data.max())
-    if lo == hi:
-        lo, hi = lo - 0.5, hi + 0.5
     bins = int(min(MAX_HIST_BINS, max(10, math.sqrt(data.size))))
+    if not np.all(np.diff(np.linspace(lo, hi, bins + 1)) > 0):
+        # One value, or values closer than the bins can part (0 and 5e-324): a bin around them,
+        # where np.histogram would raise.
+        lo, hi = lo - 0.5, hi + 0.5
     return np.histogram(data, bins=bins, range=(lo, hi))
 
 
