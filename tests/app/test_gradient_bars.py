@@ -9,8 +9,8 @@ from gdsim.core.snapshot import SnapshotTaker, run_info
 pytestmark = pytest.mark.gui
 
 
-@pytest.mark.parametrize("height", [90, 160, 700])
-def test_bar_labels_keep_a_line_apart_and_name_each_tensor_they_reach(qtbot, height):
+def micrograd_view(qtbot, height: int):
+    """A gradient view 900 pixels wide and ``height`` tall, showing micrograd's first snapshot."""
     from gdsim.app import theme
     from gdsim.app.views.gradient_view import GradientView
 
@@ -24,6 +24,12 @@ def test_bar_labels_keep_a_line_apart_and_name_each_tensor_they_reach(qtbot, hei
     info = run_info(1, get_scenario("micrograd"), trainer, settings)
     view.begin_run(info)
     view.show_snapshot(SnapshotTaker(1, info).take(trainer))
+    return view, info
+
+
+@pytest.mark.parametrize("height", [90, 160, 700])
+def test_bar_labels_keep_a_line_apart_and_name_each_tensor_they_reach(qtbot, height):
+    view, info = micrograd_view(qtbot, height)
     qtbot.waitUntil(lambda: view.bar_plot.vb.height() > 0)
     view._label_bars()  # for the height the layout gave it
 
@@ -44,19 +50,7 @@ def test_bar_labels_keep_a_line_apart_and_name_each_tensor_they_reach(qtbot, hei
 @pytest.mark.parametrize("height", [90, 700])
 def test_the_followed_weights_plots_show_their_titles_only_where_they_fit(qtbot, height):
     """Stood on end, "value" and "gradient" ran into each other when the plots were short."""
-    from gdsim.app import theme
-    from gdsim.app.views.gradient_view import GradientView
-
-    theme.configure_plots()
-    view = GradientView()
-    qtbot.addWidget(view)
-    view.resize(900, height)
-    view.show()
-    settings = Settings(scenario="micrograd", steps=0)
-    trainer = build_trainer(settings, track_tensor_norms=True)
-    info = run_info(1, get_scenario("micrograd"), trainer, settings)
-    view.begin_run(info)
-    view.show_snapshot(SnapshotTaker(1, info).take(trainer))
+    view, info = micrograd_view(qtbot, height)
     qtbot.waitUntil(lambda: view.value_plot.vb.height() > 0)
     for plot in (view.value_plot, view.grad_plot):
         label = plot.getAxis("left").label
