@@ -298,8 +298,9 @@ def _n_inputs(data: Dataset) -> int:
 SCENARIOS: dict[str, Scenario] = {}
 
 
-def _register(s: Scenario) -> None:
-    SCENARIOS[s.name] = s
+def _built_in(name: str, **fields) -> None:
+    """A built-in scenario, registered; its title and summary are the catalog's."""
+    SCENARIOS[name] = Scenario(name=name, title=CATALOG[name].title, summary=CATALOG[name].summary, **fields)
 
 
 def _model(scenario: str, name: str, build, **options) -> ModelChoice:
@@ -307,10 +308,8 @@ def _model(scenario: str, name: str, build, **options) -> ModelChoice:
     return ModelChoice(name, CATALOG[scenario].model_summary(name), build, **options)
 
 
-_register(Scenario(
-    name="fruit",
-    title=CATALOG["fruit"].title,
-    summary=CATALOG["fruit"].summary,
+_built_in(
+    "fruit",
     lesson="Fit y = x @ W.T + b to five regions' yields, from the article's weights: the loss is "
            "24,868 at step 1 and 16,869 at step 2, as the article prints (24868.0703, 16868.5664). At "
            "lr 1e-5 it falls to 144 in 100 steps. lr 1e-4 is faster: 13 at step 100, below 1 from step "
@@ -323,12 +322,10 @@ _register(Scenario(
     loss="mse", init="article", optimizer="sgd", lr=1e-5, steps=100,
     article_weights=tuple(np.ravel(FRUIT_WEIGHT)) + FRUIT_BIAS,
     x_label="target (tons per hectare)", y_label="prediction (tons per hectare)",
-))
+)
 
-_register(Scenario(
-    name="quadratic",
-    title=CATALOG["quadratic"].title,
-    summary=CATALOG["quadratic"].summary,
+_built_in(
+    "quadratic",
     lesson="Three numbers a, b, c become a curve through the measured speeds, from the article's "
            "data and starting a, b, c. At lr 1e-5 the RMSE is 74.96, 36.43, 22.69, 19.01, 18.23 at "
            "steps 1 to 5, as the article prints, then hardly moves (18.03 after 100 steps): t**2 "
@@ -339,12 +336,10 @@ _register(Scenario(
     loss="mse", init="article", optimizer="sgd", lr=1e-5, steps=100, metric="rmse",
     article_weights=QUADRATIC_PARAMS,
     view="curve", x_label="time", y_label="speed",
-))
+)
 
-_register(Scenario(
-    name="micrograd",
-    title=CATALOG["micrograd"].title,
-    summary=CATALOG["micrograd"].summary,
+_built_in(
+    "micrograd",
     lesson="Four examples, 41 weights. With gradient zeroing on the loss drops below 0.01 by step "
            "6. Turn zeroing off: the gradients pile up, the tanh units saturate and training "
            "stalls at a loss of 8. At step 10 a tanh input passes 354.9, where micrograd's own tanh "
@@ -356,12 +351,10 @@ _register(Scenario(
     models=(_model("micrograd", "mlp", lambda d, n: MLP((_n_inputs(d), 4, 4, n), "tanh")),),
     loss="sse", init="uniform:-1,1", optimizer="sgd", lr=0.4, steps=50, seed=31, watch=MicrogradTanhOverflow,
     x_label="target", y_label="prediction",
-))
+)
 
-_register(Scenario(
-    name="digits",
-    title=CATALOG["digits"].title,
-    summary=CATALOG["digits"].summary,
+_built_in(
+    "digits",
     lesson="Each image is scored from its 784 pixels and a sigmoid turns the score into the "
            "probability of a 3. Starting from zero weights, the weight image shows where 3s and "
            "7s differ within a few steps; after 120 steps 98.1% of the validation images are "
@@ -378,12 +371,10 @@ _register(Scenario(
     # starting weights of std 1 drown it (what 120 steps change is small beside them).
     loss="mnist", init="zeros", optimizer="sgd", lr=1.0, steps=120, batch_size=256, metric="accuracy",
     view="classes", x_label="true label", y_label="predicted probability of a 3",
-))
+)
 
-_register(Scenario(
-    name="digits10",
-    title=CATALOG["digits10"].title,
-    summary=CATALOG["digits10"].summary,
+_built_in(
+    "digits10",
     lesson="fastai's chapter-4 classifier carried to all ten digits. Each image gets ten scores, one per "
            "digit, from ten rows of 784 weights; softmax turns them into ten probabilities that add up to "
            "1, and cross-entropy is minus the log of the right digit's probability. From zero weights "
@@ -405,12 +396,10 @@ _register(Scenario(
     loss="cross_entropy", init="zeros", optimizer="sgd", lr=0.5, steps=600, batch_size=256, metric="accuracy",
     seed=13,
     view="multiclass", x_label="true digit", y_label="predicted probability",
-))
+)
 
-_register(Scenario(
-    name="parabola",
-    title=CATALOG["parabola"].title,
-    summary=CATALOG["parabola"].summary,
+_built_in(
+    "parabola",
     lesson="The gradient of x**2 is 2x, so each step multiplies x by (1 - 2*lr). lr 0.01 crawls "
            "(x = 2.0 after 20 steps); lr 0.1 moves in steadily (x = 0.035); lr 0.9 overshoots, "
            "flipping sign every step, yet lands as close; lr 1 bounces between 3 and -3 for ever; "
@@ -420,12 +409,10 @@ _register(Scenario(
     models=(_model("parabola", "scalar", lambda d, n: Scalar("x")),),
     loss="sse", init="constant:3", optimizer="sgd", lr=0.1, steps=20,
     view="parabola", x_label="x", y_label="f(x) = x**2",
-))
+)
 
-_register(Scenario(
-    name="chain-rule",
-    title=CATALOG["chain-rule"].title,
-    summary=CATALOG["chain-rule"].summary,
+_built_in(
+    "chain-rule",
     lesson="e = a*b, d = e + c, L = d*f, from the article's a = 2, b = -3, c = 10, f = -2: L = -8. "
            "Backward, node by node, the chain rule gives the article's gradients: dL/dd = f = -2, "
            "dL/de = dL/dd x dd/de = -2 x 1 = -2, and for the leaves a: 6, b: -4, c: -2, f: 4. Each SGD "
@@ -438,7 +425,7 @@ _register(Scenario(
     # The article's leaves, in the order a, b, c, f.
     loss="value", init="values:2,-3,10,-2", optimizer="sgd", lr=0.01, steps=10,
     view="graph", x_label="step", y_label="L",
-))
+)
 
 
 # ----- your own data --------------------------------------------------------------------------
