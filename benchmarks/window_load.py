@@ -12,8 +12,9 @@ unchanged: the benchmark only watches it. For the measured stretch of a run it r
   a view the run does not show (not ``on_screen()`` when the stretch starts) is reported hidden;
 - the UI event loop's delay: a 10 ms timer measures its own lateness (99th percentile, worst);
 - training steps per second in the app against headless: the same settings, built as
-  ``gdsim run`` builds them, measured in this process for 1 s just before the window opens and
-  1 s after it closed (their mean);
+  ``gdsim run`` builds them, trained in this process side by side with the window: the measured
+  stretch is cut in four parts, and before each and after the last the window is paused and the
+  headless trainer runs for half a part (the mean of the five);
 - Pause -> last step: from pressing Pause to the end of the worker's last call into the engine
   that took a step: when the step count stopped changing, to the microsecond (the worker's
   ``trainer.run`` is wrapped on the instance). Pause is pressed four times (after the stretch,
@@ -64,6 +65,9 @@ OWN_ROWS, OWN_COLUMNS = 2000, 784
 OWN_RUN_ARGS = ["--model", "mlp:512,512", "--batch-size", "256", "--lr", "1e-4"]
 PROBE_MS = 10
 PAUSE_PRESSES = 4
+PARTS = 4  # the window's measured stretch, cut in parts with headless training between them
+HEADLESS_SHARE = 0.5  # headless time before each part, as a share of the part's
+PART_POLL_MS = 100
 
 
 def peak_rss_mb() -> float:
@@ -109,28 +113,42 @@ def build_headless(case: str, session: str | None):
     return build_trainer(Settings(steps=0, **spec))
 
 
-def headless_rate(case: str, session: str | None, seconds: float = 1.0) -> float:
-    """Steps per second of ``trainer.run(k)``, k sized so that each call lasts about 50 ms."""
-    t = build_headless(case, session)
+class Headless:
+    """The case's settings trained headless in this process, as ``gdsim run`` builds them.
 
-    def timed_run(k: int) -> float:
+    ``rate(seconds)``: steps per second of ``trainer.run(k)``, k sized once (at the first call)
+    so that each call lasts about 50 ms. The same trainer goes on training from call to call.
+    """
+
+    def __init__(self, case: str, session: str | None):
+        self.case = case
+        self.trainer = build_headless(case, session)
+        self.k = None
+
+    def _timed_run(self, k: int) -> float:
         start = time.perf_counter()
-        stop = t.run(k)
+        stop = self.trainer.run(k)
         if stop is not None:
-            raise RuntimeError(f"headless {case} stopped at step {t.step_count}: {stop.message}")
+            raise RuntimeError(f"headless {self.case} stopped at step {self.trainer.step_count}: {stop.message}")
         return time.perf_counter() - start
 
-    timed_run(1)
-    k, spent = 1, 0.0
-    while spent < 0.05:  # find a chunk of about 50 ms (warm-up included)
-        spent = timed_run(k)
-        if spent < 0.05:
-            k *= 2 if spent <= 0 else max(2, min(16, int(0.05 / spent) + 1))
-    start, n = time.perf_counter(), 0
-    while time.perf_counter() - start < seconds:
-        timed_run(k)
-        n += k
-    return n / (time.perf_counter() - start)
+    def _size_chunk(self) -> int:
+        self._timed_run(1)
+        k, spent = 1, 0.0
+        while spent < 0.05:  # find a chunk of about 50 ms (warm-up included)
+            spent = self._timed_run(k)
+            if spent < 0.05:
+                k *= 2 if spent <= 0 else max(2, min(16, int(0.05 / spent) + 1))
+        return k
+
+    def rate(self, seconds: float) -> float:
+        if self.k is None:
+            self.k = self._size_chunk()
+        start, n = time.perf_counter(), 0
+        while time.perf_counter() - start < seconds:
+            self._timed_run(self.k)
+            n += self.k
+        return n / (time.perf_counter() - start)
 
 
 # ----- instrumentation (this process only; gdsim is not changed) -------------------------------------
@@ -270,8 +288,13 @@ def _ms(seconds: float) -> float:
 
 # ----- the Qt side ----------------------------------------------------------------------------------
 
-def spin_until(cond, limit: float | None = None) -> bool:
-    """Run the event loop until ``cond()`` holds or ``limit`` seconds pass; return ``cond()``."""
+def spin_until(cond, limit: float | None = None, poll_ms: int = 2) -> bool:
+    """Run the event loop until ``cond()`` holds or ``limit`` seconds pass; return ``cond()``.
+
+    ``cond`` is checked every ``poll_ms``. While the window trains, poll slowly: each check is a
+    Python call on the GUI thread, which takes the GIL from the model thread, and a 2 ms poll
+    (500 a second, where the app itself has a few timers) cost fruit a tenth of its training.
+    """
     from PySide6.QtCore import QEventLoop, QTimer
 
     if cond():
@@ -279,7 +302,7 @@ def spin_until(cond, limit: float | None = None) -> bool:
     loop = QEventLoop()
     poll = QTimer()
     poll.timeout.connect(lambda: cond() and loop.quit())
-    poll.start(2)
+    poll.start(poll_ms)
     if limit is not None:
         QTimer.singleShot(int(limit * 1000), loop.quit)
     loop.exec()
@@ -307,6 +330,8 @@ class DelayProbe:
         self._last = now
 
     def start(self) -> None:
+        """Start (or start again, after a stop: the time in between is not a delay)."""
+        self._last = None
         self._clock.start()
         self._timer.start(PROBE_MS)
 
@@ -350,8 +375,19 @@ def open_window(case: str, session: str | None):
     return w
 
 
-def run_full_speed(w, meter: ViewMeter, seconds: float | None, until_step: int | None) -> dict:
-    """Press Run, measure for ``seconds`` (or until ``until_step``), leave it running; the figures."""
+def run_full_speed(w, meter: ViewMeter, headless: Headless, seconds: float | None, until_step: int | None) -> dict:
+    """Train at full speed in the window for ``seconds`` (or until ``until_step``) and headless
+    beside it; leave the window running; the figures.
+
+    The machine's speed drifts within seconds (a shared host: the same headless loop measured
+    1.6x apart a few seconds apart), so the two rates are taken side by side: the window's
+    stretch is cut into PARTS, and before each part and after the last, with the window paused
+    and its event loop not turning, the same settings train headless for HEADLESS_SHARE of a
+    part's time. Redraws, UI delays and views count only the parts (the window trains in them).
+    """
+    parts = PARTS if until_step is None else 1
+    part = None if until_step is not None or seconds is None else seconds / parts
+    headless_seconds = HEADLESS_SHARE * part if part else 1.0
     snapshots, redraws = [], []  # (time, step) of each snapshot; times of those that redrew a view
     drawn_before = [0]
 
@@ -362,29 +398,53 @@ def run_full_speed(w, meter: ViewMeter, seconds: float | None, until_step: int |
             redraws.append(snapshots[-1][0])
         drawn_before[0] = n
 
+    def press(want: str) -> None:
+        w.toggle_run()
+        if not spin_until(lambda: (w.state == "running") == (want == "running"), 30):
+            raise RuntimeError(f"{'Run' if want == 'running' else 'Pause'}: the window is {w.state!r}: "
+                               f"{w.banner.text or '?'}")
+
     w.snapshot_drawn.connect(on_snapshot)
     probe = DelayProbe()
-    w.toggle_run()
-    if not spin_until(lambda: w.state == "running", 30):
-        raise RuntimeError(f"the window did not start running (state {w.state!r}): {w.banner.text or '?'}")
-    clock = EngineClock(w.controller.worker.trainer)
-    start = time.perf_counter()
-    meter.start()
-    probe.start()
-    if until_step is not None:
-        spin_until(lambda: w.last_snapshot.step >= until_step or w.state != "running")
-    else:
-        spin_until(lambda: w.state != "running", seconds)
-    probe.stop()
-    meter.recording = False
-    elapsed = time.perf_counter() - start
+    spans, headless_rates = [], []
+    clock = None
+    for i in range(parts):
+        headless_rates.append(headless.rate(headless_seconds))
+        press("running")
+        if clock is None:
+            clock = EngineClock(w.controller.worker.trainer)
+        start = time.perf_counter()
+        meter.start()
+        probe.start()
+        if until_step is not None:
+            spin_until(lambda: w.last_snapshot.step >= until_step or w.state != "running", poll_ms=PART_POLL_MS)
+        else:
+            spin_until(lambda: w.state != "running", part, poll_ms=PART_POLL_MS)
+        probe.stop()
+        meter.recording = False
+        spans.append((start, time.perf_counter()))
+        if w.state != "running":
+            break  # a stop or divergence: what was measured is the result
+        press("paused")
+    headless_rates.append(headless.rate(headless_seconds))
+    if w.state != "running":
+        press("running")  # left running, as the Pause presses expect
     w.snapshot_drawn.disconnect(on_snapshot)
-    frames = [s for s in snapshots if s[0] >= start]
-    rate = (frames[-1][1] - frames[0][1]) / (frames[-1][0] - frames[0][0]) if len(frames) > 1 else 0.0
+    elapsed = sum(end - start for start, end in spans)
+    steps = seconds_of_steps = 0.0
+    for start, end in spans:
+        seen = [s for s in snapshots if start <= s[0] <= end]
+        if len(seen) > 1:
+            steps += seen[-1][1] - seen[0][1]
+            seconds_of_steps += seen[-1][0] - seen[0][0]
+    in_spans = [t for t in (s[0] for s in snapshots) if any(a <= t <= b for a, b in spans)]
     return {"seconds": round(elapsed, 2), "state_at_end": w.state, "clock": clock,
-            "snapshots_per_s": _per_s(len(frames), elapsed),
-            "redraws_per_s": _per_s(sum(1 for t in redraws if t >= start), elapsed),
-            "app_steps_per_s": round(rate, 1), **probe.summary()}
+            "snapshots_per_s": _per_s(len(in_spans), elapsed),
+            "redraws_per_s": _per_s(sum(1 for t in redraws if any(a <= t <= b for a, b in spans)), elapsed),
+            "app_steps_per_s": round(steps / seconds_of_steps, 1) if seconds_of_steps > 0 else 0.0,
+            "headless_steps_per_s": round(sum(headless_rates) / len(headless_rates), 1),
+            "headless_each": [round(r, 1) for r in headless_rates],
+            **probe.summary()}
 
 
 def press_pause(w, clock: EngineClock) -> dict:
@@ -441,16 +501,14 @@ def measure(case: str = "fruit", seconds: float | None = 5.0, until_step: int | 
 def _measure(case, seconds, until_step, session) -> dict:
     from PySide6.QtWidgets import QApplication
 
-    # Headless just before the window opens and just after it closes (its thread stopped): the
-    # mean cancels a machine whose load drifts during the run.
-    before = headless_rate(case, session)
+    headless = Headless(case, session)
     app = QApplication.instance() or QApplication([])  # noqa: F841 (kept alive for the run)
     meter = ViewMeter()
     w = open_window(case, session)
     try:
         meter.attach(w)
         rss_before = peak_rss_mb()
-        running = run_full_speed(w, meter, seconds, until_step)
+        running = run_full_speed(w, meter, headless, seconds, until_step)
         clock = running.pop("clock")
         pause = pauses(w, clock, PAUSE_PRESSES)
         views = meter.report(w, running["seconds"])
@@ -458,13 +516,10 @@ def _measure(case, seconds, until_step, session) -> dict:
     finally:
         w.ask_on_close = False
         w.close()
-    after = headless_rate(case, session)
-    headless = (before + after) / 2
+    app_rate, headless_rate = running["app_steps_per_s"], running["headless_steps_per_s"]
     return {
         "case": case, "what": CASES[case].what, "settings": settings, **running,
-        "headless_steps_per_s": round(headless, 1),
-        "headless_before_after": [round(before, 1), round(after, 1)],
-        "app_vs_headless": round(running["app_steps_per_s"] / headless, 3) if headless else None,
+        "app_vs_headless": round(app_rate / headless_rate, 3) if headless_rate else None,
         **pause,
         "views": views,
         # A view on screen that was never redrawn is a fault; one the run does not show is not drawn by design.
