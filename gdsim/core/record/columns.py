@@ -105,11 +105,23 @@ class ThinnedColumns:
         self._cap = capacity
 
     def _thin(self) -> None:
+        """Keep the rows whose key is a multiple of the doubled stride from ``origin``."""
+        old, n = self.stride, self.n
         self.stride *= 2
-        keep = (self.arrays[self.key][: self.n] - self.origin) % self.stride == 0
-        k = int(np.count_nonzero(keep))
-        for array in self.arrays.values():
-            array[:k] = array[: self.n][keep]
+        keys = self.arrays[self.key][:n]
+        if n and keys[-1] - keys[0] == (n - 1) * old and (keys[0] - self.origin) % old == 0:
+            # Rising keys spanning n - 1 old strides are every old stride apart (as recorded), so
+            # the kept rows are every other one: a strided copy. A mask over a million-row trace
+            # took 30-45 ms, inside one engine call that Pause waits for.
+            first = int((keys[0] - self.origin) % self.stride != 0)
+            k = (n - first + 1) // 2
+            for array in self.arrays.values():
+                array[:k] = array[first:n:2]
+        else:  # rows loaded from a file need not be evenly spaced
+            keep = (keys - self.origin) % self.stride == 0
+            k = int(np.count_nonzero(keep))
+            for array in self.arrays.values():
+                array[:k] = array[:n][keep]
         self.n = k
 
     def __getitem__(self, name: str) -> np.ndarray:
