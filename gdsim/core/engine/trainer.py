@@ -320,30 +320,39 @@ class Trainer:
         norms_wanted = history.track_tensor_norms
         one_tensor = len(params) == 1  # the parabola's x, the quadratic's params: no per-tensor sum
         trace = self.trace
-        # Rows are collected in lists and written a block at a time (and at the end of the call):
-        # writing a row into the history's arrays costs more than a one-weight step, and summing
-        # each tensor's squared gradient costs more than a small model's step. A trace of every
-        # weight is collected the same way (one weight as numbers); a trace of a few weights of a
-        # big model is written row by row, which costs what collecting it would.
+        # Rows are collected and written a block at a time (and at the end of the call): writing
+        # a row into the history's arrays costs more than a one-weight step, and summing each
+        # tensor's squared gradient costs more than a small model's step. Numbers wait in lists;
+        # rows of every weight (the gradient each update used, the weights after it) in blocks
+        # allocated once, squared and summed per tensor when written. A list of small arrays
+        # made into one at the write cost fruit and the quadratic a tenth of their step. A trace
+        # of every weight is kept from these (one weight as numbers); a trace of a few weights of
+        # a big model is written row by row, which costs what collecting it would.
         losses, grad_norms, metrics, squares = [], [], [], []
         trace_whole = trace is not None and trace.follows_all(params.size)
-        traced_values, traced_grads = [], []
+        traced_values, traced_grads = [], []  # a one-weight trace
         wide = norms_wanted or trace_whole  # rows of params.size numbers wait to be written
         rows_per_write = max(1, min(ROWS_PER_WRITE, SQUARES_PER_WRITE // params.size)) if wide else ROWS_PER_WRITE
+        keep_grad_rows = (norms_wanted and not one_tensor) or (trace_whole and not one_weight)
+        grad_rows = np.empty((rows_per_write, params.size), params.dtype) if keep_grad_rows else None
+        value_rows = np.empty_like(grad_rows) if trace_whole and not one_weight else None
 
         def write_rows(last_step: int) -> None:
-            first = last_step - len(losses) + 1
+            n = len(losses)
+            first = last_step - n + 1
             if not norms_wanted:
                 sq_norms = None
             elif one_tensor:
                 sq_norms = squares
             else:
-                sq_norms = params.sums_per_tensor(np.array(squares).reshape(len(losses), params.size))
+                sq_norms = params.sums_per_tensor(grad_rows[:n] * grad_rows[:n])
             history.extend(first, losses, grad_norms, metrics, sq_norms)
-            if trace_whole:
+            if trace_whole and one_weight:
                 trace.extend(first, traced_values, traced_grads)
                 traced_values.clear()
                 traced_grads.clear()
+            elif trace_whole:
+                trace.extend(first, value_rows[:n], grad_rows[:n])
             for rows in (losses, grad_norms, metrics, squares):
                 rows.clear()
         record = self.record_updates
@@ -428,10 +437,10 @@ class Trainer:
 
             if record:
                 update_grads[...] = grads
-            if norms_wanted:
-                if not one_tensor:
-                    squares.append(grads * grads)  # summed per tensor when written
-                elif isfinite(sq):  # the only tensor's squared norm is the whole one's
+            if grad_rows is not None:
+                grad_rows[len(losses)] = grads  # what the update used
+            if norms_wanted and one_tensor:
+                if isfinite(sq):  # the only tensor's squared norm is the whole one's
                     squares.append(sq)
                 else:
                     squares.append(float(np.sum(grads * grads)))  # summed as tensor_sq_norms sums
@@ -443,8 +452,7 @@ class Trainer:
                     traced_values.append(values.item())
                     traced_grads.append(g)  # what the update used
                 else:
-                    traced_values.append(values.copy())
-                    traced_grads.append(update_grads.copy())
+                    value_rows[len(losses)] = values
             elif trace is not None:
                 trace.record(step, values, update_grads)
             last = (loss, grad_norm, metric)

@@ -65,14 +65,15 @@ class Trace:
         """Whether this trace keeps every weight of a model of ``size`` weights, in order."""
         return self._prefix == size
 
-    def extend(self, first_step: int, values: list, grads: list) -> None:
+    def extend(self, first_step: int, values, grads) -> None:
         """Consecutive steps from ``first_step`` of a trace of every weight: one entry per step
-        (a number for a one-weight model, else a copy of the weights), written a block at a time."""
+        (a list of numbers for a one-weight model, else rows of every weight), written a block at a
+        time (copied: the caller may reuse its rows)."""
         n = len(values)
         if n:
             self._rows.extend({"steps": np.arange(first_step, first_step + n, dtype=np.int64),
-                               "values": np.array(values, dtype=np.float64).reshape(n, -1),
-                               "grads": np.array(grads, dtype=np.float64).reshape(n, -1)})
+                               "values": np.asarray(values, dtype=np.float64).reshape(n, -1),
+                               "grads": np.asarray(grads, dtype=np.float64).reshape(n, -1)})
 
     @property
     def steps(self) -> np.ndarray:

@@ -88,10 +88,29 @@ def test_a_block_of_rows_is_kept_exactly_as_one_row_at_a_time(budget, origin, bl
     assert block.n <= budget
 
 
+@settings(max_examples=200, deadline=None)
+@given(origin=st.integers(0, 5), start=st.integers(0, 9), n=st.integers(1, 60), log_stride=st.integers(0, 3),
+       gaps=st.one_of(st.none(), st.lists(st.integers(1, 3), min_size=60, max_size=60)))
+def test_thinning_keeps_the_keys_on_the_doubled_stride(origin, start, n, log_stride, gaps):
+    """Evenly spaced keys (as recorded) thin by a strided copy, others (a file's) by a mask: both
+    keep exactly the rows whose key is a multiple of the doubled stride from the origin."""
+    stride = 1 << log_stride
+    steps = np.full(n, stride) if gaps is None else np.array(gaps[:n]) * stride
+    keys = origin + stride * start + np.cumsum(steps) - steps[0]
+    cols = _columns(64, origin)
+    cols.load({"k": keys.astype(np.int64), "v": np.stack([keys * 0.5, -keys * 1.0], axis=1)}, stride)
+    cols._thin()
+    kept = keys[(keys - origin) % (2 * stride) == 0]
+    assert cols.stride == 2 * stride
+    np.testing.assert_array_equal(cols["k"], kept)
+    np.testing.assert_array_equal(cols["v"], np.stack([kept * 0.5, -kept * 1.0], axis=1))
+
+
 def test_the_trainer_records_the_same_rows_in_one_call_as_step_by_step():
     """Steps taken in one call are written at its end; a run of single steps writes each at once.
-    Both keep every number (metric, per-tensor norms, a one-weight trace) and thin alike."""
-    for scenario in ("parabola", "quadratic", "fruit"):
+    Both keep every number (metric, per-tensor norms, a one-weight trace) and thin alike. digits
+    (785 weights) waits 83 rows at most before a write: one call writes several blocks."""
+    for scenario in ("parabola", "quadratic", "fruit", "digits"):
         whole = build_trainer(Settings(scenario=scenario, steps=0), track_tensor_norms=True)
         steps = build_trainer(Settings(scenario=scenario, steps=0), track_tensor_norms=True)
         for t in (whole, steps):
