@@ -12,9 +12,12 @@ from ..core.record.columns import grown
 
 
 class Series:
-    def __init__(self, width: int | None = None, capacity: int = 1024):
+    """Points (x, y): y a number or a row of ``width``. With ``keep_x=False`` only the y (rows that
+    share another Series' x), and ``extend`` is given None for x."""
+
+    def __init__(self, width: int | None = None, capacity: int = 1024, keep_x: bool = True):
         self.width = width
-        self._x = np.empty(capacity)
+        self._x = np.empty(capacity) if keep_x else None
         self._y = np.empty((capacity,) if width is None else (capacity, width))
         self.n = 0
 
@@ -22,18 +25,20 @@ class Series:
         self.n = 0
 
     def extend(self, x, y) -> None:
-        x = np.asarray(x, dtype=np.float64)
-        k = x.shape[0]
+        y = np.asarray(y, dtype=np.float64)
+        k = y.shape[0]
         if k == 0:
             return
         need = self.n + k
-        if need > self._x.shape[0]:
-            cap = self._x.shape[0]
+        if need > self._y.shape[0]:
+            cap = self._y.shape[0]
             while cap < need:
                 cap *= 2
-            for name in ("_x", "_y"):
-                setattr(self, name, grown(getattr(self, name), self.n, cap))
-        self._x[self.n:need] = x
+            self._y = grown(self._y, self.n, cap)
+            if self._x is not None:
+                self._x = grown(self._x, self.n, cap)
+        if self._x is not None:
+            self._x[self.n:need] = x
         self._y[self.n:need] = y
         self.n = need
 
@@ -186,23 +191,20 @@ class TraceMirror:
 
     def clear(self) -> None:
         self.indices = np.empty(0, dtype=np.intp)
-        self._steps = Series()
-        self._values = None
-        self._grads = None
+        self._values = None  # Series of the steps (x) and the traced weights' values (y)
+        self._grads = None  # and of their gradients: the steps are kept once, here in _values
 
     def apply(self, snap) -> bool:
         """Take a snapshot's trace rows; True when anything changed."""
         width = snap.trace_indices.size
         if snap.trace_restart or self._values is None or width != self.indices.size:
             self.indices = snap.trace_indices.copy()
-            self._steps = Series()
             self._values = Series(width=width)
-            self._grads = Series(width=width)
+            self._grads = Series(width=width, keep_x=False)
         if len(snap.trace_steps) == 0:
             return snap.trace_restart
-        self._steps.extend(snap.trace_steps, snap.trace_steps)
         self._values.extend(snap.trace_steps, snap.trace_values)
-        self._grads.extend(snap.trace_steps, snap.trace_grads)
+        self._grads.extend(None, snap.trace_grads)
         return True
 
     def column(self, flat_index: int):
@@ -211,11 +213,11 @@ class TraceMirror:
         if hits.size == 0 or self._values is None:
             return None
         j = int(hits[0])
-        return self._steps.x, self._values.y[:, j], self._grads.y[:, j]
+        return self._values.x, self._values.y[:, j], self._grads.y[:, j]
 
     @property
     def steps(self) -> np.ndarray:
-        return self._steps.x
+        return np.empty(0) if self._values is None else self._values.x
 
     @property
     def values(self) -> np.ndarray:

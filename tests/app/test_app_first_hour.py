@@ -493,3 +493,13 @@ def test_all_views_export_draws_the_plots_not_the_widgets(make_window, qtbot, tm
     w.export_all(svg)
     text = svg.read_text()
     assert "<svg" in text and "fruit" in text  # the caption is in the SVG as text
+
+
+def test_the_parabola_path_is_x_after_each_step_at_its_loss(make_window, qtbot):
+    w = make_window(scenario="parabola", lr=0.1)
+    w.step(5)
+    wait_paused_at(qtbot, w, 5)
+    xs, fs = w.prediction_view.path.getData()
+    x = 3.0 * 0.8 ** np.arange(6)  # x <- x - 0.1 * 2x, from 3
+    np.testing.assert_allclose(xs, x, rtol=1e-12)
+    np.testing.assert_allclose(fs, x ** 2, rtol=1e-12)

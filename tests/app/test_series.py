@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gdsim.app.series import Envelope
+from gdsim.app.series import Envelope, TraceMirror
 
 
 def test_short_curves_are_kept_exactly():
@@ -61,3 +63,26 @@ def test_columns_are_enveloped_independently():
     assert np.nanmax(hi) == 99 and np.nanmin(hi) == 0
     dx, lo = e.drawable(column=1)
     assert np.nanmin(lo) == -99
+
+
+def _trace_rows(steps, indices, restart=False):
+    steps = np.asarray(steps, dtype=np.int64)
+    values = np.stack([steps * 1.0 + j for j in indices], axis=1) if len(steps) else np.empty((0, len(indices)))
+    return SimpleNamespace(trace_indices=np.asarray(indices), trace_restart=restart, trace_steps=steps,
+                           trace_values=values, trace_grads=-values)
+
+
+def test_a_trace_mirror_appends_rows_and_starts_over_when_the_trace_was_thinned():
+    m = TraceMirror()
+    assert m.apply(_trace_rows([0, 1, 2], [4, 7]))
+    assert m.apply(_trace_rows([3, 4], [4, 7]))
+    assert not m.apply(_trace_rows([], [4, 7]))
+    steps, values, grads = m.column(7)
+    np.testing.assert_array_equal(steps, [0, 1, 2, 3, 4])
+    np.testing.assert_array_equal(values, [7, 8, 9, 10, 11])
+    np.testing.assert_array_equal(grads, -values)
+    assert m.column(5) is None
+    assert m.apply(_trace_rows([0, 2, 4], [4, 7], restart=True))  # thinned: every other step, all of them again
+    np.testing.assert_array_equal(m.steps, [0, 2, 4])
+    np.testing.assert_array_equal(m.values, [[4, 7], [6, 9], [8, 11]])
+    np.testing.assert_array_equal(m.grads, -m.values)

@@ -8,7 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from .. import theme
-from ..series import MAX_DOTS, Series, TraceMirror, paintable
+from ..series import MAX_DOTS, Series, paintable
 from .base import PlotView, RangeKeeper, empty_text, legend_title, number, plain_text
 
 # Dots drawn of the path of x: the last half every step, the older steps thinned evenly (each dot
@@ -221,16 +221,14 @@ class PredictionView(PlotView):
         self.plot.addItem(self.current)
         legend_title(self.plot, [(theme.TRAIN, "━", "loss f(x)"), (theme.PREDICTION, "●", "x after each step"),
                                  (theme.PREDICTION, "○", "x now")])
-        self.path_trace = TraceMirror()
-        # f(x) at each traced x, kept in step with the trace; a Series, because a snapshot of a
-        # million-step run brings thousands of rows and copying the whole path for them cost a frame.
-        self.path_losses = Series()
+        # x and f(x) at each step the trace kept: a Series, because a snapshot of a million-step
+        # run brings thousands of rows, and copying the whole path for them cost a frame.
+        self.path_points = Series(width=2)
         self._parabola_range = None
         self._symlog = False
 
     def _show_parabola(self, snap):
-        xs = self.path_trace.values[:, 0] if self.path_trace.values.size else np.empty(0)
-        fs = self.path_losses.y[: len(xs)]
+        xs, fs = self.path_points.y[:, 0], self.path_points.y[:, 1]
         if len(xs) > MAX_PATH_POINTS:  # the recent path in full, the older part evenly thinned
             recent = MAX_PATH_POINTS // 2
             older = np.linspace(0, len(xs) - recent - 1, MAX_PATH_POINTS - recent).astype(np.intp)
@@ -359,11 +357,10 @@ class PredictionView(PlotView):
     def ingest(self, snap):
         self.last = snap
         if self.info.view == "parabola":  # the path accumulates; everything else is replaced
-            self.path_trace.apply(snap)
-            if snap.trace_restart:
-                self.path_losses.clear()
+            if snap.trace_restart:  # the snapshot brings the whole trace again (thinned)
+                self.path_points.clear()
             if snap.trace_losses is not None and len(snap.trace_losses):
-                self.path_losses.extend(snap.trace_steps, snap.trace_losses)
+                self.path_points.extend(snap.trace_steps, np.column_stack([snap.trace_values[:, 0], snap.trace_losses]))
 
     def draw(self):
         snap = self.last
