@@ -224,6 +224,7 @@ class PredictionView(PlotView):
         # x and f(x) at each step the trace kept: a Series, because a snapshot of a million-step
         # run brings thousands of rows, and copying the whole path for them cost a frame.
         self.path_points = Series(width=2)
+        self._path_lines = True  # the path's dots are joined by lines (while few)
         self._parabola_range = None
         self._symlog = False
 
@@ -249,7 +250,10 @@ class PredictionView(PlotView):
             lx, lf = snap.landscape
             self.landscape.setData(show_x(lx), show_f(lf), connect="finite")
         # The zig-zag of the first steps is the lesson; hundreds of lines would only fill the V.
-        self.path.setPen(theme.pen(theme.PREDICTION, 1) if len(xs) <= MAX_DOTS else None)
+        # Only when it changes: a new pen makes pyqtgraph build the path's 600 dots again.
+        if (len(xs) <= MAX_DOTS) != self._path_lines:
+            self._path_lines = not self._path_lines
+            self.path.setPen(theme.pen(theme.PREDICTION, 1) if self._path_lines else None)
         self.path.setData(show_x(xs), show_f(fs), connect="finite")
         for item, px, pf in self._pin_paths:  # pinned runs' paths, on the same scales
             item.setData(show_x(paintable(px)), show_f(paintable(pf)), connect="finite")
