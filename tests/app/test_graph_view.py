@@ -4,6 +4,7 @@ chosen example, and it exports and appears in --plot-out and in the window."""
 
 from __future__ import annotations
 
+import math
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -227,3 +228,30 @@ def test_views_without_a_graph_hide_it_and_switching_back_shows_it(make_window, 
     assert w.graph_view.isVisible() and not w.prediction_view.isVisible()
     assert all(a.isEnabled() for a in w.walk_actions)
     assert np.isclose(w.last_snapshot.current_loss, -8.0)
+
+
+def test_a_box_too_narrow_for_its_text_shows_fewer_digits_then_an_ellipsis(graph_view, qtbot):
+    """At 1024x768 beside the controls the neuron graph's boxes are narrower than "grad -1.303e-05"
+    at the smallest font: centred, the line lost its first and last letters."""
+    from PySide6.QtGui import QFont, QFontMetricsF
+
+    t = trained("micrograd", 3)
+    view = graph_view(t, neuron=(1, 0, 0))
+    assert view.box_texts(painted=True) == view.box_texts()  # 900x500: everything fits
+    whole = view.box_texts()
+    view.resize(380, 260)
+    qtbot.waitUntil(lambda: view.box_texts(painted=True) != whole, timeout=TIMEOUT)
+    painted = view.box_texts(painted=True)
+    assert view.box_texts() == whole  # what the boxes say is unchanged; the tooltip says it whole
+    changed = [(w, p) for name in whole for w, p in zip(whole[name], painted[name]) if w != p]
+    assert changed
+    for w, p in changed:  # the same number to fewer digits ("grad -1.3e-5"), or cut short with an ellipsis
+        if not p.endswith("…"):
+            assert p.split()[0] == w.split()[0] and math.isclose(float(p.split()[-1]), float(w.split()[-1]),
+                                                                 rel_tol=0.05)
+    bold = QFont(view.item._font)
+    bold.setBold(True)
+    for rect, _fill, _pen, _lines, shown in view.item._boxes:
+        for text, _colour, is_bold in shown:
+            assert QFontMetricsF(bold if is_bold else view.item._font).horizontalAdvance(text) <= rect.width() - 4 + 0.5
+

@@ -9,6 +9,8 @@ the pass has not reached yet without a gradient.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
@@ -29,8 +31,15 @@ MIN_FONT_PX, MAX_FONT_PX = 7.0, 15.0
 BAND_LINES = 2  # lines of text under the graph: the walk's equation, or what the shading means
 
 
-def _num(x) -> str:
-    return "?" if x is None else f"{x:.4g}"
+def _num(x, digits: int = 4) -> str:
+    """``x`` to ``digits`` significant digits; fewer than 4 (a narrow box) as short as they go:
+    a short exponent, and 2.9e-4 rather than 0.00029."""
+    if x is None:
+        return "?"
+    if digits >= 4:
+        return f"{x:.{digits}g}"
+    forms = (f"{x:.{digits}g}", f"{x:.{digits - 1}e}")
+    return min((re.sub(r"e([+-])0*(\d)", r"e\1\2", f).replace("e+", "e") for f in forms), key=len)
 
 
 def formula(node: dict, names: dict) -> str:
@@ -111,11 +120,22 @@ class GraphItem(pg.GraphicsWidget):
         self.band: list[str] = []
         self._structure = None
         self._slots: tuple[dict, dict] = ({}, {})
-        self._boxes: list = []  # (rect, fill, border pen, lines [(text, colour, bold)])
+        self._boxes: list = []  # (rect, fill, border pen, lines [(text, colour, bold)], those lines as painted)
         self._edges: list = []  # (path, pen, arrow polygon)
         self._band_rect = QRectF()
         self._font = QFont()
         self._band_font = QFont()
+
+    def hoverEvent(self, ev) -> None:  # noqa: N802 (pyqtgraph's name)
+        """A box whose lines were cut short shows them whole as its tooltip."""
+        tip = ""
+        if not ev.isExit():
+            for rect, _fill, _pen, lines, shown in self._boxes:
+                if rect.contains(ev.pos()) and lines != shown:
+                    tip = "\n".join(t for t, _, _ in lines)
+                    break
+        if tip != self.toolTip():
+            self.setToolTip(tip)
 
     def show(self, graph: dict | None, walk: int | None, band: list[str]) -> None:
         self.graph, self.walk, self.band = graph, walk, band
@@ -159,9 +179,29 @@ class GraphItem(pg.GraphicsWidget):
         centre = {i: QPointF(area.left() + cw * (col[i] + 0.5), area.top() + rh * (row[i] + 0.5)) for i in col}
         rect = {i: QRectF(p.x() - bw / 2, p.y() - bh / 2, bw, bh) for i, p in centre.items()}
         self._edges = self._edge_shapes(graph, rect, text, bh)
+        # A box too narrow for its lines at the smallest font shows its numbers to 3 significant
+        # digits, then 2, then cuts a line short with an ellipsis (its tooltip has it whole). Painted
+        # as it was, centred, such a line lost its first and last letters ("rad 1.22e-0").
+        bold = QFont(self._font)
+        bold.setBold(True)
+        metrics = {False: QFontMetricsF(self._font), True: QFontMetricsF(bold)}
+        room = max(1.0, bw - 4)
+
+        def fits(lines) -> bool:
+            return all(metrics[b].horizontalAdvance(t) <= room for t, _, b in lines)
+
+        shorter = {}  # digits -> every box's contents with that many (made only if a box needs them)
         for node in graph["nodes"]:
             fill, pen, lines = contents[node["id"]]
-            self._boxes.append((rect[node["id"]], fill, pen, lines))
+            shown = lines
+            for digits in (3, 2):
+                if fits(shown):
+                    break
+                if digits not in shorter:
+                    shorter[digits] = self._contents(graph, text, digits)
+                shown = shorter[digits][node["id"]][2]
+            shown = [(metrics[b].elidedText(t, Qt.TextElideMode.ElideRight, room), c, b) for t, c, b in shown]
+            self._boxes.append((rect[node["id"]], fill, pen, lines, shown))
 
     def _walk_state(self, graph):
         """(nodes the pass has reached, the node it is at): all and none outside the walk."""
@@ -171,7 +211,7 @@ class GraphItem(pg.GraphicsWidget):
         k = min(self.walk, len(steps) - 1)
         return {s["node"] for s in steps[:k + 1]}, steps[k]["node"]
 
-    def _contents(self, graph, text: QColor) -> dict:
+    def _contents(self, graph, text: QColor, digits: int = 4) -> dict:
         """Each node's fill, border and three lines: its name and formula, data, grad."""
         reached, current = self._walk_state(graph)
         names = {n["id"]: n["name"] for n in graph["nodes"]}
@@ -185,8 +225,8 @@ class GraphItem(pg.GraphicsWidget):
             role = n.get("role", "weight" if not n["children"] else "inner")
             made = formula(n, names)
             head = f"{n['name']} = {made}" if made else n["name"]
-            lines = [(head, text, True), (f"data {_num(n['value'])}", text, False)]
-            lines += self._grad_lines(n, reached, grad_colour, quiet)
+            lines = [(head, text, True), (f"data {_num(n['value'], digits)}", text, False)]
+            lines += self._grad_lines(n, reached, grad_colour, quiet, digits)
             pen = QPen(highlight(), 3) if n["id"] == current else QPen(_alpha(text, 150), 1)
             fill = weight_fill if role in ("weight", "bias") else base
             if role == "input":
@@ -195,23 +235,24 @@ class GraphItem(pg.GraphicsWidget):
         return out
 
     @staticmethod
-    def _grad_lines(n, reached, colour, quiet) -> list:
+    def _grad_lines(n, reached, colour, quiet, digits: int) -> list:
         """The grad, "?" where the walk has not reached the node yet; for a leaf whose .grad piles
         up (zeroing off), also what it held before this pass and what this pass adds."""
         grad, this_pass = n["grad"], n["pass_grad"]
         earlier = None if this_pass is None else grad - this_pass  # what .grad held before this pass
         piles = not n["children"] and earlier is not None and earlier != 0.0
         if reached is not None and n["id"] not in reached:
-            return [(f"grad {_num(earlier)}", quiet, False), ("(earlier steps)", quiet, False)] if piles else \
+            return [(f"grad {_num(earlier, digits)}", quiet, False), ("(earlier steps)", quiet, False)] if piles else \
                 [("grad ?", quiet, False)]
         if piles:
-            added = _num(this_pass) if this_pass >= 0 else f"({_num(this_pass)})"
-            return [(f"grad {_num(grad)}", colour, False), (f"= {_num(earlier)} + {added}", colour, False)]
-        return [(f"grad {_num(grad)}", colour, False)]
+            added = _num(this_pass, digits) if this_pass >= 0 else f"({_num(this_pass, digits)})"
+            return [(f"grad {_num(grad, digits)}", colour, False), (f"= {_num(earlier, digits)} + {added}", colour, False)]
+        return [(f"grad {_num(grad, digits)}", colour, False)]
 
     @staticmethod
     def _fitted_font(app_font: QFont, contents: dict, bw: float, bh: float) -> QFont:
-        """One size for every box: the most lines a box has fill its height, the widest line its width."""
+        """One size for every box: the most lines a box has fill its height, the widest line its
+        width (down to the smallest size)."""
         font = QFont(app_font)
         most = max(len(lines) for _, _, lines in contents.values())
         px = max(MIN_FONT_PX, min(MAX_FONT_PX, bh / (most + 0.7)))
@@ -270,7 +311,7 @@ class GraphItem(pg.GraphicsWidget):
             p.drawPolygon(arrow)
         bold = QFont(self._font)
         bold.setBold(True)
-        for rect, fill, pen, lines in self._boxes:
+        for rect, fill, pen, _lines, lines in self._boxes:
             p.setPen(pen)
             p.setBrush(fill)
             p.drawRoundedRect(rect, 4, 4)
@@ -489,10 +530,10 @@ class GraphView(PlotView):
 
     # ----- for tests and screenshots ----------------------------------------------------------------
 
-    def box_texts(self) -> dict[str, list[str]]:
-        """Each node's lines as drawn, by name."""
+    def box_texts(self, painted: bool = False) -> dict[str, list[str]]:
+        """Each node's lines by name: whole, or as painted (cut short where the box is too narrow)."""
         names = [n["name"] for n in self.graph["nodes"]] if self.graph else []
-        return {name: [t for t, _, _ in box[3]] for name, box in zip(names, self.item._boxes)}
+        return {name: [t for t, _, _ in box[4 if painted else 3]] for name, box in zip(names, self.item._boxes)}
 
     def current_node(self) -> str | None:
         if self.graph is None or self.walk is None:
