@@ -13,7 +13,7 @@ import math
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
-    QApplication, QCheckBox, QComboBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea,
+    QCheckBox, QComboBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea,
     QSizePolicy, QSlider, QSpinBox, QVBoxLayout, QWidget,
 )
 
@@ -24,6 +24,7 @@ from ..core.engine.registries import REGISTRIES
 from ..core.errors import GdsimError, sentence
 from ..core.settings import MAX_LR, NUMBERS, Settings
 from . import theme
+from .presentation import font_scale
 
 SPEEDS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, None]  # steps per second; None = full speed
 LR_MIN_EXP, LR_MAX_EXP = -7.0, 1.0  # the slider's range; the field takes anything in (0, MAX_LR]
@@ -75,8 +76,7 @@ class ControlPanel(QScrollArea):
     def _fit_to_font(self) -> None:
         # 270 by 360 pixels at the usual font: room for the views and a lesson on a 1024-pixel
         # screen. Zoomed, the panel grows with its text.
-        base = QApplication.font().pointSizeF()  # the zoom changes windows' fonts, not the application's
-        scale = max(1.0, self.font().pointSizeF() / base) if base > 0 else 1.0
+        scale = font_scale(self)
         for button in self.findChildren(QPushButton):
             _compact(button)
         body = self.widget()

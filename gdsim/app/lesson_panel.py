@@ -12,10 +12,11 @@ import html
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
-    QApplication, QButtonGroup, QHBoxLayout, QLabel, QPushButton, QRadioButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget,
+    QButtonGroup, QHBoxLayout, QLabel, QPushButton, QRadioButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget,
 )
 
 from ..core.lessons import Lesson, Page
+from .presentation import font_scale
 
 
 # Keys a focused choice or button of the panel keeps (app.desktop honours ``takes_keys``): without
@@ -111,8 +112,7 @@ class LessonPanel(QScrollArea):
         # 230 pixels at the usual font: with the controls (280) and the views (484) at their
         # narrowest, 1,000 pixels, inside a 1024x768 screen's window frame (260 had pushed the window
         # past it, cutting the controls). Zoomed, wider with the text, for the lines to stay readable.
-        base = QApplication.font().pointSizeF()  # the zoom changes windows' fonts, not the application's
-        self.setMinimumWidth(int(230 * max(1.0, self.font().pointSizeF() / base if base > 0 else 1.0)))
+        self.setMinimumWidth(int(230 * font_scale(self)))
 
     def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().changeEvent(event)

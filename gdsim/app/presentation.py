@@ -143,6 +143,13 @@ def zoomed_font() -> QFont:
     return font
 
 
+def font_scale(widget: QWidget) -> float:
+    """How many times the application's font ``widget``'s is (the zoom gives windows their own
+    font, not the application), at least 1: what a panel sized in pixels at the usual font grows by."""
+    base = QApplication.font().pointSizeF()
+    return max(1.0, widget.font().pointSizeF() / base) if base > 0 else 1.0
+
+
 def _give_font(window, font: QFont) -> None:
     window.setFont(font)
     polish_style_sheets(window)
