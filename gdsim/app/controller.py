@@ -38,7 +38,7 @@ class TrainingController(QObject):
 
     _perform = Signal(str, tuple)
 
-    def __init__(self, settings: Settings, parent=None):
+    def __init__(self, settings: Settings, parent=None, drawing=lambda: False):
         super().__init__(parent)
         self.model_thread = QThread()
         self.model_thread.setObjectName("gdsim-model")
@@ -46,7 +46,7 @@ class TrainingController(QObject):
         self._worker = None
         # The window's answer to "is a frame still being drawn?": a heavy view is drawn in events
         # of its own after the snapshot's (window._queue_heavy), and the worker waits for them too.
-        self.drawing = lambda: False
+        self.drawing = drawing
 
     @property
     def worker(self):

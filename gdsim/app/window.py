@@ -170,9 +170,8 @@ class MainWindow(QMainWindow):
         self.focus_ring = FocusRing(self, skip=(self.view_area,))  # a visible keyboard focus (focus.py)
         self._fit_to_screen()
 
-        self.controller = TrainingController(settings or Settings())
         self._frame_work: list = []  # what is left of a frame: a heavy view's draw, then its paint
-        self.controller.drawing = lambda: bool(self._frame_work)
+        self.controller = TrainingController(settings or Settings(), drawing=lambda: bool(self._frame_work))
         c = self.controller
         c.run_started.connect(self._run_started)
         c.snapshot.connect(self._snapshot)
