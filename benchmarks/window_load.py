@@ -408,7 +408,7 @@ def run_full_speed(w, meter: ViewMeter, headless: Headless, seconds: float | Non
     probe = DelayProbe()
     spans, headless_rates = [], []
     clock = None
-    for i in range(parts):
+    for _ in range(parts):
         headless_rates.append(headless.rate(headless_seconds))
         press("running")
         if clock is None:
@@ -427,8 +427,8 @@ def run_full_speed(w, meter: ViewMeter, headless: Headless, seconds: float | Non
             break  # a stop or divergence: what was measured is the result
         press("paused")
     headless_rates.append(headless.rate(headless_seconds))
-    if w.state != "running":
-        press("running")  # left running, as the Pause presses expect
+    if w.state == "paused":
+        press("running")  # left running, as the Pause presses expect (a stop or divergence stays)
     w.snapshot_drawn.disconnect(on_snapshot)
     elapsed = sum(end - start for start, end in spans)
     steps = seconds_of_steps = 0.0
