@@ -1,6 +1,6 @@
 """What every widget of the window gets, as in any desktop program: keys reach the control that
-uses them, the mouse wheel scrolls a panel rather than change a choice it passes over, and
-tooltips wrap to a readable width.
+uses them (a slider its arrows, a list the letters its choices begin with), the mouse wheel
+scrolls a panel rather than change a choice it passes over, and tooltips wrap to a readable width.
 
 One event filter on the application, so no widget has to remember either rule.
 """
@@ -31,6 +31,17 @@ def wrapped(text: str) -> str:
     return "<qt>" + html.escape(text).replace("\n", "<br>") + "</qt>"
 
 
+def searches(focus, text: str) -> bool:
+    """Whether typing ``text`` in ``focus`` picks one of its choices: a closed list (not editable)
+    and a letter or digit that begins a choice, as typing in a list does everywhere. The window's
+    one-key shortcuts had it: Z in the Initializer box switched gradient zeroing instead of
+    choosing zeros, R in the Optimizer box reset the run, P in the Scenario box pinned it."""
+    if not isinstance(focus, QComboBox) or focus.isEditable() or len(text) != 1 or not text.isalnum():
+        return False
+    key = text.casefold()
+    return any(focus.itemText(i).casefold().startswith(key) for i in range(focus.count()))
+
+
 class DesktopBehaviour(QObject):
     """Install once on the QApplication (``install``)."""
 
@@ -41,7 +52,8 @@ class DesktopBehaviour(QObject):
             plain = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier == Qt.KeyboardModifier.NoModifier
             claimed = getattr(focus, "takes_keys", None)  # a widget's keys, as it says now (a callable)
             if plain and (isinstance(focus, QAbstractSlider) and event.key() in SLIDER_KEYS
-                          or claimed is not None and event.key() in claimed()):
+                          or claimed is not None and event.key() in claimed()
+                          or searches(focus, event.text())):
                 event.accept()  # the slider (or a map's cursor) takes the key; no shortcut fires
                 return True
         elif (kind == QEvent.Type.Wheel and isinstance(obj, WHEEL_CHOICES) and not isinstance(obj, QScrollBar)
