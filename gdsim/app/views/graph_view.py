@@ -9,8 +9,6 @@ the pass has not reached yet without a gradient.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
@@ -38,8 +36,16 @@ def _num(x, digits: int = 4) -> str:
         return "?"
     if digits >= 4:
         return f"{x:.{digits}g}"
-    forms = (f"{x:.{digits}g}", f"{x:.{digits - 1}e}")
-    return min((re.sub(r"e([+-])0*(\d)", r"e\1\2", f).replace("e+", "e") for f in forms), key=len)
+    return min((_short_exponent(f"{x:.{digits}g}"), _short_exponent(f"{x:.{digits - 1}e}")), key=len)
+
+
+def _short_exponent(text: str) -> str:
+    """1.3e-05 as 1.3e-5, 1e+10 as 1e10."""
+    mantissa, e, exponent = text.partition("e")
+    if not e:
+        return text
+    sign = "-" if exponent.startswith("-") else ""
+    return f"{mantissa}e{sign}{exponent.lstrip('+-').lstrip('0') or '0'}"
 
 
 def formula(node: dict, names: dict) -> str:
@@ -175,10 +181,13 @@ class GraphItem(pg.GraphicsWidget):
         cw, rh = area.width() / n_cols, area.height() / n_rows
         bw, bh = cw * 0.78, min(rh * 0.88, cw * 0.9)
         contents = self._contents(graph, text)
-        self._font = self._fitted_font(app_font, contents, bw, bh)
+        self._font, all_fit = self._fitted_font(app_font, contents, bw, bh)
         centre = {i: QPointF(area.left() + cw * (col[i] + 0.5), area.top() + rh * (row[i] + 0.5)) for i in col}
         rect = {i: QRectF(p.x() - bw / 2, p.y() - bh / 2, bw, bh) for i, p in centre.items()}
         self._edges = self._edge_shapes(graph, rect, text, bh)
+        if all_fit:
+            self._boxes = [(rect[n["id"]], *contents[n["id"]], contents[n["id"]][2]) for n in graph["nodes"]]
+            return
         # A box too narrow for its lines at the smallest font shows its numbers to 3 significant
         # digits, then 2, then cuts a line short with an ellipsis (its tooltip has it whole). Painted
         # as it was, centred, such a line lost its first and last letters ("rad 1.22e-0").
@@ -187,20 +196,27 @@ class GraphItem(pg.GraphicsWidget):
         metrics = {False: QFontMetricsF(self._font), True: QFontMetricsF(bold)}
         room = max(1.0, bw - 4)
 
-        def fits(lines) -> bool:
-            return all(metrics[b].horizontalAdvance(t) <= room for t, _, b in lines)
+        widths = {}  # (text, bold) -> width: a box's name and formula are the same at any digits
 
-        shorter = {}  # digits -> every box's contents with that many (made only if a box needs them)
+        def fits(lines) -> bool:
+            for t, _, b in lines:
+                if (t, b) not in widths:
+                    widths[t, b] = metrics[b].horizontalAdvance(t)
+                if widths[t, b] > room:
+                    return False
+            return True
+
+        shorter = None
         for node in graph["nodes"]:
             fill, pen, lines = contents[node["id"]]
             shown = lines
             for digits in (3, 2):
                 if fits(shown):
                     break
-                if digits not in shorter:
-                    shorter[digits] = self._contents(graph, text, digits)
-                shown = shorter[digits][node["id"]][2]
-            shown = [(metrics[b].elidedText(t, Qt.TextElideMode.ElideRight, room), c, b) for t, c, b in shown]
+                shorter = shorter or self._line_maker(graph, text)
+                shown = shorter(node, digits)
+            if not fits(shown):
+                shown = [(metrics[b].elidedText(t, Qt.TextElideMode.ElideRight, room), c, b) for t, c, b in shown]
             self._boxes.append((rect[node["id"]], fill, pen, lines, shown))
 
     def _walk_state(self, graph):
@@ -211,28 +227,37 @@ class GraphItem(pg.GraphicsWidget):
         k = min(self.walk, len(steps) - 1)
         return {s["node"] for s in steps[:k + 1]}, steps[k]["node"]
 
-    def _contents(self, graph, text: QColor, digits: int = 4) -> dict:
+    def _contents(self, graph, text: QColor) -> dict:
         """Each node's fill, border and three lines: its name and formula, data, grad."""
-        reached, current = self._walk_state(graph)
-        names = {n["id"]: n["name"] for n in graph["nodes"]}
+        current = self._walk_state(graph)[1]
         base = QApplication.palette().color(QPalette.ColorRole.AlternateBase)
         weight_fill = QColor(theme.TRAIN)
         weight_fill.setAlpha(WEIGHT_FILL_ALPHA)
-        quiet = QApplication.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
-        grad_colour = QColor(theme.ACTIVE.emphasis)
+        lines = self._line_maker(graph, text)
         out = {}
         for n in graph["nodes"]:
             role = n.get("role", "weight" if not n["children"] else "inner")
-            made = formula(n, names)
-            head = f"{n['name']} = {made}" if made else n["name"]
-            lines = [(head, text, True), (f"data {_num(n['value'], digits)}", text, False)]
-            lines += self._grad_lines(n, reached, grad_colour, quiet, digits)
             pen = QPen(highlight(), 3) if n["id"] == current else QPen(_alpha(text, 150), 1)
             fill = weight_fill if role in ("weight", "bias") else base
             if role == "input":
                 pen.setStyle(Qt.PenStyle.DashLine)  # data, not a weight: no step changes it
-            out[n["id"]] = (fill, pen, lines)
+            out[n["id"]] = (fill, pen, lines(n))
         return out
+
+    def _line_maker(self, graph, text: QColor):
+        """``lines(node, digits=4)``: a node's lines, its numbers to ``digits`` significant digits:
+        its name and formula, data, grad."""
+        reached = self._walk_state(graph)[0]
+        names = {n["id"]: n["name"] for n in graph["nodes"]}
+        quiet = QApplication.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+        grad_colour = QColor(theme.ACTIVE.emphasis)
+
+        def lines(n: dict, digits: int = 4) -> list:
+            made = formula(n, names)
+            head = f"{n['name']} = {made}" if made else n["name"]
+            return [(head, text, True), (f"data {_num(n['value'], digits)}", text, False)] + \
+                self._grad_lines(n, reached, grad_colour, quiet, digits)
+        return lines
 
     @staticmethod
     def _grad_lines(n, reached, colour, quiet, digits: int) -> list:
@@ -250,9 +275,9 @@ class GraphItem(pg.GraphicsWidget):
         return [(f"grad {_num(grad, digits)}", colour, False)]
 
     @staticmethod
-    def _fitted_font(app_font: QFont, contents: dict, bw: float, bh: float) -> QFont:
+    def _fitted_font(app_font: QFont, contents: dict, bw: float, bh: float) -> tuple[QFont, bool]:
         """One size for every box: the most lines a box has fill its height, the widest line its
-        width (down to the smallest size)."""
+        width; and whether every line fits at that size (not when the smallest size is too wide)."""
         font = QFont(app_font)
         most = max(len(lines) for _, _, lines in contents.values())
         px = max(MIN_FONT_PX, min(MAX_FONT_PX, bh / (most + 0.7)))
@@ -261,10 +286,11 @@ class GraphItem(pg.GraphicsWidget):
         bold.setBold(True)
         widest = max(QFontMetricsF(bold if b else font).horizontalAdvance(t)
                      for _, _, lines in contents.values() for t, _, b in lines)
-        if widest > bw - 6:
-            px = max(MIN_FONT_PX, px * (bw - 6) / widest)
-            font.setPixelSize(int(px))
-        return font
+        if widest <= bw - 6:
+            return font, True
+        wanted = px * (bw - 6) / widest
+        font.setPixelSize(int(max(MIN_FONT_PX, wanted)))
+        return font, wanted >= MIN_FONT_PX
 
     def _edge_shapes(self, graph, rect, text: QColor, bh: float) -> list:
         """A curve from each operand's right side into its node's left side, with an arrowhead;
