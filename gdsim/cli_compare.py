@@ -160,12 +160,13 @@ def _train_in_processes(runs, jobs: int, interrupt) -> None:
             done, _ = cf.wait(pending, timeout=0.05, return_when=cf.FIRST_COMPLETED)
             for future in done:
                 i = pending.pop(future)
-                try:
-                    state, runs[i].stop, runs[i].elapsed, runs[i].taken = future.result()
-                except cf.process.BrokenProcessPool:  # a worker died (killed, out of memory): no waiting for ever
-                    raise _CliError("a process training the runs died (killed, or out of memory); nothing "
-                                    "written: try --jobs 1") from None
+                state, runs[i].stop, runs[i].elapsed, runs[i].taken = future.result()
                 runs[i].trainer.set_state(*state)
+    except cf.process.BrokenProcessPool:
+        # A worker died (killed, out of memory): no waiting for ever. Seen by a result, or by a
+        # submit when it died while the runs were still being handed out (a test's kill under load).
+        raise _CliError("a process training the runs died (killed, or out of memory); nothing "
+                        "written: try --jobs 1") from None
     finally:
         for process in list(getattr(pool, "_processes", {}).values()):  # Ctrl+C: now, not after each run
             process.terminate()

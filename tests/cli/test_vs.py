@@ -214,6 +214,22 @@ def test_a_worker_process_that_dies_is_one_line_not_a_hang(tmp_path):
     assert not h.exists()
 
 
+def test_a_worker_that_dies_while_the_runs_are_handed_out_is_one_line_too(tmp_path, capsys, monkeypatch):
+    """Killed before every run was handed to the pool, a worker breaks it for the next submit: that
+    too is the one line, not a traceback (the test above, under load, killed one that early)."""
+    import concurrent.futures as cf
+
+    def broken(self, *args, **kwargs):
+        raise cf.process.BrokenProcessPool("A child process terminated abruptly")
+
+    monkeypatch.setattr(cf.ProcessPoolExecutor, "submit", broken)  # so nothing is forked here
+    h = tmp_path / "h.csv"
+    rc, out, err = cli(capsys, "run", "fruit", "--steps", 5, "--vs", "lr=2e-5", "--history-out", h, "--jobs", 2)
+    assert rc == 2
+    assert err.startswith("gdsim: a process training the runs died") and err.count("\n") == 1, err
+    assert not h.exists()
+
+
 def test_fair_lr_gives_every_run_its_own_range_tests_learning_rate(tmp_path, capsys):
     from gdsim.core.lr_find import find_lr, typed
     from gdsim.core.scenarios import build_trainer, get_scenario
