@@ -1107,6 +1107,9 @@ class MainWindow(QMainWindow):
         self.busy.hide()
         if wanted is None:
             return
+        if frames is None:  # Cancel while the landscape's grid was computed
+            self.say("the animation was cancelled: nothing was written")
+            return
         target, choice = wanted
         job = AnimationExport(frames, AnimationWriter(target, frame_durations(len(frames), choice.fps)), choice.view,
                               choice.size, choice.scale, choice.caption, parent=self)

@@ -609,7 +609,7 @@ class TrainingWorker(QObject):
                 if (run := ref()) is not None and run is not self._run
                 and run.trainer.params.size == trainer.params.size]
 
-    def _landscape_turn(self) -> bool:
+    def _landscape_turn(self, _done: float = 0.0) -> bool:
         """Between two blocks of a landscape's rows while training runs: the window's turn, and
         False once Pause is pressed (Pause takes effect within a block, not a whole grid)."""
         self._yield_to_gui()
@@ -982,7 +982,20 @@ class TrainingWorker(QObject):
         scratch = animation.scratch_for(self._scenario(self.settings.scenario), run.trainer)
         source = animation.FrameSource(self._taker.info, run.trainer, run.timeline, scratch, steps)
         if landscape is not None:
-            source.landscape(landscape, between=self._yield_to_gui)
+            # A big model's grid takes seconds: shown as progress, with Cancel (None: cancelled).
+            self.flags.cancel.clear()
+
+            def between(done: float) -> bool:
+                self.progress.emit("Computing the landscape the animation is drawn on", done)
+                self._yield_to_gui()
+                return not self.flags.cancel.is_set()
+
+            try:
+                if source.landscape(landscape, between=between) is None:
+                    self.animation_ready.emit(None)
+                    return
+            finally:
+                self.progress.emit("", -1.0)
         self.animation_ready.emit(animation.PreparedFrames.made_from(source))
 
     @command()

@@ -246,7 +246,8 @@ class FrameSource:
         """The landscape every frame is drawn on (a core.surface.Surface, kept as ``surface``),
         computed once: at the last frame's step (every other weight as it was then), over a plane
         and an extent taken from the path of the animated steps alone, so the map, its grid and
-        its colours stay put while the path grows over it. ``between`` as core.surface.compute's."""
+        its colours stay put while the path grows over it. ``between`` as core.surface.compute's:
+        if it gives the grid up, None (and no ``surface``)."""
         from . import surface
 
         scratch = self._at_last()

@@ -191,8 +191,9 @@ def compute(trainer, marks, request: Request, run_id: int, between=None, others=
     """The landscape around ``trainer``'s weights now, with the path so far (``marks``: the
     timeline's (step, weights)) and the paths of ``others`` ((index, name, trainer, marks, until):
     runs of the same model, each up to step ``until``) on the same plane. The grid is computed a
-    block of rows at a time, each block about BLOCK_SECONDS, and ``between()`` is called between
-    blocks (the window's turn): if it returns False, the grid is given up and None returned.
+    block of rows at a time, each block about BLOCK_SECONDS, and ``between(done)`` is called between
+    blocks (the window's turn; ``done``: the share of the grid computed): if it returns False, the
+    grid is given up and None returned.
 
     ``since``: the path starts at that step (an animation's first), and so do the plane of a PCA
     and the grid's extent, both taken from the path."""
@@ -222,7 +223,7 @@ def compute(trainer, marks, request: Request, run_id: int, between=None, others=
         row += rows
         spent = time.perf_counter() - block
         rows = max(1, min(n, int(rows * BLOCK_SECONDS / max(spent, 1e-6))))
-        if between is not None and row < n and between() is False:
+        if between is not None and row < n and between(row / n) is False:
             return None
     for array in (a, b, loss, steps, path, *(p for *_, p in paths)):
         array.flags.writeable = False

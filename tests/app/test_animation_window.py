@@ -210,3 +210,27 @@ def test_the_landscape_is_offered_and_drawn_on_the_plane_its_tab_shows(qtbot, ma
     assert job.ended and job.source.surface.plane.indices == (3, 7) and job.source.surface.step == 8
     assert len(list(tmp_path.iterdir())) == 9
     assert "saved the animation" in w.statusBar().currentMessage().lower()
+
+
+def test_cancel_while_the_landscape_is_computed_leaves_nothing(qtbot, make_window, tmp_path):
+    """The grid an animated landscape is drawn on shows its progress with Cancel: a big model's
+    takes seconds. Cancelled, nothing is drawn or written and the run goes on."""
+    w = make_window(scenario="micrograd")
+    w.step(8)
+    wait_paused_at(qtbot, w, 8)
+    shares = []
+
+    def computing(what, done):
+        if done >= 0 and "landscape" in what:
+            shares.append(done)
+            w.controller.cancel()  # as the progress dialog's Cancel does
+
+    w.controller.progress.connect(computing)
+    w.export_animation(str(tmp_path / "map.gif"), choice(view="landscape", last=8, frames=9))
+    qtbot.waitUntil(lambda: not w.animation_exporting, timeout=TIMEOUT)
+    assert shares and 0 < shares[0] < 1
+    assert w.animation_export is None and list(tmp_path.iterdir()) == []
+    assert "cancelled: nothing was written" in w.statusBar().currentMessage().lower()
+    assert w.progress_dialog is None
+    w.step(1)
+    wait_paused_at(qtbot, w, 9)

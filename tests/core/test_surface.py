@@ -29,13 +29,14 @@ def run(scenario, steps, trace=None, **settings):
 def test_the_path_is_every_traced_step_and_the_grid_is_loss_grid_whatever_the_blocks():
     t, marks = run("fruit", 12, trace=range(8))
     calls = []
-    s = surface.compute(t, marks, surface.Request(surface.WEIGHTS, 1, 4), run_id=7, between=lambda: calls.append(1))
+    s = surface.compute(t, marks, surface.Request(surface.WEIGHTS, 1, 4), run_id=7, between=calls.append)
     assert s.run_id == 7 and s.step == 12 and s.plane.indices == (1, 4)
     np.testing.assert_array_equal(s.path_steps, np.arange(13))
     np.testing.assert_array_equal(s.path, t.trace.values[:, [1, 4]])
     np.testing.assert_array_equal(s.loss, landscape.loss_grid(t, s.plane, s.a, s.b))
     assert s.loss.shape == (surface.GRID_POINTS, surface.GRID_POINTS)
     assert calls  # the first block is one row: the window has a turn before the rest
+    assert calls == sorted(calls) and 0 < calls[0] and calls[-1] < 1  # the share of the grid done
 
 
 def test_a_partial_trace_gives_the_path_of_the_two_weights_it_holds():
@@ -116,8 +117,8 @@ def test_a_grid_is_given_up_when_the_window_says_so_between_blocks():
     t, marks = run("digits", 2)
     calls = []
     assert surface.compute(t, marks, surface.Request(surface.WEIGHTS, 300, 400), run_id=1,
-                           between=lambda: calls.append(1) or False) is None
-    assert calls == [1]  # given up after the first block
+                           between=lambda done: calls.append(done) or False) is None
+    assert len(calls) == 1 and 0 < calls[0] < 1  # given up after the first block, a share of the grid done
 
 
 def test_a_long_path_keeps_its_first_and_last_points_and_a_bounded_number_between():
