@@ -72,7 +72,8 @@ class TrainingController(QObject):
     def call(self, command: str, *args) -> None:
         """Run a command of the worker (``TrainingWorker``'s methods marked ``@command``) in the
         model thread, after those sent before it."""
-        _ = self.worker  # a command sent before the thread starts waits for it in the worker's queue
+        worker = self.worker  # a command sent before the thread starts waits for it in the worker's queue
+        worker.flags.command_sent()
         self._perform.emit(command, args)
 
     def pause(self) -> None:

@@ -22,7 +22,7 @@ import traceback
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 from ..core import surface
 from ..core.choices import make_choice, parse_choice
@@ -93,6 +93,7 @@ class CrossThread:
         self._in_flight = 0
         self._lock = threading.Lock()
         self._wanted_step: int | None = None  # the past step asked for last (scrubbing: the latest wins)
+        self._commands = 0  # sent by the window, not yet begun: long work gives way to them
 
     def want_step(self, step: int) -> None:
         with self._lock:
@@ -103,6 +104,18 @@ class CrossThread:
         with self._lock:
             step, self._wanted_step = self._wanted_step, None
             return step
+
+    def command_sent(self) -> None:
+        with self._lock:
+            self._commands += 1
+
+    def command_begun(self) -> None:
+        with self._lock:
+            self._commands = max(0, self._commands - 1)
+
+    def commands_waiting(self) -> bool:
+        with self._lock:
+            return self._commands > 0
 
     def frame_sent(self) -> None:
         with self._lock:
@@ -156,6 +169,9 @@ class TrainingWorker(QObject):
     challenges_checked = Signal(int, object)  # (run id, a tuple of bools): the lesson page's challenges met
     animation_ready = Signal(object)  # core.animation.PreparedFrames: an animation's frames, for the window's export
     idle_check = Signal()  # after every slice: the GUI answers through flags.gui_idle once it has caught up
+    # A landscape given up for a command sent meanwhile, asked for again behind it in this thread's
+    # queue: a queued signal keeps the queue's order, where a zero timer could fire before it.
+    _landscape_again = Signal(object, int)
     SIGNALS = ("run_started", "snapshot", "state_changed", "settings_changed", "failed", "finished_task",
                "session_opened", "scenario_added", "table_read", "progress", "document_changed",
                "branches_changed", "pins_changed", "landscape_ready", "lr_found", "stability_found",
@@ -200,6 +216,7 @@ class TrainingWorker(QObject):
     @Slot(str, tuple)
     def perform(self, name: str, args: tuple) -> None:
         """The one way in: run the command ``name`` (a method marked ``@command``) with ``args``."""
+        self.flags.command_begun()
         method = getattr(self, name, None)
         if not getattr(method, "is_command", False):
             raise AttributeError(f"{name!r} is not a command of the model thread")
@@ -222,6 +239,7 @@ class TrainingWorker(QObject):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._tick)
+        self._landscape_again.connect(self.want_landscape, Qt.ConnectionType.QueuedConnection)
         self.configure(self._initial_settings)
 
     @command(SETTINGS)
@@ -588,15 +606,15 @@ class TrainingWorker(QObject):
             return
         run = self._run
         trainer = run.scratch if self.viewing is not None else self.trainer
-        between = self._landscape_turn if self.state == RUNNING else None
         try:
-            computed = surface.compute(trainer, _marks(run), request, self._run_id, between,
+            computed = surface.compute(trainer, _marks(run), request, self._run_id, self._landscape_turn,
                                        self._pinned_beside(trainer))
         except GdsimError as exc:  # all-zero weights, a path that has not moved: the view says so
             self.landscape_ready.emit(surface.Unavailable(self._run_id, sentence(str(exc)), request))
             return
-        if computed is None:  # Pause came first: it is next in this thread's queue, then the grid again
-            QTimer.singleShot(0, self, lambda: self.perform("want_landscape", (request, run_id)))
+        if computed is None:  # Pause or another command came first: it is next in this thread's
+            # queue, then the grid again (not through perform: not a command the window sent)
+            self._landscape_again.emit(request, run_id)
             return
         self.landscape_ready.emit(computed)
 
@@ -610,10 +628,11 @@ class TrainingWorker(QObject):
                 and run.trainer.params.size == trainer.params.size]
 
     def _landscape_turn(self, _done: float = 0.0) -> bool:
-        """Between two blocks of a landscape's rows while training runs: the window's turn, and
-        False once Pause is pressed (Pause takes effect within a block, not a whole grid)."""
+        """Between two blocks of a landscape's points: the window's turn, and False once Pause is
+        pressed or the window has sent a command (Run, Step, ...): it takes effect within a block,
+        not after a whole grid (a big MLP's takes a minute here), and the grid starts again after."""
         self._yield_to_gui()
-        return not self.flags.pause.is_set()
+        return not (self.flags.pause.is_set() or self.flags.commands_waiting())
 
     @command()
     def find_lr(self) -> None:

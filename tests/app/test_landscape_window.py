@@ -245,3 +245,36 @@ def test_a_map_with_nothing_on_it_takes_no_keys_and_the_mouse_before_a_run_is_ha
     w.toggle_landscape()
     qtbot.waitUntil(lambda: w.landscape_view.curve.xData is not None, timeout=TIMEOUT)
     assert w.landscape_view.canvas.takes_keys() == ()
+
+
+
+
+def test_a_slow_grid_gives_way_to_a_command_sent_meanwhile(qtbot, make_window, monkeypatch):
+    """A big MLP's grid takes a minute here: computed while paused, it held every command the
+    window sent (New weights, Reset, another scenario) until it was done. Now a command takes
+    effect within a block of points: the old run's grid is given up, and the new run's computed."""
+    import threading
+    import time
+
+    loss_grid = landscape.loss_grid
+    inside = threading.Event()
+
+    def slow(trainer, plane, a, b):  # 3 ms a point: 961 points would take about 3 s
+        inside.set()
+        time.sleep(0.003 * len(a) * len(b))
+        return loss_grid(trainer, plane, a, b)
+
+    monkeypatch.setattr(landscape, "loss_grid", slow)
+    monkeypatch.setattr(surface, "GRID_POINTS", 31)
+    w = make_window(scenario="fruit")
+    old_run = w.info.run_id
+    grids = []
+    w.controller.landscape_ready.connect(lambda s: grids.append(s.run_id))
+    w.toggle_landscape()
+    qtbot.waitUntil(inside.is_set, timeout=TIMEOUT)  # the model thread is inside the old run's grid
+    w.new_weights()
+    qtbot.waitUntil(lambda: w.info.run_id != old_run, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: bool(grids), timeout=TIMEOUT * 2)
+    assert grids[0] == w.info.run_id != old_run  # the old run's grid was never finished
+    qtbot.waitUntil(lambda: w.landscape_view.surface is not None, timeout=TIMEOUT)
+    assert w.landscape_view.surface.run_id == w.info.run_id
