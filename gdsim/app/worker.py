@@ -171,7 +171,7 @@ class TrainingWorker(QObject):
     idle_check = Signal()  # after every slice: the GUI answers through flags.gui_idle once it has caught up
     # A landscape given up for a command sent meanwhile, asked for again behind it in this thread's
     # queue: a queued signal keeps the queue's order, where a zero timer could fire before it.
-    _landscape_again = Signal(object, int)
+    _landscape_again = Signal(object, int, int)
     SIGNALS = ("run_started", "snapshot", "state_changed", "settings_changed", "failed", "finished_task",
                "session_opened", "scenario_added", "table_read", "progress", "document_changed",
                "branches_changed", "pins_changed", "landscape_ready", "lr_found", "stability_found",
@@ -203,6 +203,7 @@ class TrainingWorker(QObject):
         self._chunks = ChunkSizer()
         self._custom: dict[str, Scenario] = {}  # scenarios of a person's own data, by name
         self._table = None  # the CSV last read, waiting for its columns to be chosen
+        self._landscapes_asked = 0  # landscapes the window has asked for (the latest is the one wanted)
         self._closing = False
         self._neuron: tuple[int, int, int] | None = None  # the neuron graph a person chose (layer, unit, example)
         self.viewing: int | None = None  # the past step shown (the run's ``scratch`` is at it); None: the newest
@@ -598,11 +599,15 @@ class TrainingWorker(QObject):
         self._emit_snapshot()
 
     @command()
-    def want_landscape(self, request, run_id: int) -> None:
+    def want_landscape(self, request, run_id: int, asked: int | None = None) -> None:
         """Compute the loss landscape (core.surface) around the weights shown, the step looked
-        back at included; while training runs, the window has its turns between blocks of rows.
-        A request made for an earlier run (one that waited behind Pause) is dropped."""
-        if run_id != self._run_id:
+        back at included; the window has its turns between blocks of points. A request made for
+        an earlier run (one that waited behind Pause) is dropped, and so is one given up for a
+        command (``asked``: its number) when the window has asked for a landscape again since."""
+        if asked is None:  # from the window
+            self._landscapes_asked += 1
+            asked = self._landscapes_asked
+        if run_id != self._run_id or asked != self._landscapes_asked:
             return
         run = self._run
         trainer = run.scratch if self.viewing is not None else self.trainer
@@ -614,7 +619,7 @@ class TrainingWorker(QObject):
             return
         if computed is None:  # Pause or another command came first: it is next in this thread's
             # queue, then the grid again (not through perform: not a command the window sent)
-            self._landscape_again.emit(request, run_id)
+            self._landscape_again.emit(request, run_id, asked)
             return
         self.landscape_ready.emit(computed)
 
