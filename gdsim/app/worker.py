@@ -634,8 +634,9 @@ class TrainingWorker(QObject):
 
     def _landscape_turn(self, _done: float = 0.0) -> bool:
         """Between two blocks of a landscape's points: the window's turn, and False once Pause is
-        pressed or the window has sent a command (Run, Step, ...): it takes effect within a block,
-        not after a whole grid (a big MLP's takes a minute here), and the grid starts again after."""
+        pressed or the window has sent a command (Reset, another scenario, ...): it is carried out
+        within a block, not after a whole grid (a big MLP's takes a minute here), and the grid
+        starts again after it (training that command starts waits for that grid)."""
         self._yield_to_gui()
         return not (self.flags.pause.is_set() or self.flags.commands_waiting())
 
