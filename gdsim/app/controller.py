@@ -73,7 +73,7 @@ class TrainingController(QObject):
         """Run a command of the worker (``TrainingWorker``'s methods marked ``@command``) in the
         model thread, after those sent before it."""
         worker = self.worker  # a command sent before the thread starts waits for it in the worker's queue
-        worker.flags.command_sent()
+        worker.flags.commands.add()
         self._perform.emit(command, args)
 
     def pause(self) -> None:
@@ -89,7 +89,7 @@ class TrainingController(QObject):
         self.worker.flags.cancel.set()
 
     def snapshot_drawn(self) -> None:
-        self.worker.flags.frame_drawn()
+        self.worker.flags.frames.take()
 
     def _answer_idle_check(self) -> None:
         # A zero timer fires once the event queue is empty: paints and input included.

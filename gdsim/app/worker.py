@@ -79,6 +79,26 @@ class _Run:
         return f"{self.settings.scenario} at step {self.trainer.step_count:,}"
 
 
+class Tally:
+    """A count one thread adds to and another takes from, never below zero."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._n = 0
+
+    def add(self) -> None:
+        with self._lock:
+            self._n += 1
+
+    def take(self) -> None:
+        with self._lock:
+            self._n = max(0, self._n - 1)
+
+    def count(self) -> int:
+        with self._lock:
+            return self._n
+
+
 class CrossThread:
     """What the GUI thread tells the worker, or the worker waits for, without the event loop."""
 
@@ -90,10 +110,10 @@ class CrossThread:
         # Snapshots sent but not yet drawn. While one is in flight the periodic ones wait: each
         # snapshot carries everything since the previous one, so waiting loses nothing and a
         # slow GUI is never buried under a queue of frames.
-        self._in_flight = 0
+        self.frames = Tally()
+        self.commands = Tally()  # sent by the window, not yet begun: long work gives way to them
         self._lock = threading.Lock()
         self._wanted_step: int | None = None  # the past step asked for last (scrubbing: the latest wins)
-        self._commands = 0  # sent by the window, not yet begun: long work gives way to them
 
     def want_step(self, step: int) -> None:
         with self._lock:
@@ -105,29 +125,6 @@ class CrossThread:
             step, self._wanted_step = self._wanted_step, None
             return step
 
-    def command_sent(self) -> None:
-        with self._lock:
-            self._commands += 1
-
-    def command_begun(self) -> None:
-        with self._lock:
-            self._commands = max(0, self._commands - 1)
-
-    def commands_waiting(self) -> bool:
-        with self._lock:
-            return self._commands > 0
-
-    def frame_sent(self) -> None:
-        with self._lock:
-            self._in_flight += 1
-
-    def frame_drawn(self) -> None:
-        with self._lock:
-            self._in_flight = max(0, self._in_flight - 1)
-
-    def frames_in_flight(self) -> int:
-        with self._lock:
-            return self._in_flight
 
 
 def command(cause: str = RUN_CAUSE):
@@ -217,7 +214,7 @@ class TrainingWorker(QObject):
     @Slot(str, tuple)
     def perform(self, name: str, args: tuple) -> None:
         """The one way in: run the command ``name`` (a method marked ``@command``) with ``args``."""
-        self.flags.command_begun()
+        self.flags.commands.take()
         method = getattr(self, name, None)
         if not getattr(method, "is_command", False):
             raise AttributeError(f"{name!r} is not a command of the model thread")
@@ -638,7 +635,7 @@ class TrainingWorker(QObject):
         within a block, not after a whole grid (a big MLP's takes a minute here), and the grid
         starts again after it (training that command starts waits for that grid)."""
         self._yield_to_gui()
-        return not (self.flags.pause.is_set() or self.flags.commands_waiting())
+        return not (self.flags.pause.is_set() or self.flags.commands.count())
 
     @command()
     def find_lr(self) -> None:
@@ -1060,7 +1057,7 @@ class TrainingWorker(QObject):
         """Train for a slice, then end the run (a stop, the end of Step N), or show a frame and
         come back for the next slice."""
         watching = self.speed is not None and self.speed <= MAX_FPS  # one step per slice, each drawn
-        if watching and self.flags.frames_in_flight() > 0:
+        if watching and self.flags.frames.count() > 0:
             # The last step is still being drawn (a slow or busy GUI): every step is to be seen,
             # so the next waits for it rather than landing in the same frame.
             self._schedule(1000 / MAX_FPS / 4)
@@ -1139,7 +1136,7 @@ class TrainingWorker(QObject):
 
     def _show_and_continue(self, taken: int, watching: bool) -> None:
         due = watching or time.perf_counter() - self._last_emit >= self._frame_gap()
-        if taken > 0 and due and self.flags.frames_in_flight() == 0:
+        if taken > 0 and due and self.flags.frames.count() == 0:
             started = time.perf_counter()
             # The GUI may start drawing during the emit itself (PySide lets go of the GIL there),
             # so the frame's cost is counted from before it.
@@ -1196,7 +1193,7 @@ class TrainingWorker(QObject):
         return time.perf_counter() - started
 
     def _emit_snapshot(self) -> None:
-        self.flags.frame_sent()
+        self.flags.frames.add()
         self._last_emit = time.perf_counter()
         run = self._run
         started = time.perf_counter()

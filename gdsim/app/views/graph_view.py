@@ -271,7 +271,8 @@ class GraphItem(pg.GraphicsWidget):
                 [("grad ?", quiet, False)]
         if piles:
             added = _num(this_pass, digits) if this_pass >= 0 else f"({_num(this_pass, digits)})"
-            return [(f"grad {_num(grad, digits)}", colour, False), (f"= {_num(earlier, digits)} + {added}", colour, False)]
+            return [(f"grad {_num(grad, digits)}", colour, False),
+                    (f"= {_num(earlier, digits)} + {added}", colour, False)]
         return [(f"grad {_num(grad, digits)}", colour, False)]
 
     @staticmethod
