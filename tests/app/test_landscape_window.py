@@ -254,14 +254,13 @@ def test_a_slow_grid_gives_way_to_a_command_sent_meanwhile(qtbot, make_window, m
     window sent (New weights, Reset, another scenario) until it was done. Now a command takes
     effect within a block of points: the old run's grid is given up, and the new run's computed."""
     import threading
-    import time
 
     loss_grid = landscape.loss_grid
-    inside = threading.Event()
+    inside, sent = threading.Event(), threading.Event()
 
-    def slow(trainer, plane, a, b):  # 3 ms a point: 961 points would take about 3 s
+    def slow(trainer, plane, a, b):  # the first block lasts until the command is sent
         inside.set()
-        time.sleep(0.003 * len(a) * len(b))
+        sent.wait(TIMEOUT / 1000)
         return loss_grid(trainer, plane, a, b)
 
     monkeypatch.setattr(landscape, "loss_grid", slow)
@@ -273,6 +272,7 @@ def test_a_slow_grid_gives_way_to_a_command_sent_meanwhile(qtbot, make_window, m
     w.toggle_landscape()
     qtbot.waitUntil(inside.is_set, timeout=TIMEOUT)  # the model thread is inside the old run's grid
     w.new_weights()
+    sent.set()
     qtbot.waitUntil(lambda: w.info.run_id != old_run, timeout=TIMEOUT)
     qtbot.waitUntil(lambda: bool(grids), timeout=TIMEOUT * 2)
     assert grids[0] == w.info.run_id != old_run  # the old run's grid was never finished
