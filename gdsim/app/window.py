@@ -35,6 +35,7 @@ MESSAGE_SECONDS = 6
 FIRST_PAINT_WAIT_MS = 1000  # the model thread starts after the first paint, or after this at the latest
 STATUS_SECONDS = 0.2  # while training runs, the status bar's numbers change this often
 EXPORT_KEYS = ("loss", "predictions", "gradients", "graph", "landscape")  # File > Export's views: Ctrl+Alt+1 to 5
+ANIMATION_CANCELLED = "the animation was cancelled: nothing was written"  # at the grid or at a frame
 
 BANNER_STYLES = {kind: f"background: {back}; color: {text}; border: 1px solid {edge};"
                  for kind, (back, text, edge) in theme.BANNERS.items()}
@@ -1108,7 +1109,7 @@ class MainWindow(QMainWindow):
         if wanted is None:
             return
         if frames is None:  # Cancel while the landscape's grid was computed
-            self.say("the animation was cancelled: nothing was written")
+            self._animation_ended(ANIMATION_CANCELLED)
             return
         target, choice = wanted
         job = AnimationExport(frames, AnimationWriter(target, frame_durations(len(frames), choice.fps)), choice.view,
@@ -1127,7 +1128,7 @@ class MainWindow(QMainWindow):
         job.progress.connect(lambda done, total: progress.setValue(done))
         job.progress.connect(lambda done, total: done == total and progress.setLabelText(f"Writing {what}..."))
         job.finished.connect(lambda names: self._animation_ended(f"saved the animation to {what}"))
-        job.cancelled.connect(lambda: self._animation_ended("the animation was cancelled: nothing was written"))
+        job.cancelled.connect(lambda: self._animation_ended(ANIMATION_CANCELLED))
         job.failed.connect(lambda message: self._animation_ended(message, failed=True))
         self.say(f"exporting the animation to {what}...")
         progress.show()
