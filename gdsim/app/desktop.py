@@ -2,12 +2,14 @@
 uses them (a slider its arrows, a list the letters its choices begin with), the mouse wheel
 scrolls a panel rather than change a choice it passes over, and tooltips wrap to a readable width.
 
-One event filter on the application, so no widget has to remember either rule.
+One event filter holds the rules, so no widget has to remember them. It sees the input, and
+only the input: not every event of the application (``DesktopBehaviour``).
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QGuiApplication, QWindow
 from PySide6.QtGui import Qt as QtGuiNamespace  # mightBeRichText lives in QtGui's part of Qt
 from PySide6.QtWidgets import (
     QAbstractScrollArea, QAbstractSlider, QAbstractSpinBox, QApplication, QComboBox, QScrollBar, QToolTip, QWidget,
@@ -43,10 +45,27 @@ def searches(focus, text: str) -> bool:
 
 
 class DesktopBehaviour(QObject):
-    """Install once on the QApplication (``install``)."""
+    """The rules, seen where the input goes rather than in every event of the application.
+
+    Installed on the application, a Python filter is called for every Qt event: 1,500 a second
+    while training (paints, layouts, queued signals, pyqtgraph's property changes), and each
+    call waits for the interpreter the model thread holds, so every slot and timer of the
+    window waited for it twice. Instead (``install``) it is on:
+
+    - each top-level window's ``QWindow``, which sees the window's mouse, wheel and key events
+      before any widget does: the wheel's rule is applied there, and the widget the mouse moves
+      onto gets the filter if it has a tooltip (a tooltip follows a move);
+    - the focused widget, whose ShortcutOverride events say whether a key is a shortcut.
+    """
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
         kind = event.type()
+        if isinstance(obj, QWindow):
+            if kind == QEvent.Type.Wheel:
+                return self._wheel(event)
+            if kind == QEvent.Type.MouseMove:
+                self._watch_tooltip(event.globalPosition().toPoint())
+            return False
         if kind == QEvent.Type.ShortcutOverride:
             focus = QApplication.focusWidget()
             plain = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier == Qt.KeyboardModifier.NoModifier
@@ -56,32 +75,69 @@ class DesktopBehaviour(QObject):
                           or searches(focus, event.text())):
                 event.accept()  # the slider (or a map's cursor) takes the key; no shortcut fires
                 return True
-        elif (kind == QEvent.Type.Wheel and isinstance(obj, WHEEL_CHOICES) and not isinstance(obj, QScrollBar)
-              and not obj.hasFocus()):
-            # Scrolling the controls down passed over the Optimizer box and chose Adam (a Model or
-            # Scenario box would replace the run): an unfocused box hands the wheel to its panel.
-            area = obj.parentWidget()
-            while area is not None and not isinstance(area, QAbstractScrollArea):
-                area = area.parentWidget()
-            if area is None or area.verticalScrollBar().maximum() == 0:
-                return False  # no panel to scroll: the wheel is the box's, as Qt has it
-            QApplication.sendEvent(area.verticalScrollBar(), event)
-            return True
         elif kind == QEvent.Type.ToolTip and isinstance(obj, QWidget):
             text = obj.toolTip()
             if text and not QtGuiNamespace.mightBeRichText(text):
                 QToolTip.showText(event.globalPos(), wrapped(text), obj)
                 return True
+        elif kind == QEvent.Type.Leave and obj is not QApplication.focusWidget():
+            obj.removeEventFilter(self)  # watched while the mouse is on it (Qt allows this here)
         return False
+
+    def _wheel(self, event) -> bool:
+        """Scrolling the controls down passed over the Optimizer box and chose Adam (a Model or
+        Scenario box would replace the run): an unfocused box hands the wheel to its panel."""
+        if QApplication.activePopupWidget() is not None:
+            return False  # an open list scrolls itself
+        box = QApplication.widgetAt(event.globalPosition().toPoint())
+        while box is not None and not isinstance(box, WHEEL_CHOICES):  # a spin box's field is its child
+            box = box.parentWidget() if not box.isWindow() else None
+        if box is None or isinstance(box, QScrollBar) or box.hasFocus():
+            return False
+        area = box.parentWidget()
+        while area is not None and not isinstance(area, QAbstractScrollArea):
+            area = area.parentWidget()
+        if area is None or area.verticalScrollBar().maximum() == 0:
+            return False  # no panel to scroll: the wheel is the box's, as Qt has it
+        QApplication.sendEvent(area.verticalScrollBar(), event)
+        return True
+
+    def _watch_tooltip(self, where) -> None:
+        """The widget under the mouse whose tooltip would show (its own, else its nearest
+        parent's) gets the filter before its ToolTip event comes; installing again is a no-op."""
+        widget = QApplication.widgetAt(where)
+        while widget is not None and not widget.toolTip():
+            widget = widget.parentWidget() if not widget.isWindow() else None
+        if widget is not None:
+            widget.installEventFilter(self)
+
+    def watch_window(self, window: QWindow | None) -> None:
+        if window is not None:
+            window.installEventFilter(self)
+
+    def watch_focus(self, old: QWidget | None, new: QWidget | None) -> None:
+        """Only the focused widget (and the one under the mouse) is watched: the one a person left
+        is let go, or every widget ever focused would be, paints and all."""
+        if old is not None and not old.underMouse():
+            old.removeEventFilter(self)
+        if new is not None:
+            new.installEventFilter(self)
 
 
 _installed: DesktopBehaviour | None = None
 
 
 def install() -> None:
-    """Once per application; later calls do nothing."""
+    """On every top-level window there is (call when a window is shown), and from then on on
+    each window and widget that gets the focus."""
     global _installed
     app = QApplication.instance()
-    if _installed is None and app is not None:
+    if app is None:
+        return
+    if _installed is None:
         _installed = DesktopBehaviour(app)
-        app.installEventFilter(_installed)
+        app.focusChanged.connect(_installed.watch_focus)
+        QGuiApplication.instance().focusWindowChanged.connect(_installed.watch_window)
+    for top in app.topLevelWidgets():
+        _installed.watch_window(top.windowHandle())
+    _installed.watch_focus(None, app.focusWidget())

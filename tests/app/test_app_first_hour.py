@@ -321,6 +321,10 @@ def test_long_tooltips_wrap(make_window, qtbot):
     w = make_window(scenario="fruit")
     box = w.controls.zero_grad
     assert len(box.toolTip()) > 200
+    from gdsim.app import desktop
+
+    desktop.install()  # as at the window's first paint
+    qtbot.mouseMove(box, QPoint(5, 5))  # a tooltip follows a move: the box is watched from here
     QApplication.sendEvent(box, QHelpEvent(QEvent.Type.ToolTip, QPoint(5, 5), box.mapToGlobal(QPoint(5, 5))))
     qtbot.waitUntil(QToolTip.isVisible, timeout=TIMEOUT)
     assert QToolTip.text().startswith("<qt>")  # rich text: Qt wraps it at a readable width

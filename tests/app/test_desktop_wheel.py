@@ -9,13 +9,19 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
 
+from gdsim.app import desktop
+
 pytestmark = pytest.mark.gui
 
 
 def wheel_down(widget):
-    event = QWheelEvent(QPointF(5, 5), QPointF(widget.mapToGlobal(QPoint(5, 5))), QPoint(0, 0), QPoint(0, -120),
-                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
-    QApplication.sendEvent(widget, event)
+    """A wheel turn over ``widget`` as the platform delivers it: to the window, which hands it to
+    the widget under the mouse."""
+    top = widget.window()
+    event = QWheelEvent(QPointF(widget.mapTo(top, QPoint(5, 5))), QPointF(widget.mapToGlobal(QPoint(5, 5))),
+                        QPoint(0, 0), QPoint(0, -120), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                        Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(top.windowHandle(), event)
 
 
 def test_the_wheel_over_an_unfocused_list_scrolls_the_panel_and_chooses_nothing(qtbot, make_window):
@@ -24,10 +30,13 @@ def test_the_wheel_over_an_unfocused_list_scrolls_the_panel_and_chooses_nothing(
     area = w.controls  # the control panel is the scroll area
     box = w.controls.optimizer
     qtbot.waitUntil(lambda: area.verticalScrollBar().maximum() > 0, timeout=TIMEOUT)
-    before = box.currentIndex()
+    desktop.install()  # as at the window's first paint
+    area.ensureWidgetVisible(box)  # under the mouse, as the panel scrolls past it
+    qtbot.waitUntil(lambda: QApplication.widgetAt(box.mapToGlobal(QPoint(5, 5))) is box, timeout=TIMEOUT)
+    before, scrolled = box.currentIndex(), area.verticalScrollBar().value()
     wheel_down(box)
     assert box.currentIndex() == before and w.settings.optimizer == "sgd"
-    assert area.verticalScrollBar().value() > 0
+    assert area.verticalScrollBar().value() > scrolled
     box.setFocus()
     qtbot.waitUntil(box.hasFocus, timeout=TIMEOUT)
     wheel_down(box)  # chosen by the person first: the wheel is theirs
