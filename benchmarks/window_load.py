@@ -43,6 +43,7 @@ import json
 import os
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -65,7 +66,7 @@ OWN_ROWS, OWN_COLUMNS = 2000, 784
 OWN_RUN_ARGS = ["--model", "mlp:512,512", "--batch-size", "256", "--lr", "1e-4"]
 PROBE_MS = 10
 PAUSE_PRESSES = 4
-PARTS = 4  # the window's measured stretch, cut in parts with headless training between them
+PARTS = 6  # the window's measured stretch, cut in parts with headless training between them
 HEADLESS_SHARE = 0.5  # headless time before each part, as a share of the part's
 PART_POLL_MS = 100
 
@@ -384,6 +385,8 @@ def run_full_speed(w, meter: ViewMeter, headless: Headless, seconds: float | Non
     stretch is cut into PARTS, and before each part and after the last, with the window paused
     and its event loop not turning, the same settings train headless for HEADLESS_SHARE of a
     part's time. Redraws, UI delays and views count only the parts (the window trains in them).
+    The app / headless ratio is the median of the parts' own: each part's rate over the mean of
+    the two headless stretches either side of it.
     """
     parts = PARTS if until_step is None else 1
     part = None if until_step is not None or seconds is None else seconds / parts
@@ -432,18 +435,28 @@ def run_full_speed(w, meter: ViewMeter, headless: Headless, seconds: float | Non
     w.snapshot_drawn.disconnect(on_snapshot)
     elapsed = sum(end - start for start, end in spans)
     steps = seconds_of_steps = 0.0
+    app_each = []  # each part's own rate (None: too few snapshots in it to tell)
     for start, end in spans:
         seen = [s for s in snapshots if start <= s[0] <= end]
+        app_each.append(None)
         if len(seen) > 1:
             steps += seen[-1][1] - seen[0][1]
             seconds_of_steps += seen[-1][0] - seen[0][0]
+            app_each[-1] = round((seen[-1][1] - seen[0][1]) / (seen[-1][0] - seen[0][0]), 1)
+    # Each part against the headless stretches either side of it, and the median of those: the
+    # machine's speed jumps by half within seconds, and a part or a stretch that fell in a fast
+    # or slow spell then moves one ratio of PARTS, not the mean of all of them.
+    pairs = [rate / ((before + after) / 2) for rate, before, after in zip(app_each, headless_rates, headless_rates[1:])
+             if rate is not None and before + after > 0]
     in_spans = [t for t in (s[0] for s in snapshots) if any(a <= t <= b for a, b in spans)]
     return {"seconds": round(elapsed, 2), "state_at_end": w.state, "clock": clock,
             "snapshots_per_s": _per_s(len(in_spans), elapsed),
             "redraws_per_s": _per_s(sum(1 for t in redraws if any(a <= t <= b for a, b in spans)), elapsed),
             "app_steps_per_s": round(steps / seconds_of_steps, 1) if seconds_of_steps > 0 else 0.0,
             "headless_steps_per_s": round(sum(headless_rates) / len(headless_rates), 1),
-            "headless_each": [round(r, 1) for r in headless_rates],
+            "headless_each": [round(r, 1) for r in headless_rates], "app_each": app_each,
+            "app_vs_headless_each": [round(r, 3) for r in pairs],
+            "app_vs_headless": round(statistics.median(pairs), 3) if pairs else None,
             **probe.summary()}
 
 
@@ -516,10 +529,8 @@ def _measure(case, seconds, until_step, session) -> dict:
     finally:
         w.ask_on_close = False
         w.close()
-    app_rate, headless_rate = running["app_steps_per_s"], running["headless_steps_per_s"]
     return {
         "case": case, "what": CASES[case].what, "settings": settings, **running,
-        "app_vs_headless": round(app_rate / headless_rate, 3) if headless_rate else None,
         **pause,
         "views": views,
         # A view on screen that was never redrawn is a fault; one the run does not show is not drawn by design.
