@@ -384,9 +384,10 @@ def run_full_speed(w, meter: ViewMeter, headless: Headless, seconds: float | Non
     1.6x apart a few seconds apart), so the two rates are taken side by side: the window's
     stretch is cut into PARTS, and before each part and after the last, with the window paused
     and its event loop not turning, the same settings train headless for HEADLESS_SHARE of a
-    part's time. Redraws, UI delays and views count only the parts (the window trains in them).
-    The app / headless ratio is the median of the parts' own: each part's rate over the mean of
-    the two headless stretches either side of it.
+    part's time. Redraws, UI delays and views count only the parts (the window trains in them):
+    UI delays the even parts, which the delay probe measures, the rates the odd ones, which it
+    does not disturb. The app / headless ratio is the median of those parts' own: each part's
+    rate over the mean of the two headless stretches either side of it.
     """
     parts = PARTS if until_step is None else 1
     part = None if until_step is not None or seconds is None else seconds / parts
@@ -409,23 +410,29 @@ def run_full_speed(w, meter: ViewMeter, headless: Headless, seconds: float | Non
 
     w.snapshot_drawn.connect(on_snapshot)
     probe = DelayProbe()
-    spans, headless_rates = [], []
+    # The delay probe is a Python call on the GUI thread 100 times a second, each taking the GIL
+    # from the model thread across the two cores: it cost the training a tenth to a fifth of its
+    # ratio (quadratic, three runs each: 0.47, 0.42, 0.54 with it, 0.57, 0.59, 0.68 without). So
+    # it measures in every other part, and the rates (training, redraws) come from the others.
+    probed = [parts == 1 or i % 2 == 0 for i in range(parts)]
+    spans, headless_rates = [], []  # spans: (start, end, probed)
     clock = None
-    for _ in range(parts):
+    for i in range(parts):
         headless_rates.append(headless.rate(headless_seconds))
         press("running")
         if clock is None:
             clock = EngineClock(w.controller.worker.trainer)
         start = time.perf_counter()
         meter.start()
-        probe.start()
+        if probed[i]:
+            probe.start()
         if until_step is not None:
             spin_until(lambda: w.last_snapshot.step >= until_step or w.state != "running", poll_ms=PART_POLL_MS)
         else:
             spin_until(lambda: w.state != "running", part, poll_ms=PART_POLL_MS)
         probe.stop()
         meter.recording = False
-        spans.append((start, time.perf_counter()))
+        spans.append((start, time.perf_counter(), probed[i]))
         if w.state != "running":
             break  # a stop or divergence: what was measured is the result
         press("paused")
@@ -433,13 +440,15 @@ def run_full_speed(w, meter: ViewMeter, headless: Headless, seconds: float | Non
     if w.state == "paused":
         press("running")  # left running, as the Pause presses expect (a stop or divergence stays)
     w.snapshot_drawn.disconnect(on_snapshot)
-    elapsed = sum(end - start for start, end in spans)
+    elapsed = sum(end - start for start, end, _ in spans)
+    rated = [(start, end) for start, end, with_probe in spans if not with_probe or parts == 1]
+    rated_seconds = sum(end - start for start, end in rated)
     steps = seconds_of_steps = 0.0
-    app_each = []  # each part's own rate (None: too few snapshots in it to tell)
-    for start, end in spans:
+    app_each = []  # each part's own rate (None: too few snapshots in it to tell, or the probe's part)
+    for start, end, with_probe in spans:
         seen = [s for s in snapshots if start <= s[0] <= end]
         app_each.append(None)
-        if len(seen) > 1:
+        if len(seen) > 1 and (start, end) in rated:
             steps += seen[-1][1] - seen[0][1]
             seconds_of_steps += seen[-1][0] - seen[0][0]
             app_each[-1] = round((seen[-1][1] - seen[0][1]) / (seen[-1][0] - seen[0][0]), 1)
@@ -448,10 +457,10 @@ def run_full_speed(w, meter: ViewMeter, headless: Headless, seconds: float | Non
     # or slow spell then moves one ratio of PARTS, not the mean of all of them.
     pairs = [rate / ((before + after) / 2) for rate, before, after in zip(app_each, headless_rates, headless_rates[1:])
              if rate is not None and before + after > 0]
-    in_spans = [t for t in (s[0] for s in snapshots) if any(a <= t <= b for a, b in spans)]
+    in_rated = [t for t in (s[0] for s in snapshots) if any(a <= t <= b for a, b in rated)]
     return {"seconds": round(elapsed, 2), "state_at_end": w.state, "clock": clock,
-            "snapshots_per_s": _per_s(len(in_spans), elapsed),
-            "redraws_per_s": _per_s(sum(1 for t in redraws if any(a <= t <= b for a, b in spans)), elapsed),
+            "snapshots_per_s": _per_s(len(in_rated), rated_seconds),
+            "redraws_per_s": _per_s(sum(1 for t in redraws if any(a <= t <= b for a, b in rated)), rated_seconds),
             "app_steps_per_s": round(steps / seconds_of_steps, 1) if seconds_of_steps > 0 else 0.0,
             "headless_steps_per_s": round(sum(headless_rates) / len(headless_rates), 1),
             "headless_each": [round(r, 1) for r in headless_rates], "app_each": app_each,
