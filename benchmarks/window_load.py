@@ -415,7 +415,8 @@ def run_full_speed(w, meter: ViewMeter, headless: Headless, seconds: float | Non
     # ratio (quadratic, three runs each: 0.47, 0.42, 0.54 with it, 0.57, 0.59, 0.68 without). So
     # it measures in every other part, and the rates (training, redraws) come from the others.
     probed = [parts == 1 or i % 2 == 0 for i in range(parts)]
-    spans, headless_rates = [], []  # spans: (start, end, probed)
+    rated = [parts == 1 or not probed[i] for i in range(parts)]
+    spans, headless_rates = [], []  # spans: (start, end, whether the part's rates count)
     clock = None
     for i in range(parts):
         headless_rates.append(headless.rate(headless_seconds))
@@ -432,7 +433,7 @@ def run_full_speed(w, meter: ViewMeter, headless: Headless, seconds: float | Non
             spin_until(lambda: w.state != "running", part, poll_ms=PART_POLL_MS)
         probe.stop()
         meter.recording = False
-        spans.append((start, time.perf_counter(), probed[i]))
+        spans.append((start, time.perf_counter(), rated[i]))
         if w.state != "running":
             break  # a stop or divergence: what was measured is the result
         press("paused")
@@ -441,14 +442,14 @@ def run_full_speed(w, meter: ViewMeter, headless: Headless, seconds: float | Non
         press("running")  # left running, as the Pause presses expect (a stop or divergence stays)
     w.snapshot_drawn.disconnect(on_snapshot)
     elapsed = sum(end - start for start, end, _ in spans)
-    rated = [(start, end) for start, end, with_probe in spans if not with_probe or parts == 1]
-    rated_seconds = sum(end - start for start, end in rated)
+    rated_spans = [(start, end) for start, end, counts in spans if counts]
+    rated_seconds = sum(end - start for start, end in rated_spans)
     steps = seconds_of_steps = 0.0
     app_each = []  # each part's own rate (None: too few snapshots in it to tell, or the probe's part)
-    for start, end, with_probe in spans:
+    for start, end, counts in spans:
         seen = [s for s in snapshots if start <= s[0] <= end]
         app_each.append(None)
-        if len(seen) > 1 and (start, end) in rated:
+        if len(seen) > 1 and counts:
             steps += seen[-1][1] - seen[0][1]
             seconds_of_steps += seen[-1][0] - seen[0][0]
             app_each[-1] = round((seen[-1][1] - seen[0][1]) / (seen[-1][0] - seen[0][0]), 1)
@@ -457,10 +458,10 @@ def run_full_speed(w, meter: ViewMeter, headless: Headless, seconds: float | Non
     # or slow spell then moves one ratio of PARTS, not the mean of all of them.
     pairs = [rate / ((before + after) / 2) for rate, before, after in zip(app_each, headless_rates, headless_rates[1:])
              if rate is not None and before + after > 0]
-    in_rated = [t for t in (s[0] for s in snapshots) if any(a <= t <= b for a, b in rated)]
+    in_rated = [t for t in (s[0] for s in snapshots) if any(a <= t <= b for a, b in rated_spans)]
     return {"seconds": round(elapsed, 2), "state_at_end": w.state, "clock": clock,
             "snapshots_per_s": _per_s(len(in_rated), rated_seconds),
-            "redraws_per_s": _per_s(sum(1 for t in redraws if any(a <= t <= b for a, b in rated)), rated_seconds),
+            "redraws_per_s": _per_s(sum(1 for t in redraws if any(a <= t <= b for a, b in rated_spans)), rated_seconds),
             "app_steps_per_s": round(steps / seconds_of_steps, 1) if seconds_of_steps > 0 else 0.0,
             "headless_steps_per_s": round(sum(headless_rates) / len(headless_rates), 1),
             "headless_each": [round(r, 1) for r in headless_rates], "app_each": app_each,
