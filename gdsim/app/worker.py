@@ -126,7 +126,6 @@ class CrossThread:
             return step
 
 
-
 def command(cause: str = RUN_CAUSE):
     """A command the GUI may send (``perform``): bad input in it is a ``failed`` message naming
     ``cause`` (the controls show what is in force again), anything else an internal error."""

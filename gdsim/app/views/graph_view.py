@@ -180,7 +180,8 @@ class GraphItem(pg.GraphicsWidget):
         n_rows = max(row.values()) + 1
         cw, rh = area.width() / n_cols, area.height() / n_rows
         bw, bh = cw * 0.78, min(rh * 0.88, cw * 0.9)
-        contents = self._contents(graph, text)
+        lines_of = self._line_maker(graph, text)
+        contents = self._contents(graph, text, lines_of)
         self._font, all_fit = self._fitted_font(app_font, contents, bw, bh)
         centre = {i: QPointF(area.left() + cw * (col[i] + 0.5), area.top() + rh * (row[i] + 0.5)) for i in col}
         rect = {i: QRectF(p.x() - bw / 2, p.y() - bh / 2, bw, bh) for i, p in centre.items()}
@@ -206,15 +207,13 @@ class GraphItem(pg.GraphicsWidget):
                     return False
             return True
 
-        shorter = None
         for node in graph["nodes"]:
             fill, pen, lines = contents[node["id"]]
             shown = lines
             for digits in (3, 2):
                 if fits(shown):
                     break
-                shorter = shorter or self._line_maker(graph, text)
-                shown = shorter(node, digits)
+                shown = lines_of(node, digits)
             if not fits(shown):
                 shown = [(metrics[b].elidedText(t, Qt.TextElideMode.ElideRight, room), c, b) for t, c, b in shown]
             self._boxes.append((rect[node["id"]], fill, pen, lines, shown))
@@ -227,13 +226,13 @@ class GraphItem(pg.GraphicsWidget):
         k = min(self.walk, len(steps) - 1)
         return {s["node"] for s in steps[:k + 1]}, steps[k]["node"]
 
-    def _contents(self, graph, text: QColor) -> dict:
-        """Each node's fill, border and three lines: its name and formula, data, grad."""
+    def _contents(self, graph, text: QColor, lines) -> dict:
+        """Each node's fill, border and three lines (``lines``, from ``_line_maker``): its name and
+        formula, data, grad."""
         current = self._walk_state(graph)[1]
         base = QApplication.palette().color(QPalette.ColorRole.AlternateBase)
         weight_fill = QColor(theme.TRAIN)
         weight_fill.setAlpha(WEIGHT_FILL_ALPHA)
-        lines = self._line_maker(graph, text)
         out = {}
         for n in graph["nodes"]:
             role = n.get("role", "weight" if not n["children"] else "inner")
