@@ -89,14 +89,11 @@ class DesktopBehaviour(QObject):
         Scenario box would replace the run): an unfocused box hands the wheel to its panel."""
         if QApplication.activePopupWidget() is not None:
             return False  # an open list scrolls itself
-        box = QApplication.widgetAt(event.globalPosition().toPoint())
-        while box is not None and not isinstance(box, WHEEL_CHOICES):  # a spin box's field is its child
-            box = box.parentWidget() if not box.isWindow() else None
+        # Under the mouse is the innermost widget: a spin box's field is its child.
+        box = _nearest(QApplication.widgetAt(event.globalPosition().toPoint()), lambda w: isinstance(w, WHEEL_CHOICES))
         if box is None or isinstance(box, QScrollBar) or box.hasFocus():
             return False
-        area = box.parentWidget()
-        while area is not None and not isinstance(area, QAbstractScrollArea):
-            area = area.parentWidget()
+        area = _nearest(box.parentWidget(), lambda w: isinstance(w, QAbstractScrollArea))
         if area is None or area.verticalScrollBar().maximum() == 0:
             return False  # no panel to scroll: the wheel is the box's, as Qt has it
         QApplication.sendEvent(area.verticalScrollBar(), event)
@@ -105,9 +102,7 @@ class DesktopBehaviour(QObject):
     def _watch_tooltip(self, where) -> None:
         """The widget under the mouse whose tooltip would show (its own, else its nearest
         parent's) gets the filter before its ToolTip event comes; installing again is a no-op."""
-        widget = QApplication.widgetAt(where)
-        while widget is not None and not widget.toolTip():
-            widget = widget.parentWidget() if not widget.isWindow() else None
+        widget = _nearest(QApplication.widgetAt(where), lambda w: bool(w.toolTip()))
         if widget is not None:
             widget.installEventFilter(self)
 
@@ -122,6 +117,13 @@ class DesktopBehaviour(QObject):
             old.removeEventFilter(self)
         if new is not None:
             new.installEventFilter(self)
+
+
+def _nearest(widget: QWidget | None, wanted) -> QWidget | None:
+    """``widget`` or its nearest parent in the same window for which ``wanted(w)`` holds, else None."""
+    while widget is not None and not wanted(widget):
+        widget = None if widget.isWindow() else widget.parentWidget()
+    return widget
 
 
 _installed: DesktopBehaviour | None = None
