@@ -254,4 +254,3 @@ def test_a_box_too_narrow_for_its_text_shows_fewer_digits_then_an_ellipsis(graph
     for rect, _fill, _pen, _lines, shown in view.item._boxes:
         for text, _colour, is_bold in shown:
             assert QFontMetricsF(bold if is_bold else view.item._font).horizontalAdvance(text) <= rect.width() - 4 + 0.5
-

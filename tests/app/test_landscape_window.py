@@ -247,8 +247,6 @@ def test_a_map_with_nothing_on_it_takes_no_keys_and_the_mouse_before_a_run_is_ha
     assert w.landscape_view.canvas.takes_keys() == ()
 
 
-
-
 def test_a_slow_grid_gives_way_to_a_command_sent_meanwhile(qtbot, make_window, monkeypatch):
     """A big MLP's grid takes a minute here: computed while paused, it held every command the
     window sent (New weights, Reset, another scenario) until it was done. Now a command takes
