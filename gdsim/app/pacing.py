@@ -60,6 +60,11 @@ GUI_SHARE = 0.36
 # over all the data, for a big model on your own data tens of milliseconds; it then sends fewer
 # frames, each drawn in full, rather than frames the window has no time left to draw.
 SNAPSHOT_SHARE = 0.15
+# Of which a big model's pass over all its data (SnapshotTaker.small_pass is False: the digits
+# MLP, your own data's) at most this. Frames in between carry the last pass's predictions,
+# loss and accuracy, and the views say which step those are of. Paused, stopped, after Step N
+# and at a pace slow enough to see every step, every frame has its own.
+EVALUATION_SHARE = 0.05
 LIGHT, HEAVY = "light", "heavy"
 SHARES = {LIGHT: 0.2, HEAVY: 0.06}
 MAX_FPS = {LIGHT: 45.0, HEAVY: 12.0}

@@ -22,6 +22,7 @@ from .controls import ControlPanel
 from .pacing import HEAVY, LIGHT, ViewSchedule
 from .presentation import SlimBar, Zoom
 from .timeline_bar import TimelineBar
+from .views.base import earlier_step
 from .views.gradient_view import GradientView
 from .views.graph_view import ALL_KEY, BACK_KEY, NEXT_KEY, GraphView
 from .views.layout import add_graph, arranged, fit_to_run, layout_kind
@@ -860,7 +861,7 @@ class MainWindow(QMainWindow):
             title = METRIC_TITLES[self.info.metric]
             value = (f"{snap.current_metric:.1%}" if self.info.metric == "accuracy"
                      else f"{snap.current_metric:.6g}")
-            self.status_loss.setText(self.status_loss.text() + f"   {title} {value}")
+            self.status_loss.setText(self.status_loss.text() + f"   {title} {value}{earlier_step(snap)}")
         self.status_rate.setText(per_second(snap.steps_per_second) if self.state == RUNNING else "")
         if self.slim_bar.isVisible():
             self.slim_bar.show_step(snap.step)

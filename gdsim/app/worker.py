@@ -39,7 +39,7 @@ from ..core.snapshot import SMALL_MODEL_WEIGHTS, SnapshotTaker, resolve_neuron, 
 from ..core.timeline import Timeline
 from ..core.record.curves import run_curves, thinned
 from ..core.variants import differences
-from .pacing import GUI_SHARE, SNAPSHOT_SHARE, ChunkSizer
+from .pacing import EVALUATION_SHARE, GUI_SHARE, SNAPSHOT_SHARE, ChunkSizer
 from .run_state import DIVERGED, FILE, PAUSED, RUN_CAUSE, RUNNING, SETTINGS, STOPPED, Document
 
 MAX_FPS = 45
@@ -191,6 +191,7 @@ class TrainingWorker(QObject):
         self._draw_seconds = 0.0  # how long the GUI takes to catch up with a frame (running average)
         self._take_seconds = 0.0  # how long this thread takes to make a snapshot (running average)
         self._last_take = 0.0  # ... the last one
+        self._last_evaluation = 0.0  # when a snapshot last made the pass over all the data
         self._last_yield = 0.0
         self._budget: int | None = None  # steps left for Step N; None when running freely
         self._pace_start = 0.0
@@ -1139,7 +1140,7 @@ class TrainingWorker(QObject):
             started = time.perf_counter()
             # The GUI may start drawing during the emit itself (PySide lets go of the GIL there),
             # so the frame's cost is counted from before it.
-            self._emit_snapshot()
+            self._emit_snapshot(watching or self._evaluation_due())
             self._yield_to_gui()
             self._last_yield = time.perf_counter()
             # Running averages: frames alternate between light and heavy redraws.
@@ -1163,6 +1164,12 @@ class TrainingWorker(QObject):
         training keeps the rest."""
         return max(1.0 / MAX_FPS, (self._draw_seconds + self._take_seconds) / GUI_SHARE,
                    self._take_seconds / SNAPSHOT_SHARE)
+
+    def _evaluation_due(self) -> bool:
+        """Time for a big model's frame to make its own pass over all the data again: its last
+        took no more than EVALUATION_SHARE of the time since."""
+        taker = self._taker
+        return time.perf_counter() - self._last_evaluation >= taker.evaluation_seconds / EVALUATION_SHARE
 
     def _note_rate(self, taken: int) -> None:
         now = time.perf_counter()
@@ -1191,15 +1198,19 @@ class TrainingWorker(QObject):
         self.flags.gui_idle.wait(GUI_WAIT_SECONDS)
         return time.perf_counter() - started
 
-    def _emit_snapshot(self) -> None:
+    def _emit_snapshot(self, evaluate: bool = True) -> None:
+        """Send the run's state now (or the step looked back at); with ``evaluate`` False a big
+        model's snapshot may carry the predictions of an earlier step (SnapshotTaker.take)."""
         self.flags.frames.add()
         self._last_emit = time.perf_counter()
         run = self._run
         started = time.perf_counter()
         if self.viewing is None:
-            snap = self._taker.take(self.trainer, self._rate())
+            snap = self._taker.take(self.trainer, self._rate(), evaluate)
         else:
             snap = self._taker.take_past(run.scratch, self.trainer)
+        if snap.evaluated == snap.step:
+            self._last_evaluation = started
         self._last_take = time.perf_counter() - started
         self.snapshot.emit(dataclasses.replace(snap, latest=self.trainer.step_count, earliest=run.timeline.first_step))
         if self.viewing is None:

@@ -9,6 +9,8 @@ Both are plain NumPy and safe to hand to another thread.
 
 from __future__ import annotations
 
+import time
+import weakref
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -26,6 +28,12 @@ SMALL_MODEL_WEIGHTS = 300
 # a person clicks later shows its whole history (digits' 785 among them). Bigger models trace the
 # weight being followed, from the moment it is chosen.
 TRACE_EVERY_WEIGHT = 1024
+# A model whose pass over all its data (training and validation rows times weights, about its
+# multiply-adds) is at most this is evaluated in every snapshot: fruit, micrograd, the quadratic,
+# every one-weight objective (whose views pair the weight now with its loss). Bigger ones
+# (digits10: 23 million) may be evaluated less often than they are drawn while training runs at
+# full speed (``SnapshotTaker.take``; the worker decides from what the pass costs).
+SMALL_PASS = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -132,6 +140,14 @@ class Snapshot:
     # past snapshot carries no rows, and a snapshot with no new rows still says them.
     step_loss: float | None = None
     step_grad_norm: float | None = None
+    # The step whose weights ``predictions``, ``val_predictions``, ``curve_predictions``,
+    # ``current_loss`` and ``current_metric`` are of: ``step``, unless this snapshot reused an
+    # earlier one's pass over all the data (a big model at full speed). None: ``step``.
+    evaluated_step: int | None = None
+
+    @property
+    def evaluated(self) -> int:
+        return self.step if self.evaluated_step is None else self.evaluated_step
 
 
 def run_info(run_id: int, scenario: Scenario, trainer: Trainer, settings: Settings,
@@ -253,11 +269,25 @@ class SnapshotTaker:
         self.trace_id = None
         self.tracked = info.tracked if info is not None else 0  # the weight followed; the worker moves it
         self.neuron = default_neuron(info) if info is not None else (0, 0, 0)  # the worker moves it too
+        self._evaluation = None  # (weak reference to the trainer, step, fields) of the last pass over all the data
+        self.evaluation_seconds = 0.0  # what that pass took
 
-    def take(self, trainer: Trainer, steps_per_second: float = 0.0) -> Snapshot:
+    @property
+    def small_pass(self) -> bool:
+        """The model's pass over all its data costs little: every snapshot makes it."""
+        info = self.info
+        if info is None:
+            return True
+        rows = len(info.x) + (0 if info.x_val is None else len(info.x_val))
+        return rows * info.n_weights <= SMALL_PASS
+
+    def take(self, trainer: Trainer, steps_per_second: float = 0.0, evaluate: bool = True) -> Snapshot:
+        """What changed since the last snapshot. With ``evaluate`` False, a big model's snapshot
+        may reuse the last one's predictions, loss and metric on all the data (``evaluated_step``
+        says which step they are of): its pass over the data can cost more than the frame."""
         news = self._history_news(trainer.history)
         trace = self._trace_news(trainer.trace)
-        return Snapshot(**news, **trace, **self._state(trainer, trace["trace_values"]),
+        return Snapshot(**news, **trace, **self._state(trainer, trace["trace_values"], evaluate),
                         steps_per_second=steps_per_second, notes=tuple(trainer.notes))
 
     def take_past(self, trainer: Trainer, run: Trainer) -> Snapshot:
@@ -279,21 +309,36 @@ class SnapshotTaker:
             past=True,
         )
 
-    def _state(self, trainer: Trainer, new_trace_values: np.ndarray) -> dict:
+    def _state(self, trainer: Trainer, new_trace_values: np.ndarray, evaluate: bool = True) -> dict:
         """A snapshot's fields of the trainer's state now: step, weights, the last update, the
-        loss and predictions at these weights, the graph."""
-        outputs = trainer.predict()  # once: the loss and the predictions both need them
-        current_loss, current_metric = trainer.evaluate("train", outputs)
+        loss and predictions at these weights (or, for a big model not evaluated this time, at the
+        last step that was), the graph."""
         return dict(
             run_id=self.run_id, step=trainer.step_count, epoch=trainer.epoch_count,
             values=trainer.params.values.copy(), values_before=trainer.values_before.copy(),
             update_grads=trainer.update_grads.copy(), grad_buffer=trainer.params.grads.copy(),
             last_lr=trainer.last_lr, optimizer=trainer.optimizer.name,
-            current_loss=current_loss, current_metric=current_metric,
-            **self._predictions(trainer, outputs, new_trace_values),
+            **self._evaluated(trainer, evaluate), **self._one_weight(trainer, new_trace_values),
             tracked=self.tracked, graph=self._graph(trainer),
             step_loss=trainer.last_loss, step_grad_norm=trainer.last_grad_norm,
         )
+
+    def _evaluated(self, trainer: Trainer, evaluate: bool) -> dict:
+        """The loss, metric and predictions of the weights now, from one pass over all the data;
+        or the last pass's again, when asked not to evaluate a big model whose last pass was of
+        this trainer at an earlier step (the fields are never changed after: sharing them is safe)."""
+        last = self._evaluation
+        if not evaluate and not self.small_pass and last is not None and last[0]() is trainer \
+                and last[1] <= trainer.step_count:
+            return last[2]
+        started = time.perf_counter()
+        outputs = trainer.predict()  # once: the loss and the predictions both need them
+        current_loss, current_metric = trainer.evaluate("train", outputs)
+        fields = dict(current_loss=current_loss, current_metric=current_metric,
+                      **self._predictions(trainer, outputs), evaluated_step=trainer.step_count)
+        self.evaluation_seconds = time.perf_counter() - started
+        self._evaluation = (weakref.ref(trainer), trainer.step_count, fields)
+        return fields
 
     def _graph(self, trainer: Trainer) -> dict | None:
         """Plain data made afresh on each call: nothing in it is shared with the engine."""
@@ -339,22 +384,25 @@ class SnapshotTaker:
         return dict(trace_restart=restart, trace_steps=steps, trace_values=values, trace_grads=grads,
                     trace_indices=trace.indices.copy())
 
-    def _predictions(self, trainer: Trainer, outputs: np.ndarray, new_trace_values: np.ndarray) -> dict:
-        """What the prediction view draws: outputs on the training (and validation) inputs, the
-        fitted curve, and for a one-weight model the loss curve and the loss at each new trace row."""
+    def _predictions(self, trainer: Trainer, outputs: np.ndarray) -> dict:
+        """What the prediction view draws: outputs on the training (and validation) inputs, and
+        the fitted curve."""
         link = trainer.loss.link
-        curve = landscape = trace_losses = None
+        curve = None
         if self.info is not None and self.info.curve_x is not None:
             curve = apply_link(link, trainer.predict(self.info.curve_x)).copy()
-        if self.info is not None and self.info.view == "parabola":
-            landscape = self._landscape_for(trainer, new_trace_values)
-            trace_losses = losses_at(trainer, new_trace_values[:, 0])
         val_predictions = None
         if trainer.data.has_validation:
             val_predictions = np.asarray(apply_link(link, trainer.predict(trainer.data.x_val))).copy()
         return dict(predictions=np.asarray(apply_link(link, outputs), dtype=np.float64).copy(),
-                    val_predictions=val_predictions, curve_predictions=curve, landscape=landscape,
-                    trace_losses=trace_losses)
+                    val_predictions=val_predictions, curve_predictions=curve)
+
+    def _one_weight(self, trainer: Trainer, new_trace_values: np.ndarray) -> dict:
+        """For a one-weight model: the loss curve, and the loss at each new trace row."""
+        if self.info is None or self.info.view != "parabola":
+            return dict(landscape=None, trace_losses=None)
+        return dict(landscape=self._landscape_for(trainer, new_trace_values),
+                    trace_losses=losses_at(trainer, new_trace_values[:, 0]))
 
     def _landscape_for(self, trainer: Trainer, new_values: np.ndarray):
         """Loss against the one weight, over a range that covers every value it has taken."""

@@ -265,3 +265,32 @@ def test_digits10_in_the_window_draws_the_engines_numbers(make_window, qtbot):
     qtbot.waitUntil(lambda: w.state != "running", timeout=TIMEOUT)
     last = w.last_snapshot
     np.testing.assert_array_equal(panel.counts, expected_counts(w.info.y_val, last.val_predictions, 10))
+
+
+def test_frames_that_reuse_the_last_pass_over_the_data_say_its_step_and_pause_makes_a_new_one(
+        make_window, qtbot, monkeypatch):
+    """digits10's pass over its 3,000 images costs more than a frame: at full speed its frames
+    carry the last pass's accuracy and predictions, and the status bar and the confusion matrix
+    say which step those are of."""
+    from gui_helpers import TIMEOUT
+
+    from gdsim.app import worker
+
+    monkeypatch.setattr(worker, "EVALUATION_SHARE", 1e-12)  # never due while running: every frame reuses step 0's
+    w = make_window(scenario="digits10")
+    frames = []
+    w.controller.snapshot.connect(frames.append)
+    panel = w.prediction_view.multiclass
+    w.toggle_run()
+    qtbot.waitUntil(lambda: "(at step 0)" in w.status_loss.text() and "(at step 0)" in panel.title.text(),
+                    timeout=TIMEOUT)
+    w.toggle_run()
+    qtbot.waitUntil(lambda: w.state != "running", timeout=TIMEOUT)
+    *running, last = frames
+    assert running and all(f.step > 0 and f.evaluated == 0 for f in running)
+    start = trained("digits10", 0)
+    assert (running[-1].current_loss, running[-1].current_metric) == start.evaluate("train")
+    t = trained("digits10", last.step)
+    assert last.evaluated == last.step and (last.current_loss, last.current_metric) == t.evaluate("train")
+    assert "(at step" not in w.status_loss.text() and "(at step" not in panel.title.text()
+    assert f"{last.current_metric:.1%}" in w.status_loss.text()

@@ -9,7 +9,7 @@ import pyqtgraph as pg
 
 from .. import theme
 from ..series import MAX_DOTS, Series, paintable
-from .base import PlotView, RangeKeeper, empty_text, legend_title, number, plain_text
+from .base import PlotView, RangeKeeper, earlier_step, empty_text, legend_title, number, plain_text
 
 # Dots drawn of the path of x: the last half every step, the older steps thinned evenly (each dot
 # costs pyqtgraph's scatter microseconds a frame: 2,000 were a tenth of the parabola's GUI time).
@@ -194,7 +194,7 @@ class PredictionView(PlotView):
             self.val_points.setData(self.val_x, pv)
             parts.insert(0, f"validation {np.mean((pv > 0.5) == _is_positive(self.info.y_val)):.1%}")
         self.title_label.setText(f"<b>Predictions</b>: probability of {self.positive} (above 0.5 counts as "
-                                 f"{self.positive}); accuracy: " + ", ".join(parts))
+                                 f"{self.positive}); accuracy: " + ", ".join(parts) + earlier_step(snap))
 
     # ----- many classes (digits10, a CSV's text labels): the confusion matrix ----------------------
 
@@ -350,10 +350,10 @@ class PredictionView(PlotView):
             pred = np.asarray(snap.predictions, dtype=np.float64).ravel()
             err = pred - y if pred.shape == y.shape else np.array([np.nan])
             what = ("against their targets" if kind == "scatter" else "on the fitted curve, over the data")
-            title = (f"Predictions after step {snap.step:,}: {len(y):,} predictions {what}; mean absolute "
+            title = (f"Predictions after step {snap.evaluated:,}: {len(y):,} predictions {what}; mean absolute "
                      f"error {number(float(np.mean(np.abs(err))))}, largest {number(float(np.max(np.abs(err))))}")
         elif kind == "multiclass" and snap.current_metric is not None and info.metric == "accuracy":
-            title = f"Predictions after step {snap.step:,}: training accuracy {snap.current_metric:.1%}. {title}"
+            title = f"Predictions after step {snap.evaluated:,}: training accuracy {snap.current_metric:.1%}. {title}"
         if self._pin_items:
             title += f"; {len(self._pin_items)} pinned run{'s' if len(self._pin_items) > 1 else ''} beside them"
         return title
