@@ -201,6 +201,40 @@ def test_a_legend_in_a_narrow_column_puts_fewer_entries_on_a_line(qtbot):
     qtbot.waitUntil(lambda: "<br>" not in label.text, timeout=TIMEOUT)
 
 
+def test_a_legend_allowed_three_lines_takes_the_fewest_that_fit_its_entries_shared_evenly(qtbot):
+    """micrograd's six gradient norms were always three lines of two, leaving the plot a few
+    pixels tall beside the graph at 1280x720."""
+    import pyqtgraph as pg
+
+    from gdsim.app import theme
+    from gdsim.app.views.base import _text_width, legend_title
+
+    canvas = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(canvas)
+    plot = canvas.addPlot()
+    names = ("0.weight", "0.bias", "1.weight", "1.bias", "2.weight", "2.bias")
+    legend_title(plot, [(theme.series(i), "━", name) for i, name in enumerate(names)], lines=3)
+    label = plot.titleLabel
+
+    def lines() -> list[str]:
+        return label.text.split("<br>")
+
+    def fit() -> bool:
+        return all(_text_width(line, "8pt", label.item.font()) <= label.width() for line in lines())
+
+    canvas.show()
+    for width, count in ((600, 1), (300, 2), (200, 3)):
+        canvas.resize(width, 300)
+        qtbot.waitUntil(lambda: len(lines()) == count, timeout=TIMEOUT)
+        assert fit(), (width, label.width(), label.text)
+        assert [line.count("━") for line in lines()] == [6 // count] * count  # 3 and 3, not 5 and 1
+    canvas.resize(60, 300)  # too narrow for anything: three lines, cut
+    qtbot.waitUntil(lambda: label.width() < 60, timeout=TIMEOUT)
+    assert len(lines()) == 3
+    legend_title(plot, [], lines=3)  # no entries (the landscape before its map): no legend, no error
+    assert label.text == ""
+
+
 def test_the_shortcut_sheet_fits_a_1280x720_screen_and_lists_every_shortcut(qtbot, make_window, projector):
     w = make_window(scenario="fruit")
     w.view_area.setFocus()

@@ -88,17 +88,19 @@ def round_up(x: float) -> float:
     return 10.0 * power
 
 
-def legend_title(plot: pg.PlotItem, entries, size: str = "8pt", per_line: int | None = None) -> None:
+def legend_title(plot: pg.PlotItem, entries, size: str = "8pt", per_line: int | None = None,
+                 lines: int = 2) -> None:
     """The plot's legend as its title: it never covers a curve, and it is exported with it.
 
     ``entries`` are (colour, glyph, text): a line "━", a dot "●", a ring "○", a dash "╌";
     ``per_line`` entries to a line at most (all on one by default). In a column too narrow for a
     line it puts fewer on each, rather than be cut at both ends (a lesson beside the views), in
-    as many lines as its row has room for: a taller row would take the height from the plot.
+    at most ``lines`` lines (or as many as ``per_line`` needs): pyqtgraph's title row holds two,
+    and a taller row takes its height from the plot.
     """
     parts = [f"<span style='color:{colour}'>{glyph}</span>&nbsp;{text}" for colour, glyph, text in entries]
     label = plot.titleLabel
-    label.legend_parts = (parts, size, per_line or len(parts) or 1)
+    label.legend_parts = (parts, size, per_line or len(parts) or 1, lines)
     label.legend_shown = None
     _fit_legend(plot)
     if not getattr(label, "fits_legend", False):
@@ -111,21 +113,22 @@ def _fit_legend(plot: pg.PlotItem) -> None:
     label = plot.titleLabel
     if getattr(label, "legend_parts", None) is None:
         return
-    parts, size, most = label.legend_parts
+    parts, size, most, lines = label.legend_parts
     room = label.width()
     if room == getattr(label, "legend_room", None) and label.legend_shown is not None:
         return  # laid out again with the same width (a plot's axes move with every frame)
     label.legend_room = room
-    lines = max(2, -(-len(parts) // most))  # pyqtgraph's title row holds two
+    lines = max(lines, -(-len(parts) // most))
 
     def wrapped(n: int) -> str:
         return "<br>".join("&nbsp;&nbsp;&nbsp;".join(parts[i:i + n]) for i in range(0, len(parts), n))
 
-    text = wrapped(most)
-    for n in range(most - 1, 0, -1):
-        if room <= 0 or _text_width(text, size, label.item.font()) <= room or -(-len(parts) // n) > lines:
+    # The fewest lines whose longest fits, the entries shared out evenly (6 as 3 and 3, not 5 and 1);
+    # where none fits, the most lines allowed, cut.
+    for count in range(1, lines + 1):
+        text = wrapped(max(1, min(most, -(-len(parts) // count))))
+        if room <= 0 or _text_width(text, size, label.item.font()) <= room:
             break
-        text = wrapped(n)
     if text != label.legend_shown:
         label.legend_shown = text
         _put_title(plot, text, size)
