@@ -75,13 +75,20 @@ def _spinner() -> subprocess.Popen:
 def measure(quick: bool = False) -> dict:
     repeats, seconds = (1, 1.0) if quick else (3, 2.0)
     rates = {case: {f"{t}/{load}": [] for t in THREADS for load in LOADS} for case in CASES}
-    for _ in range(repeats):  # interleaved: repeat 1 of everything, then repeat 2, ...
+    # The machine's speed drifts within seconds, by more than the difference measured: each
+    # one-thread run is paired with the two-thread run next to it, the order swapped every
+    # repeat, and the figure judged is the median of the pairs' own ratios.
+    pairs = {case: {load: [] for load in LOADS} for case in CASES}
+    for repeat in range(repeats):  # interleaved: repeat 1 of everything, then repeat 2, ...
         for load in LOADS:
             spinner = _spinner() if load == "busy" else None
             try:
                 for case in CASES:
-                    for threads in THREADS:
-                        rates[case][f"{threads}/{load}"].append(_probe(case, threads, seconds))
+                    pair = {}
+                    for threads in THREADS if repeat % 2 == 0 else THREADS[::-1]:
+                        pair[threads] = _probe(case, threads, seconds)
+                        rates[case][f"{threads}/{load}"].append(pair[threads])
+                    pairs[case][load].append(pair[1] / pair[2] if pair[1] and pair[2] else None)
             finally:
                 if spinner is not None:
                     spinner.kill()
@@ -89,6 +96,11 @@ def measure(quick: bool = False) -> dict:
     result = {"ok": True, "repeats": repeats, "seconds_per_run": seconds, "cores": os.cpu_count(),
               "cases": {case: {key: {"rate": median(v), "rates": v} for key, v in r.items()}
                         for case, r in rates.items()}}
+    for case, by_load in pairs.items():
+        for load, ratios in by_load.items():
+            kept = [r for r in ratios if r is not None]
+            result["cases"][case][f"ratio/{load}"] = {"median": round(median(kept), 3) if kept else None,
+                                                      "pairs": [None if r is None else round(r, 3) for r in ratios]}
     result["targets"] = [
         target(f"blas {case}: one thread vs two, other core busy",
                _ratio(result, case, "busy"), ">= 0.9x", _ok(_ratio(result, case, "busy")), "x")
@@ -97,9 +109,8 @@ def measure(quick: bool = False) -> dict:
 
 
 def _ratio(result, case, load):
-    e = result["cases"][case]
-    one, two = e[f"1/{load}"]["rate"], e[f"2/{load}"]["rate"]
-    return None if not one or not two else round(one / two, 3)
+    """One thread's rate over two threads': the median of the adjacent pairs' ratios."""
+    return result["cases"][case][f"ratio/{load}"]["median"]
 
 
 def _ok(value):
@@ -113,7 +124,8 @@ def table(result: dict) -> str:
     for case, e in result["cases"].items():
         rows.append([case] + [fmt_rate(e[f"{t}/{load}"]["rate"]) for load in LOADS for t in THREADS]
                     + [fmt_ratio(_ratio(result, case, "idle")), fmt_ratio(_ratio(result, case, "busy"))])
-    head = [f"headless, samples/s (median of {result['repeats']} runs of {result['seconds_per_run']:g} s)",
+    head = [f"headless, samples/s (median of {result['repeats']} runs of {result['seconds_per_run']:g} s; "
+            "1/2: median of adjacent pairs' ratios)",
             "1 thr idle", "2 thr idle", "1 thr busy", "2 thr busy", "1/2 idle", "1/2 busy"]
     lines = [render_table(head, rows, "lrrrrrr"), ""]
     lines += [f"{t['target']}: {fmt_ratio(t['value'])} ({t['goal']}) {verdict(t['pass'])}" for t in result["targets"]]
