@@ -61,7 +61,7 @@ GUI_SHARE = 0.36
 # frames, each drawn in full, rather than frames the window has no time left to draw.
 SNAPSHOT_SHARE = 0.15
 # Of which a big model's pass over all its data (SnapshotTaker.small_pass is False: the digits
-# MLP, your own data's) at most this. Frames in between carry the last pass's predictions,
+# models, your own big data) at most this. Frames in between carry the last pass's predictions,
 # loss and accuracy, and the views say which step those are of. Paused, stopped, after Step N
 # and at a pace slow enough to see every step, every frame has its own.
 EVALUATION_SHARE = 0.05

@@ -1168,8 +1168,7 @@ class TrainingWorker(QObject):
     def _evaluation_due(self) -> bool:
         """Time for a big model's frame to make its own pass over all the data again: its last
         took no more than EVALUATION_SHARE of the time since."""
-        taker = self._taker
-        return time.perf_counter() - self._last_evaluation >= taker.evaluation_seconds / EVALUATION_SHARE
+        return time.perf_counter() - self._last_evaluation >= self._taker.evaluation_seconds / EVALUATION_SHARE
 
     def _note_rate(self, taken: int) -> None:
         now = time.perf_counter()

@@ -426,8 +426,8 @@ def number(x: float) -> str:
 
 
 def earlier_step(snap) -> str:
-    """" (at step N)" after numbers on all the data (accuracy, predictions) when they are of an
-    earlier step than the snapshot's own (a big model at full speed: Snapshot.evaluated_step)."""
+    """What follows numbers on all the data (accuracy, predictions): " (at step N)" when they are of
+    an earlier step than the snapshot's own (a big model at full speed: Snapshot.evaluated_step)."""
     return "" if snap.evaluated == snap.step else f" (at step {snap.evaluated:,})"
 
 
