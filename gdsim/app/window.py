@@ -22,7 +22,6 @@ from .controls import ControlPanel
 from .pacing import HEAVY, LIGHT, ViewSchedule
 from .presentation import SlimBar, Zoom
 from .timeline_bar import TimelineBar
-from .views.base import earlier_step
 from .views.gradient_view import GradientView
 from .views.graph_view import ALL_KEY, BACK_KEY, NEXT_KEY, GraphView
 from .views.layout import add_graph, arranged, fit_to_run, layout_kind
@@ -312,7 +311,9 @@ class MainWindow(QMainWindow):
         self.status_rate = QLabel("")
         for w, tip in ((self.status_state, "running, paused, stopped (a stop condition holds) or diverged"),
                        (self.status_step, "steps taken since the initial weights"),
-                       (self.status_loss, "the loss of the last step (computed before its update)"),
+                       (self.status_loss, "the loss of the last step, and its metric, computed before its update "
+                                          "on the step's batch: the loss curves' newest points (the accuracy "
+                                          "on all the data is in the Predictions view's title)"),
                        (self.status_grad, "the norm of the gradient the last update used"),
                        (self.status_rate, "training steps per second")):
             w.setToolTip(tip)
@@ -847,21 +848,26 @@ class MainWindow(QMainWindow):
         self._status_shown = time.perf_counter()
         self.status_step.setText(f"step {snap.step:,}" + (f" of {snap.latest:,} (looking back)" if snap.past else "")
                                  + (f"  epoch {snap.epoch:,}" if self.info.has_validation else ""))
+        # The step's own row, as the curves' newest points show it (the loss and metric computed
+        # before its update, as PyTorch's loop prints them); before any step, the initial weights'.
+        metric = None
         if snap.step_loss is not None:
             self.status_loss.setText(f"loss {snap.step_loss:.6g}")
             self.status_grad.setText(f"gradient norm {snap.step_grad_norm:.6g}")
+            metric = snap.step_metric
         elif len(snap.loss):
             loss = float(snap.loss[-1])
             self.status_loss.setText(f"loss {loss:.6g}")
             self.status_grad.setText(f"gradient norm {float(snap.grad_norm[-1]):.6g}")
+            metric = None if snap.metric_values is None else float(snap.metric_values[-1])
         elif snap.step == 0:
             self.status_loss.setText(f"loss {snap.current_loss:.6g} (initial weights)")
             self.status_grad.setText("gradient norm: after the first step")
-        if self.info.metric and snap.current_metric is not None:
+            metric = snap.current_metric
+        if self.info.metric and metric is not None:
             title = METRIC_TITLES[self.info.metric]
-            value = (f"{snap.current_metric:.1%}" if self.info.metric == "accuracy"
-                     else f"{snap.current_metric:.6g}")
-            self.status_loss.setText(self.status_loss.text() + f"   {title} {value}{earlier_step(snap)}")
+            value = f"{metric:.1%}" if self.info.metric == "accuracy" else f"{metric:.6g}"
+            self.status_loss.setText(self.status_loss.text() + f"   {title} {value}")
         self.status_rate.setText(per_second(snap.steps_per_second) if self.state == RUNNING else "")
         if self.slim_bar.isVisible():
             self.slim_bar.show_step(snap.step)

@@ -136,10 +136,11 @@ class Snapshot:
     past: bool = False
     latest: int = 0
     earliest: int = 0
-    # The step's own loss and gradient norm, as its history row has them (None at step 0): a
-    # past snapshot carries no rows, and a snapshot with no new rows still says them.
+    # The step's own loss, gradient norm and metric, as its history row has them (None at step 0):
+    # a past snapshot carries no rows, and a snapshot with no new rows still says them.
     step_loss: float | None = None
     step_grad_norm: float | None = None
+    step_metric: float | None = None
     # The step whose weights ``predictions``, ``val_predictions``, ``curve_predictions``,
     # ``current_loss`` and ``current_metric`` are of: ``step``, unless this snapshot reused an
     # earlier one's pass over all the data (a big model at full speed). None: ``step``.
@@ -320,7 +321,7 @@ class SnapshotTaker:
             last_lr=trainer.last_lr, optimizer=trainer.optimizer.name,
             **self._evaluated(trainer, evaluate), **self._one_weight(trainer, new_trace_values),
             tracked=self.tracked, graph=self._graph(trainer),
-            step_loss=trainer.last_loss, step_grad_norm=trainer.last_grad_norm,
+            step_loss=trainer.last_loss, step_grad_norm=trainer.last_grad_norm, step_metric=trainer.last_metric,
         )
 
     def _evaluated(self, trainer: Trainer, evaluate: bool) -> dict:

@@ -323,7 +323,7 @@ def test_switching_to_digits_draws_images_and_validation(make_window, qtbot):
     w.step(3)
     wait_paused_at(qtbot, w, 3)
     assert w.loss_view.val.count == 1  # one epoch = 3 mini-batches of 256, 256, 128
-    assert "accuracy: validation" in w.prediction_view.title_label.text()
+    assert "accuracy after step 3: validation" in w.prediction_view.title_label.text()
     # Clicking follows a pixel's weight: the view asks the worker to trace it.
     w.gradient_view.select_weight(14 * 28 + 10)
     w.step(1)

@@ -59,7 +59,7 @@ def test_confusion_counts_are_the_snapshots_on_the_validation_images(feed):
     assert expected.sum() == 600 and np.trace(expected) < 600  # some are wrong after 30 steps
     accuracy = np.trace(expected) / 600
     title = view.title_label.text()
-    assert "600 validation images" in title and f"accuracy {accuracy:.1%}" in title
+    assert "600 validation images" in title and f"accuracy after step 30: {accuracy:.1%}" in title
     assert panel.matrix.texts.texts == [str(c) for c in expected.ravel()]
 
 
@@ -270,8 +270,8 @@ def test_digits10_in_the_window_draws_the_engines_numbers(make_window, qtbot):
 def test_frames_that_reuse_the_last_pass_over_the_data_say_its_step_and_pause_makes_a_new_one(
         make_window, qtbot, monkeypatch):
     """digits10's pass over its 3,000 images costs more than a frame: at full speed its frames
-    carry the last pass's accuracy and predictions, and the status bar and the confusion matrix
-    say which step those are of."""
+    carry the last pass's accuracy and predictions, and the confusion matrix says which step
+    those are of. The status bar reads the step's own row, as the curves do."""
     from gui_helpers import TIMEOUT
 
     from gdsim.app import worker
@@ -282,7 +282,7 @@ def test_frames_that_reuse_the_last_pass_over_the_data_say_its_step_and_pause_ma
     w.controller.snapshot.connect(frames.append)
     panel = w.prediction_view.multiclass
     w.toggle_run()
-    qtbot.waitUntil(lambda: "(at step 0)" in w.status_loss.text() and "(at step 0)" in panel.title.text(),
+    qtbot.waitUntil(lambda: w.last_snapshot.step > 0 and "accuracy after step 0:" in panel.title.text(),
                     timeout=TIMEOUT)
     w.toggle_run()
     qtbot.waitUntil(lambda: w.state != "running", timeout=TIMEOUT)
@@ -292,5 +292,8 @@ def test_frames_that_reuse_the_last_pass_over_the_data_say_its_step_and_pause_ma
     assert (running[-1].current_loss, running[-1].current_metric) == start.evaluate("train")
     t = trained("digits10", last.step)
     assert last.evaluated == last.step and (last.current_loss, last.current_metric) == t.evaluate("train")
-    assert "(at step" not in w.status_loss.text() and "(at step" not in panel.title.text()
-    assert f"{last.current_metric:.1%}" in w.status_loss.text()
+    assert f"accuracy after step {last.step:,}: " in panel.title.text()
+    assert f"(training {last.current_metric:.1%})" in panel.title.text()
+    # The status bar: the last step's loss and accuracy, the newest points of the curves.
+    assert (last.step_loss, last.step_metric) == (t.history.loss[-1], t.history.metric_values[-1])
+    assert w.status_loss.text() == f"loss {last.step_loss:.6g}   accuracy {last.step_metric:.1%}"

@@ -425,12 +425,6 @@ def number(x: float) -> str:
     return f"{x:.4g}"
 
 
-def earlier_step(snap) -> str:
-    """What follows numbers on all the data (accuracy, predictions): " (at step N)" when they are of
-    an earlier step than the snapshot's own (a big model at full speed: Snapshot.evaluated_step)."""
-    return "" if snap.evaluated == snap.step else f" (at step {snap.evaluated:,})"
-
-
 def trend(earlier: float, now: float) -> str:
     """falling, rising or steady: ``now`` against ``earlier`` (by more than 1%)."""
     if not (math.isfinite(earlier) and math.isfinite(now)):

@@ -17,7 +17,7 @@ from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QWidget
 
 from .. import theme
-from .base import earlier_step, picture_plot, relax_width, set_title
+from .base import picture_plot, relax_width, set_title
 
 
 def confusion_counts(y, probabilities, k: int) -> np.ndarray:
@@ -291,13 +291,12 @@ class MulticlassPredictions:
         self.matrix.show(self.counts)
         n = len(self.y)
         self.accuracy = float(np.trace(self.counts)) / n if n else float("nan")
-        parts = f"accuracy {self.accuracy:.1%}"
+        parts = f"accuracy after step {snap.evaluated:,}: {self.accuracy:.1%}"
         if self.on_validation:
             train = predicted_classes(snap.predictions) == self.y_train
             self.train_accuracy = float(np.mean(train)) if len(train) else float("nan")
             parts += f" (training {self.train_accuracy:.1%})"
-        self.title.setText(f"<b>Predictions</b>: confusion matrix of the {n:,} {self.which} {self.noun}s, {parts}"
-                           + earlier_step(snap))
+        self.title.setText(f"<b>Predictions</b>: confusion matrix of the {n:,} {self.which} {self.noun}s, {parts}")
         self._show_choices()
 
     def shown_probabilities(self, snap):

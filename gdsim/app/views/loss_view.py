@@ -9,8 +9,7 @@ from PySide6.QtWidgets import QCheckBox
 from ...core.engine.metrics import METRIC_TITLES
 from .. import theme
 from ..series import Envelope, dots_while_few, paintable, positive_or_nan
-from .base import (PlotView, RangeKeeper, earlier_step, empty_text, legend_title, number, show_step_cursor, step_cursor,
-                   trend)
+from .base import PlotView, RangeKeeper, empty_text, legend_title, number, show_step_cursor, step_cursor, trend
 
 
 LOG_TIP = ("Show the loss on a logarithmic axis (L). Losses often fall by orders of magnitude; on a "
@@ -80,7 +79,7 @@ class LossView(PlotView):
     def describe(self) -> str:
         if self._said is None:
             return "Loss curve: no run yet"
-        step, loss, earlier, val, metric, metric_step = self._said
+        step, loss, earlier, val, metric = self._said
         if self.train.count == 0:
             return f"Loss curve: no steps yet; the loss of the initial weights is {number(loss)}"
         text = f"Loss curve: step {step:,}, loss {number(loss)}, {trend(earlier, loss)}"
@@ -88,7 +87,7 @@ class LossView(PlotView):
             text += f"; validation loss {number(val)}"
         if metric is not None and self.info is not None and self.info.metric:
             value = f"{metric:.1%}" if self.info.metric == "accuracy" else number(metric)
-            text += f"; {METRIC_TITLES[self.info.metric]} {value}{metric_step}"
+            text += f"; {METRIC_TITLES[self.info.metric]} {value}"
         if self.shown_step is not None:
             text += f" (looking back at step {self.shown_step:,})"
         if self.pins:
@@ -182,7 +181,8 @@ class LossView(PlotView):
         last = float(self._recent[-1]) if len(self._recent) else float(snap.current_loss)
         earlier = float(self._recent[0]) if len(self._recent) else last
         val = float(snap.val_loss[-1]) if len(snap.val_loss) else (self._said[3] if self._said else None)
-        self._said = (int(snap.step), last, earlier, val, snap.current_metric, earlier_step(snap))
+        metric = snap.step_metric if snap.step_loss is not None else snap.current_metric
+        self._said = (int(snap.step), last, earlier, val, metric)
 
     def draw(self):
         self._redraw()

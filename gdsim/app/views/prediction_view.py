@@ -9,7 +9,7 @@ import pyqtgraph as pg
 
 from .. import theme
 from ..series import MAX_DOTS, Series, paintable
-from .base import PlotView, RangeKeeper, earlier_step, empty_text, legend_title, number, plain_text
+from .base import PlotView, RangeKeeper, empty_text, legend_title, number, plain_text
 
 # Dots drawn of the path of x: the last half every step, the older steps thinned evenly (each dot
 # costs pyqtgraph's scatter microseconds a frame: 2,000 were a tenth of the parabola's GUI time).
@@ -194,7 +194,7 @@ class PredictionView(PlotView):
             self.val_points.setData(self.val_x, pv)
             parts.insert(0, f"validation {np.mean((pv > 0.5) == _is_positive(self.info.y_val)):.1%}")
         self.title_label.setText(f"<b>Predictions</b>: probability of {self.positive} (above 0.5 counts as "
-                                 f"{self.positive}); accuracy: " + ", ".join(parts) + earlier_step(snap))
+                                 f"{self.positive}); accuracy after step {snap.evaluated:,}: " + ", ".join(parts))
 
     # ----- many classes (digits10, a CSV's text labels): the confusion matrix ----------------------
 
