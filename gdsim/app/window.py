@@ -84,7 +84,8 @@ class Banner(QWidget):
         self.close_button = QToolButton()
         self.close_button.setText("x")
         self.close_button.setToolTip("Dismiss this message")
-        self.close_button.clicked.connect(self.clear)
+        # Not connected to clear itself: clicked's "checked" (False) would arrive as its cause.
+        self.close_button.clicked.connect(lambda: self.clear())
         lay.addWidget(self.label, 1)
         lay.addWidget(self.close_button)
         self.kind = self.cause = None

@@ -358,6 +358,16 @@ def test_a_scenario_s_banner_does_not_follow_to_the_next(make_window, qtbot, tmp
     assert w.banner.text == ""
 
 
+def test_the_banner_s_x_dismisses_it(make_window, qtbot):
+    """Its click's 'checked' argument arrived as the cause to clear, which no message has: the x
+    did nothing (found by a helper trying the app under Xvfb)."""
+    w = make_window(scenario="quadratic")
+    w.toggle_run()
+    qtbot.waitUntil(lambda: w.state == "stopped" and "step limit of 100" in w.banner.text, timeout=TIMEOUT)
+    qtbot.mouseClick(w.banner.close_button, Qt.MouseButton.LeftButton)
+    assert w.banner.text == "" and not w.banner.isVisible()
+
+
 # ----- 10. the first step is visible; ranges start fresh --------------------------------------------------
 
 def test_the_first_step_is_drawn_and_axes_start_from_the_new_run(make_window, qtbot):
