@@ -69,6 +69,8 @@ class ControlPanel(QScrollArea):
                       self._stop_box):
             col.addWidget(build())
         col.addStretch(1)
+        for box in body.findChildren(NumberBox):  # Enter in a number box hands the keys back to the run
+            box.entered.connect(self.edit_done)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
         self._fit_to_font()
         self._name_controls()
@@ -122,7 +124,7 @@ class ControlPanel(QScrollArea):
         self.run_button.setMinimumHeight(30)
         self.step_button = _button("Step", "Take exactly one step: predict, compute the loss, backpropagate, "
                                    "update the weights (Right arrow).", lambda: self.step_clicked.emit(1))
-        self.step_n = QSpinBox()
+        self.step_n = NumberBox()
         self.step_n.setRange(1, 1_000_000)
         self.step_n.setValue(10)
         self.step_n.setToolTip("How many steps 'Step N' takes, at the chosen speed (Shift+Right).")
@@ -196,12 +198,12 @@ class ControlPanel(QScrollArea):
         self.optimizer = self._choice_box("optimizer", "The update rule. SGD is w -= lr * grad; the others remember "
                                           "past gradients. Changes apply at the next step.")
         form.addRow("O&ptimizer", self.optimizer)
-        self.batch = QSpinBox()
+        self.batch = NumberBox()
         self.batch.setToolTip("Rows per step. The full batch uses all training rows every step; smaller "
                               "mini-batches are shuffled each epoch. Changing it starts a new run.")
         self.batch.editingFinished.connect(self._batch_changed)
         form.addRow("&Batch size", self.batch)
-        self.seed = QSpinBox()
+        self.seed = NumberBox()
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setToolTip("The random seed of the initial weights and the batch order: the same "
                              "seed gives the same run.")
@@ -224,7 +226,7 @@ class ControlPanel(QScrollArea):
         grid = QGridLayout(box)
         self.steps_on = QCheckBox("steps reach")
         self.steps_on.setToolTip("Stop after this many steps in total. Untick to run until you pause.")
-        self.steps = QSpinBox()
+        self.steps = NumberBox()
         self.steps.setRange(1, 100_000_000)
         self.steps.setToolTip("The step limit.")
         self.steps_on.toggled.connect(self._steps_changed)
@@ -239,7 +241,7 @@ class ControlPanel(QScrollArea):
         self.patience_on.setToolTip("Early stopping: stop when the validation loss has not improved for "
                                     "this many epochs in a row, the sign that the model starts to "
                                     "overfit. Needs a scenario with a validation set (digits).")
-        self.patience = QSpinBox()
+        self.patience = NumberBox()
         self.patience.setRange(1, 100_000)
         self.patience.setSuffix(" epochs")
         self.patience.setToolTip("How many epochs in a row without a better validation loss to allow.")
@@ -540,6 +542,18 @@ def _compact(button: QPushButton) -> None:
     """As narrow as the button's text (the style makes every push button at least 80 pixels wide:
     three in a row had made the panel too wide for a lesson beside it on a 1024-pixel screen)."""
     button.setMinimumWidth(button.fontMetrics().horizontalAdvance(button.text()) + button.fontMetrics().height())
+
+
+class NumberBox(QSpinBox):
+    """A spin box that says when Enter was pressed in it (``entered``), after its value is taken:
+    QSpinBox has no returnPressed, and editingFinished also comes when focus merely moves on."""
+
+    entered = Signal()
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().keyPressEvent(event)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.entered.emit()
 
 
 class ChoiceBox(QComboBox):

@@ -259,6 +259,32 @@ def test_after_enter_in_the_learning_rate_field_space_runs(make_window, qtbot):
     w.toggle_run()
 
 
+def test_after_enter_in_a_number_box_the_keys_act_on_the_run(make_window, qtbot):
+    """Step N's box kept the keyboard after Enter: Shift+Right selected its text instead of
+    taking the steps; in the step-limit box R did nothing and Space emptied it (found by a helper
+    trying the app under Xvfb)."""
+    w = make_window(scenario="fruit")
+    w.activateWindow()
+    box = w.controls.step_n
+    box.setFocus()
+    box.selectAll()
+    qtbot.keyClicks(box, "23")
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    assert box.value() == 23 and QApplication.focusWidget() is w.view_area
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+    wait_paused_at(qtbot, w, 23)
+    limit = w.controls.steps
+    limit.setFocus()
+    limit.selectAll()
+    qtbot.keyClicks(limit, "500")
+    qtbot.keyClick(limit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: w.controls.settings.steps == 500, timeout=TIMEOUT)
+    assert QApplication.focusWidget() is w.view_area
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_R)
+    wait_paused_at(qtbot, w, 0)
+    assert limit.value() == 500  # nothing typed into it
+
+
 def test_right_on_a_focused_slider_moves_it_and_takes_no_step(make_window, qtbot):
     w = make_window(scenario="fruit")
     w.activateWindow()
