@@ -866,7 +866,10 @@ class MainWindow(QMainWindow):
             self.status_grad.setText("gradient norm: after the first step")
             metric = snap.current_metric
         if self.info.metric and metric is not None:
-            title = METRIC_TITLES[self.info.metric]
+            # A mini-batch's accuracy is not the accuracy on all the data the lesson and the
+            # predictions' title give: it says so.
+            on_a_batch = snap.step > 0 and self.info.batches_per_epoch > 1
+            title = ("batch " if on_a_batch else "") + METRIC_TITLES[self.info.metric]
             value = f"{metric:.1%}" if self.info.metric == "accuracy" else f"{metric:.6g}"
             self.status_loss.setText(self.status_loss.text() + f"   {title} {value}")
         self.status_rate.setText(per_second(snap.steps_per_second) if self.state == RUNNING else "")

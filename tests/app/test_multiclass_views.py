@@ -296,4 +296,4 @@ def test_frames_that_reuse_the_last_pass_over_the_data_say_its_step_and_pause_ma
     assert f"(training {last.current_metric:.1%})" in panel.title.text()
     # The status bar: the last step's loss and accuracy, the newest points of the curves.
     assert (last.step_loss, last.step_metric) == (t.history.loss[-1], t.history.metric_values[-1])
-    assert w.status_loss.text() == f"loss {last.step_loss:.6g}   accuracy {last.step_metric:.1%}"
+    assert w.status_loss.text() == f"loss {last.step_loss:.6g}   batch accuracy {last.step_metric:.1%}"
