@@ -343,6 +343,20 @@ def test_every_view_fits_its_place_at_projector_sizes(make_window, qtbot, scenar
         assert canvas.ci.geometry().height() <= canvas.viewport().height() + 1, view.name
 
 
+@pytest.mark.parametrize("scenario", ["fruit", "micrograd", "chain-rule", "digits10", "parabola"])
+def test_the_window_needs_no_more_than_a_1280x720_screen_with_a_message_shown(make_window, qtbot, scenario):
+    """micrograd's views needed 699 pixels of height, 729 with a message above them: on a 1280x720
+    projector the timeline and the status bar went off the screen (found by a helper trying the
+    app under Xvfb)."""
+    w = make_window(scenario=scenario)
+    w.step(2)
+    wait_paused_at(qtbot, w, 2)
+    w.banner.show_message("Reached the step limit of 50. Change the stop conditions, or use Step.")
+    QApplication.processEvents()
+    need = w.minimumSizeHint()
+    assert need.width() <= 1280 and need.height() <= 720 - 40, (need.width(), need.height())  # 40: a title bar
+
+
 def test_long_tooltips_wrap(make_window, qtbot):
     w = make_window(scenario="fruit")
     box = w.controls.zero_grad

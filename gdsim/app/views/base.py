@@ -253,7 +253,10 @@ class PlotView(QWidget):
         # above changes their size) left a freed item in the index that the next paint read
         # (a segfault). Every item here changes every frame anyway; a handful needs no index.
         self.canvas.scene().setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
-        self.canvas.setMinimumSize(220, 160)
+        # 120 high at least: micrograd's loss and predictions stack beside its graph, over the
+        # gradients; at 160 each its views needed 699 pixels, 729 with a message above them, and a
+        # 1280x720 projector lost the timeline and the status bar below its edge.
+        self.canvas.setMinimumSize(220, 120)
         layout.addWidget(self.canvas, 1)
         # For screen readers: the view's name, and a sentence saying what it shows now (describe),
         # written as snapshots are drawn but at most every DESCRIBE_SECONDS.
