@@ -56,3 +56,18 @@ def test_the_followed_weights_plots_show_their_titles_only_where_they_fit(qtbot,
         label = plot.getAxis("left").label
         qtbot.waitUntil(lambda: label.isVisible() == (label.boundingRect().width() <= plot.vb.height()))
         assert label.isVisible() == (height == 700)
+
+
+def test_after_one_step_each_tensor_s_gradient_norm_is_a_dot(qtbot):
+    """A curve of one point draws no line: after the first step the norm plot showed nothing
+    while the loss plot showed its dot (found by a helper trying the app under Xvfb)."""
+    settings = Settings(scenario="micrograd", steps=0)
+    trainer = build_trainer(settings, track_tensor_norms=True)
+    view, info = micrograd_view(qtbot, 400)
+    taker = SnapshotTaker(1, info)
+    taker.take(trainer)
+    trainer.step()
+    view.show_snapshot(taker.take(trainer))
+    for curve in view.norm_curves:
+        x, y = curve.getData()
+        assert len(x) == 1 and curve.opts["symbol"] is not None

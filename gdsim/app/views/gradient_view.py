@@ -543,6 +543,7 @@ class GradientView(PlotView):
             show_step_cursor(line, self.shown_step)
         for j, curve in enumerate(self.norm_curves):
             curve.setData(*self.norms.drawable(column=j), connect="finite")
+            dots_while_few(curve, self.norms.count, theme.series(j), 4)  # one step is a dot, not nothing
         self.norm_empty.setVisible(self.norms.count == 0)
         if self.bars is not None:
             self._draw_bars(snap.update_grads)
