@@ -297,3 +297,32 @@ def test_frames_that_reuse_the_last_pass_over_the_data_say_its_step_and_pause_ma
     # The status bar: the last step's loss and accuracy, the newest points of the curves.
     assert (last.step_loss, last.step_metric) == (t.history.loss[-1], t.history.metric_values[-1])
     assert w.status_loss.text() == f"loss {last.step_loss:.6g}   batch accuracy {last.step_metric:.1%}"
+
+
+def test_class_names_along_an_axis_never_run_into_one_another(qtbot):
+    """A CSV's six text labels read "betadeltaepsgammazeta" under the matrix, the first dropped
+    (found by a helper trying the app under Xvfb): the names where they fit, else the numbers."""
+    import pyqtgraph as pg
+    from gui_helpers import TIMEOUT
+    from PySide6.QtGui import QFontMetrics
+
+    from gdsim.app.views.confusion_view import class_ticks
+
+    names = ("alpha", "beta", "delta", "epsilon", "gamma", "zeta")
+    canvas = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(canvas)
+    plot = canvas.addPlot()
+    plot.setXRange(0, 6, padding=0)
+    class_ticks(plot, "bottom", list(zip(np.arange(6) + 0.5, names)), most=20)
+    axis = plot.getAxis("bottom")
+    canvas.show()
+    for width, first in ((1000, "alpha"), (260, "0")):  # too narrow for the names: their numbers
+        canvas.resize(width, 200)
+        qtbot.waitUntil(lambda: abs(plot.vb.width() - (width - 60)) < 40, timeout=TIMEOUT)
+        shown = axis._tickLevels[0]
+        assert len(shown) == 6 and shown[0][1] == first, (width, shown)
+        gap_px = (shown[1][0] - shown[0][0]) * plot.vb.width() / 6
+        assert gap_px >= max(QFontMetrics(axis.font()).horizontalAdvance(t) for _, t in shown)
+    canvas.resize(150, 200)  # not even every number: every other one, from the first
+    qtbot.waitUntil(lambda: len(axis._tickLevels[0]) < 6, timeout=TIMEOUT)
+    assert [t for _, t in axis._tickLevels[0]][:2] in (["0", "2"], ["0", "3"])

@@ -10,10 +10,12 @@ replaces data: one ``setImage`` for the colours, one repaint of the counts (``Ce
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QWidget
 
 from .. import theme
@@ -98,6 +100,38 @@ class CellTexts(pg.GraphicsObject):
         painter.restore()
 
 
+def class_ticks(plot: pg.PlotItem, side: str, ticks: list, most: int) -> None:
+    """Name the classes along ``side``: at most ``most`` names, and no more than the axis has room
+    for side by side (a CSV's six names ran into one another, "betadeltaepsgammazeta", and the
+    first was dropped). Across, where fewer names than numbers fit, the classes' numbers (their
+    order, the lesson's "0 alpha, 1 beta, ..."). Fitted again whenever the plot is resized."""
+    axis = plot.getAxis(side)
+    k = len(ticks)
+    numbered = [(position, str(i)) for i, (position, _) in enumerate(ticks)]
+    plot_ref = weakref.ref(plot)  # the view box's signal must not keep its plot alive
+
+    def fit() -> None:
+        plot = plot_ref()
+        if plot is None:
+            return
+        metrics = QFontMetrics(axis.style.get("tickFont") or axis.font())
+        across = side in ("bottom", "top")
+        room = (plot.vb.width() if across else plot.vb.height()) / max(1, k)  # pixels per class
+
+        def every(labels) -> int:
+            need = (max(metrics.horizontalAdvance(text) for _, text in labels) + metrics.height() if across
+                    else metrics.height())
+            return max(int(np.ceil(k / most)), int(np.ceil(need / room)) if room > 0 else 1, 1)
+
+        names = every(ticks)
+        numbers = every(numbered) if across else names
+        labels, step = (numbered, numbers) if numbers < names else (ticks, names)
+        axis.setTicks([labels[::step], []])
+
+    fit()
+    plot.vb.sigResized.connect(fit)
+
+
 class ConfusionMatrix:
     """The matrix in one plot: colours (ImageItem), counts (CellTexts), a colour bar, the chosen
     cell outlined."""
@@ -108,9 +142,8 @@ class ConfusionMatrix:
         plot.setLabel("left", "true class")
         plot.setLabel("bottom", "predicted class (the most probable)")
         ticks = list(zip(np.arange(k) + 0.5, classes))
-        every = max(1, int(np.ceil(k / 20)))  # 100 classes: every 5th name
         for side in ("left", "bottom"):
-            plot.getAxis(side).setTicks([ticks[::every], []])
+            class_ticks(plot, side, ticks, most=20)  # 100 classes: every 5th name at most
         plot.showGrid(x=False, y=False)
         plot.invertY(True)
         plot.setAspectLocked(False)
@@ -219,8 +252,7 @@ class MulticlassPredictions:
         self.bar_plot.setMouseEnabled(x=False, y=False)
         self.bar_plot.setMenuEnabled(False)
         self.bar_plot.hideButtons()
-        ticks = list(enumerate(info.classes))
-        self.bar_plot.getAxis("bottom").setTicks([ticks[::max(1, int(np.ceil(k / 12)))], []])
+        class_ticks(self.bar_plot, "bottom", list(enumerate(info.classes)), most=12)
         self.bars = pg.BarGraphItem(x=np.arange(k), height=np.zeros(k), width=0.75, brush=theme.TRAIN)
         self.bar_plot.addItem(self.bars)
         self.brushes = {name: pg.mkBrush(colour) for name, colour in
