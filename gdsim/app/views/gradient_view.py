@@ -80,8 +80,8 @@ def update_text(label: str, before: float, after: float, grad: float, lr: float,
     if step == 0:
         return f"{label} = {fmt(after)}  (no step yet: its gradient appears after the first step)"
     if optimizer == "sgd":
-        return f"step {step}:  {label}: {fmt(before)} - {lr:g} x ({fmt(grad)}) = {fmt(after)}"
-    return (f"step {step}:  {label}: {fmt(before)} -> {fmt(after)}  ({optimizer} moved it by "
+        return f"step {step:,}:  {label}: {fmt(before)} - {lr:g} x ({fmt(grad)}) = {fmt(after)}"
+    return (f"step {step:,}:  {label}: {fmt(before)} -> {fmt(after)}  ({optimizer} moved it by "
             f"{fmt(after - before)}; gradient {fmt(grad)}, lr {lr:g})")
 
 
@@ -339,7 +339,7 @@ class GradientView(PlotView):
                 bar.axis.setWidth(46)  # both images the same size, whatever their scales' labels
                 self.images.append((plot, img, bar))
             self.image_tensor = (name, units)
-            self.image_hint = pg.LabelItem("red: positive, blue: negative. Click a pixel to track its weight.",
+            self.image_hint = pg.LabelItem("red: positive, blue: negative. Click a pixel to follow its weight.",
                                            size="8pt")
             layout.addItem(self.image_hint, row=1, col=0, colspan=2)
             return

@@ -298,7 +298,7 @@ class PredictionView(PlotView):
         shown = ", ".join(f"{v:.6g}" for v in np.ravel(snap.predictions)[:4])
         self.value_text.setText(f"{self.info.y_label} = {shown}")
         self.title_label.setText(f"<b>Predictions</b>: {self.info.y_label} = {shown} at the weights after "
-                                 f"step {snap.step}")
+                                 f"step {snap.step:,}")
 
     # ----- dispatch -------------------------------------------------------------------------------
 
