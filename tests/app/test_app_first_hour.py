@@ -243,14 +243,19 @@ def test_after_choosing_an_optimizer_space_pauses_the_run(make_window, qtbot):
     qtbot.waitUntil(lambda: w.state == "paused", timeout=TIMEOUT)
 
 
+def type_then_enter(qtbot, box, text: str) -> None:
+    """Replace what ``box`` (a field or a number box) holds by typing ``text``, then press Enter."""
+    box.setFocus()
+    box.selectAll()
+    qtbot.keyClicks(box, text)
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+
+
 def test_after_enter_in_the_learning_rate_field_space_runs(make_window, qtbot):
     w = make_window(scenario="fruit", steps=0)
     w.activateWindow()
     field = w.controls.lr_field
-    field.setFocus()
-    field.selectAll()
-    qtbot.keyClicks(field, "2e-05")
-    qtbot.keyClick(field, Qt.Key.Key_Return)
+    type_then_enter(qtbot, field, "2e-05")
     qtbot.waitUntil(lambda: w.controls.settings.lr == 2e-05, timeout=TIMEOUT)
     assert QApplication.focusWidget() is w.view_area
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space)
@@ -266,18 +271,12 @@ def test_after_enter_in_a_number_box_the_keys_act_on_the_run(make_window, qtbot)
     w = make_window(scenario="fruit")
     w.activateWindow()
     box = w.controls.step_n
-    box.setFocus()
-    box.selectAll()
-    qtbot.keyClicks(box, "23")
-    qtbot.keyClick(box, Qt.Key.Key_Return)
+    type_then_enter(qtbot, box, "23")
     assert box.value() == 23 and QApplication.focusWidget() is w.view_area
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
     wait_paused_at(qtbot, w, 23)
     limit = w.controls.steps
-    limit.setFocus()
-    limit.selectAll()
-    qtbot.keyClicks(limit, "500")
-    qtbot.keyClick(limit, Qt.Key.Key_Return)
+    type_then_enter(qtbot, limit, "500")
     qtbot.waitUntil(lambda: w.controls.settings.steps == 500, timeout=TIMEOUT)
     assert QApplication.focusWidget() is w.view_area
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_R)
