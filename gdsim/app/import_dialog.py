@@ -52,7 +52,7 @@ class ImportDialog(QDialog):
         self.problem.setStyleSheet(f"color: {theme.BAD};")
         lay.addWidget(self.problem)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Train")
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&Train")  # Alt+T, from the keyboard
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         lay.addWidget(self.buttons)

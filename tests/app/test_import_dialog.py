@@ -43,6 +43,19 @@ def test_text_columns_are_not_used_and_say_why(dialog):
     assert dialog.role_allowed("x1", INPUT)
 
 
+def test_alt_t_trains_from_the_keyboard(dialog, qtbot):
+    """The Train button had no mnemonic: from the keyboard it was Tab after Tab (found by a
+    helper trying the app under Xvfb)."""
+    from PySide6.QtCore import Qt
+
+    dialog.show()
+    dialog.activateWindow()  # a mnemonic is a shortcut of the active window
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=TIMEOUT)
+    dialog.table.setFocus()
+    with qtbot.waitSignal(dialog.accepted, timeout=TIMEOUT):
+        qtbot.keyClick(dialog.table, Qt.Key.Key_T, Qt.KeyboardModifier.AltModifier)
+
+
 def test_a_text_target_makes_classes_and_the_choice_says_so(dialog):
     assert dialog.task.currentData() == "multiclass" and dialog.task_why.text() == "(inferred: the target holds text)"
     assert dialog.rows_note.text() == "3 of 60 rows have a missing value in x1."
