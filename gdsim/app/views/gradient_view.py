@@ -190,11 +190,9 @@ class GradientView(PlotView):
         self.norm_curves = [
             self.norm_plot.plot(pen=theme.pen(theme.series(i), 1, style)) for i, style in enumerate(styles)
         ]
-        # An MLP's tensors by layer ("0.weight"): as many to a line as its column has room for, in
-        # up to four lines: one to a line in a third of a 1024-pixel screen (a digits MLP).
+        # An MLP's tensors by layer ("0.weight"); the legend is put up with the pins (_draw_pins).
         names = [n.removeprefix("layers.") for n in info.param_names]
         self._norm_entries = [(theme.series(i), theme.GLYPHS[styles[i]], name) for i, name in enumerate(names)]
-        legend_title(self.norm_plot, self._norm_entries, lines=4)
         self.norm_empty = empty_text(self.norm_plot, "each tensor's\ngradient norm\nappears after a step")
         self.norm_range = RangeKeeper(self.norm_plot)
         self._cursors = [step_cursor(self.norm_plot, label=False)]
@@ -685,6 +683,8 @@ class GradientView(PlotView):
             plot.removeItem(curve)
         self._pin_curves = []  # (plot, curve)
         label = self.info.labels[self.tracked]
+        # As many to a line as the column has room for, in up to four lines: one to a line in a
+        # third of a 1024-pixel screen (a digits MLP's four tensors).
         legend_title(self.norm_plot, self._norm_entries + pins_entry(len(self.pins)), lines=4)
         for i, pin in enumerate(self.pins):
             norms = pin.tensor_norms
