@@ -851,20 +851,13 @@ class MainWindow(QMainWindow):
                                  + (f"  epoch {snap.epoch:,}" if self.info.has_validation else ""))
         # The step's own row, as the curves' newest points show it (the loss and metric computed
         # before its update, as PyTorch's loop prints them); before any step, the initial weights'.
-        metric = None
         if snap.step_loss is not None:
             self.status_loss.setText(f"loss {snap.step_loss:.6g}")
             self.status_grad.setText(f"gradient norm {snap.step_grad_norm:.6g}")
-            metric = snap.step_metric
-        elif len(snap.loss):
-            loss = float(snap.loss[-1])
-            self.status_loss.setText(f"loss {loss:.6g}")
-            self.status_grad.setText(f"gradient norm {float(snap.grad_norm[-1]):.6g}")
-            metric = None if snap.metric_values is None else float(snap.metric_values[-1])
         elif snap.step == 0:
             self.status_loss.setText(f"loss {snap.current_loss:.6g} (initial weights)")
             self.status_grad.setText("gradient norm: after the first step")
-            metric = snap.current_metric
+        metric = snap.row_metric
         if self.info.metric and metric is not None:
             # A mini-batch's accuracy is not the accuracy on all the data the lesson and the
             # predictions' title give: it says so.

@@ -150,6 +150,12 @@ class Snapshot:
     def evaluated(self) -> int:
         return self.step if self.evaluated_step is None else self.evaluated_step
 
+    @property
+    def row_metric(self) -> float | None:
+        """The metric the status bar and the loss view say beside the step's loss: the step's own
+        (its history row, before its update); before any step, the initial weights' on all the data."""
+        return self.step_metric if self.step_loss is not None else self.current_metric
+
 
 def run_info(run_id: int, scenario: Scenario, trainer: Trainer, settings: Settings,
              tracked: int | None = None) -> RunInfo:

@@ -181,8 +181,7 @@ class LossView(PlotView):
         last = float(self._recent[-1]) if len(self._recent) else float(snap.current_loss)
         earlier = float(self._recent[0]) if len(self._recent) else last
         val = float(snap.val_loss[-1]) if len(snap.val_loss) else (self._said[3] if self._said else None)
-        metric = snap.step_metric if snap.step_loss is not None else snap.current_metric
-        self._said = (int(snap.step), last, earlier, val, metric)
+        self._said = (int(snap.step), last, earlier, val, snap.row_metric)
 
     def draw(self):
         self._redraw()
